@@ -1,0 +1,71 @@
+# The subsidised vocational-training platform: four Swift gRPC services over OpenSSL mutual TLS.
+# `make help` lists the targets. Everything here is a thin wrapper around scripts you can run alone.
+
+SWIFT             ?= swift
+SWIFT_BUILD_FLAGS ?=
+PYTHON_VENV       ?= $(CURDIR)/.venv
+PY                := $(PYTHON_VENV)/bin/python
+CERT_DIR          ?= $(CURDIR)/Deploy/certs/out
+ECHO_PORT         ?= 50051
+PYTEST_FLAGS      ?= -q
+
+export SKILLS_VENV := $(PYTHON_VENV)
+
+.DEFAULT_GOAL := help
+# Targets build on each other's side effects (certificates, generated code, the venv): run in order.
+.NOTPARALLEL:
+.PHONY: help deps proto proto-check certs build build-release test test-swift test-interop run bench clean distclean
+
+help: ## list the targets
+	@echo "make <target>   (SWIFT=$(SWIFT))"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 18
+
+deps: ## install missing Debian packages (as root; else print the apt-get line) and the Python venv
+	@bash Tools/ensure-system-packages.sh
+	@bash Tools/python-env.sh >/dev/null
+
+proto: ## regenerate Shared/SchemaC and Shared/Schema from Protos/
+	bash Tools/schemagen/generate.sh
+
+proto-check: ## fail when the committed generated code is stale
+	bash Tools/schemagen/generate.sh --check
+
+certs: ## make the dev CA and certificates in Deploy/certs/out (idempotent)
+	@bash Deploy/certs/make-dev-certs.sh "$(CERT_DIR)"
+
+build: ## debug build
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+build-release: ## release build
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+
+test: deps certs proto-check test-swift test-interop ## the whole suite (what .ci/run runs)
+	@echo "make test: all passed"
+
+test-swift: ## build everything (tests included) and run the Swift tests
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+
+test-interop: certs ## Python grpcio <-> Swift gRPC interop tests (needs the debug build)
+	@test -x "$(PY)" || bash Tools/python-env.sh >/dev/null
+	SKILLS_ECHO_BIN="$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/skills-echo" \
+	SKILLS_CERT_DIR="$(CERT_DIR)" \
+		"$(PY)" -m pytest Tests/Interop $(PYTEST_FLAGS)
+
+run: build-release certs ## start the platform locally (for now: the echo test server)
+	@echo "make run: NOTE the four services do not exist yet; starting the RPC test server"
+	@echo "          skills-echo on 127.0.0.1:$(ECHO_PORT) (mTLS, certificates in $(CERT_DIR)). Ctrl-C stops it."
+	"$$($(SWIFT) build -c release --show-bin-path $(SWIFT_BUILD_FLAGS))/skills-echo" serve \
+		--host 127.0.0.1 --port $(ECHO_PORT) \
+		--cert "$(CERT_DIR)/echo.pem" --key "$(CERT_DIR)/echo.key" --ca "$(CERT_DIR)/ca.pem"
+
+bench: ## benchmarks (placeholder)
+	@echo "make bench: NOTE no benchmark yet; the RPC and schema benchmarks will live in Benchmarks/"
+
+clean: ## remove build products, dev certificates and Python caches (keeps .venv)
+	$(SWIFT) package clean
+	rm -rf "$(CERT_DIR)"
+	find Tests -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## also remove .build entirely and the Python venv
+	rm -rf .build "$(PYTHON_VENV)"

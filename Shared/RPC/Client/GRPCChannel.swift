@@ -1,0 +1,256 @@
+import Logging
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import NIOPosix
+import Schema
+import Synchronization
+
+/// A client channel to one service: one multiplexed HTTP/2 connection per address, calls spread
+/// round robin, reconnection with backoff, deadlines on every call, and retries with backoff of
+/// idempotent calls that failed with `UNAVAILABLE`.
+///
+/// ```swift
+/// let channel = try GRPCChannel(configuration: .init(targets: [.init(host: "127.0.0.1", port: 7101)], tls: tls))
+/// let registration = RegistrationServiceClient(channel)
+/// let worker = try await registration.getWorker(request, options: CallOptions(timeout: .seconds(2)))
+/// ```
+public final class GRPCChannel: ClientTransport, Sendable {
+    public let configuration: ClientConfiguration
+    private let connections: [ClientConnection]
+    private let group: any EventLoopGroup
+    private let ownsGroup: Bool
+    private let nextIndex = Atomic<Int>(0)
+    private let authority: String
+    private static let userAgent = "skills-grpc-swift/1.0"
+
+    public init(configuration: ClientConfiguration, eventLoopGroup: (any EventLoopGroup)? = nil,
+                logger: Logger = Logger(label: "skills.rpc.client")) throws {
+        precondition(!configuration.targets.isEmpty, "a channel needs at least one target")
+        self.configuration = configuration
+        let group: any EventLoopGroup = eventLoopGroup
+            ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        self.group = group
+        self.ownsGroup = eventLoopGroup == nil
+        let tls = try TLSContextStore(role: .client, configuration: configuration.tls)
+        self.connections = configuration.targets.map {
+            ClientConnection(target: $0, configuration: configuration, tls: tls, group: group, logger: logger)
+        }
+        self.authority = configuration.serverName ?? configuration.targets[0].description
+    }
+
+    /// Closes every connection; calls in flight fail.
+    public func close() async {
+        for connection in connections { connection.close() }
+        if ownsGroup { try? await group.shutdownGracefully() }
+    }
+
+    // MARK: ClientTransport
+
+    public func unary<Request, Response>(
+        _ method: RPCMethod<Request, Response>, request: Request, options: CallOptions
+    ) async throws -> Response {
+        let framed = ProtoMessageFraming.frame(request, allocator: ByteBufferAllocator())
+        let timeout = options.timeout ?? configuration.defaultTimeout
+        let deadline = ContinuousClock.now + timeout
+        return try await withRetries(method.descriptor, deadline: deadline) {
+            let bytes = try await self.unaryOnce(method.descriptor, framed: framed, deadline: deadline, options: options)
+            do {
+                return try Response(buffer: bytes)
+            } catch {
+                throw RPCError(.internalError, "cannot decode the response: \(error)")
+            }
+        }
+    }
+
+    public func serverStreaming<Request, Response, Result: Sendable>(
+        _ method: RPCMethod<Request, Response>, request: Request, options: CallOptions,
+        body: (MessageStream<Response>) async throws -> Result
+    ) async throws -> Result {
+        let framed = ProtoMessageFraming.frame(request, allocator: ByteBufferAllocator())
+        return try await streamingCall(method, options: options, singleRequest: framed, requests: nil, body: body)
+    }
+
+    public func clientStreaming<Request, Response>(
+        _ method: RPCMethod<Request, Response>, options: CallOptions,
+        requests: @escaping @Sendable (MessageWriter<Request>) async throws -> Void
+    ) async throws -> Response {
+        try await streamingCall(method, options: options, singleRequest: nil, requests: requests) { responses in
+            var iterator = responses.makeAsyncIterator()
+            guard let response = try await iterator.next() else {
+                throw RPCError(.internalError, "\(method.descriptor.path) returned no response message")
+            }
+            return response
+        }
+    }
+
+    public func bidirectionalStreaming<Request, Response, Result: Sendable>(
+        _ method: RPCMethod<Request, Response>, options: CallOptions,
+        requests: @escaping @Sendable (MessageWriter<Request>) async throws -> Void,
+        body: (MessageStream<Response>) async throws -> Result
+    ) async throws -> Result {
+        try await streamingCall(method, options: options, singleRequest: nil, requests: requests, body: body)
+    }
+
+    // MARK: Calls
+
+    private func withRetries<T>(_ method: MethodDescriptor, deadline: ContinuousClock.Instant,
+                                _ attempt: () async throws -> T) async throws -> T {
+        var backoff = configuration.retry.initialBackoff
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                return try await attempt()
+            } catch let error as RPCError {
+                guard error.code == .unavailable, method.isIdempotent, attempts < configuration.retry.maxAttempts,
+                      ContinuousClock.now + backoff < deadline, !Task.isCancelled else { throw error }
+                // Jitter spreads the retries of many callers.
+                let jittered = backoff * Double.random(in: 0.8...1.2)
+                try await Task.sleep(for: jittered)
+                backoff = min(backoff * 2, configuration.retry.maxBackoff)
+            }
+        }
+    }
+
+    /// A ready connection, trying every address once, starting from the next in turn.
+    private func readyConnection() async throws -> ClientConnection.Ready {
+        let start = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+        var lastError = RPCError(.unavailable, "no address to connect to")
+        for offset in 0..<connections.count {
+            let connection = connections[(start &+ offset) % connections.count]
+            do {
+                return try await connection.ready()
+            } catch let error as RPCError {
+                lastError = error
+            } catch {
+                lastError = RPCError(.unavailable, "cannot connect to \(connection.target): \(error)")
+            }
+        }
+        throw lastError
+    }
+
+    private func requestHeaders(_ method: MethodDescriptor, deadline: ContinuousClock.Instant, options: CallOptions) -> HPACKHeaders {
+        var headers: HPACKHeaders = [
+            ":method": "POST", ":scheme": "https", ":path": method.path, ":authority": authority,
+            "content-type": "application/grpc", "te": "trailers", "user-agent": Self.userAgent,
+        ]
+        let remaining = deadline - ContinuousClock.now
+        headers.add(name: "grpc-timeout", value: GRPCTimeout.format(max(remaining, .milliseconds(1))))
+        MetadataCoding.append(options.metadata, to: &headers)
+        return headers
+    }
+
+    private func unaryOnce(_ method: MethodDescriptor, framed: ByteBuffer, deadline: ContinuousClock.Instant,
+                           options: CallOptions) async throws -> ByteBuffer {
+        if ContinuousClock.now >= deadline { throw RPCError(.deadlineExceeded, "deadline exceeded before the call started") }
+        let ready = try await readyConnection()
+        let eventLoop = ready.channel.eventLoop
+        let promise = eventLoop.makePromise(of: ByteBuffer.self)
+        let response = Mutex<ByteBuffer?>(nil)
+        let responseMetadata = options.responseMetadata
+        let observer = ClientCallObserver(
+            headers: { responseMetadata?.setHeaders($0) },
+            message: { message in response.withLock { $0 = message } },
+            finished: { error, trailers in
+                responseMetadata?.setTrailers(trailers)
+                if let error {
+                    promise.fail(error)
+                } else if let message = response.withLock({ $0 }) {
+                    promise.succeed(message)
+                } else {
+                    promise.fail(RPCError(.internalError, "\(method.path) returned no response message"))
+                }
+            })
+        let handler = StreamStarter(headers: requestHeaders(method, deadline: deadline, options: options),
+                                    singleRequest: framed, deadline: NIODeadline.now() + TimeAmount(deadline - .now),
+                                    maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
+        let streamFuture = ready.multiplexer.createStreamChannel { stream in handler.install(on: stream) }
+        streamFuture.whenFailure { error in promise.fail(RPCError(.unavailable, "cannot open a stream: \(error)")) }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            streamFuture.whenSuccess { stream in stream.close(promise: nil) }
+            promise.fail(RPCError(.cancelled, "the call was cancelled"))
+        }
+    }
+
+    private func streamingCall<Request, Response, Result: Sendable>(
+        _ method: RPCMethod<Request, Response>, options: CallOptions, singleRequest: ByteBuffer?,
+        requests: (@Sendable (MessageWriter<Request>) async throws -> Void)?,
+        body: (MessageStream<Response>) async throws -> Result
+    ) async throws -> Result {
+        let timeout = options.timeout ?? configuration.defaultTimeout
+        let deadline = ContinuousClock.now + timeout
+        let ready = try await withRetries(method.descriptor, deadline: deadline) { try await self.readyConnection() }
+        let (stream, continuation) = AsyncThrowingStream<Response, any Error>.makeStream()
+        let responseMetadata = options.responseMetadata
+        let observer = ClientCallObserver(
+            headers: { responseMetadata?.setHeaders($0) },
+            message: { bytes in
+                do {
+                    continuation.yield(try Response(buffer: bytes))
+                } catch {
+                    continuation.finish(throwing: RPCError(.internalError, "cannot decode a response: \(error)"))
+                }
+            },
+            finished: { error, trailers in
+                responseMetadata?.setTrailers(trailers)
+                continuation.finish(throwing: error)
+            })
+        let starter = StreamStarter(headers: requestHeaders(method.descriptor, deadline: deadline, options: options),
+                                    singleRequest: singleRequest, deadline: NIODeadline.now() + TimeAmount(deadline - .now),
+                                    maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
+        let streamChannel: any Channel
+        do {
+            streamChannel = try await ready.multiplexer.createStreamChannel { starter.install(on: $0) }.get()
+        } catch {
+            throw RPCError(.unavailable, "cannot open a stream: \(error)")
+        }
+        let allocator = streamChannel.allocator
+        var writerTask: Task<Void, Never>?
+        if let requests {
+            writerTask = Task {
+                let writer = MessageWriter<Request> { message in
+                    let framed = ProtoMessageFraming.frame(message, allocator: allocator)
+                    try await streamChannel.writeAndFlush(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(framed)))).get()
+                }
+                do {
+                    try await requests(writer)
+                    let end = HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(allocator.buffer(capacity: 0)), endStream: true))
+                    try await streamChannel.writeAndFlush(end).get()
+                } catch {
+                    // The producer failed or the call ended: cancel the call.
+                    streamChannel.close(promise: nil)
+                }
+            }
+        }
+        defer { writerTask?.cancel() }
+        return try await withTaskCancellationHandler {
+            let result = try await body(MessageStream(stream))
+            // The body may stop early; the rest of the call is cancelled.
+            streamChannel.close(promise: nil)
+            return result
+        } onCancel: {
+            streamChannel.close(promise: nil)
+            continuation.finish(throwing: RPCError(.cancelled, "the call was cancelled"))
+        }
+    }
+}
+
+/// Builds a stream's pipeline; a struct so that it can cross into the stream's event loop.
+struct StreamStarter: Sendable {
+    let headers: HPACKHeaders
+    let singleRequest: ByteBuffer?
+    let deadline: NIODeadline
+    let maxReceiveMessageBytes: Int
+    let observer: ClientCallObserver
+
+    func install(on stream: any Channel) -> EventLoopFuture<Void> {
+        stream.eventLoop.makeCompletedFuture {
+            try stream.pipeline.syncOperations.addHandler(
+                ClientStreamHandler(requestHeaders: headers, singleRequest: singleRequest, deadline: deadline,
+                                    maxReceiveMessageBytes: maxReceiveMessageBytes, observer: observer))
+        }
+    }
+}

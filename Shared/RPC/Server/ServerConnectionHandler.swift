@@ -1,0 +1,137 @@
+import NIOCore
+import NIOHTTP2
+
+/// Asks a connection to finish its calls and close (sent down the pipeline on shutdown).
+struct GracefulShutdownEvent: Sendable {}
+
+/// Manages one server connection at the HTTP/2 level: closes it with GOAWAY when it has been idle
+/// (no open call) for `idleTimeout`, pings a quiet peer every `keepaliveInterval` and closes the
+/// connection when a ping goes unanswered, and drains it on graceful shutdown (GOAWAY, let the
+/// open calls finish, then close).
+final class ServerConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias InboundOut = HTTP2Frame
+    typealias OutboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    private let idleTimeout: TimeAmount
+    private let keepaliveInterval: TimeAmount
+    private let keepaliveTimeout: TimeAmount
+    private var openStreams = 0
+    private var lastStreamID: HTTP2StreamID = .rootStream
+    private var idleTimer: Scheduled<Void>?
+    private var keepaliveTimer: Scheduled<Void>?
+    private var pingTimeoutTimer: Scheduled<Void>?
+    private var sawTrafficSinceLastCheck = false
+    private var draining = false
+    private var context: ChannelHandlerContext?
+    private static let pingData = HTTP2PingData(withInteger: 0x736b696c6c73)
+
+    init(idleTimeout: Duration, keepaliveInterval: Duration, keepaliveTimeout: Duration) {
+        self.idleTimeout = TimeAmount(idleTimeout)
+        self.keepaliveInterval = TimeAmount(keepaliveInterval)
+        self.keepaliveTimeout = TimeAmount(keepaliveTimeout)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        scheduleIdleTimer()
+        scheduleKeepalive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        keepaliveTimer?.cancel()
+        pingTimeoutTimer?.cancel()
+        self.context = nil
+    }
+
+    // MARK: Streams (through StreamTracker)
+
+    func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
+        openStreams += 1
+        if id > lastStreamID { lastStreamID = id }
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
+
+    func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
+        openStreams -= 1
+        if openStreams == 0 {
+            if draining {
+                context?.close(promise: nil)
+            } else {
+                scheduleIdleTimer()
+            }
+        }
+    }
+
+    // MARK: Frames
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        sawTrafficSinceLastCheck = true
+        let frame = unwrapInboundIn(data)
+        if case .ping(let data, let ack) = frame.payload, ack, data == Self.pingData {
+            pingTimeoutTimer?.cancel()
+            pingTimeoutTimer = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is GracefulShutdownEvent {
+            startDraining(context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func startDraining(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
+        context.writeAndFlush(wrapOutboundOut(goAway), promise: nil)
+        if openStreams == 0 { context.close(promise: nil) }
+    }
+
+    private func scheduleIdleTimer() {
+        guard let context, idleTimeout.nanoseconds > 0 else { return }
+        idleTimer?.cancel()
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: idleTimeout) {
+            let handler = loopBound.value
+            guard handler.openStreams == 0, let context = handler.context else { return }
+            handler.startDraining(context: context)
+        }
+    }
+
+    private func scheduleKeepalive() {
+        guard let context, keepaliveInterval.nanoseconds > 0 else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        keepaliveTimer = context.eventLoop.scheduleTask(in: keepaliveInterval) {
+            loopBound.value.keepaliveTick()
+        }
+    }
+
+    private func keepaliveTick() {
+        guard let context else { return }
+        if !sawTrafficSinceLastCheck && pingTimeoutTimer == nil {
+            let ping = HTTP2Frame(streamID: .rootStream, payload: .ping(Self.pingData, ack: false))
+            context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            pingTimeoutTimer = context.eventLoop.scheduleTask(in: keepaliveTimeout) {
+                loopBound.value.context?.close(promise: nil)
+            }
+        }
+        sawTrafficSinceLastCheck = false
+        scheduleKeepalive()
+    }
+}
+
+/// Tells a connection handler about streams opening and closing. NIOHTTP2 calls it on the
+/// connection's event loop, which `NIOLoopBound` checks.
+struct StreamTracker: NIOHTTP2StreamDelegate {
+    let handler: NIOLoopBound<ServerConnectionHandler>
+    func streamCreated(_ id: HTTP2StreamID, channel: any Channel) { handler.value.streamCreated(id, channel: channel) }
+    func streamClosed(_ id: HTTP2StreamID, channel: any Channel) { handler.value.streamClosed(id, channel: channel) }
+}

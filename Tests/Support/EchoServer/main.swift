@@ -1,0 +1,66 @@
+import ArgumentParser
+import EchoSupport
+import Foundation
+import Logging
+import RPC
+import Schema
+import ServiceLifecycle
+
+/// `skills-echo`: the RPC runtime's test server and interop client.
+@main
+struct SkillsEcho: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skills-echo",
+        abstract: "Echo service over gRPC/mTLS, for interoperability tests and benchmarks.",
+        subcommands: [Serve.self, InteropClient.self])
+}
+
+struct TLSOptions: ParsableArguments {
+    @Option(help: "PEM certificate chain.") var cert: String
+    @Option(help: "PEM private key.") var key: String
+    @Option(help: "PEM CA bundle peers must chain to.") var ca: String
+    var tls: TLSConfiguration { TLSConfiguration(certificateChainPath: cert, privateKeyPath: key, trustRootsPath: ca) }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the echo service until SIGTERM/SIGINT.")
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0 picks one and prints it).") var port = 50051
+    @OptionGroup var tlsOptions: TLSOptions
+    @Option(help: "Event loop threads (0: one per core).") var threads = 0
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .notice
+            return handler
+        }
+        let logger = Logger(label: "skills.echo")
+        let server = try GRPCServer(
+            configuration: ServerConfiguration(host: host, port: port, tls: tlsOptions.tls, eventLoopThreads: threads),
+            services: [EchoService().serviceDefinition], logger: logger)
+        try await server.start()
+        print("listening on \(host):\(server.localPort ?? port)")
+        fflush(nil)
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+struct InteropClient: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interop-client",
+        abstract: "Run the client side of the interop scenarios against an echo server; prints PASS/FAIL lines.")
+    @Option(help: "host:port of the echo server.") var target: String
+    @OptionGroup var tlsOptions: TLSOptions
+    @Option(help: "Name the server certificate must carry.") var serverName = "localhost"
+
+    func run() async throws {
+        guard let address = ClientConfiguration.Target(target) else { throw ValidationError("target must be host:port") }
+        let channel = try GRPCChannel(configuration: ClientConfiguration(targets: [address], tls: tlsOptions.tls, serverName: serverName))
+        let scenarios = InteropScenarios(client: Skills_Testing_V1_EchoClient(channel))
+        let failures = await scenarios.runAll()
+        await channel.close()
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
