@@ -95,6 +95,7 @@ let package = Package(
             name: "SchemaTests",
             dependencies: ["Schema", "SchemaC"],
             path: "Tests/SchemaTests",
+            exclude: ["python"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

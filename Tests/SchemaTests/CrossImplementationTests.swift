@@ -31,6 +31,8 @@ final class CrossImplementationTests: XCTestCase {
         for fixture in CrossImplementationFixtures.all {
             let bytes = try Data(contentsOf: directory.appendingPathComponent("py_\(fixture.name).bin"))
             try assertDecodes(fixture.message, from: [UInt8](bytes), name: fixture.name)
+            // Both encoders write fields in field-number order, so the bytes agree too.
+            XCTAssertEqual(fixture.message.serializedBytes(), [UInt8](bytes), "\(fixture.name): Swift and Python bytes differ")
         }
     }
 

@@ -64,6 +64,11 @@ def lower_camel(snake):
     return first + "".join(p[0].upper() + p[1:].lower() if p.isupper() else p[0].upper() + p[1:] for p in parts[1:])
 
 
+def label(name):
+    """An argument label: only `inout`, `var` and `let` need backticks there."""
+    return "`%s`" % name if name in ("inout", "var", "let") else name
+
+
 def method_camel(name):
     return name[0].lower() + name[1:]
 
@@ -508,8 +513,9 @@ class Generator:
         full = (f.package + "." if f.package else "") + s.name
         services.append(ns)
         doc = self.comment(f, (6, si))
-        out.extend(doc_lines(doc, "") or ["/// `%s`." % full])
-        out.append("///")
+        if doc:
+            out.extend(doc_lines(doc, ""))
+            out.append("///")
         out.append("/// The service `%s`: its methods and descriptor." % full)
         out.append("public enum %s {" % ns)
         out.append('    public static let name = "%s"' % full)
@@ -725,12 +731,12 @@ class Generator:
                         v = "[%s, %s]" % (self.sample_scalar(f, 0), self.sample_scalar(f, 1))
                     else:
                         v = self.sample_scalar(f, 0)
-                    args.append("%s: %s" % (escape(lower_camel(f.name)), v))
+                    args.append("%s: %s" % (label(lower_camel(f.name)), v))
                 else:
                     _, oi, fields = mem
                     oneof = info.proto.oneof_decl[oi]
                     f = fields[-1]
-                    args.append("%s: .%s(%s)" % (escape(lower_camel(oneof.name)), escape(lower_camel(f.name)), self.sample_scalar(f, 0)))
+                    args.append("%s: .%s(%s)" % (label(lower_camel(oneof.name)), escape(lower_camel(f.name)), self.sample_scalar(f, 0)))
             if args:
                 out.append("    static let %s = %s(" % (self.sample_name(info), info.swift))
                 for k, a in enumerate(args):

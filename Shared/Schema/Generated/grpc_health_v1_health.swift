@@ -124,8 +124,6 @@ public struct Grpc_Health_V1_HealthCheckResponse: ProtoMessage, CMessageBacked {
     }
 }
 
-/// `grpc.health.v1.Health`.
-///
 /// The service `grpc.health.v1.Health`: its methods and descriptor.
 public enum Grpc_Health_V1_Health {
     public static let name = "grpc.health.v1.Health"

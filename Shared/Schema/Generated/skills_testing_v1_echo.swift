@@ -128,8 +128,6 @@ public struct Skills_Testing_V1_EchoResponse: ProtoMessage, CMessageBacked {
     }
 }
 
-/// `skills.testing.v1.Echo`.
-///
 /// The service `skills.testing.v1.Echo`: its methods and descriptor.
 public enum Skills_Testing_V1_Echo {
     public static let name = "skills.testing.v1.Echo"

@@ -17,7 +17,7 @@ enum SampleMessages {
         payload: [0, 255, 2, 128, 0],
         failWithCode: -3007,
         failWithMessage: "fail_with_message-样例-0",
-        `repeat`: 5007,
+        repeat: 5007,
         delayMs: -6007
     )
     static let skills_testing_v1_EchoResponse = Skills_Testing_V1_EchoResponse(

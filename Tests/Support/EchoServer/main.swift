@@ -28,6 +28,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port (0 picks one and prints it).") var port = 50051
     @OptionGroup var tlsOptions: TLSOptions
     @Option(help: "Event loop threads (0: one per core).") var threads = 0
+    @Flag(help: "Do not require a client certificate (for load generators such as h2load that cannot send one).")
+    var noClientAuth = false
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -36,8 +38,10 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "skills.echo")
+        var tls = tlsOptions.tls
+        tls.requireClientCertificate = !noClientAuth
         let server = try GRPCServer(
-            configuration: ServerConfiguration(host: host, port: port, tls: tlsOptions.tls, eventLoopThreads: threads),
+            configuration: ServerConfiguration(host: host, port: port, tls: tls, eventLoopThreads: threads),
             services: [EchoService().serviceDefinition], logger: logger)
         try await server.start()
         print("listening on \(host):\(server.localPort ?? port)")

@@ -1,0 +1,127 @@
+import EchoSupport
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHPACK
+import NIOHTTP2
+@testable import RPC
+import Schema
+import XCTest
+
+/// One server stream on an in-memory channel: HTTP/2 frame payloads go in as if from the
+/// multiplexer, and what `ServerStreamHandler` writes comes back out.
+///
+/// `NIOAsyncTestingChannel` rather than `EmbeddedChannel`: the handler finishes calls from a
+/// `Task` on another thread (`eventLoop.execute`), which the thread-bound `EmbeddedEventLoop`
+/// does not allow.
+struct StreamHarness {
+    static let hrss = PeerIdentity(commonName: "hrss-dev", organizationalUnits: ["hrss"])
+
+    let channel: NIOAsyncTestingChannel
+
+    static func make(services: [ServiceDefinition] = [EchoService().serviceDefinition, HealthService().serviceDefinition],
+                     interceptors: [any ServerInterceptor] = [], maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
+                     peer: PeerIdentity = hrss) async throws -> StreamHarness {
+        var logger = Logger(label: "rpc-tests.stream")
+        logger.logLevel = .critical
+        let router = ServerCallRouter(services: services, interceptors: interceptors,
+                                      maxReceiveMessageBytes: maxReceiveMessageBytes, logger: logger)
+        return try await make(router: router, peer: peer)
+    }
+
+    static func make(router: ServerCallRouter, peer: PeerIdentity = hrss) async throws -> StreamHarness {
+        let channel = try await NIOAsyncTestingChannel { channel in
+            try channel.pipeline.syncOperations.addHandler(ServerStreamHandler(router: router, peer: peer, remoteAddress: "test"))
+        }
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+        return StreamHarness(channel: channel)
+    }
+
+    static func requestHeaders(path: String, contentType: String = "application/grpc",
+                               extra: [(String, String)] = []) -> HPACKHeaders {
+        var headers: HPACKHeaders = [
+            ":method": "POST", ":scheme": "https", ":path": path, ":authority": "localhost",
+            "content-type": contentType, "te": "trailers",
+        ]
+        for (name, value) in extra { headers.add(name: name, value: value) }
+        return headers
+    }
+
+    static func framed(_ message: any ProtoMessage) -> ByteBuffer {
+        ProtoMessageFraming.frame(message, allocator: ByteBufferAllocator())
+    }
+
+    static func framed(raw bytes: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeGRPCPrefix(length: bytes.count)
+        buffer.writeBytes(bytes)
+        return buffer
+    }
+
+    func send(headers: HPACKHeaders, endStream: Bool = false) async throws {
+        try await channel.writeInbound(HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: endStream)))
+    }
+
+    func send(data: ByteBuffer, endStream: Bool = false) async throws {
+        try await channel.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(data), endStream: endStream)))
+    }
+
+    /// The next frame the handler wrote, waiting up to `timeout` (the handler may answer from a task).
+    func nextFrame(timeout: Duration = .seconds(5)) async throws -> HTTP2Frame.FramePayload? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let frame = try await channel.readOutbound(as: HTTP2Frame.FramePayload.self) { return frame }
+            if ContinuousClock.now >= deadline { return nil }
+            try await Task.sleep(for: .microseconds(200))
+        }
+    }
+
+    /// Every frame up to and including the one that ends the stream (nil if it never ends).
+    func framesUntilEnd(timeout: Duration = .seconds(5)) async throws -> [HTTP2Frame.FramePayload]? {
+        var frames: [HTTP2Frame.FramePayload] = []
+        while let frame = try await nextFrame(timeout: timeout) {
+            frames.append(frame)
+            if frame.endsStream { return frames }
+        }
+        return nil
+    }
+
+    struct StreamNeverEnded: Error {}
+
+    /// Like `framesUntilEnd`, but throws when the stream does not end in time.
+    func endedFrames(timeout: Duration = .seconds(5)) async throws -> [HTTP2Frame.FramePayload] {
+        guard let frames = try await framesUntilEnd(timeout: timeout) else { throw StreamNeverEnded() }
+        return frames
+    }
+
+    /// Whatever else is waiting (after the end of the stream there should be nothing).
+    func leftoverFrames() async throws -> [HTTP2Frame.FramePayload] {
+        await channel.testingEventLoop.run()
+        var frames: [HTTP2Frame.FramePayload] = []
+        while let frame = try await channel.readOutbound(as: HTTP2Frame.FramePayload.self) { frames.append(frame) }
+        return frames
+    }
+}
+
+extension HTTP2Frame.FramePayload {
+    var endsStream: Bool {
+        switch self {
+        case .headers(let headers): return headers.endStream
+        case .data(let data): return data.endStream
+        default: return false
+        }
+    }
+
+    var headerList: HPACKHeaders? {
+        if case .headers(let headers) = self { return headers.headers }
+        return nil
+    }
+
+    var dataBytes: ByteBuffer? {
+        if case .data(let data) = self, case .byteBuffer(let bytes) = data.data { return bytes }
+        return nil
+    }
+
+    /// The gRPC status in these headers, if they are trailers.
+    var grpcStatus: Int? { headerList?.first(name: "grpc-status").flatMap { Int($0) } }
+}
