@@ -84,12 +84,27 @@ public enum Group: String, Sendable, Hashable, Codable, CaseIterable, Comparable
     case g16 = "G16", g17 = "G17"
 
     /// 0-based position (G1 = 0).
-    public var index: Int { Group.indexTable[self] ?? 0 }
-    private static let indexTable: [Group: Int] = {
-        var t: [Group: Int] = [:]
-        for (i, g) in Group.allCases.enumerated() { t[g] = i }
-        return t
-    }()
+    public var index: Int {
+        switch self {
+        case .g1: 0
+        case .g2: 1
+        case .g3: 2
+        case .g4: 3
+        case .g5: 4
+        case .g6: 5
+        case .g7: 6
+        case .g8: 7
+        case .g9: 8
+        case .g10: 9
+        case .g11: 10
+        case .g12: 11
+        case .g13: 12
+        case .g14: 13
+        case .g15: 14
+        case .g16: 15
+        case .g17: 16
+        }
+    }
 
     public static func < (a: Group, b: Group) -> Bool { a.index < b.index }
     public var description: String { rawValue }

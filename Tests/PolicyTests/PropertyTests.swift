@@ -103,7 +103,7 @@ final class PropertyTests: XCTestCase {
             XCTAssertEqual(allowance, d.livingAllowanceFen, ctx)
             XCTAssertEqual(d.payableNowFen + d.heldFen, d.totalFen, ctx)
             XCTAssertTrue(d.tranches.allSatisfy { $0.amountFen > 0 }, ctx)
-            XCTAssertEqual(d.tranches.map(\.index), Array(1...max(1, d.tranches.count)).prefix(d.tranches.count).map { $0 }, ctx)
+            XCTAssertEqual(d.tranches.map(\.index), d.tranches.indices.map { $0 + 1 }, ctx)
             XCTAssertTrue(d.tranches.filter { $0.purpose == .livingAllowance }.allSatisfy { $0.payee == Payee(.worker, w.workerId) }, ctx)
 
             // Refusals name at least one rule and pay nothing; eligible decisions name none.

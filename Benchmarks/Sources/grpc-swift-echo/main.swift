@@ -70,7 +70,7 @@ struct EchoService: Skills_Testing_V1_Echo.SimpleServiceProtocol {
 @main
 struct GRPCSwiftEcho {
     static let usage = """
-        usage: grpc-swift-echo serve [--host H] [--port P] --cert PEM --key PEM --ca PEM
+        usage: grpc-swift-echo serve [--host H] [--port P] --cert PEM --key PEM --ca PEM [--no-client-auth]
                grpc-swift-echo \(LoadOptions.usage)
         """
 
@@ -95,6 +95,8 @@ struct GRPCSwiftEcho {
         let port = Int(option("--port", in: arguments) ?? "50052") ?? 50052
         guard let cert = option("--cert", in: arguments), let key = option("--key", in: arguments),
               let ca = option("--ca", in: arguments) else { throw UsageError(usage) }
+        // --no-client-auth: do not ask for a client certificate (for h2load, which cannot send one).
+        let requireClientCertificate = !arguments.contains("--no-client-auth")
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: port),
             transportSecurity: .mTLS(
@@ -102,7 +104,8 @@ struct GRPCSwiftEcho {
                 privateKey: .file(path: key, format: .pem)
             ) { config in
                 // Client certificates are required and must chain to the CA (as on our server).
-                config.clientCertificateVerification = .noHostnameVerification
+                config.clientCertificateVerification =
+                    requireClientCertificate ? .noHostnameVerification : .noVerification
                 config.trustRoots = .certificates([.file(path: ca, format: .pem)])
             },
             config: .defaults)

@@ -39,7 +39,9 @@ public final class GRPCServer: Service, Sendable {
         self.tls = try TLSContextStore(role: .server, configuration: configuration.tls)
         let health = HealthService()
         self.health = health
-        self.router = ServerCallRouter(services: services + [health.serviceDefinition], interceptors: interceptors,
+        let reflection = ReflectionService(services: services.map(\.descriptor.name) + [Grpc_Health_V1_Health.name, Grpc_Reflection_V1_ServerReflection.name])
+        self.router = ServerCallRouter(services: services + [health.serviceDefinition, reflection.serviceDefinition],
+                                       interceptors: interceptors,
                                        maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, logger: logger)
         if let eventLoopGroup {
             self.group = eventLoopGroup

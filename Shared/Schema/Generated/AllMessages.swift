@@ -7,6 +7,14 @@ public enum SchemaCatalog {
         Google_Protobuf_Timestamp.self,
         Grpc_Health_V1_HealthCheckRequest.self,
         Grpc_Health_V1_HealthCheckResponse.self,
+        Grpc_Reflection_V1_ServerReflectionRequest.self,
+        Grpc_Reflection_V1_ExtensionRequest.self,
+        Grpc_Reflection_V1_ServerReflectionResponse.self,
+        Grpc_Reflection_V1_FileDescriptorResponse.self,
+        Grpc_Reflection_V1_ExtensionNumberResponse.self,
+        Grpc_Reflection_V1_ListServiceResponse.self,
+        Grpc_Reflection_V1_ServiceResponse.self,
+        Grpc_Reflection_V1_ErrorResponse.self,
         Skills_Testing_V1_EchoRequest.self,
         Skills_Testing_V1_EchoResponse.self,
         AssessmentResult.self,
@@ -93,6 +101,7 @@ public enum SchemaCatalog {
     /// Every service.
     public static let services: [ServiceDescriptor] = [
         Grpc_Health_V1_Health.descriptor,
+        Grpc_Reflection_V1_ServerReflection.descriptor,
         Skills_Testing_V1_Echo.descriptor,
         AssessmentService.descriptor,
         MatchingService.descriptor,

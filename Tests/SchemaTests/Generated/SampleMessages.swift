@@ -12,6 +12,36 @@ enum SampleMessages {
     static let grpc_health_v1_HealthCheckResponse = Grpc_Health_V1_HealthCheckResponse(
         status: .serving
     )
+    static let grpc_reflection_v1_ServerReflectionRequest = Grpc_Reflection_V1_ServerReflectionRequest(
+        host: "host-样例-0",
+        messageRequest: .listServices("list_services-样例-0")
+    )
+    static let grpc_reflection_v1_ExtensionRequest = Grpc_Reflection_V1_ExtensionRequest(
+        containingType: "containing_type-样例-0",
+        extensionNumber: 2007
+    )
+    static let grpc_reflection_v1_ServerReflectionResponse = Grpc_Reflection_V1_ServerReflectionResponse(
+        validHost: "valid_host-样例-0",
+        originalRequest: SampleMessages.grpc_reflection_v1_ServerReflectionRequest,
+        messageResponse: .errorResponse(SampleMessages.grpc_reflection_v1_ErrorResponse)
+    )
+    static let grpc_reflection_v1_FileDescriptorResponse = Grpc_Reflection_V1_FileDescriptorResponse(
+        fileDescriptorProto: [[0, 255, 1, 128, 0], [0, 255, 1, 128, 1]]
+    )
+    static let grpc_reflection_v1_ExtensionNumberResponse = Grpc_Reflection_V1_ExtensionNumberResponse(
+        baseTypeName: "base_type_name-样例-0",
+        extensionNumber: [2007, 3007]
+    )
+    static let grpc_reflection_v1_ListServiceResponse = Grpc_Reflection_V1_ListServiceResponse(
+        service: [SampleMessages.grpc_reflection_v1_ServiceResponse, SampleMessages.grpc_reflection_v1_ServiceResponse]
+    )
+    static let grpc_reflection_v1_ServiceResponse = Grpc_Reflection_V1_ServiceResponse(
+        name: "name-样例-0"
+    )
+    static let grpc_reflection_v1_ErrorResponse = Grpc_Reflection_V1_ErrorResponse(
+        errorCode: 1007,
+        errorMessage: "error_message-样例-0"
+    )
     static let skills_testing_v1_EchoRequest = Skills_Testing_V1_EchoRequest(
         text: "text-样例-0",
         payload: [0, 255, 2, 128, 0],
@@ -593,6 +623,14 @@ enum SampleMessages {
         google_protobuf_Timestamp,
         grpc_health_v1_HealthCheckRequest,
         grpc_health_v1_HealthCheckResponse,
+        grpc_reflection_v1_ServerReflectionRequest,
+        grpc_reflection_v1_ExtensionRequest,
+        grpc_reflection_v1_ServerReflectionResponse,
+        grpc_reflection_v1_FileDescriptorResponse,
+        grpc_reflection_v1_ExtensionNumberResponse,
+        grpc_reflection_v1_ListServiceResponse,
+        grpc_reflection_v1_ServiceResponse,
+        grpc_reflection_v1_ErrorResponse,
         skills_testing_v1_EchoRequest,
         skills_testing_v1_EchoResponse,
         skills_v1_AssessmentResult,
