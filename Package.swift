@@ -102,6 +102,7 @@ let package = Package(
             name: "RPCTests",
             dependencies: [
                 "RPC", "Schema", "EchoSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ],

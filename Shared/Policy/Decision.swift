@@ -43,6 +43,15 @@ public enum TrancheCondition: Sendable, Hashable, Codable {
     case onDecision
     /// R7: held until the offering's employment rate is at least `permille`/1000.
     case employmentRateAtLeast(permille: Int)
+
+    /// For the contract's `Tranche.condition`: "" when payable on decision, else
+    /// "R7: employment rate >= 85.0%".
+    public var text: String {
+        switch self {
+        case .onDecision: ""
+        case .employmentRateAtLeast(let p): "R7: employment rate >= \(p / 10).\(p % 10)%"
+        }
+    }
 }
 
 public struct Tranche: Sendable, Hashable, Codable {
@@ -171,6 +180,8 @@ public struct TrancheRelease: Sendable, Hashable, Codable {
     public var released: Bool
     /// employed * 1000 / trained, floored (display only; the comparison is exact integer math).
     public var ratePermille: Int
+    /// employed * 10000 / trained, floored (the contract's `employment_rate_bp`); 0 for invalid input.
+    public var rateBasisPoints: Int
     public var thresholdPermille: Int
     public var policyVersion: String
     public var inputProblems: [InputProblem]

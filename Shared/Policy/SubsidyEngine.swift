@@ -550,7 +550,7 @@ public enum SubsidyEngine {
         }
         if !problems.isEmpty {
             let f = problems.map(\.field).joined(separator: ", ")
-            return TrancheRelease(released: false, ratePermille: 0, thresholdPermille: threshold, policyVersion: policy.version,
+            return TrancheRelease(released: false, ratePermille: 0, rateBasisPoints: 0, thresholdPermille: threshold, policyVersion: policy.version,
                                   inputProblems: problems,
                                   trace: TraceLine(.r7, .refused, zh: "R7: 就业情况报告无效（\(f)），余款暂缓拨付",
                                                    en: "R7: invalid employment report (\(f)); the held tranche stays held"))
@@ -567,7 +567,8 @@ public enum SubsidyEngine {
                 zh: "R7: 培训后就业率\(permilleText(rate))（\(r.employed)/\(r.trained)），未达到\(permilleText(threshold))，余款继续暂缓拨付",
                 en: "R7: employment rate \(permilleText(rate)) (\(r.employed) of \(r.trained)) is below \(permilleText(threshold)): the held tranches stay held")
         }
-        return TrancheRelease(released: released, ratePermille: rate, thresholdPermille: threshold, policyVersion: policy.version,
+        return TrancheRelease(released: released, ratePermille: rate, rateBasisPoints: r.employed * 10_000 / r.trained,
+                              thresholdPermille: threshold, policyVersion: policy.version,
                               inputProblems: [], trace: trace)
     }
 

@@ -32,6 +32,18 @@ final class RuleTests: XCTestCase {
     }
     func testT1_programmeTarget() { Runner.run(.t1, RuleTables.t1) }
 
+    /// What the payment service copies into the contract (Tranche.condition, employment_rate_bp).
+    func testContractHelpers() {
+        let d = Runner.decide(DecisionCase(enrollment: Fx.enrollment(kind: .projectBased), expect: Expect(outcome: .eligible)))
+        XCTAssertEqual(d.tranches.map(\.condition.text), ["", "R7: employment rate >= 85.0%"])
+        XCTAssertEqual(d.payableNowFen, 90_000)
+        XCTAssertEqual(d.heldFen, 60_000)
+        let r = SubsidyEngine.releaseHeldTranche(employment: EmploymentReport(offeringId: "O1", trained: 1000, employed: 849), policy: Fx.v1)
+        XCTAssertEqual(r.rateBasisPoints, 8490)
+        XCTAssertEqual(r.ratePermille, 849)
+        XCTAssertEqual(r.trace.zh, "R7: 培训后就业率84.9%（849/1000），未达到85.0%，余款继续暂缓拨付")
+    }
+
     /// Fails when an id of RuleID.all has no table, or a table without both sides of its boundary.
     func testEveryRuleHasATest() {
         XCTAssertEqual(RuleID.all.count, 12, "R1..R11 and T1")

@@ -301,6 +301,17 @@ final class ServerStreamHandlerTests: XCTestCase {
         XCTAssertEqual(frames.last?.grpcStatus, StatusCode.deadlineExceeded.rawValue)
     }
 
+    func testLargestTimeoutDoesNotCrash() async throws {
+        // 99999999H (~11,400 years) is the largest grpc-timeout the protocol allows. Its nanoseconds
+        // do not fit an Int64; the deadline timer must saturate rather than trap (a remote crash).
+        XCTAssertNotNil(GRPCTimeout.parse("99999999H"))
+        XCTAssertEqual(TimeAmount(saturating: .seconds(Int64.max)), TimeAmount.longestWait)
+        XCTAssertNotNil(GRPCTimeout.parse(Substring(GRPCTimeout.format(.seconds(Int64.max)))), "a huge client timeout still formats as a valid grpc-timeout")
+        let harness = try await StreamHarness.make()
+        let frames = try await unary(harness, StreamHarness.framed(Request(text: "patient")), extraHeaders: [("grpc-timeout", "99999999H")])
+        XCTAssertEqual(frames.last?.grpcStatus, 0)
+    }
+
     func testMalformedTimeoutIsRejected() async throws {
         let harness = try await StreamHarness.make()
         try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "soon")]))

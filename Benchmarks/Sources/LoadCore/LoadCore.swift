@@ -132,5 +132,5 @@ public func runLoad(
     if let lastError = results.2 {
         FileHandle.standardError.write(Data("\(results.1) calls failed; last error: \(lastError)\n".utf8))
     }
-    fflush(stdout)
+    fflush(nil)
 }

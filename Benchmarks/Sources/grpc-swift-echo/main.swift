@@ -114,7 +114,7 @@ struct GRPCSwiftEcho {
             group.addTask { try await server.serve() }
             let address = try await transport.listeningAddress
             print("listening on \(host):\(address.ipv4?.port ?? port)")
-            fflush(stdout)
+            fflush(nil)
         }
     }
 

@@ -90,7 +90,7 @@ final class ClientConnection: Sendable {
         let connection = self
         let bootstrap = ClientBootstrap(group: handshake.futureResult.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .connectTimeout(TimeAmount(saturating: configuration.connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(OpenSSLHandler(context: tlsContext, serverHostname: serverName))

@@ -163,7 +163,7 @@ public final class GRPCChannel: ClientTransport, Sendable {
                 }
             })
         let handler = StreamStarter(headers: requestHeaders(method, deadline: deadline, options: options),
-                                    singleRequest: framed, deadline: NIODeadline.now() + TimeAmount(deadline - .now),
+                                    singleRequest: framed, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
                                     maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
         let streamFuture = ready.multiplexer.createStreamChannel { stream in handler.install(on: stream) }
         streamFuture.whenFailure { error in promise.fail(RPCError(.unavailable, "cannot open a stream: \(error)")) }
@@ -199,7 +199,7 @@ public final class GRPCChannel: ClientTransport, Sendable {
                 continuation.finish(throwing: error)
             })
         let starter = StreamStarter(headers: requestHeaders(method.descriptor, deadline: deadline, options: options),
-                                    singleRequest: singleRequest, deadline: NIODeadline.now() + TimeAmount(deadline - .now),
+                                    singleRequest: singleRequest, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
                                     maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
         let streamChannel: any Channel
         do {

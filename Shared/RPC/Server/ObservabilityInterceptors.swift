@@ -56,7 +56,6 @@ public final class MetricsInterceptor: ServerInterceptor {
             timers[path] = timer
             return timer
         }
-        let (seconds, attoseconds) = duration.components
-        timer.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        timer.recordNanoseconds(duration.saturatingNanoseconds())
     }
 }

@@ -28,9 +28,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private static let pingData = HTTP2PingData(withInteger: 0x736b696c6c73)
 
     init(idleTimeout: Duration, keepaliveInterval: Duration, keepaliveTimeout: Duration) {
-        self.idleTimeout = TimeAmount(idleTimeout)
-        self.keepaliveInterval = TimeAmount(keepaliveInterval)
-        self.keepaliveTimeout = TimeAmount(keepaliveTimeout)
+        self.idleTimeout = TimeAmount(saturating: idleTimeout)
+        self.keepaliveInterval = TimeAmount(saturating: keepaliveInterval)
+        self.keepaliveTimeout = TimeAmount(saturating: keepaliveTimeout)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -131,7 +131,7 @@ final class ServerStreamHandler: ChannelInboundHandler {
             }
             deadline = startedAt + duration
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            deadlineTimer = context.eventLoop.scheduleTask(in: TimeAmount(duration)) {
+            deadlineTimer = context.eventLoop.scheduleTask(in: TimeAmount(saturating: duration)) {
                 loopBound.value.deadlineExpired()
             }
         }
@@ -383,8 +383,23 @@ final class ServerStreamHandler: ChannelInboundHandler {
 }
 
 extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    /// The longest wait we schedule: NIO deadlines are 64-bit nanoseconds, and a peer may send
+    /// `grpc-timeout: 99999999H` (about 11,000 years), which must not overflow.
+    static let longestWait = TimeAmount.nanoseconds(1_000_000_000 * 60 * 60 * 24 * 365 * 30)
+
+    /// `duration` in nanoseconds, saturating at `longestWait` (and at zero for negative values).
+    init(saturating duration: Duration) {
+        self = .nanoseconds(duration.saturatingNanoseconds(limit: TimeAmount.longestWait.nanoseconds))
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, clamped to `0...limit`.
+    func saturatingNanoseconds(limit: Int64 = .max) -> Int64 {
+        let (seconds, attoseconds) = components
+        if seconds < 0 || (seconds == 0 && attoseconds < 0) { return 0 }
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow || whole > limit { return limit }
+        return min(limit, whole + attoseconds / 1_000_000_000)
     }
 }

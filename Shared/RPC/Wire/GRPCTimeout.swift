@@ -16,20 +16,20 @@ enum GRPCTimeout {
         }
     }
 
-    /// Formats a duration in the finest unit that fits 8 digits.
+    /// Formats a duration in the finest unit that fits 8 digits (rounding up, saturating at 99999999H).
     static func format(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let nanos = max(0, seconds) * 1_000_000_000 + max(0, attoseconds / 1_000_000_000)
+        let nanos = duration.saturatingNanoseconds()
         let limit: Int64 = 99_999_999
+        func ceilDiv(_ value: Int64, _ divisor: Int64) -> Int64 { value / divisor + (value % divisor == 0 ? 0 : 1) }
         if nanos <= limit { return "\(nanos)n" }
-        let micros = (nanos + 999) / 1_000
+        let micros = ceilDiv(nanos, 1_000)
         if micros <= limit { return "\(micros)u" }
-        let millis = (nanos + 999_999) / 1_000_000
+        let millis = ceilDiv(nanos, 1_000_000)
         if millis <= limit { return "\(millis)m" }
-        let secs = (nanos + 999_999_999) / 1_000_000_000
-        if secs <= limit { return "\(secs)S" }
-        let minutes = (secs + 59) / 60
+        let seconds = ceilDiv(nanos, 1_000_000_000)
+        if seconds <= limit { return "\(seconds)S" }
+        let minutes = ceilDiv(seconds, 60)
         if minutes <= limit { return "\(minutes)M" }
-        return "\(min((minutes + 59) / 60, limit))H"
+        return "\(min(ceilDiv(minutes, 60), limit))H"
     }
 }

@@ -16,7 +16,7 @@ enum MetadataCoding {
         for (name, value, _) in headers {
             if name.hasPrefix(":") || reserved.contains(name) { continue }
             if name.hasSuffix("-bin") {
-                for part in value.split(separator: ",") {
+                for part in value.split(separator: ",", omittingEmptySubsequences: false) {
                     if let bytes = Base64.decode(part.trimmingSpaces) {
                         metadata.add(name, binary: bytes)
                     }
