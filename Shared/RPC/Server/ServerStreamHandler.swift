@@ -323,6 +323,8 @@ final class ServerStreamHandler: ChannelInboundHandler {
             rpcError = error
         case let error as SchemaError:
             rpcError = error.rpcError
+        case let error as any RPCErrorConvertible:
+            rpcError = error.rpcError
         case is CancellationError:
             rpcError = RPCError(.cancelled, "the call was cancelled")
         default:

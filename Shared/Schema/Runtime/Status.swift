@@ -61,3 +61,10 @@ extension SchemaError {
         }
     }
 }
+
+/// A domain error that knows its gRPC status. Services make their error enums conform, so the
+/// mapping from domain to wire lives in one place per service; the transport uses it for any
+/// error a handler throws.
+public protocol RPCErrorConvertible: Error {
+    var rpcError: RPCError { get }
+}

@@ -132,9 +132,10 @@ struct GRPCSwiftEcho {
                 config: .defaults { $0.http2.authority = options.serverName })
             clients.append(GRPCClient(transport: transport))
         }
-        var request = Skills_Testing_V1_EchoRequest()
-        request.text = "bench"
-        request.payload = Data(benchmarkPayload(options.payload))
+        var message = Skills_Testing_V1_EchoRequest()
+        message.text = "bench"
+        message.payload = Data(benchmarkPayload(options.payload))
+        let request = message
         let echoes = clients.map { Skills_Testing_V1_Echo.Client(wrapping: $0) }
         try await withThrowingDiscardingTaskGroup { group in
             for client in clients { group.addTask { try await client.runConnections() } }

@@ -1,0 +1,155 @@
+import Schema
+
+/// A validated PRC resident ID number (公民身份号码, GB 11643-1999).
+///
+/// 18 characters: a 6-digit address (region) code, the 8-digit birth date `YYYYMMDD`, a 3-digit
+/// sequence number (odd for men, even for women) and a check character computed with
+/// ISO 7064 MOD 11-2 over the first 17 digits (`0`...`9` or `X` for 10). A lower-case `x` is
+/// accepted and normalised to `X`; nothing else is normalised (no trimming of spaces).
+///
+/// Checks, in this order (the first failure is thrown): length, characters, check character,
+/// birth date exists, birth date not before 1900-01-01 and not after `today`, region code not
+/// `000000`. `today` is passed in (no clock is read), in the policy's time zone.
+public struct ResidentIDNumber: Sendable, Hashable, CustomStringConvertible {
+    /// The standard's name, quoted in messages.
+    public static let standard = "GB 11643-1999"
+    /// Weights of the first 17 digits (2^(18-i) mod 11).
+    public static let weights: [Int] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    /// Check character for (weighted sum mod 11) = index.
+    public static let checkCharacters: [Character] = Array("10X98765432")
+    /// The earliest birth date accepted.
+    public static let earliestBirthDate = (year: 1900, month: 1, day: 1)
+
+    /// The person's sex as the sequence number encodes it.
+    public enum Gender: String, Sendable, Hashable {
+        case male
+        case female
+    }
+
+    /// The normalised number (upper-case `X`).
+    public let value: String
+    public let birthYear: Int
+    public let birthMonth: Int
+    public let birthDay: Int
+
+    /// Validates `string` as the field `field` (the path named in a thrown error).
+    public init(
+        validating string: String,
+        today: (year: Int, month: Int, day: Int),
+        field: String = "id_number"
+    ) throws(ValidationError) {
+        let chars = Array(string)
+        guard !chars.isEmpty else {
+            throw ValidationError(field: field, code: .missing,
+                                  message: "a resident ID number is required (18 characters, \(Self.standard))")
+        }
+        guard chars.count == 18 else {
+            throw ValidationError(field: field, code: .wrongLength,
+                                  message: "wrong length: a resident ID number has 18 characters, got \(chars.count) (\(Self.standard))")
+        }
+        var digits: [Int] = []
+        digits.reserveCapacity(17)
+        for (index, c) in chars.prefix(17).enumerated() {
+            guard let d = asciiDigit(c) else {
+                throw ValidationError(field: field, code: .invalidCharacter,
+                                      message: "character \(index + 1) is \(quoted(c)): the first 17 characters must be digits 0-9 (\(Self.standard))")
+            }
+            digits.append(d)
+        }
+        var given = chars[17]
+        if given == "x" { given = "X" }
+        guard asciiDigit(given) != nil || given == "X" else {
+            throw ValidationError(field: field, code: .invalidCharacter,
+                                  message: "character 18 is \(quoted(chars[17])): the check character must be a digit 0-9 or 'X' (\(Self.standard))")
+        }
+        let expected = Self.checkCharacter(forFirst17: digits)
+        guard given == expected else {
+            throw ValidationError(field: field, code: .wrongCheckCharacter,
+                                  message: "wrong check character: expected '\(expected)', got '\(chars[17])' (\(Self.standard), ISO 7064 MOD 11-2)")
+        }
+        let year = number(digits[6..<10]), month = number(digits[10..<12]), day = number(digits[12..<14])
+        let printed = String(chars[6..<14])
+        guard CivilDate.exists(year: year, month: month, day: day) else {
+            throw ValidationError(field: field, code: .impossibleDate,
+                                  message: "impossible birth date: characters 7-14 are '\(printed)', which is not a date that exists (YYYYMMDD)")
+        }
+        let birth = (year: year, month: month, day: day)
+        guard !CivilDate.isBefore(birth, Self.earliestBirthDate) else {
+            throw ValidationError(field: field, code: .dateTooEarly,
+                                  message: "birth date \(CivilDate.format(year: year, month: month, day: day)) (characters 7-14) is before 1900-01-01")
+        }
+        guard !CivilDate.isBefore(today, birth) else {
+            throw ValidationError(field: field, code: .dateInFuture,
+                                  message: "birth date \(CivilDate.format(year: year, month: month, day: day)) (characters 7-14) is in the future (today is \(CivilDate.format(year: today.year, month: today.month, day: today.day)))")
+        }
+        guard digits[0..<6].contains(where: { $0 != 0 }) else {
+            throw ValidationError(field: field, code: .invalidFormat,
+                                  message: "region code (characters 1-6) is 000000, which names no region (GB/T 2260)")
+        }
+        var normalised = String(chars.prefix(17))
+        normalised.append(given)
+        self.value = normalised
+        self.birthYear = year
+        self.birthMonth = month
+        self.birthDay = day
+    }
+
+    /// The check character for the first 17 digits (each 0...9), ISO 7064 MOD 11-2.
+    public static func checkCharacter(forFirst17 digits: [Int]) -> Character {
+        precondition(digits.count == 17, "17 digits expected")
+        var sum = 0
+        for (d, w) in zip(digits, weights) { sum += d * w }
+        return checkCharacters[sum % 11]
+    }
+
+    /// The check character for a 17-digit string; `nil` when it is not 17 ASCII digits.
+    /// (Handy for building valid numbers in tests and fixtures.)
+    public static func checkCharacter(forFirst17 string: String) -> Character? {
+        let digits = string.compactMap(asciiDigit)
+        guard digits.count == 17, string.count == 17 else { return nil }
+        return checkCharacter(forFirst17: digits)
+    }
+
+    /// The 6-digit region (address) code, e.g. `371402`.
+    public var regionCode: String { String(value.prefix(6)) }
+
+    /// The birth date as the contract's `CalendarDate` is filled: (year, month, day).
+    public var birthDate: (year: Int, month: Int, day: Int) { (birthYear, birthMonth, birthDay) }
+
+    /// The birth date as the contract's `CalendarDate` (for `Worker.birth_date`).
+    public var birthCalendarDate: CalendarDate {
+        CalendarDate(year: Int32(birthYear), month: Int32(birthMonth), day: Int32(birthDay))
+    }
+
+    /// Odd 17th digit: male; even: female.
+    public var gender: Gender {
+        let seventeenth = asciiDigit(Array(value)[16]) ?? 0
+        return seventeenth % 2 == 1 ? .male : .female
+    }
+
+    /// First 4 and last 4 characters, the rest `*`: `3714**********123X`.
+    public var masked: String { PersonalDataMasking.maskIDNumber(value) }
+
+    /// The masked form, so a log line never prints the full number by accident.
+    public var description: String { masked }
+}
+
+/// The value of an ASCII digit character, else `nil`.
+func asciiDigit(_ c: Character) -> Int? {
+    guard let ascii = c.asciiValue, ascii >= 48, ascii <= 57 else { return nil }
+    return Int(ascii - 48)
+}
+
+func number(_ digits: ArraySlice<Int>) -> Int {
+    digits.reduce(0) { $0 * 10 + $1 }
+}
+
+/// `'A'`, or the code point for invisible characters: `U+0020 (space)`.
+func quoted(_ c: Character) -> String {
+    if c == " " { return "' ' (a space)" }
+    if let scalar = c.unicodeScalars.first, c.unicodeScalars.count == 1,
+       scalar.properties.generalCategory == .control || scalar.properties.isWhitespace {
+        return "U+" + String(scalar.value, radix: 16, uppercase: true)
+    }
+    return "'\(c)'"
+}

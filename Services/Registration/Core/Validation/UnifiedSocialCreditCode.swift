@@ -1,0 +1,92 @@
+/// A validated unified social credit code (统一社会信用代码, GB 32100-2015).
+///
+/// 18 characters from the 31-character alphabet `0123456789ABCDEFGHJKLMNPQRTUWXY` (no I, O, Z, S,
+/// V); the 18th is a check character: with the weights below,
+/// `check = 31 - (sum of value × weight over the first 17 mod 31)`, and 31 becomes 0.
+/// Lower-case letters are accepted and normalised to upper case; nothing else is normalised.
+/// Checks, in this order: length, characters, check character.
+public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertible {
+    /// The standard's name, quoted in messages.
+    public static let standard = "GB 32100-2015"
+    /// The code's alphabet; a character's value is its index.
+    public static let alphabet: [Character] = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    /// Weights of the first 17 characters (3^i mod 31).
+    public static let weights: [Int] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    /// The normalised code (upper case).
+    public let value: String
+
+    /// Validates `string` as the field `field` (the path named in a thrown error).
+    public init(validating string: String, field: String = "credit_code") throws(ValidationError) {
+        let chars = Array(string)
+        guard !chars.isEmpty else {
+            throw ValidationError(field: field, code: .missing,
+                                  message: "a unified social credit code is required (18 characters, \(Self.standard))")
+        }
+        guard chars.count == 18 else {
+            throw ValidationError(field: field, code: .wrongLength,
+                                  message: "wrong length: a unified social credit code has 18 characters, got \(chars.count) (\(Self.standard))")
+        }
+        var values: [Int] = []
+        values.reserveCapacity(18)
+        var normalised: [Character] = []
+        normalised.reserveCapacity(18)
+        for (index, c) in chars.enumerated() {
+            let upper = Self.upper(c)
+            guard let v = Self.value(of: upper) else {
+                let hint: String
+                switch upper {
+                case "I", "O", "Z", "S", "V": hint = "; the letters I, O, Z, S and V are never used"
+                default: hint = ""
+                }
+                throw ValidationError(field: field, code: .invalidCharacter,
+                                      message: "character \(index + 1) is \(quoted(c)): only digits and the letters ABCDEFGHJKLMNPQRTUWXY are allowed\(hint) (\(Self.standard))")
+            }
+            values.append(v)
+            normalised.append(upper)
+        }
+        let expected = Self.alphabet[Self.checkValue(forFirst17: Array(values.prefix(17)))]
+        guard normalised[17] == expected else {
+            throw ValidationError(field: field, code: .wrongCheckCharacter,
+                                  message: "wrong check character: expected '\(expected)', got '\(chars[17])' (\(Self.standard), MOD 31)")
+        }
+        self.value = String(normalised)
+    }
+
+    /// The check value (index into `alphabet`) for the first 17 values.
+    public static func checkValue(forFirst17 values: [Int]) -> Int {
+        precondition(values.count == 17, "17 values expected")
+        var sum = 0
+        for (v, w) in zip(values, weights) { sum += v * w }
+        let check = 31 - sum % 31
+        return check == 31 ? 0 : check
+    }
+
+    /// The check character for a 17-character prefix; `nil` when it is not 17 characters of the
+    /// alphabet. (Handy for building valid codes in tests and fixtures.)
+    public static func checkCharacter(forFirst17 string: String) -> Character? {
+        let chars = Array(string)
+        guard chars.count == 17 else { return nil }
+        var values: [Int] = []
+        for c in chars {
+            guard let v = value(of: upper(c)) else { return nil }
+            values.append(v)
+        }
+        return alphabet[checkValue(forFirst17: values)]
+    }
+
+    /// First 4 and last 4 characters, the rest `*`. Credit codes are public register data; the
+    /// mask is for logs that should not carry identifiers in full.
+    public var masked: String { PersonalDataMasking.maskKeepingEnds(value, leading: 4, trailing: 4) }
+
+    public var description: String { value }
+
+    static func value(of c: Character) -> Int? {
+        alphabet.firstIndex(of: c)
+    }
+
+    static func upper(_ c: Character) -> Character {
+        guard let ascii = c.asciiValue, ascii >= 97, ascii <= 122 else { return c }
+        return Character(Unicode.Scalar(ascii - 32))
+    }
+}

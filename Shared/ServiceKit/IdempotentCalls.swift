@@ -1,0 +1,89 @@
+import Foundation
+import Schema
+import SQLKit
+import Storage
+
+/// Makes mutating calls idempotent through their client-supplied `request_id`.
+///
+/// The first call runs its body in a transaction that also stores the response under
+/// (caller, method, request_id) and appends to the audit trail; a retry with the same request_id
+/// gets the stored response and changes nothing, also after a restart. Reusing a request_id for a
+/// different request is refused with `INVALID_ARGUMENT`. Two copies of one request racing (say,
+/// through two replicas) commit once: the loser's transaction fails on the key and returns the
+/// winner's response.
+public struct IdempotentCalls: Sendable {
+    public let store: SQLStore
+    public init(store: SQLStore) { self.store = store }
+
+    /// The longest request_id accepted.
+    public static let maxRequestIDLength = 128
+
+    /// - Parameters:
+    ///   - entity: the id(s) the change is about, for the audit trail (from the response).
+    ///   - body: the change, run inside the transaction.
+    public func run<Request: ProtoMessage, Response: ProtoMessage>(
+        _ request: Request, requestID: String, context: ServerContext,
+        entity: @escaping @Sendable (Response) -> String, detail: @escaping @Sendable (Response) -> String = { _ in "" },
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Response
+    ) async throws -> Response {
+        guard !requestID.isEmpty else { throw RPCError(.invalidArgument, "request_id: required (every mutating call carries an idempotency key)") }
+        guard requestID.utf8.count <= Self.maxRequestIDLength else {
+            throw RPCError(.invalidArgument, "request_id: longer than \(Self.maxRequestIDLength) bytes")
+        }
+        let caller = context.peer.commonName
+        let method = context.method.path
+        let hash = Self.fingerprint(request.serializedBytes())
+        if let stored: Response = try await storedResponse(caller: caller, method: method, requestID: requestID, hash: hash) {
+            return stored
+        }
+        do {
+            return try await store.transaction { db in
+                let response = try await body(db)
+                try await db.raw("""
+                    INSERT INTO idempotency (caller, method, request_id, request_hash, response, at)
+                    VALUES (\(bind: caller), \(bind: method), \(bind: requestID), \(bind: hash),
+                            \(bind: Data(response.serializedBytes())), \(bind: Timestamps.nowRFC3339()))
+                    """).run()
+                try await AuditTrail.record(in: db, context: context, entity: entity(response), requestID: requestID,
+                                            detail: detail(response))
+                return response
+            }
+        } catch where SQLStore.isUniqueViolation(error) {
+            // Either a racing copy of this request committed first, or the body hit a unique key.
+            if let stored: Response = try await storedResponse(caller: caller, method: method, requestID: requestID, hash: hash) {
+                return stored
+            }
+            throw error
+        }
+    }
+
+    private func storedResponse<Response: ProtoMessage>(caller: String, method: String, requestID: String,
+                                                        hash: String) async throws -> Response? {
+        let row = try await store.read { db in
+            try await db.raw("""
+                SELECT request_hash, response FROM idempotency
+                WHERE caller = \(bind: caller) AND method = \(bind: method) AND request_id = \(bind: requestID)
+                """).first(decoding: StoredResponseRow.self)
+        }
+        guard let row else { return nil }
+        guard row.request_hash == hash else {
+            throw RPCError(.invalidArgument, "request_id: '\(requestID)' was already used for a different \(method) request")
+        }
+        return try Response(serializedBytes: row.response)
+    }
+
+    /// A 64-bit FNV-1a fingerprint of the request bytes, to tell a retry from a reused key.
+    static func fingerprint(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}
+
+private struct StoredResponseRow: Decodable {
+    var request_hash: String
+    var response: Data
+}

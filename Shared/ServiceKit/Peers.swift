@@ -1,0 +1,46 @@
+import Logging
+import RPC
+import Schema
+
+/// Typed clients for the other services, over mTLS with this service's own certificate. Each
+/// channel spreads calls over the addresses given in the settings and retries idempotent calls
+/// that hit `UNAVAILABLE`; every call has a deadline (`--peer-timeout-ms`).
+public final class Peers: Sendable {
+    public let registration: RegistrationServiceClient
+    public let matching: MatchingServiceClient
+    public let assessment: AssessmentServiceClient
+    public let payment: PaymentServiceClient
+    private let channels: [GRPCChannel]
+    /// Call options with the peer deadline.
+    public let options: CallOptions
+
+    init(settings: ServiceSettings, tls: TLSConfiguration, logger: Logger) throws {
+        func channel(_ addresses: String) throws -> GRPCChannel {
+            let targets = addresses.split(separator: ",").compactMap { ClientConfiguration.Target(String($0)) }
+            guard !targets.isEmpty else { throw ServiceStartupError("cannot parse peer addresses '\(addresses)' (host:port,...)") }
+            return try GRPCChannel(configuration: ClientConfiguration(
+                targets: targets, tls: tls,
+                defaultTimeout: .milliseconds(settings.peerTimeoutMs)), logger: logger)
+        }
+        let registration = try channel(settings.registrationAddr)
+        let matching = try channel(settings.matchingAddr)
+        let assessment = try channel(settings.assessmentAddr)
+        let payment = try channel(settings.paymentAddr)
+        self.channels = [registration, matching, assessment, payment]
+        self.registration = RegistrationServiceClient(registration)
+        self.matching = MatchingServiceClient(matching)
+        self.assessment = AssessmentServiceClient(assessment)
+        self.payment = PaymentServiceClient(payment)
+        self.options = CallOptions(timeout: .milliseconds(settings.peerTimeoutMs))
+    }
+
+    func close() async {
+        for channel in channels { await channel.close() }
+    }
+}
+
+/// A service could not start; the message says why and what to change.
+public struct ServiceStartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

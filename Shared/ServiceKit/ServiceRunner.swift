@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import Prometheus
+import RPC
+import Schema
+import ServiceLifecycle
+import Storage
+
+/// What a service declares about itself to be run.
+public struct ServiceManifest: Sendable {
+    /// Short name: `registration`, `matching`, `assessment`, `payment` (also its certificate's name).
+    public let name: String
+    public let defaultPort: Int
+    /// Which certificate roles may call which methods.
+    public let accessTable: AccessTable
+    /// The service's own migrations (versions from 100).
+    public let migrations: [Migration]
+
+    public init(name: String, defaultPort: Int, accessTable: AccessTable, migrations: [Migration]) {
+        self.name = name
+        self.defaultPort = defaultPort
+        self.accessTable = accessTable
+        self.migrations = migrations
+    }
+}
+
+/// What a service's handlers get to work with.
+public struct ServiceEnvironment: Sendable {
+    public let settings: ServiceSettings
+    public let store: SQLStore
+    public let idempotent: IdempotentCalls
+    public let audit: AuditTrail
+    public let peers: Peers
+    public let logger: Logger
+}
+
+/// Runs a service executable: logging, metrics, storage and migrations, the gRPC server with
+/// authorization, request logs and metrics, health wired to the database, certificate reload on
+/// SIGHUP, and graceful shutdown on SIGTERM/SIGINT.
+public enum ServiceRunner {
+    public static func run(_ manifest: ServiceManifest, settings: ServiceSettings,
+                           services: @Sendable (ServiceEnvironment) async throws -> [ServiceDefinition]) async throws {
+        bootstrapLogging(settings)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var logger = Logger(label: "skills.\(manifest.name)")
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+
+        let port = settings.port > 0 ? settings.port : manifest.defaultPort
+        let certDir = settings.certDir
+        func path(_ value: String, _ fallback: String) -> String { value.isEmpty ? "\(certDir)/\(fallback)" : value }
+        let tls = TLSConfiguration(certificateChainPath: path(settings.tlsCert, "\(manifest.name).pem"),
+                                   privateKeyPath: path(settings.tlsKey, "\(manifest.name).key"),
+                                   trustRootsPath: path(settings.tlsCA, "ca.pem"))
+        for path in [tls.certificateChainPath, tls.privateKeyPath, tls.trustRootsPath] where !FileManager.default.fileExists(atPath: path) {
+            throw ServiceStartupError("TLS file \(path) does not exist; run `make certs` (dev) or pass --tls-cert/--tls-key/--tls-ca")
+        }
+
+        let location = StoreLocation(settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database)
+        logger.info("opening the database", metadata: ["database": "\(location)"])
+        let store = try await SQLStore.open(location, logger: logger)
+        try await store.migrate(ServiceKitMigrations.all + manifest.migrations)
+
+        let peers = try Peers(settings: settings, tls: tls, logger: logger)
+        let environment = ServiceEnvironment(settings: settings, store: store, idempotent: IdempotentCalls(store: store),
+                                             audit: AuditTrail(store: store), peers: peers, logger: logger)
+        let definitions = try await services(environment)
+        let server = try GRPCServer(
+            configuration: ServerConfiguration(host: settings.host, port: port, tls: tls,
+                                               shutdownGracePeriod: .seconds(settings.shutdownGrace)),
+            services: definitions,
+            interceptors: [AuthorizationInterceptor(table: manifest.accessTable), RequestLogInterceptor(logger: logger),
+                           MetricsInterceptor()],
+            logger: logger)
+
+        var lifecycle: [any Service] = [server, DatabaseHealthMonitor(store: store, health: server.health,
+                                                                       services: definitions.map(\.descriptor.name), logger: logger)]
+        let metricsPort = settings.metricsPort < 0 ? port + 2000 : settings.metricsPort
+        if metricsPort > 0 {
+            let health = server.health
+            lifecycle.append(MetricsEndpoint(host: settings.host, port: metricsPort, registry: registry, logger: logger) {
+                health.status(of: "") == .serving
+            })
+        }
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP)
+        signal(SIGHUP, SIG_IGN)
+        reload.setEventHandler {
+            do {
+                try server.reloadCertificates()
+            } catch {
+                logger.error("certificate reload failed; keeping the old ones", metadata: ["error": "\(error)"])
+            }
+        }
+        reload.resume()
+
+        try await server.start()
+        logger.notice("\(manifest.name) serving", metadata: [
+            "address": "\(settings.host):\(server.localPort ?? port)", "database": "\(location)"])
+        let group = ServiceGroup(configuration: .init(services: lifecycle.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        reload.cancel()
+        await peers.close()
+        await store.close()
+        logger.notice("\(manifest.name) stopped")
+    }
+
+    static func bootstrapLogging(_ settings: ServiceSettings) {
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let json = settings.logJSON
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Keeps the health status in step with the database: NOT_SERVING while it does not answer.
+struct DatabaseHealthMonitor: Service {
+    let store: SQLStore
+    let health: HealthService
+    let services: [String]
+    let logger: Logger
+
+    func run() async throws {
+        var healthy = true
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let ok = await store.ping()
+            if ok != healthy {
+                healthy = ok
+                logger.log(level: ok ? .notice : .error, ok ? "database is back; serving" : "database does not answer; not serving")
+                for name in services + [""] { health.setStatus(ok ? .serving : .notServing, for: name) }
+            }
+            try? await Task.sleep(for: .seconds(5))
+        }
+    }
+}

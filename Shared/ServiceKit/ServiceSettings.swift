@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+
+/// The settings every service executable takes: command-line flags first, then `SKILLS_*`
+/// environment variables, then defaults that work on a laptop (loopback, a per-service port, an
+/// SQLite file under `./data`, the dev certificates from `Deploy/certs/out`).
+public struct ServiceSettings: ParsableArguments, Sendable {
+    public init() {}
+
+    @Option(help: "Address to listen on. [env: SKILLS_HOST]")
+    public var host: String = Environment.string("SKILLS_HOST") ?? "127.0.0.1"
+
+    @Option(help: "gRPC port; 0 means the service's own (registration 7101, matching 7102, assessment 7103, payment 7104). [env: SKILLS_PORT]")
+    public var port: Int = Environment.int("SKILLS_PORT") ?? 0
+
+    @Option(help: "Directory for the SQLite database and the service's keys. [env: SKILLS_DATA_DIR]")
+    public var dataDir: String = Environment.string("SKILLS_DATA_DIR") ?? "data"
+
+    @Option(help: "Database: an SQLite file path (empty: <data-dir>/<service>.sqlite) or a postgres:// URL shared by replicas. [env: SKILLS_DATABASE]")
+    public var database: String = Environment.string("SKILLS_DATABASE") ?? ""
+
+    @Option(help: "Directory with ca.pem and <service>.pem/.key (dev certificates). [env: SKILLS_CERT_DIR]")
+    public var certDir: String = Environment.string("SKILLS_CERT_DIR") ?? "Deploy/certs/out"
+
+    @Option(help: "This service's certificate chain (PEM); empty: <cert-dir>/<service>.pem. [env: SKILLS_TLS_CERT]")
+    public var tlsCert: String = Environment.string("SKILLS_TLS_CERT") ?? ""
+
+    @Option(help: "This service's private key (PEM); empty: <cert-dir>/<service>.key. [env: SKILLS_TLS_KEY]")
+    public var tlsKey: String = Environment.string("SKILLS_TLS_KEY") ?? ""
+
+    @Option(help: "CA bundle that clients' and other services' certificates must chain to; empty: <cert-dir>/ca.pem. [env: SKILLS_TLS_CA]")
+    public var tlsCA: String = Environment.string("SKILLS_TLS_CA") ?? ""
+
+    @Option(help: "Port of the Prometheus /metrics endpoint (HTTP, same host); 0 turns it off; -1 means gRPC port + 2000. [env: SKILLS_METRICS_PORT]")
+    public var metricsPort: Int = Environment.int("SKILLS_METRICS_PORT") ?? -1
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: SKILLS_LOG_LEVEL]")
+    public var logLevel: String = Environment.string("SKILLS_LOG_LEVEL") ?? "info"
+
+    @Flag(help: "Log JSON lines instead of text. [env: SKILLS_LOG_JSON=1]")
+    public var logJSON: Bool = Environment.bool("SKILLS_LOG_JSON")
+
+    @Option(help: "Addresses of the registration service, comma-separated host:port. [env: SKILLS_REGISTRATION_ADDR]")
+    public var registrationAddr: String = Environment.string("SKILLS_REGISTRATION_ADDR") ?? "127.0.0.1:7101"
+
+    @Option(help: "Addresses of the matching service. [env: SKILLS_MATCHING_ADDR]")
+    public var matchingAddr: String = Environment.string("SKILLS_MATCHING_ADDR") ?? "127.0.0.1:7102"
+
+    @Option(help: "Addresses of the assessment service. [env: SKILLS_ASSESSMENT_ADDR]")
+    public var assessmentAddr: String = Environment.string("SKILLS_ASSESSMENT_ADDR") ?? "127.0.0.1:7103"
+
+    @Option(help: "Addresses of the payment service. [env: SKILLS_PAYMENT_ADDR]")
+    public var paymentAddr: String = Environment.string("SKILLS_PAYMENT_ADDR") ?? "127.0.0.1:7104"
+
+    @Option(help: "Deadline for calls to other services, in milliseconds. [env: SKILLS_PEER_TIMEOUT_MS]")
+    public var peerTimeoutMs: Int = Environment.int("SKILLS_PEER_TIMEOUT_MS") ?? 5000
+
+    @Option(help: "Seconds that in-flight calls get to finish on SIGTERM. [env: SKILLS_SHUTDOWN_GRACE]")
+    public var shutdownGrace: Int = Environment.int("SKILLS_SHUTDOWN_GRACE") ?? 10
+}
+
+/// Reads `SKILLS_*` variables.
+public enum Environment {
+    public static func string(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+    public static func int(_ name: String) -> Int? { string(name).flatMap(Int.init) }
+    public static func bool(_ name: String) -> Bool { ["1", "true", "yes"].contains(string(name)?.lowercased() ?? "") }
+}

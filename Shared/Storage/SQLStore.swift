@@ -1,0 +1,199 @@
+// AsyncKit's connection pool is internally locked but not annotated Sendable (postgres-kit imports it the same way).
+@preconcurrency import AsyncKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// A service's SQL database over sql-kit: SQLite embedded (WAL mode) by default, PostgreSQL by URL
+/// so that several replicas of one service share one database.
+///
+/// Writes go through `transaction`, which runs its body on one connection between `BEGIN` and
+/// `COMMIT` (rolled back when the body throws). On SQLite, write transactions are serialised
+/// (`BEGIN IMMEDIATE` on the one writer connection) and reads use a second connection, which WAL
+/// lets run alongside. On PostgreSQL, transactions use a connection pool at `SERIALIZABLE`
+/// isolation and are retried when the server reports a serialisation failure.
+public final class SQLStore: Sendable {
+    public let location: StoreLocation
+    public let dialect: SQLDialectKind
+    private let backend: Backend
+    private let logger: Logger
+
+    private enum Backend: Sendable {
+        case sqlite(writer: SQLiteConnection, reader: SQLiteConnection, lock: AsyncSerialLock)
+        case postgres(pool: EventLoopGroupConnectionPool<PostgresConnectionSource>)
+    }
+
+    /// How many times a PostgreSQL transaction is retried after a serialisation failure.
+    public static let serializationRetries = 60
+
+    private init(location: StoreLocation, dialect: SQLDialectKind, backend: Backend, logger: Logger) {
+        self.location = location
+        self.dialect = dialect
+        self.backend = backend
+        self.logger = logger
+    }
+
+    /// Opens the database (creating the SQLite file and its directory if needed).
+    public static func open(_ location: StoreLocation, logger: Logger,
+                            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> SQLStore {
+        switch location {
+        case .sqlite(let path):
+            let storage: SQLiteConnection.Storage
+            if path == ":memory:" {
+                // The writer and the reader must see one database, so "in memory" is a temporary
+                // file (the operating system's page cache keeps it in memory in practice).
+                storage = .file(path: NSTemporaryDirectory() + "skills-\(UInt64.random(in: 0...UInt64.max)).sqlite")
+            } else {
+                let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+                storage = .file(path: path)
+            }
+            let writer = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
+                           "PRAGMA busy_timeout = 5000"] {
+                _ = try await writer.query(pragma)
+            }
+            let reader = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
+            _ = try await reader.query("PRAGMA busy_timeout = 5000")
+            return SQLStore(location: location, dialect: .sqlite,
+                            backend: .sqlite(writer: writer, reader: reader, lock: AsyncSerialLock()), logger: logger)
+        case .postgres(let url):
+            let configuration = try SQLPostgresConfiguration(url: url.contains("sslmode=") || url.contains("tlsmode=") ? url
+                                                              : url + (url.contains("?") ? "&" : "?") + "sslmode=disable")
+            let pool = EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration),
+                maxConnectionsPerEventLoop: 8, pruneInterval: .seconds(60), logger: logger, on: eventLoopGroup)
+            let store = SQLStore(location: location, dialect: .postgres, backend: .postgres(pool: pool), logger: logger)
+            guard await store.ping() else {
+                try? await pool.shutdownAsync()
+                throw StoreError.unavailable("cannot reach \(location)")
+            }
+            return store
+        }
+    }
+
+    /// Runs `body` in one transaction; commits when it returns, rolls back when it throws.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let writer, _, let lock):
+            return try await lock.withLock {
+                let db = writer.sql()
+                try await db.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        case .postgres(let pool):
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    return try await pool.withConnectionAsync(logger: logger) { connection in
+                        let db = connection.sql()
+                        try await db.raw("BEGIN ISOLATION LEVEL SERIALIZABLE").run()
+                        do {
+                            let result = try await body(db)
+                            try await db.raw("COMMIT").run()
+                            return result
+                        } catch {
+                            try? await db.raw("ROLLBACK").run()
+                            throw error
+                        }
+                    }
+                } catch where attempt < Self.serializationRetries && Self.isSerializationFailure(error) {
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 1...min(50, 2 * attempt))))
+                }
+            }
+        }
+    }
+
+    /// Runs read-only queries (outside a write transaction).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(_, let reader, _):
+            return try await body(reader.sql())
+        case .postgres(let pool):
+            return try await pool.withConnectionAsync(logger: logger) { try await body($0.sql()) }
+        }
+    }
+
+    /// Applies the migrations not yet applied, in version order, each in its own transaction.
+    /// On PostgreSQL an advisory lock keeps replicas starting together from racing.
+    public func migrate(_ migrations: [Migration]) async throws {
+        let dialect = self.dialect
+        try await transaction { db in
+            if dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(73010001)").run() }
+            try await db.raw("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
+                """).run()
+            let applied = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+            for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
+                for statement in migration.statements(dialect) {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                let now = ISO8601DateFormatter().string(from: Date())
+                try await db.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))").run()
+            }
+        }
+    }
+
+    /// Whether the database answers (health checks).
+    public func ping() async -> Bool {
+        do {
+            _ = try await read { try await $0.raw("SELECT 1 AS one").first() }
+            return true
+        } catch {
+            logger.warning("database ping failed", metadata: ["error": "\(String(reflecting: error))"])
+            return false
+        }
+    }
+
+    public func close() async {
+        switch backend {
+        case .sqlite(let writer, let reader, _):
+            try? await reader.close()
+            try? await writer.close()
+        case .postgres(let pool):
+            try? await pool.shutdownAsync()
+        }
+    }
+
+    /// Whether `error` is a unique-constraint violation (a duplicate key).
+    public static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
+        let text = String(describing: error)
+        return text.contains("UNIQUE constraint failed") || text.contains("constraint(") && text.contains("UNIQUE")
+    }
+
+    static func isSerializationFailure(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+}
+
+/// Storage failures that are not the caller's fault.
+public enum StoreError: Error, CustomStringConvertible {
+    case unavailable(String)
+    public var description: String {
+        switch self { case .unavailable(let message): return message }
+    }
+}
+
+extension EventLoopGroupConnectionPool where Source == PostgresConnectionSource {
+    /// `withConnection` for async bodies.
+    func withConnectionAsync<T: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection(logger: logger) { connection in
+            connection.eventLoop.makeFutureWithTask { try await body(connection) }
+        }.get()
+    }
+}
