@@ -114,6 +114,12 @@ let package = Package(
             path: "Services/Registration/Core",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "skills-registration",
+            dependencies: ["RegistrationCore", "ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Registration/Main",
+            swiftSettings: swiftSettings
+        ),
         // Assessment: appraisal results and signed certificates.
         .target(
             name: "AssessmentCore",

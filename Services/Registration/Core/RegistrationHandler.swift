@@ -1,0 +1,286 @@
+import Foundation
+import Schema
+import ServiceKit
+import SQLKit
+import Storage
+
+/// `skills.v1.RegistrationService`: the people and organisations the programme works with
+/// (POLICY.md "Who is registered"), with inter-department attestation and personal-data masking.
+public struct RegistrationHandler: RegistrationServiceProvider {
+    let environment: ServiceEnvironment
+    let store: RegistrationStore
+    let attestation: AttestationTable
+    let masking: PersonalDataMasking
+
+    public init(environment: ServiceEnvironment, attestation: AttestationTable = .dezhouDefault,
+                masking: PersonalDataMasking = .dezhouDefault) {
+        self.environment = environment
+        self.store = RegistrationStore(store: environment.store)
+        self.attestation = attestation
+        self.masking = masking
+    }
+
+    public static let manifest = ServiceManifest(name: "registration", defaultPort: 7101, accessTable: RegistrationAccess.table,
+                                                 migrations: RegistrationMigrations.all)
+
+    static func today() -> (year: Int, month: Int, day: Int) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        return (parts.year ?? 2000, parts.month ?? 1, parts.day ?? 1)
+    }
+
+    static func newID(_ prefix: String) -> String {
+        // Time-ordered (so lists page by id in registration order) and unguessable.
+        let millis = UInt64(Date().timeIntervalSince1970 * 1000)
+        return "\(prefix)-\(String(millis, radix: 36))\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+    }
+
+    private func role(_ context: ServerContext) -> String { context.peer.role ?? "" }
+
+    // MARK: Workers
+
+    public func registerWorker(request: RegisterWorkerRequest, context: ServerContext) async throws -> Worker {
+        let problems = WorkerRequestValidation.validate(request, today: Self.today())
+        guard problems.isEmpty, let submitted = request.worker else { throw RegistrationError.invalid(problems) }
+        let now = Timestamps.timestamp()
+        var worker = attestation.attest(worker: submitted, callerRole: role(context), callerIdentity: context.peer.commonName, at: now)
+        worker.idNumber = worker.idNumber.uppercased()
+        worker.id = Self.newID("w")
+        worker.version = 1
+        worker.createdAt = now
+        worker.updatedAt = now
+        if worker.birthDate == nil, let id = try? ResidentIDNumber(validating: worker.idNumber, today: Self.today()) {
+            worker.birthDate = id.birthCalendarDate
+        }
+        let store = self.store
+        let stored = worker
+        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                          entity: { (worker: Worker) in "worker/\(worker.id)" }) { db in
+            if let existing = try await store.existingWorkerID(idNumber: stored.idNumber, in: db) {
+                throw RegistrationError.workerExists(id: existing)
+            }
+            try await store.insertWorker(stored, changedBy: context.peer.commonName, in: db)
+            return stored
+        }
+        return masking.apply(role: role(context), to: result)
+    }
+
+    public func getWorker(request: GetWorkerRequest, context: ServerContext) async throws -> Worker {
+        let store = self.store
+        let worker: Worker?
+        switch request.key {
+        case .workerId(let id)?:
+            worker = try await environment.store.read { try await store.worker(id: id, in: $0) }
+        case .idNumber(let number)?:
+            worker = try await environment.store.read { try await store.worker(idNumber: number.uppercased(), in: $0) }
+        case nil:
+            throw RegistrationError.invalid([ValidationError(field: "key", code: .missing, message: "set worker_id or id_number")])
+        }
+        guard let worker else { throw RegistrationError.workerNotFound(request.key.map { "\($0)" } ?? "") }
+        return masking.apply(role: role(context), to: worker)
+    }
+
+    public func updateWorker(request: UpdateWorkerRequest, context: ServerContext) async throws -> Worker {
+        let problems = WorkerRequestValidation.validate(request, today: Self.today())
+        guard problems.isEmpty, let submitted = request.worker else { throw RegistrationError.invalid(problems) }
+        let store = self.store
+        let attestation = self.attestation
+        let callerRole = role(context)
+        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                          entity: { (worker: Worker) in "worker/\(worker.id)" },
+                                                          detail: { (worker: Worker) in "version \(worker.version)" }) { db in
+            guard let current = try await store.worker(id: submitted.id, in: db) else {
+                throw RegistrationError.workerNotFound(submitted.id)
+            }
+            if request.expectedVersion != 0 && request.expectedVersion != current.version {
+                throw RegistrationError.versionMismatch(expected: request.expectedVersion, actual: current.version)
+            }
+            var merged = current
+            let mask = Set(request.updateMask.isEmpty ? WorkerRequestValidation.updatableFields : request.updateMask)
+            if mask.contains("name") { merged.name = submitted.name }
+            if mask.contains("phone") { merged.phone = submitted.phone }
+            if mask.contains("hukou") { merged.hukou = submitted.hukou }
+            if mask.contains("categories") { merged.categories = submitted.categories }
+            if mask.contains("draws_monthly_pension") { merged.drawsMonthlyPension = submitted.drawsMonthlyPension }
+            if mask.contains("district") { merged.district = submitted.district }
+            let now = Timestamps.timestamp()
+            merged = attestation.attest(worker: merged, callerRole: callerRole, callerIdentity: context.peer.commonName,
+                                        at: now, previous: current)
+            merged.version = current.version + 1
+            merged.updatedAt = now
+            guard try await store.replaceWorker(merged, previousVersion: current.version, changedBy: context.peer.commonName, in: db) else {
+                throw RegistrationError.versionMismatch(expected: current.version, actual: current.version + 1)
+            }
+            return merged
+        }
+        return masking.apply(role: callerRole, to: result)
+    }
+
+    public func listWorkers(request: ListWorkersRequest, responses: MessageWriter<Worker>, context: ServerContext) async throws {
+        guard request.category.isRecognized else {
+            throw RegistrationError.invalid([ValidationError(field: "category", code: .unrecognizedValue,
+                                                             message: "unknown category \(request.category.rawValue)")])
+        }
+        guard request.limit >= 0 else {
+            throw RegistrationError.invalid([ValidationError(field: "limit", code: .invalidFormat, message: "must not be negative")])
+        }
+        var remaining = request.limit == 0 ? Int.max : Int(request.limit)
+        var after = request.afterId
+        let callerRole = role(context)
+        while remaining > 0 {
+            let page = try await store.workers(category: request.category, district: request.district, afterID: after,
+                                               limit: min(remaining, 500))
+            for worker in page { try await responses.write(masking.apply(role: callerRole, to: worker)) }
+            guard let last = page.last, page.count == min(remaining, 500) else { return }
+            after = last.id
+            remaining -= page.count
+        }
+    }
+
+    // MARK: Enterprises
+
+    public func registerEnterprise(request: RegisterEnterpriseRequest, context: ServerContext) async throws -> Enterprise {
+        let problems = EnterpriseRequestValidation.validate(request)
+        guard problems.isEmpty, var enterprise = request.enterprise else { throw RegistrationError.invalid(problems) }
+        let now = Timestamps.timestamp()
+        enterprise.creditCode = enterprise.creditCode.uppercased()
+        enterprise.version = 1
+        enterprise.createdAt = now
+        enterprise.updatedAt = now
+        let store = self.store
+        let stored = enterprise
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (enterprise: Enterprise) in "enterprise/\(enterprise.creditCode)" }) { db in
+            if try await store.enterprise(creditCode: stored.creditCode, in: db) != nil {
+                throw RegistrationError.enterpriseExists(creditCode: stored.creditCode)
+            }
+            try await store.insertEnterprise(stored, in: db)
+            return stored
+        }
+    }
+
+    public func getEnterprise(request: GetEnterpriseRequest, context: ServerContext) async throws -> Enterprise {
+        let store = self.store
+        let code = request.creditCode.uppercased()
+        guard let enterprise = try await environment.store.read({ try await store.enterprise(creditCode: code, in: $0) }) else {
+            throw RegistrationError.enterpriseNotFound(code)
+        }
+        return enterprise
+    }
+
+    // MARK: Institutions (C4, R10)
+
+    public func registerInstitution(request: RegisterInstitutionRequest, context: ServerContext) async throws -> Institution {
+        let problems = InstitutionRequestValidation.validate(request)
+        guard problems.isEmpty, var institution = request.institution else { throw RegistrationError.invalid(problems) }
+        let now = Timestamps.timestamp()
+        institution.id = Self.newID("i")
+        institution.creditCode = institution.creditCode.uppercased()
+        // Filing (备案) starts pending; only hrss's review accepts it (R10).
+        institution.filingStatus = .pending
+        institution.reviewedBy = ""
+        institution.reviewedAt = nil
+        institution.reviewNote = ""
+        institution.version = 1
+        institution.createdAt = now
+        institution.updatedAt = now
+        let store = self.store
+        let stored = institution
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (institution: Institution) in "institution/\(institution.id)" }) { db in
+            if let existing = try await store.existingInstitutionID(creditCode: stored.creditCode, in: db) {
+                throw RegistrationError.institutionExists(id: existing)
+            }
+            try await store.saveInstitution(stored, isNew: true, in: db)
+            return stored
+        }
+    }
+
+    public func reviewInstitutionFiling(request: ReviewInstitutionFilingRequest, context: ServerContext) async throws -> Institution {
+        let problems = InstitutionRequestValidation.validate(request)
+        guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
+        let store = self.store
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (institution: Institution) in "institution/\(institution.id)" },
+                                                    detail: { (institution: Institution) in "filing \(institution.filingStatus.protoName)" }) { db in
+            guard var institution = try await store.institution(id: request.institutionId, in: db) else {
+                throw RegistrationError.institutionNotFound(request.institutionId)
+            }
+            guard institution.filingStatus == .pending else {
+                throw RegistrationError.filingAlreadyReviewed(id: institution.id, status: institution.filingStatus)
+            }
+            let now = Timestamps.timestamp()
+            institution.filingStatus = request.accept ? .accepted : .rejected
+            if request.accept && !request.licenceScopeOccupations.isEmpty {
+                institution.licenceScopeOccupations = request.licenceScopeOccupations
+            }
+            institution.reviewedBy = context.peer.commonName
+            institution.reviewedAt = now
+            institution.reviewNote = request.note
+            institution.version += 1
+            institution.updatedAt = now
+            try await store.saveInstitution(institution, isNew: false, in: db)
+            return institution
+        }
+    }
+
+    public func getInstitution(request: GetInstitutionRequest, context: ServerContext) async throws -> Institution {
+        let store = self.store
+        guard let institution = try await environment.store.read({ try await store.institution(id: request.institutionId, in: $0) }) else {
+            throw RegistrationError.institutionNotFound(request.institutionId)
+        }
+        return institution
+    }
+
+    public func listInstitutions(request: ListInstitutionsRequest, context: ServerContext) async throws -> ListInstitutionsResponse {
+        var problems: [ValidationError] = []
+        if !request.filingStatus.isRecognized {
+            problems.append(ValidationError(field: "filing_status", code: .unrecognizedValue, message: "unknown value \(request.filingStatus.rawValue)"))
+        }
+        if !request.kind.isRecognized {
+            problems.append(ValidationError(field: "kind", code: .unrecognizedValue, message: "unknown value \(request.kind.rawValue)"))
+        }
+        guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
+        let size = Self.pageSize(request.pageSize)
+        let page = try await store.institutions(status: request.filingStatus, kind: request.kind, occupation: request.occupationCode,
+                                                afterID: request.pageToken, limit: size)
+        return ListInstitutionsResponse(institutions: page, nextPageToken: page.count == size ? page.last?.id ?? "" : "")
+    }
+
+    // MARK: Teachers
+
+    public func registerTeacher(request: RegisterTeacherRequest, context: ServerContext) async throws -> Teacher {
+        let problems = TeacherRequestValidation.validate(request, today: Self.today())
+        guard problems.isEmpty, var teacher = request.teacher else { throw RegistrationError.invalid(problems) }
+        teacher.id = Self.newID("t")
+        teacher.idNumber = teacher.idNumber.uppercased()
+        teacher.createdAt = Timestamps.timestamp()
+        let store = self.store
+        let stored = teacher
+        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                          entity: { (teacher: Teacher) in "teacher/\(teacher.id)" }) { db in
+            do {
+                try await store.insertTeacher(stored, in: db)
+            } catch where SQLStore.isUniqueViolation(error) {
+                throw RegistrationError.teacherExists
+            }
+            return stored
+        }
+        return masking.apply(role: role(context), to: result)
+    }
+
+    public func listTeachers(request: ListTeachersRequest, context: ServerContext) async throws -> ListTeachersResponse {
+        guard request.pool.isRecognized else {
+            throw RegistrationError.invalid([ValidationError(field: "pool", code: .unrecognizedValue, message: "unknown value \(request.pool.rawValue)")])
+        }
+        let size = Self.pageSize(request.pageSize)
+        let page = try await store.teachers(pool: request.pool, speciality: request.speciality, afterID: request.pageToken, limit: size)
+        let callerRole = role(context)
+        return ListTeachersResponse(teachers: page.map { masking.apply(role: callerRole, to: $0) },
+                                    nextPageToken: page.count == size ? page.last?.id ?? "" : "")
+    }
+
+    /// Page sizes: 0 means 100; at most 1000.
+    static func pageSize(_ requested: Int32) -> Int { requested <= 0 ? 100 : min(Int(requested), 1000) }
+}
