@@ -14,7 +14,7 @@ export SKILLS_VENV := $(PYTHON_VENV)
 .DEFAULT_GOAL := help
 # Targets build on each other's side effects (certificates, generated code, the venv): run in order.
 .NOTPARALLEL:
-.PHONY: help deps proto proto-check certs build build-release test test-swift test-interop run bench clean distclean
+.PHONY: help deps proto proto-check certs build build-release test test-swift test-interop run bench bench-rpc clean distclean
 
 help: ## list the targets
 	@echo "make <target>   (SWIFT=$(SWIFT))"
@@ -59,8 +59,10 @@ run: build-release certs ## start the platform locally (for now: the echo test s
 		--host 127.0.0.1 --port $(ECHO_PORT) \
 		--cert "$(CERT_DIR)/echo.pem" --key "$(CERT_DIR)/echo.key" --ca "$(CERT_DIR)/ca.pem"
 
-bench: ## benchmarks (placeholder)
-	@echo "make bench: NOTE no benchmark yet; the RPC and schema benchmarks will live in Benchmarks/"
+bench: bench-rpc ## all benchmarks (see Benchmarks/README.md)
+
+bench-rpc: certs ## RPC benchmark: ours vs grpc-swift-2 (+ h2load); writes Benchmarks/results/rpc-DATE.md
+	bash Benchmarks/run-rpc-bench.sh
 
 clean: ## remove build products, dev certificates and Python caches (keeps .venv)
 	$(SWIFT) package clean

@@ -123,8 +123,14 @@ let package = Package(
         // Assessment: appraisal results and signed certificates.
         .target(
             name: "AssessmentCore",
-            dependencies: ["Schema", "COpenSSL"],
+            dependencies: ["Schema", "COpenSSL", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Assessment/Core",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "skills-assessment",
+            dependencies: ["AssessmentCore", "ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Assessment/Main",
             swiftSettings: swiftSettings
         ),
         // The echo service of the interoperability tests and benchmarks (test support only).
@@ -174,6 +180,7 @@ let package = Package(
             name: "AssessmentTests",
             dependencies: ["AssessmentCore", "Schema"],
             path: "Tests/AssessmentTests",
+            exclude: ["python"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
