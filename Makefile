@@ -52,12 +52,9 @@ test-interop: certs ## Python grpcio <-> Swift gRPC interop tests (needs the deb
 	SKILLS_CERT_DIR="$(CERT_DIR)" \
 		"$(PY)" -m pytest Tests/Interop $(PYTEST_FLAGS)
 
-run: build-release certs ## start the platform locally (for now: the echo test server)
-	@echo "make run: NOTE the four services do not exist yet; starting the RPC test server"
-	@echo "          skills-echo on 127.0.0.1:$(ECHO_PORT) (mTLS, certificates in $(CERT_DIR)). Ctrl-C stops it."
-	"$$($(SWIFT) build -c release --show-bin-path $(SWIFT_BUILD_FLAGS))/skills-echo" serve \
-		--host 127.0.0.1 --port $(ECHO_PORT) \
-		--cert "$(CERT_DIR)/echo.pem" --key "$(CERT_DIR)/echo.key" --ca "$(CERT_DIR)/ca.pem"
+run: deps certs ## build (release), start the services on loopback with SQLite in ./data; Ctrl-C stops them
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	CERT_DIR="$(CERT_DIR)" bash Tools/run-local.sh
 
 bench: bench-rpc ## all benchmarks (see Benchmarks/README.md)
 

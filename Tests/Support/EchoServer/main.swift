@@ -1,6 +1,8 @@
 import ArgumentParser
 import EchoSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import RPC
 import Schema
