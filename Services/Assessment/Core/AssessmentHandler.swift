@@ -81,7 +81,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
                                                     entity: { (a: Assessment) in "assessment/\(a.id)" },
                                                     detail: { (a: Assessment) in "passed=\(a.result?.passed ?? false)" }) { db in
-            guard var (assessment, _, _) = try await store.assessment(id: request.assessmentId, in: db) else {
+            guard var assessment = try await store.assessment(id: request.assessmentId, in: db)?.0 else {
                 throw AssessmentError.assessmentNotFound(request.assessmentId)
             }
             guard assessment.result == nil else { throw AssessmentError.resultAlreadyRecorded(assessment.id) }
@@ -105,9 +105,11 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
                                                     entity: { (c: Certificate) in "certificate/\(c.number)" },
                                                     detail: { (c: Certificate) in "assessment \(c.assessmentId)" }) { db in
-            guard var (assessment, idNumber, name) = try await store.assessment(id: request.assessmentId, in: db) else {
+            guard let found = try await store.assessment(id: request.assessmentId, in: db) else {
                 throw AssessmentError.assessmentNotFound(request.assessmentId)
             }
+            var assessment = found.0
+            let (idNumber, name) = (found.idNumber, found.name)
             guard let result = assessment.result else { throw AssessmentError.noResult(assessment.id) }
             guard result.passed else { throw AssessmentError.notPassed(assessment.id) }
             if let number = try await store.certificateExists(assessmentID: assessment.id, in: db) {
