@@ -131,6 +131,10 @@ def service_binary(service: str) -> Path:
     return ROOT / ".build" / "debug" / name
 
 
+class _ExitedEarly(RuntimeError):
+    """The service exited before it reported SERVING."""
+
+
 class ServiceProcess:
     """One service executable over mTLS on loopback, restartable on the same data and database.
 
@@ -174,8 +178,21 @@ class ServiceProcess:
         except OSError:
             return "(no log)"
 
-    def start(self) -> "ServiceProcess":
-        """Starts the process on a new free port and waits for SERVING; raises with the log tail."""
+    def start(self, attempts: int = 3) -> "ServiceProcess":
+        """Starts the process on a new free port and waits for SERVING; raises with the log tail.
+
+        When the process exits before serving (say another process took the free port between
+        `free_port()` and the bind: other suites run on this machine too), it is tried again on
+        another port, up to `attempts` times."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._start_once()
+            except _ExitedEarly:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> "ServiceProcess":
         assert self.process is None or self.process.poll() is not None, "already running"
         self.port = free_port()
         self.starts += 1
@@ -188,7 +205,7 @@ class ServiceProcess:
 
         def alive():
             if process.poll() is not None:
-                raise RuntimeError(f"{self.binary.name} exited with {process.returncode} before serving\n"
+                raise _ExitedEarly(f"{self.binary.name} exited with {process.returncode} before serving\n"
                                    f"command: {' '.join(command)}\n{self.log_tail()}")
 
         try:
