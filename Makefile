@@ -14,7 +14,7 @@ export SKILLS_VENV := $(PYTHON_VENV)
 .DEFAULT_GOAL := help
 # Targets build on each other's side effects (certificates, generated code, the venv): run in order.
 .NOTPARALLEL:
-.PHONY: help deps proto proto-check certs build build-release test test-swift test-interop run bench bench-rpc clean distclean
+.PHONY: help deps proto proto-check certs build build-release test test-swift test-interop run bench bench-rpc bench-schema clean distclean
 
 help: ## list the targets
 	@echo "make <target>   (SWIFT=$(SWIFT))"
@@ -56,10 +56,13 @@ run: deps certs ## build (release), start the services on loopback with SQLite i
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 	CERT_DIR="$(CERT_DIR)" bash Tools/run-local.sh
 
-bench: bench-rpc ## all benchmarks (see Benchmarks/README.md)
+bench: bench-rpc bench-schema ## all benchmarks (see Benchmarks/README.md)
 
 bench-rpc: certs ## RPC benchmark: ours vs grpc-swift-2 (+ h2load); writes Benchmarks/results/rpc-DATE.md
 	bash Benchmarks/run-rpc-bench.sh
+
+bench-schema: ## Schema encode/decode: ours (protobuf-c) vs swift-protobuf; writes Benchmarks/results/schema-DATE.md
+	bash Benchmarks/run-schema-bench.sh
 
 clean: ## remove build products, dev certificates and Python caches (keeps .venv)
 	$(SWIFT) package clean

@@ -49,5 +49,16 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // Encode / decode of a realistic Enrollment and Claim: our `Schema` (protobuf-c) against
+        // swift-protobuf in one run. Generated/ holds protoc-gen-swift output for ../Protos/skills/v1
+        // (generate.sh), committed. `bash run-schema-bench.sh` runs it.
+        .executableTarget(
+            name: "schema-bench",
+            dependencies: [
+                .product(name: "Schema", package: parentIdentity),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

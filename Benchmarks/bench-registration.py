@@ -34,7 +34,6 @@ import os
 import random
 import resource
 import shutil
-import statistics
 import sys
 import tempfile
 import threading

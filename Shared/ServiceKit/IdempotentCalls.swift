@@ -22,7 +22,7 @@ public struct IdempotentCalls: Sendable {
     ///   - entity: the id(s) the change is about, for the audit trail (from the response).
     ///   - body: the change, run inside the transaction.
     public func run<Request: ProtoMessage, Response: ProtoMessage>(
-        _ request: Request, requestID: String, context: ServerContext,
+        _ request: Request, requestID: String, context: ServerContext, isolation: SQLStore.Isolation = .serializable,
         entity: @escaping @Sendable (Response) -> String, detail: @escaping @Sendable (Response) -> String = { _ in "" },
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> Response
     ) async throws -> Response {
@@ -37,7 +37,7 @@ public struct IdempotentCalls: Sendable {
             return stored
         }
         do {
-            return try await store.transaction { db in
+            return try await store.transaction(isolation: isolation) { db in
                 let response = try await body(db)
                 try await db.raw("""
                     INSERT INTO idempotency (caller, method, request_id, request_hash, response, at)
@@ -55,6 +55,17 @@ public struct IdempotentCalls: Sendable {
             }
             throw error
         }
+    }
+
+    /// The answer already given to this request, if any: lets a handler skip work it must not
+    /// repeat before `run` (for example a call to another service). Throws like `run` for a
+    /// missing or reused request_id.
+    public func previousResponse<Request: ProtoMessage, Response: ProtoMessage>(
+        to request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
+    ) async throws -> Response? {
+        guard !requestID.isEmpty else { throw RPCError(.invalidArgument, "request_id: required (every mutating call carries an idempotency key)") }
+        return try await storedResponse(caller: context.peer.commonName, method: context.method.path, requestID: requestID,
+                                        hash: Self.fingerprint(request.serializedBytes()))
     }
 
     private func storedResponse<Response: ProtoMessage>(caller: String, method: String, requestID: String,

@@ -76,44 +76,53 @@ public final class SQLStore: Sendable {
         }
     }
 
+    /// How strictly a PostgreSQL transaction is isolated (SQLite write transactions are always
+    /// serialised).
+    public enum Isolation: Sendable {
+        /// Enough when unique constraints or a version check in the UPDATE guard the rule.
+        case readCommitted
+        /// For rules that read several rows and write based on them (counts, balances).
+        case serializable
+    }
+
     /// Runs `body` in one transaction; commits when it returns, rolls back when it throws.
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(isolation: Isolation = .serializable,
+                                         _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let writer, _, let lock):
             return try await lock.withLock {
-                let db = writer.sql()
-                try await db.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
+                try await Self.run(on: writer.sql(), begin: "BEGIN IMMEDIATE", body)
             }
         case .postgres(let pool):
+            let begin = isolation == .serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
             var attempt = 0
             while true {
                 attempt += 1
                 do {
                     return try await pool.withConnectionAsync(logger: logger) { connection in
-                        let db = connection.sql()
-                        try await db.raw("BEGIN ISOLATION LEVEL SERIALIZABLE").run()
-                        do {
-                            let result = try await body(db)
-                            try await db.raw("COMMIT").run()
-                            return result
-                        } catch {
-                            try? await db.raw("ROLLBACK").run()
-                            throw error
-                        }
+                        try await Self.run(on: connection.sql(), begin: begin, body)
                     }
                 } catch where attempt < Self.serializationRetries && Self.isSerializationFailure(error) {
                     try await Task.sleep(for: .milliseconds(Int.random(in: 1...min(50, 2 * attempt))))
                 }
             }
         }
+    }
+
+    /// BEGIN, body, COMMIT; ROLLBACK only when the body failed (a failed COMMIT has already ended
+    /// the transaction).
+    private static func run<T>(on db: any SQLDatabase, begin: String,
+                               _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.raw(SQLQueryString(begin)).run()
+        let result: T
+        do {
+            result = try await body(db)
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+        try await db.raw("COMMIT").run()
+        return result
     }
 
     /// Runs read-only queries (outside a write transaction).

@@ -83,7 +83,7 @@ class SQLStoreTestCase: XCTestCase {
         try await store.migrate(migrations())
         let table = self.table
         let store = self.store!
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<50 {
                 group.addTask {
                     try await store.transaction { db in

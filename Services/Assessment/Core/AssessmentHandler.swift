@@ -51,6 +51,11 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         } catch {
             throw AssessmentError.rule(error)
         }
+        // A retry is answered from the first result, even while registration is unreachable.
+        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
+                                                                             context: context, as: Assessment.self) {
+            return previous
+        }
         // The worker must be registered; the certificate will carry their name and ID number.
         let worker: Worker
         do {

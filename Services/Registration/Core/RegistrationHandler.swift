@@ -55,7 +55,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         }
         let store = self.store
         let stored = worker
-        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
                                                           entity: { (worker: Worker) in "worker/\(worker.id)" }) { db in
             if let existing = try await store.existingWorkerID(idNumber: stored.idNumber, in: db) {
                 throw RegistrationError.workerExists(id: existing)
@@ -150,7 +150,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         enterprise.updatedAt = now
         let store = self.store
         let stored = enterprise
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
                                                     entity: { (enterprise: Enterprise) in "enterprise/\(enterprise.creditCode)" }) { db in
             if try await store.enterprise(creditCode: stored.creditCode, in: db) != nil {
                 throw RegistrationError.enterpriseExists(creditCode: stored.creditCode)
@@ -187,7 +187,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         institution.updatedAt = now
         let store = self.store
         let stored = institution
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
                                                     entity: { (institution: Institution) in "institution/\(institution.id)" }) { db in
             if let existing = try await store.existingInstitutionID(creditCode: stored.creditCode, in: db) {
                 throw RegistrationError.institutionExists(id: existing)
@@ -258,7 +258,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         teacher.createdAt = Timestamps.timestamp()
         let store = self.store
         let stored = teacher
-        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
                                                           entity: { (teacher: Teacher) in "teacher/\(teacher.id)" }) { db in
             do {
                 try await store.insertTeacher(stored, in: db)
