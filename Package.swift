@@ -133,6 +133,19 @@ let package = Package(
             path: "Services/Assessment/Main",
             swiftSettings: swiftSettings
         ),
+        // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
+        .target(
+            name: "PaymentCore",
+            dependencies: ["Schema", "Policy", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            path: "Services/Payment/Core",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "skills-payment",
+            dependencies: ["PaymentCore", "Policy", "ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Payment/Main",
+            swiftSettings: swiftSettings
+        ),
         // The echo service of the interoperability tests and benchmarks (test support only).
         .target(
             name: "EchoSupport",

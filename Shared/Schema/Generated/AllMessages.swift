@@ -55,6 +55,7 @@ public enum SchemaCatalog {
         CompleteTrainingRequest.self,
         RequestPaymentRequest.self,
         RequestPaymentResponse.self,
+        GetOfferingRequest.self,
         GetEnrollmentRequest.self,
         ListEnrollmentsRequest.self,
         ListEnrollmentsResponse.self,

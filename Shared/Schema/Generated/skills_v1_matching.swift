@@ -1641,6 +1641,45 @@ public struct RequestPaymentResponse: ProtoMessage, CMessageBacked {
 }
 
 /// Looks an enrolment up.
+/// Gets one offering by id.
+public struct GetOfferingRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.GetOfferingRequest"
+
+    /// The offering.
+    public var offeringId: String = ""
+
+    public init() {}
+
+    public init(
+        offeringId: String = ""
+    ) {
+        self.offeringId = offeringId
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__GetOfferingRequest> {
+        let c = arena.allocate(Skills__V1__GetOfferingRequest.self)
+        skills__v1__get_offering_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__GetOfferingRequest>, arena: CArena) {
+        if !self.offeringId.isEmpty { c.pointee.offering_id = arena.cString(self.offeringId) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__GetOfferingRequest>) throws(SchemaError) {
+        self.offeringId = try CRead.string(c.pointee.offering_id, message: Self.protoName, field: "offering_id")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetOfferingRequest>? {
+        skills__v1__get_offering_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetOfferingRequest>) {
+        skills__v1__get_offering_request__free_unpacked(c, nil)
+    }
+}
+
+/// `skills.v1.GetEnrollmentRequest`.
 public struct GetEnrollmentRequest: ProtoMessage, CMessageBacked {
     public static let protoName = "skills.v1.GetEnrollmentRequest"
 
@@ -1842,6 +1881,9 @@ public enum MatchingService {
         /// Gets an enrolment.
         public static let getEnrollment = RPCMethod<GetEnrollmentRequest, Enrollment>(
             MethodDescriptor(service: "skills.v1.MatchingService", method: "GetEnrollment", kind: .unary, isIdempotent: true))
+        /// Gets an offering (payment reads the occupation, level and kind of a claim's training).
+        public static let getOffering = RPCMethod<GetOfferingRequest, Offering>(
+            MethodDescriptor(service: "skills.v1.MatchingService", method: "GetOffering", kind: .unary, isIdempotent: true))
         /// Lists enrolments.
         public static let listEnrollments = RPCMethod<ListEnrollmentsRequest, ListEnrollmentsResponse>(
             MethodDescriptor(service: "skills.v1.MatchingService", method: "ListEnrollments", kind: .unary, isIdempotent: true))
@@ -1860,6 +1902,7 @@ public enum MatchingService {
         Method.completeTraining.descriptor,
         Method.requestPayment.descriptor,
         Method.getEnrollment.descriptor,
+        Method.getOffering.descriptor,
         Method.listEnrollments.descriptor,
     ])
 }
@@ -1890,6 +1933,8 @@ public protocol MatchingServiceProvider: Sendable {
     func requestPayment(request: RequestPaymentRequest, context: ServerContext) async throws -> RequestPaymentResponse
     /// Gets an enrolment.
     func getEnrollment(request: GetEnrollmentRequest, context: ServerContext) async throws -> Enrollment
+    /// Gets an offering (payment reads the occupation, level and kind of a claim's training).
+    func getOffering(request: GetOfferingRequest, context: ServerContext) async throws -> Offering
     /// Lists enrolments.
     func listEnrollments(request: ListEnrollmentsRequest, context: ServerContext) async throws -> ListEnrollmentsResponse
 }
@@ -1910,6 +1955,7 @@ extension MatchingServiceProvider {
             .unary(MatchingService.Method.completeTraining) { try await self.completeTraining(request: $0, context: $1) },
             .unary(MatchingService.Method.requestPayment) { try await self.requestPayment(request: $0, context: $1) },
             .unary(MatchingService.Method.getEnrollment) { try await self.getEnrollment(request: $0, context: $1) },
+            .unary(MatchingService.Method.getOffering) { try await self.getOffering(request: $0, context: $1) },
             .unary(MatchingService.Method.listEnrollments) { try await self.listEnrollments(request: $0, context: $1) },
         ])
     }
@@ -1981,6 +2027,11 @@ public struct MatchingServiceClient: Sendable {
     /// Gets an enrolment.
     public func getEnrollment(_ request: GetEnrollmentRequest, options: CallOptions = CallOptions()) async throws -> Enrollment {
         try await transport.unary(MatchingService.Method.getEnrollment, request: request, options: options)
+    }
+
+    /// Gets an offering (payment reads the occupation, level and kind of a claim's training).
+    public func getOffering(_ request: GetOfferingRequest, options: CallOptions = CallOptions()) async throws -> Offering {
+        try await transport.unary(MatchingService.Method.getOffering, request: request, options: options)
     }
 
     /// Lists enrolments.

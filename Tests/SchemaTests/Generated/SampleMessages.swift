@@ -325,6 +325,9 @@ enum SampleMessages {
         refusingRuleIds: ["refusing_rule_ids-样例-0", "refusing_rule_ids-样例-1"],
         message: "message-样例-0"
     )
+    static let skills_v1_GetOfferingRequest = GetOfferingRequest(
+        offeringId: "offering_id-样例-0"
+    )
     static let skills_v1_GetEnrollmentRequest = GetEnrollmentRequest(
         enrollmentId: "enrollment_id-样例-0"
     )
@@ -671,6 +674,7 @@ enum SampleMessages {
         skills_v1_CompleteTrainingRequest,
         skills_v1_RequestPaymentRequest,
         skills_v1_RequestPaymentResponse,
+        skills_v1_GetOfferingRequest,
         skills_v1_GetEnrollmentRequest,
         skills_v1_ListEnrollmentsRequest,
         skills_v1_ListEnrollmentsResponse,

@@ -39,6 +39,7 @@ typedef struct Skills__V1__RecordLearningRequest Skills__V1__RecordLearningReque
 typedef struct Skills__V1__CompleteTrainingRequest Skills__V1__CompleteTrainingRequest;
 typedef struct Skills__V1__RequestPaymentRequest Skills__V1__RequestPaymentRequest;
 typedef struct Skills__V1__RequestPaymentResponse Skills__V1__RequestPaymentResponse;
+typedef struct Skills__V1__GetOfferingRequest Skills__V1__GetOfferingRequest;
 typedef struct Skills__V1__GetEnrollmentRequest Skills__V1__GetEnrollmentRequest;
 typedef struct Skills__V1__ListEnrollmentsRequest Skills__V1__ListEnrollmentsRequest;
 typedef struct Skills__V1__ListEnrollmentsResponse Skills__V1__ListEnrollmentsResponse;
@@ -850,7 +851,21 @@ struct  Skills__V1__RequestPaymentResponse
 
 /*
  * Looks an enrolment up.
+ * Gets one offering by id.
  */
+struct  Skills__V1__GetOfferingRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The offering.
+   */
+  char *offering_id;
+};
+#define SKILLS__V1__GET_OFFERING_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__get_offering_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
 struct  Skills__V1__GetEnrollmentRequest
 {
   ProtobufCMessage base;
@@ -1339,6 +1354,25 @@ Skills__V1__RequestPaymentResponse *
 void   skills__v1__request_payment_response__free_unpacked
                      (Skills__V1__RequestPaymentResponse *message,
                       ProtobufCAllocator *allocator);
+/* Skills__V1__GetOfferingRequest methods */
+void   skills__v1__get_offering_request__init
+                     (Skills__V1__GetOfferingRequest         *message);
+size_t skills__v1__get_offering_request__get_packed_size
+                     (const Skills__V1__GetOfferingRequest   *message);
+size_t skills__v1__get_offering_request__pack
+                     (const Skills__V1__GetOfferingRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__get_offering_request__pack_to_buffer
+                     (const Skills__V1__GetOfferingRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__GetOfferingRequest *
+       skills__v1__get_offering_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__get_offering_request__free_unpacked
+                     (Skills__V1__GetOfferingRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Skills__V1__GetEnrollmentRequest methods */
 void   skills__v1__get_enrollment_request__init
                      (Skills__V1__GetEnrollmentRequest         *message);
@@ -1464,6 +1498,9 @@ typedef void (*Skills__V1__RequestPaymentRequest_Closure)
 typedef void (*Skills__V1__RequestPaymentResponse_Closure)
                  (const Skills__V1__RequestPaymentResponse *message,
                   void *closure_data);
+typedef void (*Skills__V1__GetOfferingRequest_Closure)
+                 (const Skills__V1__GetOfferingRequest *message,
+                  void *closure_data);
 typedef void (*Skills__V1__GetEnrollmentRequest_Closure)
                  (const Skills__V1__GetEnrollmentRequest *message,
                   void *closure_data);
@@ -1528,6 +1565,10 @@ struct Skills__V1__MatchingService_Service
                          const Skills__V1__GetEnrollmentRequest *input,
                          Skills__V1__Enrollment_Closure closure,
                          void *closure_data);
+  void (*get_offering)(Skills__V1__MatchingService_Service *service,
+                       const Skills__V1__GetOfferingRequest *input,
+                       Skills__V1__Offering_Closure closure,
+                       void *closure_data);
   void (*list_enrollments)(Skills__V1__MatchingService_Service *service,
                            const Skills__V1__ListEnrollmentsRequest *input,
                            Skills__V1__ListEnrollmentsResponse_Closure closure,
@@ -1552,6 +1593,7 @@ void skills__v1__matching_service__init (Skills__V1__MatchingService_Service *se
       function_prefix__ ## complete_training,\
       function_prefix__ ## request_payment,\
       function_prefix__ ## get_enrollment,\
+      function_prefix__ ## get_offering,\
       function_prefix__ ## list_enrollments  }
 void skills__v1__matching_service__submit_demand(ProtobufCService *service,
                                                  const Skills__V1__SubmitDemandRequest *input,
@@ -1601,6 +1643,10 @@ void skills__v1__matching_service__get_enrollment(ProtobufCService *service,
                                                   const Skills__V1__GetEnrollmentRequest *input,
                                                   Skills__V1__Enrollment_Closure closure,
                                                   void *closure_data);
+void skills__v1__matching_service__get_offering(ProtobufCService *service,
+                                                const Skills__V1__GetOfferingRequest *input,
+                                                Skills__V1__Offering_Closure closure,
+                                                void *closure_data);
 void skills__v1__matching_service__list_enrollments(ProtobufCService *service,
                                                     const Skills__V1__ListEnrollmentsRequest *input,
                                                     Skills__V1__ListEnrollmentsResponse_Closure closure,
@@ -1631,6 +1677,7 @@ extern const ProtobufCMessageDescriptor skills__v1__record_learning_request__des
 extern const ProtobufCMessageDescriptor skills__v1__complete_training_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__request_payment_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__request_payment_response__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__get_offering_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__get_enrollment_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_enrollments_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_enrollments_response__descriptor;

@@ -997,6 +997,51 @@ void   skills__v1__request_payment_response__free_unpacked
   assert(message->base.descriptor == &skills__v1__request_payment_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skills__v1__get_offering_request__init
+                     (Skills__V1__GetOfferingRequest         *message)
+{
+  static const Skills__V1__GetOfferingRequest init_value = SKILLS__V1__GET_OFFERING_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__get_offering_request__get_packed_size
+                     (const Skills__V1__GetOfferingRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__get_offering_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__get_offering_request__pack
+                     (const Skills__V1__GetOfferingRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__get_offering_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__get_offering_request__pack_to_buffer
+                     (const Skills__V1__GetOfferingRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__get_offering_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__GetOfferingRequest *
+       skills__v1__get_offering_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__GetOfferingRequest *)
+     protobuf_c_message_unpack (&skills__v1__get_offering_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__get_offering_request__free_unpacked
+                     (Skills__V1__GetOfferingRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__get_offering_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skills__v1__get_enrollment_request__init
                      (Skills__V1__GetEnrollmentRequest         *message)
 {
@@ -3294,6 +3339,44 @@ const ProtobufCMessageDescriptor skills__v1__request_payment_response__descripto
   (ProtobufCMessageInit) skills__v1__request_payment_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor skills__v1__get_offering_request__field_descriptors[1] =
+{
+  {
+    "offering_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__GetOfferingRequest, offering_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__get_offering_request__field_indices_by_name[] = {
+  0,   /* field[0] = offering_id */
+};
+static const ProtobufCIntRange skills__v1__get_offering_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor skills__v1__get_offering_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.GetOfferingRequest",
+  "GetOfferingRequest",
+  "Skills__V1__GetOfferingRequest",
+  "skills.v1",
+  sizeof(Skills__V1__GetOfferingRequest),
+  1,
+  skills__v1__get_offering_request__field_descriptors,
+  skills__v1__get_offering_request__field_indices_by_name,
+  1,  skills__v1__get_offering_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__get_offering_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor skills__v1__get_enrollment_request__field_descriptors[1] =
 {
   {
@@ -3518,7 +3601,7 @@ const ProtobufCEnumDescriptor skills__v1__training_mode__descriptor =
   skills__v1__training_mode__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skills__v1__matching_service__method_descriptors[13] =
+static const ProtobufCMethodDescriptor skills__v1__matching_service__method_descriptors[14] =
 {
   { "SubmitDemand", &skills__v1__submit_demand_request__descriptor, &skills__v1__demand__descriptor },
   { "ListDemands", &skills__v1__list_demands_request__descriptor, &skills__v1__list_demands_response__descriptor },
@@ -3532,15 +3615,17 @@ static const ProtobufCMethodDescriptor skills__v1__matching_service__method_desc
   { "CompleteTraining", &skills__v1__complete_training_request__descriptor, &skills__v1__enrollment__descriptor },
   { "RequestPayment", &skills__v1__request_payment_request__descriptor, &skills__v1__request_payment_response__descriptor },
   { "GetEnrollment", &skills__v1__get_enrollment_request__descriptor, &skills__v1__enrollment__descriptor },
+  { "GetOffering", &skills__v1__get_offering_request__descriptor, &skills__v1__offering__descriptor },
   { "ListEnrollments", &skills__v1__list_enrollments_request__descriptor, &skills__v1__list_enrollments_response__descriptor },
 };
 const unsigned skills__v1__matching_service__method_indices_by_name[] = {
   7,        /* AcceptEnrollment */
   9,        /* CompleteTraining */
   11,        /* GetEnrollment */
+  12,        /* GetOffering */
   3,        /* ListCatalog */
   1,        /* ListDemands */
-  12,        /* ListEnrollments */
+  13,        /* ListEnrollments */
   5,        /* ListOfferings */
   2,        /* PublishCatalogEntry */
   4,        /* PublishOffering */
@@ -3556,7 +3641,7 @@ const ProtobufCServiceDescriptor skills__v1__matching_service__descriptor =
   "MatchingService",
   "Skills__V1__MatchingService",
   "skills.v1",
-  13,
+  14,
   skills__v1__matching_service__method_descriptors,
   skills__v1__matching_service__method_indices_by_name
 };
@@ -3656,13 +3741,21 @@ void skills__v1__matching_service__get_enrollment(ProtobufCService *service,
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
   service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void skills__v1__matching_service__get_offering(ProtobufCService *service,
+                                                const Skills__V1__GetOfferingRequest *input,
+                                                Skills__V1__Offering_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__matching_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void skills__v1__matching_service__list_enrollments(ProtobufCService *service,
                                                     const Skills__V1__ListEnrollmentsRequest *input,
                                                     Skills__V1__ListEnrollmentsResponse_Closure closure,
                                                     void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__init (Skills__V1__MatchingService_Service *service,
                                          Skills__V1__MatchingService_ServiceDestroy destroy)

@@ -1,0 +1,29 @@
+import Schema
+
+/// What the payment service refuses, and the gRPC status of each refusal.
+enum PaymentError: RPCErrorConvertible {
+    case invalid(field: String, message: String)
+    case notFound(String)
+    case precondition(String)
+    case claimExists(enrollment: String, claim: String)
+    case alreadyPaid(tranche: String, entry: String)
+    case fundExhausted(needed: Int64, balance: Int64)
+    case peer(service: String, RPCError)
+
+    var rpcError: RPCError {
+        switch self {
+        case .invalid(let field, let message): return RPCError(.invalidArgument, "\(field): \(message)")
+        case .notFound(let what): return RPCError(.notFound, what)
+        case .precondition(let message): return RPCError(.failedPrecondition, message)
+        case .claimExists(let enrollment, let claim):
+            return RPCError(.alreadyExists, "enrolment \(enrollment) already has claim \(claim)")
+        case .alreadyPaid(let tranche, let entry):
+            return RPCError(.failedPrecondition, "tranche \(tranche) is already paid (ledger entry \(entry))")
+        case .fundExhausted(let needed, let balance):
+            return RPCError(.failedPrecondition, "R11: the special fund holds \(balance) fen; this tranche needs \(needed) fen")
+        case .peer(let service, let error):
+            let code: StatusCode = error.code == .notFound ? .failedPrecondition : (error.code == .deadlineExceeded ? .unavailable : error.code)
+            return RPCError(code, "\(service): \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,301 @@
+import Foundation
+import Policy
+import Schema
+import ServiceKit
+import SQLKit
+import Storage
+
+/// `skills.v1.PaymentService`: decides subsidies with the policy engine (R1..R11), keeps the
+/// claims, the tranches and the append-only ledger of the special fund (R11), and reports the
+/// programme's progress against its target (T1).
+public struct PaymentHandler: PaymentServiceProvider {
+    let environment: ServiceEnvironment
+    let store: PaymentStore
+    let book: PolicyBook
+
+    public static func manifest(initialFundFen: Int64) -> ServiceManifest {
+        ServiceManifest(name: "payment", defaultPort: 7104, accessTable: PaymentAccess.table,
+                        migrations: PaymentStore.migrations(initialFundFen: initialFundFen))
+    }
+
+    public init(environment: ServiceEnvironment, book: PolicyBook) {
+        self.environment = environment
+        self.store = PaymentStore(store: environment.store)
+        self.book = book
+    }
+
+    // MARK: Standards (R1)
+
+    public func getSubsidyStandard(request: GetSubsidyStandardRequest, context: ServerContext) async throws -> SubsidyStandard {
+        guard !request.occupationCode.isEmpty else { throw PaymentError.invalid(field: "occupation_code", message: "required") }
+        guard request.level.isRecognized, request.level != .unspecified else {
+            throw PaymentError.invalid(field: "level", message: "A3: level must be 1..5, got \(request.level.rawValue)")
+        }
+        let day: PolicyDate
+        if request.onDate == nil {
+            day = PolicyBridge.today()
+        } else if let parsed = PolicyBridge.date(request.onDate) {
+            day = parsed
+        } else {
+            throw PaymentError.invalid(field: "on_date", message: "not a calendar date")
+        }
+        guard let quote = SubsidyEngine.standard(occupation: request.occupationCode, level: Int(request.level.rawValue), on: day, book: book) else {
+            throw PaymentError.notFound("R1: no subsidy standard for occupation \(request.occupationCode) at level \(request.level.rawValue) on \(day)")
+        }
+        return SubsidyStandard(occupation: Occupation(code: quote.occupationCode, name: quote.occupationZH), level: request.level,
+                               amountFen: quote.amountFen, effectiveFrom: PolicyBridge.calendarDate(quote.effectiveFrom),
+                               effectiveUntil: PolicyBridge.calendarDate(quote.effectiveTo), policyVersion: quote.policyVersion)
+    }
+
+    // MARK: Claims (R2..R11)
+
+    /// What a claim is decided on, gathered from the other services before the transaction.
+    struct ClaimFacts: Sendable {
+        var enrollment: Enrollment
+        var offering: Offering
+        var worker: Worker
+        var institution: Institution
+        var certificate: Certificate
+        var certificateStatus: VerifyCertificateResponse.Status
+        var completion: PolicyDate
+    }
+
+    public func submitClaim(request: SubmitClaimRequest, context: ServerContext) async throws -> SubmitClaimResponse {
+        guard !request.enrollmentId.isEmpty else { throw PaymentError.invalid(field: "enrollment_id", message: "required") }
+        guard !request.certificateNumber.isEmpty else {
+            throw PaymentError.invalid(field: "certificate_number", message: "R2: a claim needs the certificate obtained from the training")
+        }
+        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId, context: context,
+                                                                            as: SubmitClaimResponse.self) {
+            return previous
+        }
+        let facts = try await gatherFacts(request)
+        // A racing claim for the same worker can take the R3 slot or the R4 key first; deciding
+        // again sees it and refuses under that rule.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await decideAndStore(request, facts: facts, context: context)
+            } catch where SQLStore.isUniqueViolation(error) && attempt < 4 {
+                continue
+            }
+        }
+    }
+
+    private func peer<T: Sendable>(_ service: String, _ call: () async throws -> T) async throws -> T {
+        do {
+            return try await call()
+        } catch let error as RPCError {
+            throw PaymentError.peer(service: service, error)
+        }
+    }
+
+    private func gatherFacts(_ request: SubmitClaimRequest) async throws -> ClaimFacts {
+        let peers = environment.peers
+        let options = peers.options
+        let enrollment = try await peer("matching") { try await peers.matching.getEnrollment(GetEnrollmentRequest(enrollmentId: request.enrollmentId), options: options) }
+        guard enrollment.state == .completed || enrollment.state == .claimed || enrollment.state == .paid else {
+            throw PaymentError.precondition("enrolment \(enrollment.id) is \(enrollment.state.protoName), not COMPLETED: only a completed training can be claimed (O5)")
+        }
+        guard let completion = PolicyBridge.date(enrollment.completionDate) else {
+            throw PaymentError.precondition("enrolment \(enrollment.id) has no completion date")
+        }
+        let offering = try await peer("matching") { try await peers.matching.getOffering(GetOfferingRequest(offeringId: enrollment.offeringId), options: options) }
+        async let worker = peer("registration") { try await peers.registration.getWorker(GetWorkerRequest(key: .workerId(enrollment.workerId)), options: options) }
+        async let institution = peer("registration") { try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: enrollment.institutionId), options: options) }
+        let certificate = try await peer("assessment") { try await peers.assessment.getCertificate(GetCertificateRequest(number: request.certificateNumber), options: options) }
+        // R2: the certificate must verify with the assessment service (valid, not revoked, untampered).
+        let verification = try await peer("assessment") {
+            try await peers.assessment.verifyCertificate(VerifyCertificateRequest(number: certificate.number, content: certificate.content,
+                                                                                  signature: certificate.signature), options: options)
+        }
+        return ClaimFacts(enrollment: enrollment, offering: offering, worker: try await worker, institution: try await institution,
+                          certificate: certificate, certificateStatus: verification.status, completion: completion)
+    }
+
+    private func decideAndStore(_ request: SubmitClaimRequest, facts: ClaimFacts, context: ServerContext) async throws -> SubmitClaimResponse {
+        let store = self.store
+        let book = self.book
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (r: SubmitClaimResponse) in "claim/\(r.claim?.id ?? "")" },
+                                                    detail: { (r: SubmitClaimResponse) in
+                                                        let d = r.claim?.decision
+                                                        return d?.eligible == true ? "eligible \(d?.amountFen ?? 0) fen" : "refused \(d?.refusingRuleIds.joined(separator: ",") ?? "")"
+                                                    }) { db in
+            if let existing = try await store.claimID(enrollmentID: facts.enrollment.id, in: db) {
+                throw PaymentError.claimExists(enrollment: facts.enrollment.id, claim: existing)
+            }
+            let priorRows = try await store.subsidies(workerID: facts.worker.id, in: db)
+            let priors = priorRows.compactMap { row in
+                PolicyDate(iso: row.completion).map { PriorSubsidy(enrollmentId: row.enrollment_id, occupationCode: row.occupation, level: row.level, completionDate: $0) }
+            }
+            let certificateFacts = PolicyBridge.certificateFacts(
+                facts.certificate, verified: facts.certificateStatus == .valid || facts.certificateStatus == .revoked,
+                revoked: facts.certificateStatus == .revoked, enrollment: facts.enrollment, offering: facts.offering)
+            let decision = SubsidyEngine.decide(
+                worker: PolicyBridge.workerFacts(facts.worker),
+                enrollment: PolicyBridge.enrollmentFacts(enrollment: facts.enrollment, offering: facts.offering,
+                                                         institution: facts.institution, completion: facts.completion),
+                certificate: certificateFacts, priorSubsidies: priors, book: book)
+            let claimID = "c-\(facts.enrollment.id)"
+            let contractDecision = PolicyBridge.decision(decision, claimID: claimID)
+            let claim = Claim(id: claimID, enrollmentId: facts.enrollment.id, workerId: facts.worker.id, offeringId: facts.offering.id,
+                              institutionId: facts.institution.id, certificateNumber: facts.certificate.number,
+                              occupation: facts.offering.occupation, level: facts.offering.level, offeringKind: facts.offering.kind,
+                              completionDate: facts.enrollment.completionDate, decision: contractDecision,
+                              submittedAt: Timestamps.timestamp(), submittedBy: context.peer.commonName)
+            try await store.insert(claim, in: db)
+            if decision.isEligible {
+                // R3/R4 in the database: the slot is the n-th subsidised training of that year.
+                let slot = priorRows.filter { $0.year == decision.year }.count + 1
+                try await store.insertSubsidy(PaymentStore.SubsidyRow(
+                    worker_id: facts.worker.id, occupation: facts.offering.occupation?.code ?? "", level: Int(facts.offering.level.rawValue),
+                    year: decision.year, slot: slot, enrollment_id: facts.enrollment.id, completion: facts.completion.description,
+                    categories: facts.worker.categories.filter(\.attested).map { "G\($0.category.rawValue)" }.joined(separator: ","),
+                    institution_id: facts.institution.id, amount_fen: decision.totalFen), claimID: claimID, in: db)
+                for (tranche, details) in zip(contractDecision.tranches, PolicyBridge.trancheDetails(decision)) {
+                    try await store.insertTranche(tranche, claimID: claimID, offeringID: facts.offering.id, payee: details.payee,
+                                                  payeeID: details.payeeID, purpose: details.purpose, rule: details.rule, in: db)
+                }
+            }
+            return SubmitClaimResponse(claim: claim)
+        }
+    }
+
+    public func getClaim(request: GetClaimRequest, context: ServerContext) async throws -> Claim {
+        let store = self.store
+        guard let claim = try await environment.store.read({ try await store.claim(id: request.claimId, in: $0) }) else {
+            throw PaymentError.notFound("no claim \(request.claimId)")
+        }
+        return claim
+    }
+
+    public func listClaims(request: ListClaimsRequest, context: ServerContext) async throws -> ListClaimsResponse {
+        let size = request.pageSize <= 0 ? 100 : min(Int(request.pageSize), 1000)
+        let ids = try await store.claimIDs(workerID: request.workerId, institutionID: request.institutionId,
+                                           offeringID: request.offeringId, after: request.pageToken, limit: size)
+        let store = self.store
+        let claims = try await environment.store.read { db in
+            var claims: [Claim] = []
+            for id in ids { if let claim = try await store.claim(id: id, in: db) { claims.append(claim) } }
+            return claims
+        }
+        return ListClaimsResponse(claims: claims, nextPageToken: ids.count == size ? ids.last ?? "" : "")
+    }
+
+    // MARK: Employment (R7)
+
+    public func reportEmployment(request: ReportEmploymentRequest, context: ServerContext) async throws -> ReportEmploymentResponse {
+        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "required") }
+        guard request.trained > 0 else { throw PaymentError.invalid(field: "trained", message: "must be positive") }
+        guard request.employed >= 0, request.employed <= request.trained else {
+            throw PaymentError.invalid(field: "employed", message: "must be 0..trained (\(request.trained)), got \(request.employed)")
+        }
+        let day = PolicyBridge.date(request.asOf) ?? PolicyBridge.today()
+        let release = SubsidyEngine.releaseHeldTranche(
+            employment: EmploymentReport(offeringId: request.offeringId, trained: Int(request.trained), employed: Int(request.employed)),
+            policy: book.versionFor(day))
+        let store = self.store
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
+                                                    detail: { (r: ReportEmploymentResponse) in "R7 rate \(r.employmentRateBp) bp, released \(r.released.count)" }) { db in
+            var released: [Schema.Tranche] = []
+            if release.released {
+                for row in try await store.heldTranches(offeringID: request.offeringId, in: db) {
+                    try await store.setTrancheState(row.id, .payable, in: db)
+                    released.append(Schema.Tranche(id: row.id, index: Int32(row.idx), amountFen: row.amount_fen, state: .payable))
+                }
+            }
+            let response = ReportEmploymentResponse(offeringId: request.offeringId, trained: request.trained, employed: request.employed,
+                                                    employmentRateBp: Int32(release.rateBasisPoints), thresholdMet: release.released,
+                                                    released: released)
+            try await store.saveEmploymentReport(response, in: db)
+            return response
+        }
+    }
+
+    // MARK: Disbursement (R11)
+
+    public func disburse(request: DisburseRequest, context: ServerContext) async throws -> LedgerEntry {
+        guard !request.trancheId.isEmpty else { throw PaymentError.invalid(field: "tranche_id", message: "required") }
+        let store = self.store
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (e: LedgerEntry) in "tranche/\(e.trancheId)" },
+                                                    detail: { (e: LedgerEntry) in "paid \(e.amountFen) fen to \(e.payeeId)" }) { db in
+            guard let tranche = try await store.tranche(id: request.trancheId, in: db) else {
+                throw PaymentError.notFound("no tranche \(request.trancheId)")
+            }
+            switch TrancheState(rawValue: Int32(tranche.state)) {
+            case .paid:
+                throw PaymentError.alreadyPaid(tranche: tranche.id, entry: tranche.ledger_entry_id)
+            case .held:
+                throw PaymentError.precondition("R7: tranche \(tranche.id) is held until the offering's employment rate reaches the threshold")
+            default:
+                break
+            }
+            guard let claim = try await store.claim(id: tranche.claim_id, in: db), let decision = claim.decision else {
+                throw PaymentError.notFound("no claim \(tranche.claim_id)")
+            }
+            guard try await store.debitFund(tranche.amount_fen, in: db) else {
+                throw PaymentError.fundExhausted(needed: tranche.amount_fen, balance: try await store.fundBalance(in: db))
+            }
+            let now = Date()
+            var entry = LedgerEntry(
+                id: "le-\(tranche.id)", trancheId: tranche.id, claimId: claim.id,
+                payeeKind: Schema.PayeeKind(rawValue: Int32(tranche.payee_kind)), payeeId: tranche.payee_id, amountFen: tranche.amount_fen,
+                purpose: PaymentPurpose(rawValue: Int32(tranche.purpose)), policyVersion: decision.policyVersion,
+                ruleIds: Array(Set(["R11", tranche.rule] + decision.trace.map(\.ruleId))).sorted(),
+                enrollmentId: claim.enrollmentId, certificateNumber: claim.certificateNumber,
+                bookedAt: Timestamps.timestamp(now), bookedBy: context.peer.commonName)
+            entry = try await store.insert(entry, bookedOn: PaymentHandler.shanghaiDay(now), in: db)
+            try await store.setTrancheState(tranche.id, .paid, ledgerEntryID: entry.id, in: db)
+            return entry
+        }
+    }
+
+    static func shanghaiDay(_ date: Date) -> String {
+        PolicyDate(dayNumber: Int((date.timeIntervalSince1970 + 8 * 3600) / 86_400)).description
+    }
+
+    // MARK: Progress (T1) and the ledger
+
+    public func getProgress(request: GetProgressRequest, context: ServerContext) async throws -> ProgrammeProgress {
+        let year = Int(request.year)
+        let policy = book.versionFor(PolicyBridge.today())
+        let byYear = try await store.progressRows(year: year, column: "year")
+        let byInstitution = try await store.progressRows(year: year, column: "institution_id")
+        let byOccupation = try await store.progressRows(year: year, column: "occupation")
+        var categoryCounts: [String: Int64] = [:]
+        for list in try await store.subsidyCategories(year: year) {
+            for category in list.split(separator: ",") { categoryCounts[String(category), default: 0] += 1 }
+        }
+        let (paid, held) = try await store.moneyTotals()
+        let total = byYear.reduce(0) { $0 + $1.trainings }
+        return ProgrammeProgress(
+            target: Int64(SubsidyEngine.targetProgress(subsidisedTrainings: Int(total), policy: policy).target),
+            total: total,
+            byYear: byYear.map { ProgressRow(key: $0.key, label: $0.key, trainings: $0.trainings, paidFen: $0.fen) },
+            byCategory: categoryCounts.sorted { $0.key.count == $1.key.count ? $0.key < $1.key : $0.key.count < $1.key.count }
+                .map { ProgressRow(key: $0.key, label: $0.key, trainings: $0.value) },
+            // The contract's "industry": the occupation's major group (first digit of the code).
+            byIndustry: Dictionary(grouping: byOccupation, by: { String($0.key.prefix(1)) }).sorted { $0.key < $1.key }
+                .map { ProgressRow(key: $0.key, label: "occupation group \($0.key)", trainings: $0.value.reduce(0) { $0 + $1.trainings },
+                                   paidFen: $0.value.reduce(0) { $0 + $1.fen }) },
+            byInstitution: byInstitution.map { ProgressRow(key: $0.key, label: $0.key, trainings: $0.trainings, paidFen: $0.fen) },
+            paidFen: paid, heldFen: held, asOf: Timestamps.timestamp())
+    }
+
+    public func exportLedger(request: ExportLedgerRequest, responses: MessageWriter<LedgerEntry>, context: ServerContext) async throws {
+        guard request.payeeKind.isRecognized else { throw PaymentError.invalid(field: "payee_kind", message: "unknown value \(request.payeeKind.rawValue)") }
+        let from = request.fromDate.flatMap { PolicyBridge.date($0)?.description } ?? ""
+        let to = request.toDate.flatMap { PolicyBridge.date($0)?.description } ?? ""
+        var after = request.afterSequence
+        while true {
+            let page = try await store.ledger(afterSequence: after, from: from, to: to, payee: request.payeeKind, limit: 500)
+            for entry in page { try await responses.write(entry) }
+            guard let last = page.last, page.count == 500 else { return }
+            after = last.sequence
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Policy
+import Schema
+
+/// Translates between the public contract's messages (module `Schema`) and the policy engine's
+/// facts and decisions (module `Policy`). Both modules name some types alike (`CategoryFact`,
+/// `SkillLevel`, `Tranche` ...), so this file is the only place that sees both.
+enum PolicyBridge {
+    static func date(_ date: CalendarDate?) -> PolicyDate? {
+        guard let date else { return nil }
+        let value = PolicyDate(Int(date.year), Int(date.month), Int(date.day))
+        return value.isValid ? value : nil
+    }
+
+    /// Today in the policy's time zone (Asia/Shanghai, UTC+8, no daylight saving).
+    static func today() -> PolicyDate {
+        PolicyDate(dayNumber: Int((Date().timeIntervalSince1970 + 8 * 3600) / 86_400))
+    }
+
+    static func calendarDate(_ date: PolicyDate) -> CalendarDate {
+        CalendarDate(year: Int32(date.year), month: Int32(date.month), day: Int32(date.day))
+    }
+
+    static func group(_ category: WorkerCategory) -> Policy.Group? {
+        guard category.isRecognized, category != .unspecified else { return nil }
+        return Policy.Group(rawValue: "G\(category.rawValue)")
+    }
+
+    /// The worker's facts as registration holds them. Low-income support counts as attested only
+    /// when civil affairs attested it (registration's attestation table).
+    static func workerFacts(_ worker: Worker) -> WorkerFacts {
+        var categories: [Policy.CategoryFact] = []
+        var lowIncome = false
+        var lowIncomeAttested = false
+        var disabled = false
+        var zeroEmployment = false
+        var employer: String?
+        var school: String?
+        for fact in worker.categories {
+            guard let group = group(fact.category) else { continue }
+            categories.append(Policy.CategoryFact(group, attested: fact.attested, attestedBy: fact.attestedByRole.isEmpty ? nil : fact.attestedByRole))
+            if fact.lowIncomeFamily {
+                lowIncome = true
+                if fact.attested && fact.attestedByRole == "civil-affairs" { lowIncomeAttested = true }
+            }
+            disabled = disabled || fact.disabled
+            zeroEmployment = zeroEmployment || fact.zeroEmploymentFamily
+            if !fact.employerCreditCode.isEmpty { employer = fact.employerCreditCode }
+            if !fact.school.isEmpty { school = fact.school }
+        }
+        return WorkerFacts(workerId: worker.id, categories: categories, hukou: worker.hukou == .rural ? .rural : .urban,
+                           lowIncomeSupport: lowIncome, lowIncomeSupportAttested: lowIncomeAttested, disabled: disabled,
+                           zeroEmploymentFamily: zeroEmployment, employerId: employer, schoolId: school,
+                           drawsMonthlyPension: worker.drawsMonthlyPension)
+    }
+
+    static func offeringKind(_ kind: Schema.OfferingKind) -> Policy.OfferingKind? {
+        switch kind {
+        case .ordinary: return .ordinary
+        case .newHirePreJob: return .newHirePreJob
+        case .projectBased: return .projectBased
+        default: return nil
+        }
+    }
+
+    static func certificateKind(_ kind: Schema.CertificateKind) -> Policy.CertificateKind? {
+        switch kind {
+        case .occupationalQualification: return .occupationalQualification
+        case .skillLevel: return .skillLevel
+        case .specialVocationalAbility: return .specialVocationalAbility
+        case .specialOperationPermit: return .specialOperationPermit
+        case .trainingCompletion: return .trainingCompletion
+        default: return nil
+        }
+    }
+
+    static func enrollmentFacts(enrollment: Enrollment, offering: Offering, institution: Institution,
+                                completion: PolicyDate) -> EnrollmentFacts {
+        var days = 0
+        if let start = date(offering.startDate), let end = date(offering.endDate) {
+            days = max(0, end.dayNumber - start.dayNumber + 1)
+        }
+        return EnrollmentFacts(
+            enrollmentId: enrollment.id, offeringId: offering.id, occupationCode: offering.occupation?.code ?? "",
+            level: Int(offering.level.rawValue),
+            institution: InstitutionFacts(institutionId: institution.id, filingAccepted: institution.filingStatus == .accepted,
+                                          licenceScope: institution.licenceScopeOccupations),
+            offeringKind: offeringKind(offering.kind) ?? .ordinary, completionDate: completion, trainingDays: days,
+            attendancePercent: Int(enrollment.attendancePercent),
+            enterpriseId: offering.enterpriseCreditCode.isEmpty ? nil : offering.enterpriseCreditCode)
+    }
+
+    static func certificateFacts(_ certificate: Certificate, verified: Bool, revoked: Bool, enrollment: Enrollment,
+                                 offering: Offering) -> CertificateFacts? {
+        guard let kind = certificateKind(certificate.kind) else { return nil }
+        let level = certificate.level == .unspecified ? nil : Int(certificate.level.rawValue)
+        let fromThisTraining = certificate.enrollmentId == enrollment.id
+            || (certificate.enrollmentId.isEmpty && certificate.workerId == enrollment.workerId
+                && certificate.occupation?.code == offering.occupation?.code)
+        return CertificateFacts(certificateId: certificate.number, kind: kind, occupationCode: certificate.occupation?.code ?? "",
+                                level: level, verified: verified, revoked: revoked, fromThisTraining: fromThisTraining)
+    }
+
+    static func payeeKind(_ kind: Policy.PayeeKind?) -> Schema.PayeeKind {
+        switch kind {
+        case .worker?: return .worker
+        case .enterprise?: return .enterprise
+        case .institution?: return .institution
+        case nil: return .unspecified
+        }
+    }
+
+    /// The contract's decision; tranche ids are derived from the claim id.
+    static func decision(_ decision: SubsidyDecision, claimID: String) -> Decision {
+        Decision(
+            eligible: decision.isEligible,
+            refusingRuleIds: decision.refusedBy.map(\.rawValue),
+            amountFen: decision.amountFen,
+            payeeKind: payeeKind(decision.payee?.kind),
+            payeeId: decision.payee?.id ?? "",
+            tranches: decision.tranches.map { tranche in
+                Schema.Tranche(id: "\(claimID)-t\(tranche.index)", index: Int32(tranche.index), amountFen: tranche.amountFen,
+                               state: tranche.isHeld ? .held : .payable, condition: tranche.condition.text)
+            },
+            livingAllowanceFen: decision.livingAllowanceFen,
+            policyVersion: decision.policyVersion,
+            trace: decision.trace.map { Schema.TraceLine(ruleId: $0.rule.rawValue, zh: $0.zh, en: $0.en) },
+            standardFen: decision.standardFen,
+            subsidyYear: Int32(decision.year))
+    }
+
+    /// Who receives each tranche and why, as the ledger records it.
+    static func trancheDetails(_ decision: SubsidyDecision) -> [(payee: Schema.PayeeKind, payeeID: String, purpose: PaymentPurpose, rule: String)] {
+        decision.tranches.map { tranche in
+            (payeeKind(tranche.payee.kind), tranche.payee.id,
+             tranche.purpose == .livingAllowance ? .livingAllowance : .trainingSubsidy, tranche.rule.rawValue)
+        }
+    }
+}
