@@ -15,7 +15,7 @@ VENV="${SKILLS_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 
 # pip name -> module that proves it is installed
-PACKAGES=(grpcio grpcio-tools protobuf grpcio-health-checking cryptography pytest)
+PACKAGES=(grpcio grpcio-tools protobuf grpcio-health-checking cryptography pytest pyyaml)
 declare -A MODULE=(
     [grpcio]=grpc
     [grpcio-tools]=grpc_tools.protoc
@@ -23,6 +23,7 @@ declare -A MODULE=(
     [grpcio-health-checking]=grpc_health.v1.health_pb2
     [cryptography]=cryptography.x509
     [pytest]=pytest
+    [pyyaml]=yaml
 )
 
 say() { echo "python-env: $*" >&2; }
