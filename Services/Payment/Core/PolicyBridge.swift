@@ -118,8 +118,9 @@ enum PolicyBridge {
             amountFen: decision.amountFen,
             payeeKind: payeeKind(decision.payee?.kind),
             payeeId: decision.payee?.id ?? "",
-            tranches: decision.tranches.map { tranche in
-                Schema.Tranche(id: "\(claimID)-t\(tranche.index)", index: Int32(tranche.index), amountFen: tranche.amountFen,
+            tranches: decision.tranches.enumerated().map { position, tranche in
+                // The contract counts tranches from 0; ids keep the engine's 1-based number.
+                Schema.Tranche(id: "\(claimID)-t\(tranche.index)", index: Int32(position), amountFen: tranche.amountFen,
                                state: tranche.isHeld ? .held : .payable, condition: tranche.condition.text)
             },
             livingAllowanceFen: decision.livingAllowanceFen,

@@ -249,13 +249,21 @@ struct PaymentStore: Sendable {
 
     struct Totals: Decodable { var n: Int64?; var fen: Int64? }
 
+    /// Subsidised trainings and money paid per value of a `subsidies` column (year, institution_id,
+    /// occupation). Paid is what the ledger holds for those claims, not what was decided.
     func progressRows(year: Int, column: String) async throws -> [(key: String, trainings: Int64, fen: Int64)] {
-        struct Row: Decodable { var key: String; var n: Int64; var fen: Int64 }
+        struct Row: Decodable { var key: String; var n: Int64 }
+        struct PaidRow: Decodable { var key: String; var fen: Int64 }
         return try await store.read { db in
-            let filter = year > 0 ? SQLQueryString(" WHERE year = \(bind: year)") : SQLQueryString("")
-            let query = SQLQueryString("SELECT \(unsafeRaw: column) AS key, COUNT(*) AS n, COALESCE(SUM(amount_fen), 0) AS fen FROM subsidies")
-                + filter + SQLQueryString(" GROUP BY \(unsafeRaw: column) ORDER BY \(unsafeRaw: column)")
-            return try await db.raw(query).all(decoding: Row.self).map { ($0.key, $0.n, $0.fen) }
+            let filter = year > 0 ? SQLQueryString(" WHERE s.year = \(bind: year)") : SQLQueryString("")
+            let counts = try await db.raw(SQLQueryString("SELECT CAST(s.\(unsafeRaw: column) AS TEXT) AS key, COUNT(*) AS n FROM subsidies s")
+                + filter + SQLQueryString(" GROUP BY s.\(unsafeRaw: column) ORDER BY s.\(unsafeRaw: column)")).all(decoding: Row.self)
+            let paid = try await db.raw(SQLQueryString("""
+                SELECT CAST(s.\(unsafeRaw: column) AS TEXT) AS key, CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) AS fen
+                FROM ledger l JOIN subsidies s ON s.claim_id = l.claim_id
+                """) + filter + SQLQueryString(" GROUP BY s.\(unsafeRaw: column)")).all(decoding: PaidRow.self)
+            let paidByKey = Dictionary(paid.map { ($0.key, $0.fen) }, uniquingKeysWith: +)
+            return counts.map { ($0.key, $0.n, paidByKey[$0.key] ?? 0) }
         }
     }
 
@@ -270,8 +278,8 @@ struct PaymentStore: Sendable {
     func moneyTotals() async throws -> (paid: Int64, held: Int64) {
         struct Row: Decodable { var fen: Int64 }
         return try await store.read { db in
-            let paid = try await db.raw("SELECT COALESCE(SUM(amount_fen), 0) AS fen FROM ledger").first(decoding: Row.self)?.fen ?? 0
-            let held = try await db.raw("SELECT COALESCE(SUM(amount_fen), 0) AS fen FROM tranches WHERE state = \(bind: Int(TrancheState.held.rawValue))")
+            let paid = try await db.raw("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS fen FROM ledger").first(decoding: Row.self)?.fen ?? 0
+            let held = try await db.raw("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS fen FROM tranches WHERE state = \(bind: Int(TrancheState.held.rawValue))")
                 .first(decoding: Row.self)?.fen ?? 0
             return (paid, held)
         }
