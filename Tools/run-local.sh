@@ -13,7 +13,8 @@ BIN=$(swift build -c "$CONFIG" --show-bin-path)
 mkdir -p "$DATA_DIR/logs"
 
 # name port metrics-port
-SERVICES=("registration 7101 9101" "assessment 7103 9103")
+SERVICES=("registration 7101 9101" "assessment 7103 9103" "payment 7104 9104")
+[[ -x "$BIN/skills-matching" ]] && SERVICES+=("matching 7102 9102")
 pids=()
 stop() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -25,7 +26,8 @@ trap stop EXIT INT TERM
 for entry in "${SERVICES[@]}"; do
     read -r name port metrics <<<"$entry"
     "$BIN/skills-$name" --port "$port" --metrics-port "$metrics" --data-dir "$DATA_DIR" --cert-dir "$CERT_DIR" \
-        --registration-addr 127.0.0.1:7101 --assessment-addr 127.0.0.1:7103 \
+        --registration-addr 127.0.0.1:7101 --matching-addr 127.0.0.1:7102 \
+        --assessment-addr 127.0.0.1:7103 --payment-addr 127.0.0.1:7104 \
         >>"$DATA_DIR/logs/$name.log" 2>&1 &
     pids+=($!)
 done
@@ -47,7 +49,7 @@ cat <<MSG
 
 Data: $DATA_DIR (SQLite per service), logs: $DATA_DIR/logs, certificates: $CERT_DIR.
 Call them with any gRPC client and a certificate from $CERT_DIR (e.g. hrss.pem/hrss.key + ca.pem).
-The matching and payment services and the five-order demo are not built yet (issues 6, 7, 9).
+The five-order demo (skillsctl) is not built yet (issue 7).
 MSG
 if [[ "${RUN_EXIT_AFTER_START:-0}" == 1 ]]; then exit 0; fi
 echo "Ctrl-C stops the services."
