@@ -133,6 +133,19 @@ let package = Package(
             path: "Services/Assessment/Main",
             swiftSettings: swiftSettings
         ),
+        // Matching: the five orders (O1..O5) and the catalogues C1..C3.
+        .target(
+            name: "MatchingCore",
+            dependencies: ["Schema", "Policy", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            path: "Services/Matching/Core",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "skills-matching",
+            dependencies: ["MatchingCore", "ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Matching/Main",
+            swiftSettings: swiftSettings
+        ),
         // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
         .target(
             name: "PaymentCore",
@@ -187,6 +200,12 @@ let package = Package(
             name: "RegistrationTests",
             dependencies: ["RegistrationCore", "Schema"],
             path: "Tests/RegistrationTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MatchingTests",
+            dependencies: ["MatchingCore", "Schema", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/MatchingTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,50 @@
+import Schema
+
+/// What the matching service refuses, and the gRPC status of each refusal.
+enum MatchingError: RPCErrorConvertible {
+    case invalid(field: String, message: String)
+    case institutionNotRegistered(String)
+    case r10(String)
+    case workerNotRegistered(String)
+    case enterpriseNotRegistered(String)
+    case offeringNotFound(String)
+    case enrollmentNotFound(String)
+    case offeringFull(String)
+    case offeringEnded(id: String, endDate: String)
+    case alreadyEnrolled(worker: String, offering: String)
+    case illegalTransition(enrollment: String, from: EnrollmentState, to: EnrollmentState)
+    case notCompleted(String)
+    case wrongRequester(String)
+
+    var rpcError: RPCError {
+        switch self {
+        case .invalid(let field, let message):
+            return RPCError(.invalidArgument, "\(field): \(message)")
+        case .institutionNotRegistered(let id):
+            return RPCError(.failedPrecondition, "R10: institution \(id) is not registered")
+        case .r10(let message):
+            return RPCError(.failedPrecondition, "R10: \(message)")
+        case .workerNotRegistered(let id):
+            return RPCError(.failedPrecondition, "worker \(id) is not registered")
+        case .enterpriseNotRegistered(let code):
+            return RPCError(.failedPrecondition, "enterprise \(code) is not registered")
+        case .offeringNotFound(let id):
+            return RPCError(.notFound, "no offering \(id)")
+        case .enrollmentNotFound(let id):
+            return RPCError(.notFound, "no enrolment \(id)")
+        case .offeringFull(let id):
+            return RPCError(.failedPrecondition, "offering is full: every place of \(id) is taken")
+        case .offeringEnded(let id, let endDate):
+            return RPCError(.failedPrecondition, "offering \(id) ended on \(endDate); it can no longer be selected")
+        case .alreadyEnrolled(let worker, let offering):
+            return RPCError(.alreadyExists, "worker \(worker) already holds an active enrolment in offering \(offering)")
+        case .illegalTransition(let id, let from, let to):
+            return RPCError(.failedPrecondition,
+                            "enrolment \(id): cannot go from \(EnrollmentStateMachine.name(from)) to \(EnrollmentStateMachine.name(to))")
+        case .notCompleted(let id):
+            return RPCError(.failedPrecondition, "enrolment \(id) is not completed")
+        case .wrongRequester(let message):
+            return RPCError(.permissionDenied, message)
+        }
+    }
+}

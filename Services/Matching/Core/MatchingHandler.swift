@@ -1,0 +1,573 @@
+import Foundation
+import Logging
+import Schema
+import ServiceKit
+import SQLKit
+import Storage
+
+/// `skills.v1.MatchingService`: the five orders (POLICY.md O1..O5) and the catalogues C1..C3.
+/// Registration is asked about institutions (R10), workers and enterprises; payment about the
+/// subsidy standard (R1) and, for O5, to take the claim.
+public struct MatchingHandler: MatchingServiceProvider {
+    let environment: ServiceEnvironment
+    let store: MatchingStore
+    /// The policy file the eligibility preview (O3) is computed with.
+    let policy: PreviewPolicy
+
+    public init(environment: ServiceEnvironment) {
+        self.environment = environment
+        self.store = MatchingStore(store: environment.store)
+        self.policy = PreviewPolicy.bundled(logger: environment.logger)
+    }
+
+    public static let manifest = ServiceManifest(name: "matching", defaultPort: 7102, accessTable: MatchingAccess.table,
+                                                 migrations: MatchingMigrations.all)
+
+    /// Today in the policy's time zone (Asia/Shanghai).
+    static func today() -> Day {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        return Day(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)
+    }
+
+    static func newID(_ prefix: String) -> String {
+        // Time-ordered (so lists page by id in creation order) and unguessable.
+        let millis = UInt64(Date().timeIntervalSince1970 * 1000)
+        return "\(prefix)-\(String(millis, radix: 36))\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+    }
+
+    /// Page sizes: 0 means 100; at most 1000.
+    static func pageSize(_ requested: Int32) -> Int { requested <= 0 ? 100 : min(Int(requested), 1000) }
+
+    private func role(_ context: ServerContext) -> String { context.peer.role ?? "" }
+
+    private static func requireDate(_ date: CalendarDate?, field: String) throws -> Day {
+        guard Day.isSet(date) else { throw MatchingError.invalid(field: field, message: "required") }
+        guard let day = Day(date) else {
+            throw MatchingError.invalid(field: field, message: "\(date.map { "\($0.year)-\($0.month)-\($0.day)" } ?? "") is not a date")
+        }
+        return day
+    }
+
+    private static func optionalDate(_ date: CalendarDate?, field: String) throws -> Day? {
+        guard Day.isSet(date) else { return nil }
+        return try requireDate(date, field: field)
+    }
+
+    private static func requireLevel(_ level: SkillLevel, field: String) throws {
+        guard level.isRecognized, level != .unspecified else {
+            throw MatchingError.invalid(field: field, message: "unknown or unspecified skill level \(level.rawValue) (A3: 1..5)")
+        }
+    }
+
+    // MARK: O1 demands, C3
+
+    public func submitDemand(request: SubmitDemandRequest, context: ServerContext) async throws -> Demand {
+        guard var demand = request.demand else { throw MatchingError.invalid(field: "demand", message: "required") }
+        guard let occupation = demand.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw MatchingError.invalid(field: "demand.occupation.code", message: "required")
+        }
+        try Self.requireLevel(demand.level, field: "demand.level")
+        let callerRole = role(context)
+        switch demand.requester {
+        case .workerId(let id)?:
+            guard !id.isEmpty else { throw MatchingError.invalid(field: "demand.worker_id", message: "required") }
+            guard callerRole != "enterprise" else {
+                throw MatchingError.wrongRequester("an enterprise submits demands under its own credit code, not a worker's")
+            }
+            guard demand.headcount == 0 || demand.headcount == 1 else {
+                throw MatchingError.invalid(field: "demand.headcount", message: "a worker's demand is for 1 person, got \(demand.headcount)")
+            }
+            demand.headcount = 1
+        case .enterpriseCreditCode(let code)?:
+            guard !code.isEmpty else { throw MatchingError.invalid(field: "demand.enterprise_credit_code", message: "required") }
+            guard callerRole != "worker-portal" else {
+                throw MatchingError.wrongRequester("the worker portal submits demands for workers, not for enterprises")
+            }
+            guard (1...100_000).contains(demand.headcount) else {
+                throw MatchingError.invalid(field: "demand.headcount", message: "must be 1..100000, got \(demand.headcount)")
+            }
+            demand.requester = .enterpriseCreditCode(code.uppercased())
+        case nil:
+            throw MatchingError.invalid(field: "demand.requester", message: "set worker_id or enterprise_credit_code")
+        }
+        // A retry is answered from the first result, even while registration is unreachable.
+        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
+                                                                             context: context, as: Demand.self) {
+            return previous
+        }
+        let peers = environment.peers
+        switch demand.requester {
+        case .workerId(let id)?:
+            do {
+                _ = try await peers.registration.getWorker(GetWorkerRequest(key: .workerId(id)), options: peers.options)
+            } catch let error as RPCError where error.code == .notFound {
+                throw MatchingError.workerNotRegistered(id)
+            }
+        case .enterpriseCreditCode(let code)?:
+            do {
+                _ = try await peers.registration.getEnterprise(GetEnterpriseRequest(creditCode: code), options: peers.options)
+            } catch let error as RPCError where error.code == .notFound {
+                throw MatchingError.enterpriseNotRegistered(code)
+            }
+        case nil:
+            break
+        }
+        demand.id = Self.newID("d")
+        demand.submittedAt = Timestamps.timestamp()
+        demand.submittedBy = context.peer.commonName
+        let stored = demand
+        let store = self.store
+        let submittedOn = Self.today().text
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
+                                                    entity: { (d: Demand) in "demand/\(d.id)" }) { db in
+            try await store.insertDemand(stored, submittedOn: submittedOn, in: db)
+            return stored
+        }
+    }
+
+    public func listDemands(request: ListDemandsRequest, context: ServerContext) async throws -> ListDemandsResponse {
+        guard request.level.isRecognized else {
+            throw MatchingError.invalid(field: "level", message: "unknown skill level \(request.level.rawValue)")
+        }
+        let from = try Self.optionalDate(request.fromDate, field: "from_date")
+        let to = try Self.optionalDate(request.toDate, field: "to_date")
+        var after: (code: String, level: Int)?
+        if !request.pageToken.isEmpty {
+            // "<level>:<occupation code>" of the last row of the previous page.
+            let parts = request.pageToken.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, let level = Int(parts[0]) else {
+                throw MatchingError.invalid(field: "page_token", message: "not a token this service returned")
+            }
+            after = (String(parts[1]), level)
+        }
+        let size = Self.pageSize(request.pageSize)
+        let rows = try await store.demandAggregates(occupation: request.occupationCode, level: request.level, from: from?.text,
+                                                    to: to?.text, after: after, limit: size)
+        let aggregates = rows.map { row in
+            DemandAggregate(occupation: Occupation(code: row.occupation_code, name: row.occupation_name),
+                            level: SkillLevel(rawValue: Int32(row.level)), demandCount: Int32(clamping: row.demand_count),
+                            headcount: row.headcount, workerRequests: Int32(clamping: row.worker_requests),
+                            enterpriseRequests: Int32(clamping: row.enterprise_requests))
+        }
+        let next = rows.count == size ? rows.last.map { "\($0.level):\($0.occupation_code)" } ?? "" : ""
+        return ListDemandsResponse(rows: aggregates, nextPageToken: next)
+    }
+
+    // MARK: C1, C2 catalogues
+
+    public func publishCatalogEntry(request: PublishCatalogEntryRequest, context: ServerContext) async throws -> CatalogEntry {
+        guard var entry = request.entry else { throw MatchingError.invalid(field: "entry", message: "required") }
+        guard entry.kind.isRecognized, entry.kind != .unspecified else {
+            throw MatchingError.invalid(field: "entry.kind", message: "must be C1 (key industry) or C2 (general), got \(entry.kind.rawValue)")
+        }
+        guard let occupation = entry.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw MatchingError.invalid(field: "entry.occupation.code", message: "required")
+        }
+        guard !entry.levels.isEmpty else { throw MatchingError.invalid(field: "entry.levels", message: "at least one level") }
+        for level in entry.levels { try Self.requireLevel(level, field: "entry.levels") }
+        let from = try Self.requireDate(entry.effectiveFrom, field: "entry.effective_from")
+        let until = try Self.optionalDate(entry.effectiveUntil, field: "entry.effective_until")
+        if let until, until < from {
+            throw MatchingError.invalid(field: "entry.effective_until", message: "\(until.text) is before effective_from \(from.text)")
+        }
+        entry.publishedAt = Timestamps.timestamp()
+        entry.publishedBy = context.peer.commonName
+        let submitted = entry
+        let store = self.store
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (e: CatalogEntry) in "catalog/\(e.id)" },
+                                                    detail: { (e: CatalogEntry) in "version \(e.version)" }) { db in
+            var entry = submitted
+            // Same kind and occupation replaces the entry (a new version); otherwise a new entry.
+            if let existing = try await store.catalogEntry(kind: entry.kind, occupationCode: occupation.code, in: db) {
+                entry.id = existing.id
+                entry.version = existing.version + 1
+                try await store.saveCatalogEntry(entry, isNew: false, from: from.text, until: until?.text ?? "", in: db)
+            } else {
+                entry.id = Self.newID("c")
+                entry.version = 1
+                try await store.saveCatalogEntry(entry, isNew: true, from: from.text, until: until?.text ?? "", in: db)
+            }
+            return entry
+        }
+    }
+
+    public func listCatalog(request: ListCatalogRequest, context: ServerContext) async throws -> ListCatalogResponse {
+        guard request.kind.isRecognized else {
+            throw MatchingError.invalid(field: "kind", message: "unknown catalogue kind \(request.kind.rawValue)")
+        }
+        let day = try Self.optionalDate(request.onDate, field: "on_date") ?? Self.today()
+        let size = Self.pageSize(request.pageSize)
+        let page = try await store.catalog(kind: request.kind, on: day.text, afterID: request.pageToken, limit: size)
+        return ListCatalogResponse(entries: page, nextPageToken: page.count == size ? page.last?.id ?? "" : "")
+    }
+
+    // MARK: O2 offerings
+
+    static func validate(_ offering: Offering) throws -> (start: Day, end: Day) {
+        guard let occupation = offering.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw MatchingError.invalid(field: "offering.occupation.code", message: "required")
+        }
+        try requireLevel(offering.level, field: "offering.level")
+        guard !offering.institutionId.isEmpty else { throw MatchingError.invalid(field: "offering.institution_id", message: "required") }
+        guard offering.capacity > 0 else {
+            throw MatchingError.invalid(field: "offering.capacity", message: "must be positive, got \(offering.capacity)")
+        }
+        let start = try requireDate(offering.startDate, field: "offering.start_date")
+        let end = try requireDate(offering.endDate, field: "offering.end_date")
+        guard start <= end else {
+            throw MatchingError.invalid(field: "offering.end_date", message: "\(end.text) is before start_date \(start.text)")
+        }
+        guard offering.mode.isRecognized, offering.mode != .unspecified else {
+            throw MatchingError.invalid(field: "offering.mode", message: "unknown or unspecified training mode \(offering.mode.rawValue)")
+        }
+        guard offering.kind.isRecognized, offering.kind != .unspecified else {
+            throw MatchingError.invalid(field: "offering.kind", message: "unknown or unspecified offering kind \(offering.kind.rawValue)")
+        }
+        if offering.kind == .newHirePreJob && offering.enterpriseCreditCode.isEmpty {
+            throw MatchingError.invalid(field: "offering.enterprise_credit_code", message: "required for new hires' pre-job training (R6)")
+        }
+        for group in offering.targetGroups where !group.isRecognized || group == .unspecified {
+            throw MatchingError.invalid(field: "offering.target_groups", message: "unknown or unspecified worker category \(group.rawValue)")
+        }
+        guard offering.catalog.isRecognized else {
+            throw MatchingError.invalid(field: "offering.catalog", message: "unknown catalogue kind \(offering.catalog.rawValue)")
+        }
+        guard offering.classHours >= 0 else {
+            throw MatchingError.invalid(field: "offering.class_hours", message: "must not be negative")
+        }
+        return (start, end)
+    }
+
+    public func publishOffering(request: PublishOfferingRequest, context: ServerContext) async throws -> Offering {
+        guard var offering = request.offering else { throw MatchingError.invalid(field: "offering", message: "required") }
+        let (_, end) = try Self.validate(offering)
+        let code = offering.occupation?.code ?? ""
+        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
+                                                                             context: context, as: Offering.self) {
+            return previous
+        }
+        let peers = environment.peers
+        // R10: the institution's filing is accepted and its licence scope covers the occupation.
+        let institution: Institution
+        do {
+            institution = try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: offering.institutionId),
+                                                                      options: peers.options)
+        } catch let error as RPCError where error.code == .notFound {
+            throw MatchingError.institutionNotRegistered(offering.institutionId)
+        }
+        guard institution.filingStatus == .accepted else {
+            throw MatchingError.r10("the filing of institution \(institution.id) is \(institution.filingStatus.protoName), not accepted")
+        }
+        guard institution.licenceScopeOccupations.contains(code) else {
+            throw MatchingError.r10("the licence scope of institution \(institution.id) does not cover occupation \(code)")
+        }
+        // R1: the standard in force on the last day of training, as shown to workers. Payment decides
+        // the amount again at claim time with the completion date, so the figure here is informative:
+        // when payment is unreachable or has no standard, the offering is published with 0 (and a
+        // warning) rather than not at all.
+        do {
+            let standard = try await peers.payment.getSubsidyStandard(
+                GetSubsidyStandardRequest(occupationCode: code, level: offering.level, onDate: end.calendarDate), options: peers.options)
+            offering.subsidyStandardFen = standard.amountFen
+        } catch {
+            environment.logger.warning("no subsidy standard from payment; publishing the offering with 0",
+                                       metadata: ["occupation": "\(code)", "level": "\(offering.level.protoName)", "error": "\(error)"])
+            offering.subsidyStandardFen = 0
+        }
+        offering.id = Self.newID("o")
+        offering.enrolled = 0
+        offering.version = 1
+        offering.publishedAt = Timestamps.timestamp()
+        let submitted = offering
+        let store = self.store
+        let today = Self.today().text
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
+                                                    entity: { (o: Offering) in "offering/\(o.id)" },
+                                                    detail: { (o: Offering) in "capacity \(o.capacity), standard \(o.subsidyStandardFen) fen" }) { db in
+            var offering = submitted
+            if offering.catalog == .unspecified, let kind = try await store.catalogKind(occupationCode: code, on: today, in: db) {
+                offering.catalog = kind
+            }
+            try await store.insertOffering(offering, in: db)
+            return offering
+        }
+    }
+
+    public func getOffering(request: GetOfferingRequest, context: ServerContext) async throws -> Offering {
+        guard !request.offeringId.isEmpty else { throw MatchingError.invalid(field: "offering_id", message: "required") }
+        let store = self.store
+        guard let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }) else {
+            throw MatchingError.offeringNotFound(request.offeringId)
+        }
+        return offering
+    }
+
+    public func listOfferings(request: ListOfferingsRequest, responses: MessageWriter<Offering>, context: ServerContext) async throws {
+        guard request.level.isRecognized else { throw MatchingError.invalid(field: "level", message: "unknown skill level \(request.level.rawValue)") }
+        guard request.kind.isRecognized else { throw MatchingError.invalid(field: "kind", message: "unknown offering kind \(request.kind.rawValue)") }
+        guard request.targetGroup.isRecognized else {
+            throw MatchingError.invalid(field: "target_group", message: "unknown worker category \(request.targetGroup.rawValue)")
+        }
+        guard request.limit >= 0 else { throw MatchingError.invalid(field: "limit", message: "must not be negative") }
+        var filter = MatchingStore.OfferingFilter()
+        filter.occupationCode = request.occupationCode
+        filter.level = request.level
+        filter.institutionID = request.institutionId
+        filter.kind = request.kind
+        filter.targetGroup = request.targetGroup
+        filter.startsAfter = try Self.optionalDate(request.startsAfter, field: "starts_after")?.text
+        filter.openOnly = request.openOnly
+        var remaining = request.limit == 0 ? Int.max : Int(request.limit)
+        var after = request.afterId
+        while remaining > 0 {
+            let page = try await store.offerings(filter, afterID: after, limit: min(remaining, 500))
+            for offering in page { try await responses.write(offering) }
+            guard let last = page.last, page.count == min(remaining, 500) else { return }
+            after = last.id
+            remaining -= page.count
+        }
+    }
+
+    // MARK: O3 select
+
+    public func selectOffering(request: SelectOfferingRequest, context: ServerContext) async throws -> SelectOfferingResponse {
+        guard !request.workerId.isEmpty else { throw MatchingError.invalid(field: "worker_id", message: "required") }
+        guard !request.offeringId.isEmpty else { throw MatchingError.invalid(field: "offering_id", message: "required") }
+        // A retry is answered from the first result, even while registration is unreachable.
+        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
+                                                                             context: context, as: SelectOfferingResponse.self) {
+            return previous
+        }
+        let store = self.store
+        guard let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }) else {
+            throw MatchingError.offeringNotFound(request.offeringId)
+        }
+        if let end = Day(offering.endDate), end < Self.today() {
+            throw MatchingError.offeringEnded(id: offering.id, endDate: end.text)
+        }
+        let peers = environment.peers
+        let worker: Worker
+        do {
+            worker = try await peers.registration.getWorker(GetWorkerRequest(key: .workerId(request.workerId)), options: peers.options)
+        } catch let error as RPCError where error.code == .notFound {
+            throw MatchingError.workerNotRegistered(request.workerId)
+        }
+        // Earlier subsidies for R3/R4; the preview is informative, so payment not answering only
+        // makes it say so.
+        var priorClaims: [Claim]?
+        do {
+            priorClaims = try await peers.payment.listClaims(ListClaimsRequest(workerId: request.workerId, pageSize: 1000),
+                                                             options: peers.options).claims
+        } catch {
+            environment.logger.warning("payment did not list the worker's claims; previewing without R3/R4",
+                                       metadata: ["worker": "\(request.workerId)", "error": "\(error)"])
+        }
+        let enrollmentID = Self.newID("e")
+        // The preview never blocks: a worker the rules refuse may still take the training self-paid.
+        let preview = EligibilityPreviewer.preview(worker: worker, offering: offering, enrollmentID: enrollmentID, today: Self.today(),
+                                                   priorClaims: priorClaims, book: policy.book)
+        let enrollment = Enrollment(id: enrollmentID, workerId: request.workerId, offeringId: offering.id,
+                                    institutionId: offering.institutionId, state: .selected, selectedAt: Timestamps.timestamp(),
+                                    version: 1)
+        // One transaction: the conditional UPDATE takes a place or finds none (never oversold, also
+        // across replicas on one PostgreSQL), and the partial unique index on (offering_id,
+        // worker_id) of active enrolments refuses a second one; a refusal rolls the place back.
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
+                                                    entity: { (r: SelectOfferingResponse) in
+                                                        "enrollment/\(r.enrollment?.id ?? "") offering/\(r.enrollment?.offeringId ?? "")" },
+                                                    detail: { (r: SelectOfferingResponse) in "worker \(r.enrollment?.workerId ?? "")" }) { db in
+            if try await store.hasActiveEnrollment(workerID: enrollment.workerId, offeringID: enrollment.offeringId, in: db) {
+                throw MatchingError.alreadyEnrolled(worker: enrollment.workerId, offering: enrollment.offeringId)
+            }
+            guard try await store.takePlace(offeringID: enrollment.offeringId, in: db) != nil else {
+                throw MatchingError.offeringFull(enrollment.offeringId)
+            }
+            do {
+                try await store.insertEnrollment(enrollment, in: db)
+            } catch where SQLStore.isUniqueViolation(error) {
+                throw MatchingError.alreadyEnrolled(worker: enrollment.workerId, offering: enrollment.offeringId)
+            }
+            return SelectOfferingResponse(enrollment: enrollment, eligibility: preview)
+        }
+    }
+
+    // MARK: O4 accept, learn, complete
+
+    /// Loads the enrolment, checks the transition, applies `change`, and stores it as a new version.
+    private func transition(_ request: some ProtoMessage, requestID: String, context: ServerContext, enrollmentID: String,
+                            to target: EnrollmentState, detail: String,
+                            _ change: @escaping @Sendable (inout Enrollment, any SQLDatabase) async throws -> Void) async throws -> Enrollment {
+        guard !enrollmentID.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
+        let store = self.store
+        return try await environment.idempotent.run(request, requestID: requestID, context: context,
+                                                    entity: { (e: Enrollment) in "enrollment/\(e.id)" },
+                                                    detail: { (e: Enrollment) in "\(EnrollmentStateMachine.name(e.state)) \(detail)" }) { db in
+            guard let current = try await store.enrollment(id: enrollmentID, in: db) else {
+                throw MatchingError.enrollmentNotFound(enrollmentID)
+            }
+            try EnrollmentStateMachine.check(from: current.state, to: target, enrollmentID: current.id)
+            var next = current
+            try await change(&next, db)
+            next.state = target
+            next.version = current.version + 1
+            guard try await store.replaceEnrollment(next, previousVersion: current.version, in: db) else {
+                throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
+            }
+            return next
+        }
+    }
+
+    public func acceptEnrollment(request: AcceptEnrollmentRequest, context: ServerContext) async throws -> Enrollment {
+        if !request.accept && request.reason.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw MatchingError.invalid(field: "reason", message: "a rejection needs a reason")
+        }
+        // O4 is for the offering's institution only. The access table admits only the `institution`
+        // role; the dev certificates share one institution identity, so any institution certificate
+        // is accepted here. In production the certificate identity is mapped to the institution id
+        // and compared with `enrollment.institution_id`.
+        let store = self.store
+        let accept = request.accept
+        let reason = request.reason
+        return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
+                                    to: accept ? .accepted : .rejected, detail: "") { enrollment, db in
+            if accept {
+                enrollment.acceptedAt = Timestamps.timestamp()
+            } else {
+                enrollment.reason = reason
+                try await store.releasePlace(offeringID: enrollment.offeringId, in: db)
+            }
+        }
+    }
+
+    public func recordLearning(request: RecordLearningRequest, context: ServerContext) async throws -> Enrollment {
+        guard request.channel.isRecognized, request.channel != .unspecified else {
+            throw MatchingError.invalid(field: "channel", message: "unknown or unspecified learning channel \(request.channel.rawValue)")
+        }
+        guard (1...1440).contains(request.minutes) else {
+            throw MatchingError.invalid(field: "minutes", message: "must be 1..1440 (one day), got \(request.minutes)")
+        }
+        if let day = try Self.optionalDate(request.day, field: "day"), Self.today() < day {
+            throw MatchingError.invalid(field: "day", message: "\(day.text) is in the future")
+        }
+        let channel = request.channel
+        let minutes = request.minutes
+        return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
+                                    to: .inTraining, detail: "+\(minutes) min \(channel.protoName)") { enrollment, _ in
+            if let index = enrollment.learning.firstIndex(where: { $0.channel == channel }) {
+                enrollment.learning[index].minutes += minutes
+            } else {
+                enrollment.learning.append(LearningTime(channel: channel, minutes: minutes))
+            }
+        }
+    }
+
+    public func completeTraining(request: CompleteTrainingRequest, context: ServerContext) async throws -> Enrollment {
+        guard (0...100).contains(request.attendancePercent) else {
+            throw MatchingError.invalid(field: "attendance_percent", message: "must be 0..100, got \(request.attendancePercent)")
+        }
+        let completion = try Self.requireDate(request.completionDate, field: "completion_date")
+        guard completion <= Self.today() else {
+            throw MatchingError.invalid(field: "completion_date", message: "\(completion.text) is in the future")
+        }
+        let attendance = request.attendancePercent
+        return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
+                                    to: .completed, detail: "attendance \(attendance)%") { enrollment, _ in
+            enrollment.attendancePercent = attendance
+            enrollment.completionDate = completion.calendarDate
+            enrollment.completedAt = Timestamps.timestamp()
+        }
+    }
+
+    // MARK: O5 pay
+
+    /// The request_id of the claim at payment: derived from this call's request_id, so a retry of
+    /// RequestPayment (even after a crash between the two services) submits the same claim.
+    static func claimRequestID(for requestID: String) -> String {
+        let derived = "matching-rp-\(requestID)"
+        if derived.utf8.count <= IdempotentCalls.maxRequestIDLength { return derived }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in requestID.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return "matching-rp-h\(String(hash, radix: 16))"
+    }
+
+    public func requestPayment(request: RequestPaymentRequest, context: ServerContext) async throws -> RequestPaymentResponse {
+        guard !request.enrollmentId.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
+        guard !request.certificateNumber.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw MatchingError.invalid(field: "certificate_number", message: "required (R2: a subsidy is paid only with a certificate)")
+        }
+        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
+                                                                             context: context, as: RequestPaymentResponse.self) {
+            return previous
+        }
+        let store = self.store
+        guard let current = try await environment.store.read({ try await store.enrollment(id: request.enrollmentId, in: $0) }) else {
+            throw MatchingError.enrollmentNotFound(request.enrollmentId)
+        }
+        try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
+        // Payment gathers the facts (worker, offering, certificate) itself and decides.
+        let peers = environment.peers
+        let claim = try await peers.payment.submitClaim(
+            SubmitClaimRequest(requestId: Self.claimRequestID(for: request.requestId), enrollmentId: current.id,
+                               certificateNumber: request.certificateNumber), options: peers.options).claim ?? Claim()
+        let decision = claim.decision ?? Decision()
+        let certificate = request.certificateNumber
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (r: RequestPaymentResponse) in "enrollment/\(r.enrollment?.id ?? "") claim/\(r.claimId)" },
+                                                    detail: { (r: RequestPaymentResponse) in "eligible=\(r.eligible)" }) { db in
+            guard let current = try await store.enrollment(id: request.enrollmentId, in: db) else {
+                throw MatchingError.enrollmentNotFound(request.enrollmentId)
+            }
+            var next = current
+            next.claimId = claim.id
+            next.certificateNumber = certificate
+            if decision.eligible {
+                try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
+                next.state = .claimed
+            } else {
+                // A refused claim leaves the enrolment completed, so that a corrected claim (say with
+                // another certificate) can be filed; the refusal is recorded.
+                guard current.state == .completed else {
+                    throw MatchingError.illegalTransition(enrollment: current.id, from: current.state, to: .claimed)
+                }
+                next.reason = "claim \(claim.id) refused: \(decision.refusingRuleIds.joined(separator: ", "))"
+            }
+            next.version = current.version + 1
+            guard try await store.replaceEnrollment(next, previousVersion: current.version, in: db) else {
+                throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
+            }
+            let message = decision.eligible
+                ? "claim \(claim.id) accepted: \(decision.amountFen) fen"
+                : "claim \(claim.id) refused by \(decision.refusingRuleIds.joined(separator: ", "))"
+            return RequestPaymentResponse(enrollment: next, claimId: claim.id, eligible: decision.eligible,
+                                          refusingRuleIds: decision.refusingRuleIds, message: message)
+        }
+    }
+
+    // MARK: Enrolments
+
+    public func getEnrollment(request: GetEnrollmentRequest, context: ServerContext) async throws -> Enrollment {
+        guard !request.enrollmentId.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
+        let store = self.store
+        guard let enrollment = try await environment.store.read({ try await store.enrollment(id: request.enrollmentId, in: $0) }) else {
+            throw MatchingError.enrollmentNotFound(request.enrollmentId)
+        }
+        return enrollment
+    }
+
+    public func listEnrollments(request: ListEnrollmentsRequest, context: ServerContext) async throws -> ListEnrollmentsResponse {
+        guard request.state.isRecognized else {
+            throw MatchingError.invalid(field: "state", message: "unknown enrolment state \(request.state.rawValue)")
+        }
+        let size = Self.pageSize(request.pageSize)
+        let page = try await store.enrollments(workerID: request.workerId, offeringID: request.offeringId,
+                                               institutionID: request.institutionId, state: request.state,
+                                               afterID: request.pageToken, limit: size)
+        return ListEnrollmentsResponse(enrollments: page, nextPageToken: page.count == size ? page.last?.id ?? "" : "")
+    }
+}

@@ -1,0 +1,67 @@
+import Storage
+
+/// The matching service's tables. Each entity is kept as its protobuf encoding (the contract is the
+/// document) beside the columns that are looked up, filtered or counted on. Dates are `YYYY-MM-DD`
+/// text, so they compare in order on both SQLite and PostgreSQL.
+enum MatchingMigrations {
+    static let all: [Migration] = [
+        Migration(version: 100, name: "demands and catalogues") { dialect in
+            ["""
+            CREATE TABLE demands (
+                id TEXT PRIMARY KEY,
+                occupation_code TEXT NOT NULL,
+                occupation_name TEXT NOT NULL,
+                level INTEGER NOT NULL,
+                requester_kind TEXT NOT NULL,
+                headcount BIGINT NOT NULL,
+                submitted_on TEXT NOT NULL,
+                data \(dialect.blob) NOT NULL)
+            """,
+             "CREATE INDEX demands_occupation ON demands (occupation_code, level)",
+             """
+            CREATE TABLE catalog_entries (
+                id TEXT PRIMARY KEY,
+                kind INTEGER NOT NULL,
+                occupation_code TEXT NOT NULL,
+                effective_from TEXT NOT NULL,
+                effective_until TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                data \(dialect.blob) NOT NULL,
+                UNIQUE (kind, occupation_code))
+            """]
+        },
+        Migration(version: 101, name: "offerings and enrolments") { dialect in
+            ["""
+            CREATE TABLE offerings (
+                id TEXT PRIMARY KEY,
+                occupation_code TEXT NOT NULL,
+                level INTEGER NOT NULL,
+                institution_id TEXT NOT NULL,
+                kind INTEGER NOT NULL,
+                target_groups TEXT NOT NULL,
+                start_date TEXT NOT NULL,
+                end_date TEXT NOT NULL,
+                capacity INTEGER NOT NULL,
+                enrolled INTEGER NOT NULL,
+                version BIGINT NOT NULL,
+                data \(dialect.blob) NOT NULL,
+                CHECK (enrolled >= 0 AND enrolled <= capacity))
+            """,
+             """
+            CREATE TABLE enrollments (
+                id TEXT PRIMARY KEY,
+                worker_id TEXT NOT NULL,
+                offering_id TEXT NOT NULL,
+                institution_id TEXT NOT NULL,
+                state INTEGER NOT NULL,
+                active INTEGER NOT NULL,
+                version BIGINT NOT NULL,
+                data \(dialect.blob) NOT NULL)
+            """,
+             // O3: a worker holds at most one active (not withdrawn, not rejected) enrolment per offering.
+             "CREATE UNIQUE INDEX enrollments_active ON enrollments (offering_id, worker_id) WHERE active = 1",
+             "CREATE INDEX enrollments_worker ON enrollments (worker_id, id)",
+             "CREATE INDEX enrollments_offering ON enrollments (offering_id, id)"]
+        },
+    ]
+}

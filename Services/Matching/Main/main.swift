@@ -1,0 +1,19 @@
+import ArgumentParser
+import MatchingCore
+import ServiceKit
+
+/// `skills-matching`: the five orders (O1..O5) and the catalogues C1..C3.
+@main
+struct SkillsMatching: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skills-matching",
+        abstract: "The matching service: training demands (O1, C3), catalogues (C1, C2), offerings (O2), enrolments from selection to payment (O3..O5).")
+
+    @OptionGroup var settings: ServiceSettings
+
+    func run() async throws {
+        try await ServiceRunner.run(MatchingHandler.manifest, settings: settings) { environment in
+            [MatchingHandler(environment: environment).serviceDefinition]
+        }
+    }
+}
