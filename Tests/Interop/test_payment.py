@@ -1018,3 +1018,63 @@ def test_zzz_progress_rows_report_money_paid(env):
     paid = sum(e.amount_fen for e in ledger)
     assert sum(row.paid_fen for row in progress.by_year) == paid
     assert sum(row.paid_fen for row in progress.by_institution) == paid
+
+
+def _aio_on(targets_and_requests: list, role: str, certs, method: str) -> list:
+    """Sends each request to its own payment replica at once; returns responses or RpcErrors."""
+    async def run():
+        channels = [grpc.aio.secure_channel(target, channel_credentials(certs, role),
+                                            options=[("grpc.ssl_target_name_override", SERVER_NAME)])
+                    for target, _ in targets_and_requests]
+        try:
+            calls = [getattr(pg.PaymentServiceStub(channel), method)(request, timeout=30)
+                     for channel, (_, request) in zip(channels, targets_and_requests)]
+            return await asyncio.gather(*calls, return_exceptions=True)
+        finally:
+            for channel in channels:
+                await channel.close()
+    return asyncio.run(run())
+
+
+def test_two_replicas_on_one_postgres_pay_once(env, request, tmp_path_factory):
+    """Issue 6: R3/R4 and exactly-once disbursement hold with two payment replicas on one PostgreSQL."""
+    if env.backend != "postgres":
+        pytest.skip("replicas share a database only on PostgreSQL")
+    database = request.getfixturevalue("postgres_databases").create("pay2")
+    replicas = [start_payment(env.certs, env.matching, env.registration, env.assessment,
+                              tmp_path_factory.mktemp(f"payment-replica-{i}"), database) for i in range(2)]
+    try:
+        first = Platform(env.certs, env.matching, env.registration, env.assessment, replicas[0], env.backend)
+        targets = [replica.target for replica in replicas]
+        # R3: two earlier subsidies in 2020, then a claim for the third slot sent to each replica at once.
+        w = worker(first, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
+        for code in (ELECTRICIAN, WELDER):
+            _, e, cert = trained(first, w, code=code, level=5, completion=dt.date(2020, 3, 1))
+            assert submit(first, e, cert).decision.eligible
+        racers = [trained(first, w, code=code, level=5, completion=dt.date(2020, 9, 1)) for code in (LATHE, MILLING)]
+        results = _aio_on([(target, p.SubmitClaimRequest(request_id=rid(), enrollment_id=e.id, certificate_number=cert.number))
+                           for target, (_, e, cert) in zip(targets, racers)], "hrss", env.certs, "SubmitClaim")
+        claims = _claims_of(results)
+        assert sorted(cl.decision.eligible for cl in claims) == [False, True], [list(cl.decision.refusing_rule_ids) for cl in claims]
+        # R4: the same occupation and level from two enrolments, one per replica.
+        w2 = worker(first, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
+        inst = institution(first)
+        racers = [trained(first, w2, inst, MECHANIC, 4, completion=day) for day in (dt.date(2019, 10, 1), dt.date(2020, 10, 1))]
+        claims = _claims_of(_aio_on([(target, p.SubmitClaimRequest(request_id=rid(), enrollment_id=e.id,
+                                                                    certificate_number=cert.number))
+                                     for target, (_, e, cert) in zip(targets, racers)], "hrss", env.certs, "SubmitClaim"))
+        assert sorted(cl.decision.eligible for cl in claims) == [False, True]
+        # Exactly once: the same tranche disbursed through both replicas, five times each.
+        tranche = next(cl for cl in claims if cl.decision.eligible).decision.tranches[0]
+        results = _aio_on([(targets[i % 2], p.DisburseRequest(request_id=rid(), tranche_id=tranche.id)) for i in range(10)],
+                          "finance", env.certs, "Disburse")
+        entries = [x for x in results if not isinstance(x, BaseException)]
+        assert len(entries) == 1, [f"{x.code()}: {x.details()}" for x in results if isinstance(x, grpc.RpcError)]
+        ledger = list(first.pay("finance").ExportLedger(p.ExportLedgerRequest(), timeout=TIMEOUT))
+        listed = first.pay("finance").ListClaims(p.ListClaimsRequest(), timeout=TIMEOUT).claims
+        assert [entry.tranche_id for entry in ledger].count(tranche.id) == 1
+        reconcile(ledger, listed)
+        first.close()
+    finally:
+        for replica in replicas:
+            replica.stop()
