@@ -136,7 +136,7 @@ let package = Package(
         // Matching: the five orders (O1..O5) and the catalogues C1..C3.
         .target(
             name: "MatchingCore",
-            dependencies: ["Schema", "Policy", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Matching/Core",
             swiftSettings: swiftSettings
         ),
@@ -146,10 +146,17 @@ let package = Package(
             path: "Services/Matching/Main",
             swiftSettings: swiftSettings
         ),
+        // Contract messages <-> policy engine facts and decisions (payment and matching share it).
+        .target(
+            name: "PolicyContract",
+            dependencies: ["Schema", "Policy"],
+            path: "Shared/PolicyContract",
+            swiftSettings: swiftSettings
+        ),
         // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
         .target(
             name: "PaymentCore",
-            dependencies: ["Schema", "Policy", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Payment/Core",
             swiftSettings: swiftSettings
         ),

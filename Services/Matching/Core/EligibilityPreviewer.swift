@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Policy
+import PolicyContract
 import Schema
 
 /// O3's eligibility preview: what the subsidy rules (`Policy.SubsidyEngine`, the same engine
@@ -13,43 +14,10 @@ import Schema
 /// when the offering was published; earlier subsidies (R3, R4) from payment's claims when payment
 /// answers (otherwise the preview says R3/R4 were not checked).
 enum EligibilityPreviewer {
-    static func group(_ category: WorkerCategory) -> Policy.Group? {
-        guard category.isRecognized, category != .unspecified else { return nil }
-        return Policy.Group(rawValue: "G\(category.rawValue)")
-    }
+    /// The worker's facts, read exactly as payment reads them when it decides the claim.
+    static func workerFacts(_ worker: Worker) -> WorkerFacts { PolicyBridge.workerFacts(worker) }
 
-    /// The worker's facts (mirrors payment's PolicyBridge.workerFacts, so preview and claim agree).
-    static func workerFacts(_ worker: Worker) -> WorkerFacts {
-        var categories: [Policy.CategoryFact] = []
-        var lowIncome = false
-        var lowIncomeAttested = false
-        var disabled = false
-        var zeroEmployment = false
-        var employer: String?
-        var school: String?
-        for fact in worker.categories {
-            guard let group = group(fact.category) else { continue }
-            categories.append(Policy.CategoryFact(group, attested: fact.attested,
-                                                  attestedBy: fact.attestedByRole.isEmpty ? nil : fact.attestedByRole))
-            if fact.lowIncomeFamily {
-                lowIncome = true
-                if fact.attested && fact.attestedByRole == "civil-affairs" { lowIncomeAttested = true }
-            }
-            disabled = disabled || fact.disabled
-            zeroEmployment = zeroEmployment || fact.zeroEmploymentFamily
-            if !fact.employerCreditCode.isEmpty { employer = fact.employerCreditCode }
-            if !fact.school.isEmpty { school = fact.school }
-        }
-        return WorkerFacts(workerId: worker.id, categories: categories, hukou: worker.hukou == .rural ? .rural : .urban,
-                           lowIncomeSupport: lowIncome, lowIncomeSupportAttested: lowIncomeAttested, disabled: disabled,
-                           zeroEmploymentFamily: zeroEmployment, employerId: employer, schoolId: school,
-                           drawsMonthlyPension: worker.drawsMonthlyPension)
-    }
-
-    static func policyDate(_ date: CalendarDate?) -> PolicyDate? {
-        guard let date else { return nil }
-        return PolicyDate(validating: Int(date.year), Int(date.month), Int(date.day))
-    }
+    static func policyDate(_ date: CalendarDate?) -> PolicyDate? { PolicyBridge.date(date) }
 
     /// Eligible earlier claims as the engine's prior subsidies.
     static func priorSubsidies(_ claims: [Claim]) -> [PriorSubsidy] {
@@ -69,12 +37,7 @@ enum EligibilityPreviewer {
         if let start = policyDate(offering.startDate), let end = policyDate(offering.endDate) {
             days = max(0, end.dayNumber - start.dayNumber + 1)
         }
-        let kind: Policy.OfferingKind
-        switch offering.kind {
-        case .newHirePreJob: kind = .newHirePreJob
-        case .projectBased: kind = .projectBased
-        default: kind = .ordinary
-        }
+        let kind = PolicyBridge.offeringKind(offering.kind) ?? .ordinary
         let enrollment = EnrollmentFacts(
             enrollmentId: enrollmentID, offeringId: offering.id, occupationCode: code, level: Int(offering.level.rawValue),
             // R10 was checked against registration when the offering was published.

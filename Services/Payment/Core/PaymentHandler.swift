@@ -1,5 +1,6 @@
 import Foundation
 import Policy
+import PolicyContract
 import Schema
 import ServiceKit
 import SQLKit

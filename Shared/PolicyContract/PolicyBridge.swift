@@ -3,32 +3,34 @@ import Policy
 import Schema
 
 /// Translates between the public contract's messages (module `Schema`) and the policy engine's
-/// facts and decisions (module `Policy`). Both modules name some types alike (`CategoryFact`,
-/// `SkillLevel`, `Tranche` ...), so this file is the only place that sees both.
-enum PolicyBridge {
-    static func date(_ date: CalendarDate?) -> PolicyDate? {
+/// facts and decisions (module `Policy`), for every service that asks the engine (payment decides
+/// claims, matching previews eligibility), so that a preview and a decision read the same facts.
+/// Both modules name some types alike (`CategoryFact`, `SkillLevel`, `Tranche` ...); this module is
+/// the one place that sees both.
+public enum PolicyBridge {
+    public static func date(_ date: CalendarDate?) -> PolicyDate? {
         guard let date else { return nil }
         let value = PolicyDate(Int(date.year), Int(date.month), Int(date.day))
         return value.isValid ? value : nil
     }
 
     /// Today in the policy's time zone (Asia/Shanghai, UTC+8, no daylight saving).
-    static func today() -> PolicyDate {
+    public static func today() -> PolicyDate {
         PolicyDate(dayNumber: Int((Date().timeIntervalSince1970 + 8 * 3600) / 86_400))
     }
 
-    static func calendarDate(_ date: PolicyDate) -> CalendarDate {
+    public static func calendarDate(_ date: PolicyDate) -> CalendarDate {
         CalendarDate(year: Int32(date.year), month: Int32(date.month), day: Int32(date.day))
     }
 
-    static func group(_ category: WorkerCategory) -> Policy.Group? {
+    public static func group(_ category: WorkerCategory) -> Policy.Group? {
         guard category.isRecognized, category != .unspecified else { return nil }
         return Policy.Group(rawValue: "G\(category.rawValue)")
     }
 
     /// The worker's facts as registration holds them. Low-income support counts as attested only
     /// when civil affairs attested it (registration's attestation table).
-    static func workerFacts(_ worker: Worker) -> WorkerFacts {
+    public static func workerFacts(_ worker: Worker) -> WorkerFacts {
         var categories: [Policy.CategoryFact] = []
         var lowIncome = false
         var lowIncomeAttested = false
@@ -54,7 +56,7 @@ enum PolicyBridge {
                            drawsMonthlyPension: worker.drawsMonthlyPension)
     }
 
-    static func offeringKind(_ kind: Schema.OfferingKind) -> Policy.OfferingKind? {
+    public static func offeringKind(_ kind: Schema.OfferingKind) -> Policy.OfferingKind? {
         switch kind {
         case .ordinary: return .ordinary
         case .newHirePreJob: return .newHirePreJob
@@ -63,7 +65,7 @@ enum PolicyBridge {
         }
     }
 
-    static func certificateKind(_ kind: Schema.CertificateKind) -> Policy.CertificateKind? {
+    public static func certificateKind(_ kind: Schema.CertificateKind) -> Policy.CertificateKind? {
         switch kind {
         case .occupationalQualification: return .occupationalQualification
         case .skillLevel: return .skillLevel
@@ -74,7 +76,7 @@ enum PolicyBridge {
         }
     }
 
-    static func enrollmentFacts(enrollment: Enrollment, offering: Offering, institution: Institution,
+    public static func enrollmentFacts(enrollment: Enrollment, offering: Offering, institution: Institution,
                                 completion: PolicyDate) -> EnrollmentFacts {
         var days = 0
         if let start = date(offering.startDate), let end = date(offering.endDate) {
@@ -90,7 +92,7 @@ enum PolicyBridge {
             enterpriseId: offering.enterpriseCreditCode.isEmpty ? nil : offering.enterpriseCreditCode)
     }
 
-    static func certificateFacts(_ certificate: Certificate, verified: Bool, revoked: Bool, enrollment: Enrollment,
+    public static func certificateFacts(_ certificate: Certificate, verified: Bool, revoked: Bool, enrollment: Enrollment,
                                  offering: Offering) -> CertificateFacts? {
         guard let kind = certificateKind(certificate.kind) else { return nil }
         let level = certificate.level == .unspecified ? nil : Int(certificate.level.rawValue)
@@ -101,7 +103,7 @@ enum PolicyBridge {
                                 level: level, verified: verified, revoked: revoked, fromThisTraining: fromThisTraining)
     }
 
-    static func payeeKind(_ kind: Policy.PayeeKind?) -> Schema.PayeeKind {
+    public static func payeeKind(_ kind: Policy.PayeeKind?) -> Schema.PayeeKind {
         switch kind {
         case .worker?: return .worker
         case .enterprise?: return .enterprise
@@ -111,7 +113,7 @@ enum PolicyBridge {
     }
 
     /// The contract's decision; tranche ids are derived from the claim id.
-    static func decision(_ decision: SubsidyDecision, claimID: String) -> Decision {
+    public static func decision(_ decision: SubsidyDecision, claimID: String) -> Decision {
         Decision(
             eligible: decision.isEligible,
             refusingRuleIds: decision.refusedBy.map(\.rawValue),
@@ -131,7 +133,7 @@ enum PolicyBridge {
     }
 
     /// Who receives each tranche and why, as the ledger records it.
-    static func trancheDetails(_ decision: SubsidyDecision) -> [(payee: Schema.PayeeKind, payeeID: String, purpose: PaymentPurpose, rule: String)] {
+    public static func trancheDetails(_ decision: SubsidyDecision) -> [(payee: Schema.PayeeKind, payeeID: String, purpose: PaymentPurpose, rule: String)] {
         decision.tranches.map { tranche in
             (payeeKind(tranche.payee.kind), tranche.payee.id,
              tranche.purpose == .livingAllowance ? .livingAllowance : .trainingSubsidy, tranche.rule.rawValue)
