@@ -3,7 +3,7 @@ import Schema
 
 /// Signs certificate content with an Ed25519 key through libcrypto (A4).
 ///
-/// The key is a PKCS#8 PEM file ("-----BEGIN PRIVATE KEY-----", what `openssl genpkey -algorithm
+/// The key is a PKCS#8 PEM file (PEM label "PRIVATE KEY", what `openssl genpkey -algorithm
 /// ed25519` writes). `loadOrCreate(at:)` generates one on first start and keeps it, so a service's
 /// key survives restarts in its data directory. Departments verify offline with `publicKeyPEM`
 /// (SubjectPublicKeyInfo PEM) using any Ed25519 implementation, e.g. Python `cryptography`'s
