@@ -109,9 +109,10 @@ public final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler
         var buffer = unwrapInboundIn(data)
         guard state != .closed else { return }
         buffer.withUnsafeReadableBytes { raw in
+            guard let base = raw.baseAddress else { return }
             var offset = 0
             while offset < raw.count {
-                let written = BIO_write(readBIO, raw.baseAddress! + offset, Int32(raw.count - offset))
+                let written = BIO_write(readBIO, base + offset, Int32(raw.count - offset))
                 if written <= 0 { break }
                 offset += Int(written)
             }
@@ -200,10 +201,12 @@ public final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if pendingPlaintext == nil {
-            pendingPlaintext = buffer
+        if var pending = pendingPlaintext {
+            pendingPlaintext = nil  // keeps the storage uniquely referenced while appending
+            pending.writeBuffer(&buffer)
+            pendingPlaintext = pending
         } else {
-            pendingPlaintext!.writeBuffer(&buffer)
+            pendingPlaintext = buffer
         }
         if let promise { pendingPromises.append(promise) }
     }
@@ -224,9 +227,10 @@ public final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler
         pendingPromises.removeAll(keepingCapacity: true)
         var failed = false
         plaintext.withUnsafeReadableBytes { raw in
+            guard let base = raw.baseAddress else { return }
             var offset = 0
             while offset < raw.count {
-                let written = SSL_write(ssl, raw.baseAddress! + offset, Int32(raw.count - offset))
+                let written = SSL_write(ssl, base + offset, Int32(raw.count - offset))
                 if written <= 0 { failed = true; break }
                 offset += Int(written)
             }

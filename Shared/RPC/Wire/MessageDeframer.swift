@@ -22,11 +22,13 @@ struct MessageDeframer {
 
     /// Adds bytes that arrived in a DATA frame.
     mutating func append(_ bytes: ByteBuffer) {
-        if buffer == nil || buffer!.readableBytes == 0 {
-            buffer = bytes
-        } else {
+        if var current = buffer, current.readableBytes > 0 {
+            buffer = nil  // keeps the storage uniquely referenced while appending
             var bytes = bytes
-            buffer!.writeBuffer(&bytes)
+            current.writeBuffer(&bytes)
+            buffer = current
+        } else {
+            buffer = bytes
         }
     }
 

@@ -16,14 +16,16 @@ final class CArena {
     /// Raw memory, aligned for `alignment`, zeroed.
     func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
         let needed = byteCount + alignment
-        if needed > remaining || cursor == nil {
+        let base: UnsafeMutableRawPointer
+        if let cursor, needed <= remaining {
+            base = cursor
+        } else {
             let size = max(Self.chunkSize, needed)
             let chunk = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
             chunks.append(chunk)
-            cursor = chunk
+            base = chunk
             remaining = size
         }
-        let base = cursor!
         let misalignment = Int(bitPattern: base) & (alignment - 1)
         let padding = misalignment == 0 ? 0 : alignment - misalignment
         let result = base + padding
