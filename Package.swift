@@ -166,6 +166,13 @@ let package = Package(
             path: "Services/Payment/Main",
             swiftSettings: swiftSettings
         ),
+        // skillsctl: the operators' and integrators' CLI.
+        .executableTarget(
+            name: "skillsctl",
+            dependencies: ["RPC", "Schema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Ctl",
+            swiftSettings: swiftSettings
+        ),
         // The echo service of the interoperability tests and benchmarks (test support only).
         .target(
             name: "EchoSupport",

@@ -1,0 +1,172 @@
+import ArgumentParser
+import RPC
+import Schema
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `skillsctl`: the operators' and integrators' command line, over mutual TLS with a role's
+/// certificate. Exit codes: 0 success, 1 the platform answered "no" (not serving, an error status),
+/// 2 usage errors (ArgumentParser), 3 a service could not be reached.
+@main
+struct SkillsCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skillsctl",
+        abstract: "Operate and query the skills platform over mTLS.",
+        subcommands: [Health.self, Progress.self, Ledger.self])
+}
+
+/// Where the services are and who is calling.
+struct Connection: ParsableArguments {
+    @Option(help: "Directory with ca.pem and <role>.pem/.key.") var certDir = "Deploy/certs/out"
+    @Option(help: "The certificate (role) to call with, e.g. hrss, finance.") var role = "hrss"
+    @Option(help: "Registration address(es).") var registrationAddr = "127.0.0.1:7101"
+    @Option(help: "Matching address(es).") var matchingAddr = "127.0.0.1:7102"
+    @Option(help: "Assessment address(es).") var assessmentAddr = "127.0.0.1:7103"
+    @Option(help: "Payment address(es).") var paymentAddr = "127.0.0.1:7104"
+    @Option(help: "Deadline per call, in milliseconds.") var timeoutMs = 5000
+
+    func channel(_ addresses: String) throws -> GRPCChannel {
+        let targets = addresses.split(separator: ",").compactMap { ClientConfiguration.Target(String($0)) }
+        guard !targets.isEmpty else { throw ValidationError("cannot parse '\(addresses)' as host:port[,host:port]") }
+        return try GRPCChannel(configuration: ClientConfiguration(
+            targets: targets, tls: .development(role, directory: certDir), defaultTimeout: .milliseconds(timeoutMs),
+            retry: .init(maxAttempts: 2)))
+    }
+
+    var services: [(name: String, addresses: String, grpcName: String)] {
+        [("registration", registrationAddr, RegistrationService.name), ("matching", matchingAddr, MatchingService.name),
+         ("assessment", assessmentAddr, AssessmentService.name), ("payment", paymentAddr, PaymentService.name)]
+    }
+}
+
+/// Colours only on a terminal.
+enum Style {
+    static let isTerminal = isatty(1) == 1
+    static func paint(_ text: String, _ code: String) -> String { isTerminal ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+}
+
+struct Health: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask every service's grpc.health.v1.Health; exit 0 only when all serve.")
+    @OptionGroup var connection: Connection
+
+    func run() async throws {
+        var allServing = true
+        for service in connection.services {
+            let channel = try connection.channel(service.addresses)
+            let status: String
+            do {
+                let response = try await Grpc_Health_V1_HealthClient(channel).check(Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
+                status = response.status.protoName
+            } catch let error as RPCError {
+                status = error.code == .unavailable || error.code == .deadlineExceeded ? "UNREACHABLE" : "\(error.code)"
+            }
+            await channel.close()
+            if status != "SERVING" { allServing = false }
+            let shown = Style.paint(status, status == "SERVING" ? "32" : "31")
+            print("\(service.name.rightPadded(13)) \(service.addresses.rightPadded(22)) \(shown)")
+        }
+        if !allServing { throw ExitCode(1) }
+    }
+}
+
+struct Progress: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Target T1: subsidised trainings against the programme target, from payment.")
+    @OptionGroup var connection: Connection
+    @Option(help: "Only this year (0: all).") var year = 0
+
+    func run() async throws {
+        let channel = try connection.channel(connection.paymentAddr)
+        defer { Task { await channel.close() } }
+        let progress: ProgrammeProgress
+        do {
+            progress = try await PaymentServiceClient(channel).getProgress(GetProgressRequest(year: Int32(year)))
+        } catch let error as RPCError {
+            FileHandleOutput.error("payment: \(error)")
+            throw ExitCode(error.code == .unavailable ? 3 : 1)
+        }
+        let permille = progress.target > 0 ? progress.total * 1000 / progress.target : 0
+        print("T1: \(progress.total) of \(progress.target) subsidised trainings (\(permille / 10).\(permille % 10)%)")
+        print("paid \(Money.yuan(progress.paidFen)), held \(Money.yuan(progress.heldFen))")
+        for (title, rows) in [("by year", progress.byYear), ("by category", progress.byCategory),
+                              ("by occupation group", progress.byIndustry), ("by institution", progress.byInstitution)] where !rows.isEmpty {
+            print("\n\(title)")
+            for row in rows {
+                print("  \(row.label.rightPadded(28)) \(String(row.trainings).leftPadded(8))  \(Money.yuan(row.paidFen).leftPadded(16))")
+            }
+        }
+    }
+}
+
+struct Ledger: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The special fund's ledger.", subcommands: [Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stream the ledger (finance or hrss role) as CSV on standard output.")
+        @OptionGroup var connection: Connection
+        @Flag(help: "CSV with a header line (the only format for now).") var csv = false
+        @Option(help: "Only entries after this sequence number.") var afterSequence: Int64 = 0
+
+        func run() async throws {
+            let channel = try connection.channel(connection.paymentAddr)
+            print("sequence,id,booked_at_unix,tranche_id,claim_id,enrollment_id,certificate_number,payee_kind,payee_id,amount_fen,purpose,policy_version,rule_ids")
+            do {
+                try await PaymentServiceClient(channel).exportLedger(ExportLedgerRequest(afterSequence: afterSequence)) { entries in
+                    for try await entry in entries {
+                        let fields: [String] = [
+                            String(entry.sequence), entry.id, String(entry.bookedAt?.seconds ?? 0), entry.trancheId, entry.claimId,
+                            entry.enrollmentId, entry.certificateNumber, entry.payeeKind.protoName, entry.payeeId,
+                            String(entry.amountFen), entry.purpose.protoName, entry.policyVersion, entry.ruleIds.joined(separator: " "),
+                        ]
+                        print(fields.map(CSV.field).joined(separator: ","))
+                    }
+                }
+            } catch let error as RPCError {
+                await channel.close()
+                FileHandleOutput.error("payment: \(error)")
+                throw ExitCode(error.code == .unavailable ? 3 : 1)
+            }
+            await channel.close()
+        }
+    }
+}
+
+enum CSV {
+    static func field(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return value }
+        var quoted = "\""
+        for character in value {
+            if character == "\"" { quoted.append("\"") }
+            quoted.append(character)
+        }
+        return quoted + "\""
+    }
+}
+
+enum Money {
+    /// Fen as yuan with two decimals, e.g. 150000 -> "¥1,500.00".
+    static func yuan(_ fen: Int64) -> String {
+        let yuan = fen / 100
+        let cents = abs(fen % 100)
+        var digits = String(abs(yuan))
+        var grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits = String(digits.dropLast(3))
+        }
+        return (fen < 0 ? "-" : "") + "¥" + digits + grouped + "." + (cents < 10 ? "0" : "") + String(cents)
+    }
+}
+
+enum FileHandleOutput {
+    /// Writes a line to standard error (file descriptor 2).
+    static func error(_ message: String) {
+        let line = Array("skillsctl: \(message)\n".utf8)
+        line.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
