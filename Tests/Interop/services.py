@@ -271,3 +271,17 @@ class PostgresDatabases:
             except Exception:  # best effort: a leftover test database does no harm
                 pass
         self.created.clear()
+
+
+def rid() -> str:
+    """A fresh request_id (idempotency key) for one mutating call."""
+    return f"req-{random.randrange(16**12):012x}"
+
+
+def error_of(call, *args, timeout: float, **kwargs):
+    """The grpc.RpcError a call must fail with (fails the test when the call succeeds)."""
+    import grpc
+    import pytest
+    with pytest.raises(grpc.RpcError) as raised:
+        call(*args, timeout=timeout, **kwargs)
+    return raised.value

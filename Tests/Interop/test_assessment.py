@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import sqlite3
 from pathlib import Path
 
@@ -26,7 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from conftest import health_check, health_pb2, secure_channel, wait_until_serving
-from services import ServiceProcess, id_number, service_binary, skills_v1
+import services
+from services import rid, ServiceProcess, id_number, service_binary, skills_v1
 
 stubs = skills_v1()  # generates every skills/v1 proto and puts them on sys.path
 from skills.v1 import assessment_pb2 as a  # noqa: E402  (type: ignore)
@@ -144,14 +144,8 @@ def common_name(certs: Path, role: str) -> str:
     return cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
 
 
-def rid() -> str:
-    return f"req-{random.randrange(16**12):012x}"
-
-
 def error_of(call, *args, **kwargs) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call(*args, timeout=TIMEOUT, **kwargs)
-    return raised.value
+    return services.error_of(call, *args, timeout=TIMEOUT, **kwargs)
 
 
 def register_worker(svc, name: str = "李四"):

@@ -28,7 +28,7 @@ import pytest
 
 import services
 from conftest import SERVER_NAME, channel_credentials, secure_channel, wait_until_serving
-from services import ServiceProcess, credit_code, id_number, service_binary, skills_v1
+from services import rid, ServiceProcess, credit_code, id_number, service_binary, skills_v1
 
 stubs = skills_v1()  # generates every skills/v1 proto and puts them on sys.path
 from skills.v1 import assessment_pb2 as a  # noqa: E402  (type: ignore)
@@ -144,14 +144,8 @@ def svc(certs, tmp_path_factory):
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-def rid() -> str:
-    return f"req-{random.randrange(16**12):012x}"
-
-
 def error_of(call, *args, **kwargs) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call(*args, timeout=TIMEOUT, **kwargs)
-    return raised.value
+    return services.error_of(call, *args, timeout=TIMEOUT, **kwargs)
 
 
 def unique_code(prefix: str = "4-99") -> str:

@@ -32,7 +32,8 @@ import pytest
 
 from conftest import health_check, health_pb2, secure_channel, wait_until_serving, channel_credentials, SERVER_NAME
 from reconcile import ReconciliationError, fetch, reconcile
-from services import POSTGRES_ENV, ROOT, PostgresDatabases, ServiceProcess, credit_code, id_number, service_binary, skills_v1
+import services
+from services import rid, POSTGRES_ENV, ROOT, PostgresDatabases, ServiceProcess, credit_code, id_number, service_binary, skills_v1
 
 stubs = skills_v1()
 from skills.v1 import assessment_pb2 as a  # noqa: E402
@@ -311,10 +312,6 @@ def own_payment(request, env, tmp_path_factory):
 # Scenario builders
 # --------------------------------------------------------------------------------------------
 
-def rid() -> str:
-    return f"req-{random.randrange(16**12):012x}"
-
-
 def uid(prefix: str) -> str:
     return f"{prefix}-{random.randrange(16**10):010x}"
 
@@ -390,9 +387,7 @@ def disburse(env, tranche_id: str, request_id: str | None = None, role: str = "f
 
 
 def error_of(call, *args, **kwargs) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call(*args, timeout=TIMEOUT, **kwargs)
-    return raised.value
+    return services.error_of(call, *args, timeout=TIMEOUT, **kwargs)
 
 
 def get_claim(env, claim_id: str):

@@ -21,7 +21,8 @@ import grpc
 import pytest
 
 from conftest import health_check, health_pb2, secure_channel, wait_until_serving
-from services import (POSTGRES_ENV, PostgresDatabases, ServiceProcess, credit_check_character, credit_code,
+import services
+from services import (rid, POSTGRES_ENV, PostgresDatabases, ServiceProcess, credit_check_character, credit_code,
                       id_check_character, id_number, service_binary, skills_v1)
 
 stubs = skills_v1()
@@ -125,10 +126,6 @@ def fresh_reg(request, certs, registration_binary, tmp_path_factory):
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-def rid() -> str:
-    return f"req-{random.randrange(16**12):012x}"
-
-
 def a_worker(**fields):
     values = dict(id_number=id_number(), name="张三", phone="13812345678", hukou=c.HUKOU_RURAL)
     values.update(fields)
@@ -160,9 +157,7 @@ def an_enterprise(**fields):
 
 
 def error_of(call, *args, **kwargs) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as raised:
-        call(*args, timeout=TIMEOUT, **kwargs)
-    return raised.value
+    return services.error_of(call, *args, timeout=TIMEOUT, **kwargs)
 
 
 def all_workers(reg, **filters) -> list:
