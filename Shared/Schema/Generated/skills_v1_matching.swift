@@ -2,6 +2,65 @@
 // Regenerate with `make proto` (Tools/schemagen/generate.sh).
 import SchemaC
 
+/// Which way the demand for an occupation and level is moving (C3), by headcount:
+/// NEW when the previous period had none and the recent one has some; RISING when recent is at least
+/// 10% above previous; FALLING when recent is at least 10% below previous; STEADY otherwise
+/// (including no demand in either period).
+public enum DemandTrend: Sendable, Hashable, CaseIterable {
+    /// Not set.
+    case unspecified
+    /// Within 10% of the previous period, or no demand in either.
+    case steady
+    /// At least 10% more than the previous period.
+    case rising
+    /// At least 10% less than the previous period.
+    case falling
+    /// None in the previous period, some in the recent one.
+    case new
+    /// A value this version of the schema does not know; kept so it re-encodes unchanged.
+    case unrecognized(Int32)
+
+    public static let allCases: [DemandTrend] = [.unspecified, .steady, .rising, .falling, .new]
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .steady
+        case 2: self = .rising
+        case 3: self = .falling
+        case 4: self = .new
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    /// The value's number on the wire.
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .steady: return 1
+        case .rising: return 2
+        case .falling: return 3
+        case .new: return 4
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name in the .proto file, e.g. `DEMAND_TREND_NEW`.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "DEMAND_TREND_UNSPECIFIED"
+        case .steady: return "DEMAND_TREND_STEADY"
+        case .rising: return "DEMAND_TREND_RISING"
+        case .falling: return "DEMAND_TREND_FALLING"
+        case .new: return "DEMAND_TREND_NEW"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    /// Whether the value is one this version of the schema knows.
+    public var isRecognized: Bool { if case .unrecognized = self { return false } else { return true } }
+}
+
 /// How an offering is delivered.
 public enum TrainingMode: Sendable, Hashable, CaseIterable {
     /// Not set.
@@ -45,6 +104,161 @@ public enum TrainingMode: Sendable, Hashable, CaseIterable {
         case .offline: return "TRAINING_MODE_OFFLINE"
         case .online: return "TRAINING_MODE_ONLINE"
         case .blended: return "TRAINING_MODE_BLENDED"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    /// Whether the value is one this version of the schema knows.
+    public var isRecognized: Bool { if case .unrecognized = self { return false } else { return true } }
+}
+
+/// The three parts of a university student's "three ones" (POLICY.md S1, 三个一): while at school,
+/// every G3 student gets one of each.
+public enum StudentActivityKind: Sendable, Hashable, CaseIterable {
+    /// Not set.
+    case unspecified
+    /// One vocational skills training (职业技能培训). A completed enrolment (O3..O5) of a G3 student
+    /// counts by itself; one outside the platform is recorded with RecordStudentActivity.
+    case vocationalTraining
+    /// One entrepreneurship training (创业培训): awareness, business plan or practice, possibly in stages.
+    case entrepreneurshipTraining
+    /// One employment practice (就业能力实训), possibly in several periods.
+    case employmentPractice
+    /// A value this version of the schema does not know; kept so it re-encodes unchanged.
+    case unrecognized(Int32)
+
+    public static let allCases: [StudentActivityKind] = [.unspecified, .vocationalTraining, .entrepreneurshipTraining, .employmentPractice]
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .vocationalTraining
+        case 2: self = .entrepreneurshipTraining
+        case 3: self = .employmentPractice
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    /// The value's number on the wire.
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .vocationalTraining: return 1
+        case .entrepreneurshipTraining: return 2
+        case .employmentPractice: return 3
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name in the .proto file, e.g. `STUDENT_ACTIVITY_KIND_EMPLOYMENT_PRACTICE`.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "STUDENT_ACTIVITY_KIND_UNSPECIFIED"
+        case .vocationalTraining: return "STUDENT_ACTIVITY_KIND_VOCATIONAL_TRAINING"
+        case .entrepreneurshipTraining: return "STUDENT_ACTIVITY_KIND_ENTREPRENEURSHIP_TRAINING"
+        case .employmentPractice: return "STUDENT_ACTIVITY_KIND_EMPLOYMENT_PRACTICE"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    /// Whether the value is one this version of the schema knows.
+    public var isRecognized: Bool { if case .unrecognized = self { return false } else { return true } }
+}
+
+/// Stage of an entrepreneurship training (S1); any completed stage makes the part complete.
+public enum EntrepreneurshipStage: Sendable, Hashable, CaseIterable {
+    /// Not set (the only value allowed for the other kinds).
+    case unspecified
+    /// Entrepreneurship awareness (创业意识, e.g. GYB).
+    case awareness
+    /// Business plan (创业计划, e.g. SYB).
+    case businessPlan
+    /// Entrepreneurship practice (创业实训 / 实践).
+    case practice
+    /// A value this version of the schema does not know; kept so it re-encodes unchanged.
+    case unrecognized(Int32)
+
+    public static let allCases: [EntrepreneurshipStage] = [.unspecified, .awareness, .businessPlan, .practice]
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .awareness
+        case 2: self = .businessPlan
+        case 3: self = .practice
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    /// The value's number on the wire.
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .awareness: return 1
+        case .businessPlan: return 2
+        case .practice: return 3
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name in the .proto file, e.g. `ENTREPRENEURSHIP_STAGE_PRACTICE`.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "ENTREPRENEURSHIP_STAGE_UNSPECIFIED"
+        case .awareness: return "ENTREPRENEURSHIP_STAGE_AWARENESS"
+        case .businessPlan: return "ENTREPRENEURSHIP_STAGE_BUSINESS_PLAN"
+        case .practice: return "ENTREPRENEURSHIP_STAGE_PRACTICE"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    /// Whether the value is one this version of the schema knows.
+    public var isRecognized: Bool { if case .unrecognized = self { return false } else { return true } }
+}
+
+/// Where a part of the "three ones", or a student's whole set, stands.
+public enum ThreeOnesStatus: Sendable, Hashable, CaseIterable {
+    /// Not set (in a filter: any).
+    case unspecified
+    /// Nothing recorded.
+    case notStarted
+    /// Something recorded, not yet complete (a whole set: fewer than three parts complete).
+    case inProgress
+    /// At least one record of the part is completed (a whole set: all three parts).
+    case completed
+    /// A value this version of the schema does not know; kept so it re-encodes unchanged.
+    case unrecognized(Int32)
+
+    public static let allCases: [ThreeOnesStatus] = [.unspecified, .notStarted, .inProgress, .completed]
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .notStarted
+        case 2: self = .inProgress
+        case 3: self = .completed
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    /// The value's number on the wire.
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .notStarted: return 1
+        case .inProgress: return 2
+        case .completed: return 3
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name in the .proto file, e.g. `THREE_ONES_STATUS_COMPLETED`.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "THREE_ONES_STATUS_UNSPECIFIED"
+        case .notStarted: return "THREE_ONES_STATUS_NOT_STARTED"
+        case .inProgress: return "THREE_ONES_STATUS_IN_PROGRESS"
+        case .completed: return "THREE_ONES_STATUS_COMPLETED"
         case .unrecognized(let value): return String(value)
         }
     }
@@ -237,6 +451,23 @@ public struct DemandAggregate: ProtoMessage, CMessageBacked {
     /// Demands submitted by enterprises.
     public var enterpriseRequests: Int32 = 0
 
+    /// Trend: headcount asked for in the recent period, (as_of - period_days, as_of]. The recent and
+    /// previous periods ignore from_date/to_date (those filter the totals above) but honour the
+    /// occupation and level filters.
+    public var recentHeadcount: Int64 = 0
+
+    /// Headcount asked for in the period before it, (as_of - 2 * period_days, as_of - period_days].
+    public var previousHeadcount: Int64 = 0
+
+    /// Demands submitted in the recent period.
+    public var recentDemands: Int32 = 0
+
+    /// Demands submitted in the previous period.
+    public var previousDemands: Int32 = 0
+
+    /// The direction, from recent_headcount against previous_headcount.
+    public var trend: DemandTrend = .unspecified
+
     public init() {}
 
     public init(
@@ -245,7 +476,12 @@ public struct DemandAggregate: ProtoMessage, CMessageBacked {
         demandCount: Int32 = 0,
         headcount: Int64 = 0,
         workerRequests: Int32 = 0,
-        enterpriseRequests: Int32 = 0
+        enterpriseRequests: Int32 = 0,
+        recentHeadcount: Int64 = 0,
+        previousHeadcount: Int64 = 0,
+        recentDemands: Int32 = 0,
+        previousDemands: Int32 = 0,
+        trend: DemandTrend = .unspecified
     ) {
         self.occupation = occupation
         self.level = level
@@ -253,6 +489,11 @@ public struct DemandAggregate: ProtoMessage, CMessageBacked {
         self.headcount = headcount
         self.workerRequests = workerRequests
         self.enterpriseRequests = enterpriseRequests
+        self.recentHeadcount = recentHeadcount
+        self.previousHeadcount = previousHeadcount
+        self.recentDemands = recentDemands
+        self.previousDemands = previousDemands
+        self.trend = trend
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__DemandAggregate> {
@@ -268,6 +509,11 @@ public struct DemandAggregate: ProtoMessage, CMessageBacked {
         c.pointee.headcount = self.headcount
         c.pointee.worker_requests = self.workerRequests
         c.pointee.enterprise_requests = self.enterpriseRequests
+        c.pointee.recent_headcount = self.recentHeadcount
+        c.pointee.previous_headcount = self.previousHeadcount
+        c.pointee.recent_demands = self.recentDemands
+        c.pointee.previous_demands = self.previousDemands
+        c.pointee.trend = Skills__V1__DemandTrend(rawValue: UInt32(bitPattern: self.trend.rawValue))
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__DemandAggregate>) throws(SchemaError) {
@@ -277,6 +523,11 @@ public struct DemandAggregate: ProtoMessage, CMessageBacked {
         self.headcount = c.pointee.headcount
         self.workerRequests = c.pointee.worker_requests
         self.enterpriseRequests = c.pointee.enterprise_requests
+        self.recentHeadcount = c.pointee.recent_headcount
+        self.previousHeadcount = c.pointee.previous_headcount
+        self.recentDemands = c.pointee.recent_demands
+        self.previousDemands = c.pointee.previous_demands
+        self.trend = DemandTrend(rawValue: Int32(bitPattern: c.pointee.trend.rawValue))
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__DemandAggregate>? {
@@ -310,6 +561,12 @@ public struct ListDemandsRequest: ProtoMessage, CMessageBacked {
     /// Token from a previous response.
     public var pageToken: String = ""
 
+    /// Length of the trend periods in days, 1..366; 0 = 90.
+    public var trendPeriodDays: Int32 = 0
+
+    /// Last day of the recent trend period; unset = today (Asia/Shanghai).
+    public var trendAsOf: CalendarDate? = nil
+
     public init() {}
 
     public init(
@@ -318,7 +575,9 @@ public struct ListDemandsRequest: ProtoMessage, CMessageBacked {
         fromDate: CalendarDate? = nil,
         toDate: CalendarDate? = nil,
         pageSize: Int32 = 0,
-        pageToken: String = ""
+        pageToken: String = "",
+        trendPeriodDays: Int32 = 0,
+        trendAsOf: CalendarDate? = nil
     ) {
         self.occupationCode = occupationCode
         self.level = level
@@ -326,6 +585,8 @@ public struct ListDemandsRequest: ProtoMessage, CMessageBacked {
         self.toDate = toDate
         self.pageSize = pageSize
         self.pageToken = pageToken
+        self.trendPeriodDays = trendPeriodDays
+        self.trendAsOf = trendAsOf
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ListDemandsRequest> {
@@ -341,6 +602,8 @@ public struct ListDemandsRequest: ProtoMessage, CMessageBacked {
         if let value = self.toDate { c.pointee.to_date = value.makeFilledCStruct(in: arena) }
         c.pointee.page_size = self.pageSize
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+        c.pointee.trend_period_days = self.trendPeriodDays
+        if let value = self.trendAsOf { c.pointee.trend_as_of = value.makeFilledCStruct(in: arena) }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__ListDemandsRequest>) throws(SchemaError) {
@@ -350,6 +613,8 @@ public struct ListDemandsRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.to_date { self.toDate = try CalendarDate(cStruct: pointer) }
         self.pageSize = c.pointee.page_size
         self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
+        self.trendPeriodDays = c.pointee.trend_period_days
+        if let pointer = c.pointee.trend_as_of { self.trendAsOf = try CalendarDate(cStruct: pointer) }
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListDemandsRequest>? {
@@ -733,6 +998,9 @@ public struct Offering: ProtoMessage, CMessageBacked {
     /// When it was published.
     public var publishedAt: Google_Protobuf_Timestamp? = nil
 
+    /// The O1 demands this offering answers (each must exist); at most 100.
+    public var demandIds: [String] = []
+
     public init() {}
 
     public init(
@@ -754,7 +1022,8 @@ public struct Offering: ProtoMessage, CMessageBacked {
         projectId: String = "",
         catalog: CatalogKind = .unspecified,
         version: Int64 = 0,
-        publishedAt: Google_Protobuf_Timestamp? = nil
+        publishedAt: Google_Protobuf_Timestamp? = nil,
+        demandIds: [String] = []
     ) {
         self.id = id
         self.occupation = occupation
@@ -775,6 +1044,7 @@ public struct Offering: ProtoMessage, CMessageBacked {
         self.catalog = catalog
         self.version = version
         self.publishedAt = publishedAt
+        self.demandIds = demandIds
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__Offering> {
@@ -806,6 +1076,10 @@ public struct Offering: ProtoMessage, CMessageBacked {
         c.pointee.catalog = Skills__V1__CatalogKind(rawValue: UInt32(bitPattern: self.catalog.rawValue))
         c.pointee.version = self.version
         if let value = self.publishedAt { c.pointee.published_at = value.makeFilledCStruct(in: arena) }
+        if !self.demandIds.isEmpty {
+            c.pointee.n_demand_ids = self.demandIds.count
+            c.pointee.demand_ids = arena.array(self.demandIds.map { Optional(arena.cString($0)) })
+        }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__Offering>) throws(SchemaError) {
@@ -828,6 +1102,7 @@ public struct Offering: ProtoMessage, CMessageBacked {
         self.catalog = CatalogKind(rawValue: Int32(bitPattern: c.pointee.catalog.rawValue))
         self.version = c.pointee.version
         if let pointer = c.pointee.published_at { self.publishedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
+        self.demandIds = try CRead.strings(c.pointee.demand_ids, count: c.pointee.n_demand_ids, message: Self.protoName, field: "demand_ids")
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Offering>? {
@@ -915,6 +1190,9 @@ public struct ListOfferingsRequest: ProtoMessage, CMessageBacked {
     /// Resume after this offering id.
     public var afterId: String = ""
 
+    /// Only offerings published for this O1 demand.
+    public var demandId: String = ""
+
     public init() {}
 
     public init(
@@ -926,7 +1204,8 @@ public struct ListOfferingsRequest: ProtoMessage, CMessageBacked {
         startsAfter: CalendarDate? = nil,
         openOnly: Bool = false,
         limit: Int32 = 0,
-        afterId: String = ""
+        afterId: String = "",
+        demandId: String = ""
     ) {
         self.occupationCode = occupationCode
         self.level = level
@@ -937,6 +1216,7 @@ public struct ListOfferingsRequest: ProtoMessage, CMessageBacked {
         self.openOnly = openOnly
         self.limit = limit
         self.afterId = afterId
+        self.demandId = demandId
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ListOfferingsRequest> {
@@ -955,6 +1235,7 @@ public struct ListOfferingsRequest: ProtoMessage, CMessageBacked {
         c.pointee.open_only = self.openOnly ? 1 : 0
         c.pointee.limit = self.limit
         if !self.afterId.isEmpty { c.pointee.after_id = arena.cString(self.afterId) }
+        if !self.demandId.isEmpty { c.pointee.demand_id = arena.cString(self.demandId) }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__ListOfferingsRequest>) throws(SchemaError) {
@@ -967,6 +1248,7 @@ public struct ListOfferingsRequest: ProtoMessage, CMessageBacked {
         self.openOnly = c.pointee.open_only != 0
         self.limit = c.pointee.limit
         self.afterId = try CRead.string(c.pointee.after_id, message: Self.protoName, field: "after_id")
+        self.demandId = try CRead.string(c.pointee.demand_id, message: Self.protoName, field: "demand_id")
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListOfferingsRequest>? {
@@ -1640,7 +1922,6 @@ public struct RequestPaymentResponse: ProtoMessage, CMessageBacked {
     }
 }
 
-/// Looks an enrolment up.
 /// Gets one offering by id.
 public struct GetOfferingRequest: ProtoMessage, CMessageBacked {
     public static let protoName = "skills.v1.GetOfferingRequest"
@@ -1679,7 +1960,7 @@ public struct GetOfferingRequest: ProtoMessage, CMessageBacked {
     }
 }
 
-/// `skills.v1.GetEnrollmentRequest`.
+/// Looks an enrolment up.
 public struct GetEnrollmentRequest: ProtoMessage, CMessageBacked {
     public static let protoName = "skills.v1.GetEnrollmentRequest"
 
@@ -1838,6 +2119,788 @@ public struct ListEnrollmentsResponse: ProtoMessage, CMessageBacked {
     }
 }
 
+/// One activity (or one stage of one) of a G3 student towards S1.
+public struct StudentActivity: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.StudentActivity"
+
+    /// Platform id; empty for a vocational training counted from an enrolment (enrollment_id is set).
+    public var id: String = ""
+
+    /// The student (a registered worker with a G3 category fact naming the school).
+    public var workerId: String = ""
+
+    /// Which part of the three it counts for.
+    public var kind: StudentActivityKind = .unspecified
+
+    /// Entrepreneurship training only: the stage; required there, unset otherwise.
+    public var stage: EntrepreneurshipStage = .unspecified
+
+    /// What it was (course, project or practice post), at most 200 characters.
+    public var title: String = ""
+
+    /// Who delivered or hosted it (institution id, enterprise credit code or name), at most 200 characters.
+    public var provider: String = ""
+
+    /// First day.
+    public var startDate: CalendarDate? = nil
+
+    /// The day it was completed; set exactly when completed.
+    public var endDate: CalendarDate? = nil
+
+    /// Hours, 0..2000 (a counted enrolment: the offering's class hours).
+    public var hours: Int32 = 0
+
+    /// Whether it is completed.
+    public var completed: Bool = false
+
+    /// The enrolment it comes from, for a vocational training on the platform.
+    public var enrollmentId: String = ""
+
+    /// A certificate obtained from it, if any, at most 64 characters.
+    public var certificateNumber: String = ""
+
+    /// The student's university, from the G3 fact at registration (assigned). In a request it may be
+    /// given; education callers must give their own university, and it must be the student's.
+    public var school: String = ""
+
+    /// When it was recorded.
+    public var recordedAt: Google_Protobuf_Timestamp? = nil
+
+    /// Identity of the recording caller.
+    public var recordedBy: String = ""
+
+    /// Role of the recording caller.
+    public var recordedByRole: String = ""
+
+    /// Free-text note, at most 2000 characters.
+    public var note: String = ""
+
+    /// Version, incremented by every change.
+    public var version: Int64 = 0
+
+    public init() {}
+
+    public init(
+        id: String = "",
+        workerId: String = "",
+        kind: StudentActivityKind = .unspecified,
+        stage: EntrepreneurshipStage = .unspecified,
+        title: String = "",
+        provider: String = "",
+        startDate: CalendarDate? = nil,
+        endDate: CalendarDate? = nil,
+        hours: Int32 = 0,
+        completed: Bool = false,
+        enrollmentId: String = "",
+        certificateNumber: String = "",
+        school: String = "",
+        recordedAt: Google_Protobuf_Timestamp? = nil,
+        recordedBy: String = "",
+        recordedByRole: String = "",
+        note: String = "",
+        version: Int64 = 0
+    ) {
+        self.id = id
+        self.workerId = workerId
+        self.kind = kind
+        self.stage = stage
+        self.title = title
+        self.provider = provider
+        self.startDate = startDate
+        self.endDate = endDate
+        self.hours = hours
+        self.completed = completed
+        self.enrollmentId = enrollmentId
+        self.certificateNumber = certificateNumber
+        self.school = school
+        self.recordedAt = recordedAt
+        self.recordedBy = recordedBy
+        self.recordedByRole = recordedByRole
+        self.note = note
+        self.version = version
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__StudentActivity> {
+        let c = arena.allocate(Skills__V1__StudentActivity.self)
+        skills__v1__student_activity__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__StudentActivity>, arena: CArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        if !self.workerId.isEmpty { c.pointee.worker_id = arena.cString(self.workerId) }
+        c.pointee.kind = Skills__V1__StudentActivityKind(rawValue: UInt32(bitPattern: self.kind.rawValue))
+        c.pointee.stage = Skills__V1__EntrepreneurshipStage(rawValue: UInt32(bitPattern: self.stage.rawValue))
+        if !self.title.isEmpty { c.pointee.title = arena.cString(self.title) }
+        if !self.provider.isEmpty { c.pointee.provider = arena.cString(self.provider) }
+        if let value = self.startDate { c.pointee.start_date = value.makeFilledCStruct(in: arena) }
+        if let value = self.endDate { c.pointee.end_date = value.makeFilledCStruct(in: arena) }
+        c.pointee.hours = self.hours
+        c.pointee.completed = self.completed ? 1 : 0
+        if !self.enrollmentId.isEmpty { c.pointee.enrollment_id = arena.cString(self.enrollmentId) }
+        if !self.certificateNumber.isEmpty { c.pointee.certificate_number = arena.cString(self.certificateNumber) }
+        if !self.school.isEmpty { c.pointee.school = arena.cString(self.school) }
+        if let value = self.recordedAt { c.pointee.recorded_at = value.makeFilledCStruct(in: arena) }
+        if !self.recordedBy.isEmpty { c.pointee.recorded_by = arena.cString(self.recordedBy) }
+        if !self.recordedByRole.isEmpty { c.pointee.recorded_by_role = arena.cString(self.recordedByRole) }
+        if !self.note.isEmpty { c.pointee.note = arena.cString(self.note) }
+        c.pointee.version = self.version
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__StudentActivity>) throws(SchemaError) {
+        self.id = try CRead.string(c.pointee.id, message: Self.protoName, field: "id")
+        self.workerId = try CRead.string(c.pointee.worker_id, message: Self.protoName, field: "worker_id")
+        self.kind = StudentActivityKind(rawValue: Int32(bitPattern: c.pointee.kind.rawValue))
+        self.stage = EntrepreneurshipStage(rawValue: Int32(bitPattern: c.pointee.stage.rawValue))
+        self.title = try CRead.string(c.pointee.title, message: Self.protoName, field: "title")
+        self.provider = try CRead.string(c.pointee.provider, message: Self.protoName, field: "provider")
+        if let pointer = c.pointee.start_date { self.startDate = try CalendarDate(cStruct: pointer) }
+        if let pointer = c.pointee.end_date { self.endDate = try CalendarDate(cStruct: pointer) }
+        self.hours = c.pointee.hours
+        self.completed = c.pointee.completed != 0
+        self.enrollmentId = try CRead.string(c.pointee.enrollment_id, message: Self.protoName, field: "enrollment_id")
+        self.certificateNumber = try CRead.string(c.pointee.certificate_number, message: Self.protoName, field: "certificate_number")
+        self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
+        if let pointer = c.pointee.recorded_at { self.recordedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
+        self.recordedBy = try CRead.string(c.pointee.recorded_by, message: Self.protoName, field: "recorded_by")
+        self.recordedByRole = try CRead.string(c.pointee.recorded_by_role, message: Self.protoName, field: "recorded_by_role")
+        self.note = try CRead.string(c.pointee.note, message: Self.protoName, field: "note")
+        self.version = c.pointee.version
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__StudentActivity>? {
+        skills__v1__student_activity__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__StudentActivity>) {
+        skills__v1__student_activity__free_unpacked(c, nil)
+    }
+}
+
+/// Records a student's activity (S1). Who may record what: hrss anything; education the three kinds
+/// for its own university's students; institution vocational and entrepreneurship trainings.
+public struct RecordStudentActivityRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.RecordStudentActivityRequest"
+
+    /// Idempotency key.
+    public var requestId: String = ""
+
+    /// The activity; id, school (when not given), version and the recorded_* fields are assigned.
+    public var activity: StudentActivity? = nil
+
+    public init() {}
+
+    public init(
+        requestId: String = "",
+        activity: StudentActivity? = nil
+    ) {
+        self.requestId = requestId
+        self.activity = activity
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__RecordStudentActivityRequest> {
+        let c = arena.allocate(Skills__V1__RecordStudentActivityRequest.self)
+        skills__v1__record_student_activity_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__RecordStudentActivityRequest>, arena: CArena) {
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if let value = self.activity { c.pointee.activity = value.makeFilledCStruct(in: arena) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__RecordStudentActivityRequest>) throws(SchemaError) {
+        self.requestId = try CRead.string(c.pointee.request_id, message: Self.protoName, field: "request_id")
+        if let pointer = c.pointee.activity { self.activity = try StudentActivity(cStruct: pointer) }
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RecordStudentActivityRequest>? {
+        skills__v1__record_student_activity_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RecordStudentActivityRequest>) {
+        skills__v1__record_student_activity_request__free_unpacked(c, nil)
+    }
+}
+
+/// Marks a recorded activity completed (the same callers as may record its kind).
+public struct CompleteStudentActivityRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.CompleteStudentActivityRequest"
+
+    /// Idempotency key.
+    public var requestId: String = ""
+
+    /// The activity.
+    public var activityId: String = ""
+
+    /// The day it was completed: on or after its start date, not in the future.
+    public var endDate: CalendarDate? = nil
+
+    /// Total hours, 0..2000; 0 keeps the recorded hours.
+    public var hours: Int32 = 0
+
+    /// A certificate obtained, if any.
+    public var certificateNumber: String = ""
+
+    /// The caller's university (education callers: required, the student's).
+    public var school: String = ""
+
+    public init() {}
+
+    public init(
+        requestId: String = "",
+        activityId: String = "",
+        endDate: CalendarDate? = nil,
+        hours: Int32 = 0,
+        certificateNumber: String = "",
+        school: String = ""
+    ) {
+        self.requestId = requestId
+        self.activityId = activityId
+        self.endDate = endDate
+        self.hours = hours
+        self.certificateNumber = certificateNumber
+        self.school = school
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__CompleteStudentActivityRequest> {
+        let c = arena.allocate(Skills__V1__CompleteStudentActivityRequest.self)
+        skills__v1__complete_student_activity_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__CompleteStudentActivityRequest>, arena: CArena) {
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.activityId.isEmpty { c.pointee.activity_id = arena.cString(self.activityId) }
+        if let value = self.endDate { c.pointee.end_date = value.makeFilledCStruct(in: arena) }
+        c.pointee.hours = self.hours
+        if !self.certificateNumber.isEmpty { c.pointee.certificate_number = arena.cString(self.certificateNumber) }
+        if !self.school.isEmpty { c.pointee.school = arena.cString(self.school) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__CompleteStudentActivityRequest>) throws(SchemaError) {
+        self.requestId = try CRead.string(c.pointee.request_id, message: Self.protoName, field: "request_id")
+        self.activityId = try CRead.string(c.pointee.activity_id, message: Self.protoName, field: "activity_id")
+        if let pointer = c.pointee.end_date { self.endDate = try CalendarDate(cStruct: pointer) }
+        self.hours = c.pointee.hours
+        self.certificateNumber = try CRead.string(c.pointee.certificate_number, message: Self.protoName, field: "certificate_number")
+        self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__CompleteStudentActivityRequest>? {
+        skills__v1__complete_student_activity_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__CompleteStudentActivityRequest>) {
+        skills__v1__complete_student_activity_request__free_unpacked(c, nil)
+    }
+}
+
+/// One part of a student's "three ones".
+public struct StudentThreeOnesPart: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.StudentThreeOnesPart"
+
+    /// Which part.
+    public var kind: StudentActivityKind = .unspecified
+
+    /// Where it stands.
+    public var status: ThreeOnesStatus = .unspecified
+
+    /// The day the part became complete (the earliest end date of its completed records).
+    public var completedOn: CalendarDate? = nil
+
+    /// Hours of its completed records.
+    public var hours: Int32 = 0
+
+    /// Its records and counted enrolments (withdrawn and rejected enrolments are left out), by start date.
+    public var activities: [StudentActivity] = []
+
+    public init() {}
+
+    public init(
+        kind: StudentActivityKind = .unspecified,
+        status: ThreeOnesStatus = .unspecified,
+        completedOn: CalendarDate? = nil,
+        hours: Int32 = 0,
+        activities: [StudentActivity] = []
+    ) {
+        self.kind = kind
+        self.status = status
+        self.completedOn = completedOn
+        self.hours = hours
+        self.activities = activities
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__StudentThreeOnesPart> {
+        let c = arena.allocate(Skills__V1__StudentThreeOnesPart.self)
+        skills__v1__student_three_ones_part__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__StudentThreeOnesPart>, arena: CArena) {
+        c.pointee.kind = Skills__V1__StudentActivityKind(rawValue: UInt32(bitPattern: self.kind.rawValue))
+        c.pointee.status = Skills__V1__ThreeOnesStatus(rawValue: UInt32(bitPattern: self.status.rawValue))
+        if let value = self.completedOn { c.pointee.completed_on = value.makeFilledCStruct(in: arena) }
+        c.pointee.hours = self.hours
+        if !self.activities.isEmpty {
+            c.pointee.n_activities = self.activities.count
+            c.pointee.activities = arena.array(self.activities.map { Optional($0.makeFilledCStruct(in: arena)) })
+        }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__StudentThreeOnesPart>) throws(SchemaError) {
+        self.kind = StudentActivityKind(rawValue: Int32(bitPattern: c.pointee.kind.rawValue))
+        self.status = ThreeOnesStatus(rawValue: Int32(bitPattern: c.pointee.status.rawValue))
+        if let pointer = c.pointee.completed_on { self.completedOn = try CalendarDate(cStruct: pointer) }
+        self.hours = c.pointee.hours
+        self.activities = try CRead.messages(c.pointee.activities, count: c.pointee.n_activities, as: StudentActivity.self)
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__StudentThreeOnesPart>? {
+        skills__v1__student_three_ones_part__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__StudentThreeOnesPart>) {
+        skills__v1__student_three_ones_part__free_unpacked(c, nil)
+    }
+}
+
+/// A G3 student's progress on the "three ones" (S1).
+public struct StudentProgress: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.StudentProgress"
+
+    /// The student.
+    public var workerId: String = ""
+
+    /// Full name.
+    public var name: String = ""
+
+    /// Resident ID card number (what registrars match students by).
+    public var idNumber: String = ""
+
+    /// The university.
+    public var school: String = ""
+
+    /// One vocational skills training.
+    public var vocationalTraining: StudentThreeOnesPart? = nil
+
+    /// One entrepreneurship training.
+    public var entrepreneurshipTraining: StudentThreeOnesPart? = nil
+
+    /// One employment practice.
+    public var employmentPractice: StudentThreeOnesPart? = nil
+
+    /// How many of the three parts are complete, 0..3.
+    public var partsCompleted: Int32 = 0
+
+    /// COMPLETED when all three are, NOT_STARTED when nothing is recorded, else IN_PROGRESS.
+    public var status: ThreeOnesStatus = .unspecified
+
+    public init() {}
+
+    public init(
+        workerId: String = "",
+        name: String = "",
+        idNumber: String = "",
+        school: String = "",
+        vocationalTraining: StudentThreeOnesPart? = nil,
+        entrepreneurshipTraining: StudentThreeOnesPart? = nil,
+        employmentPractice: StudentThreeOnesPart? = nil,
+        partsCompleted: Int32 = 0,
+        status: ThreeOnesStatus = .unspecified
+    ) {
+        self.workerId = workerId
+        self.name = name
+        self.idNumber = idNumber
+        self.school = school
+        self.vocationalTraining = vocationalTraining
+        self.entrepreneurshipTraining = entrepreneurshipTraining
+        self.employmentPractice = employmentPractice
+        self.partsCompleted = partsCompleted
+        self.status = status
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__StudentProgress> {
+        let c = arena.allocate(Skills__V1__StudentProgress.self)
+        skills__v1__student_progress__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__StudentProgress>, arena: CArena) {
+        if !self.workerId.isEmpty { c.pointee.worker_id = arena.cString(self.workerId) }
+        if !self.name.isEmpty { c.pointee.name = arena.cString(self.name) }
+        if !self.idNumber.isEmpty { c.pointee.id_number = arena.cString(self.idNumber) }
+        if !self.school.isEmpty { c.pointee.school = arena.cString(self.school) }
+        if let value = self.vocationalTraining { c.pointee.vocational_training = value.makeFilledCStruct(in: arena) }
+        if let value = self.entrepreneurshipTraining { c.pointee.entrepreneurship_training = value.makeFilledCStruct(in: arena) }
+        if let value = self.employmentPractice { c.pointee.employment_practice = value.makeFilledCStruct(in: arena) }
+        c.pointee.parts_completed = self.partsCompleted
+        c.pointee.status = Skills__V1__ThreeOnesStatus(rawValue: UInt32(bitPattern: self.status.rawValue))
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__StudentProgress>) throws(SchemaError) {
+        self.workerId = try CRead.string(c.pointee.worker_id, message: Self.protoName, field: "worker_id")
+        self.name = try CRead.string(c.pointee.name, message: Self.protoName, field: "name")
+        self.idNumber = try CRead.string(c.pointee.id_number, message: Self.protoName, field: "id_number")
+        self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
+        if let pointer = c.pointee.vocational_training { self.vocationalTraining = try StudentThreeOnesPart(cStruct: pointer) }
+        if let pointer = c.pointee.entrepreneurship_training { self.entrepreneurshipTraining = try StudentThreeOnesPart(cStruct: pointer) }
+        if let pointer = c.pointee.employment_practice { self.employmentPractice = try StudentThreeOnesPart(cStruct: pointer) }
+        self.partsCompleted = c.pointee.parts_completed
+        self.status = ThreeOnesStatus(rawValue: Int32(bitPattern: c.pointee.status.rawValue))
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__StudentProgress>? {
+        skills__v1__student_progress__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__StudentProgress>) {
+        skills__v1__student_progress__free_unpacked(c, nil)
+    }
+}
+
+/// Gets one student's progress.
+public struct GetStudentProgressRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.GetStudentProgressRequest"
+
+    /// The student.
+    public var workerId: String = ""
+
+    /// The caller's university (education callers: required, the student's).
+    public var school: String = ""
+
+    public init() {}
+
+    public init(
+        workerId: String = "",
+        school: String = ""
+    ) {
+        self.workerId = workerId
+        self.school = school
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__GetStudentProgressRequest> {
+        let c = arena.allocate(Skills__V1__GetStudentProgressRequest.self)
+        skills__v1__get_student_progress_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__GetStudentProgressRequest>, arena: CArena) {
+        if !self.workerId.isEmpty { c.pointee.worker_id = arena.cString(self.workerId) }
+        if !self.school.isEmpty { c.pointee.school = arena.cString(self.school) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__GetStudentProgressRequest>) throws(SchemaError) {
+        self.workerId = try CRead.string(c.pointee.worker_id, message: Self.protoName, field: "worker_id")
+        self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetStudentProgressRequest>? {
+        skills__v1__get_student_progress_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetStudentProgressRequest>) {
+        skills__v1__get_student_progress_request__free_unpacked(c, nil)
+    }
+}
+
+/// Lists a university's students with their progress, ordered by worker id. The students are those
+/// matching knows: recorded activities, or an offering selected while registered as G3.
+public struct ListStudentProgressRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.ListStudentProgressRequest"
+
+    /// The university (required), as in the students' G3 facts.
+    public var school: String = ""
+
+    /// Only students whose whole set is in this status; unspecified = all.
+    public var status: ThreeOnesStatus = .unspecified
+
+    /// Page size; 0 = the server's default (100), at most 1000.
+    public var pageSize: Int32 = 0
+
+    /// Token from a previous response.
+    public var pageToken: String = ""
+
+    public init() {}
+
+    public init(
+        school: String = "",
+        status: ThreeOnesStatus = .unspecified,
+        pageSize: Int32 = 0,
+        pageToken: String = ""
+    ) {
+        self.school = school
+        self.status = status
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ListStudentProgressRequest> {
+        let c = arena.allocate(Skills__V1__ListStudentProgressRequest.self)
+        skills__v1__list_student_progress_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__ListStudentProgressRequest>, arena: CArena) {
+        if !self.school.isEmpty { c.pointee.school = arena.cString(self.school) }
+        c.pointee.status = Skills__V1__ThreeOnesStatus(rawValue: UInt32(bitPattern: self.status.rawValue))
+        c.pointee.page_size = self.pageSize
+        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__ListStudentProgressRequest>) throws(SchemaError) {
+        self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
+        self.status = ThreeOnesStatus(rawValue: Int32(bitPattern: c.pointee.status.rawValue))
+        self.pageSize = c.pointee.page_size
+        self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListStudentProgressRequest>? {
+        skills__v1__list_student_progress_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListStudentProgressRequest>) {
+        skills__v1__list_student_progress_request__free_unpacked(c, nil)
+    }
+}
+
+/// A page of a university's students.
+public struct ListStudentProgressResponse: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.ListStudentProgressResponse"
+
+    /// The students.
+    public var students: [StudentProgress] = []
+
+    /// Token for the next page; empty on the last page.
+    public var nextPageToken: String = ""
+
+    public init() {}
+
+    public init(
+        students: [StudentProgress] = [],
+        nextPageToken: String = ""
+    ) {
+        self.students = students
+        self.nextPageToken = nextPageToken
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ListStudentProgressResponse> {
+        let c = arena.allocate(Skills__V1__ListStudentProgressResponse.self)
+        skills__v1__list_student_progress_response__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__ListStudentProgressResponse>, arena: CArena) {
+        if !self.students.isEmpty {
+            c.pointee.n_students = self.students.count
+            c.pointee.students = arena.array(self.students.map { Optional($0.makeFilledCStruct(in: arena)) })
+        }
+        if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__ListStudentProgressResponse>) throws(SchemaError) {
+        self.students = try CRead.messages(c.pointee.students, count: c.pointee.n_students, as: StudentProgress.self)
+        self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListStudentProgressResponse>? {
+        skills__v1__list_student_progress_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListStudentProgressResponse>) {
+        skills__v1__list_student_progress_response__free_unpacked(c, nil)
+    }
+}
+
+/// Exports a university's "three ones" for credit recognition (学分认定): one row per student and part.
+public struct ExportStudentCreditsRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.ExportStudentCreditsRequest"
+
+    /// The university (required).
+    public var school: String = ""
+
+    /// Only parts completed on or after this day (e.g. the term's first day).
+    public var completedFrom: CalendarDate? = nil
+
+    /// Only parts completed on or before this day.
+    public var completedTo: CalendarDate? = nil
+
+    /// Also rows for parts not yet complete (they have no completion day, so the date range is ignored for them).
+    public var includeIncomplete: Bool = false
+
+    public init() {}
+
+    public init(
+        school: String = "",
+        completedFrom: CalendarDate? = nil,
+        completedTo: CalendarDate? = nil,
+        includeIncomplete: Bool = false
+    ) {
+        self.school = school
+        self.completedFrom = completedFrom
+        self.completedTo = completedTo
+        self.includeIncomplete = includeIncomplete
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ExportStudentCreditsRequest> {
+        let c = arena.allocate(Skills__V1__ExportStudentCreditsRequest.self)
+        skills__v1__export_student_credits_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__ExportStudentCreditsRequest>, arena: CArena) {
+        if !self.school.isEmpty { c.pointee.school = arena.cString(self.school) }
+        if let value = self.completedFrom { c.pointee.completed_from = value.makeFilledCStruct(in: arena) }
+        if let value = self.completedTo { c.pointee.completed_to = value.makeFilledCStruct(in: arena) }
+        c.pointee.include_incomplete = self.includeIncomplete ? 1 : 0
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__ExportStudentCreditsRequest>) throws(SchemaError) {
+        self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
+        if let pointer = c.pointee.completed_from { self.completedFrom = try CalendarDate(cStruct: pointer) }
+        if let pointer = c.pointee.completed_to { self.completedTo = try CalendarDate(cStruct: pointer) }
+        self.includeIncomplete = c.pointee.include_incomplete != 0
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ExportStudentCreditsRequest>? {
+        skills__v1__export_student_credits_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ExportStudentCreditsRequest>) {
+        skills__v1__export_student_credits_request__free_unpacked(c, nil)
+    }
+}
+
+/// One row of the credit export. The csv field holds the row as one RFC 4180 line (UTF-8, CRLF):
+/// school,worker_id,id_number,name,part,status,completed_on,hours,records,certificates,detail
+/// where part is VOCATIONAL_TRAINING / ENTREPRENEURSHIP_TRAINING / EMPLOYMENT_PRACTICE, status
+/// NOT_STARTED / IN_PROGRESS / COMPLETED, completed_on YYYY-MM-DD or empty, certificates and detail
+/// joined with "; ". The first row of a stream also carries the header line in csv_header, so
+/// concatenating csv_header and every csv gives a file a registrar can open.
+public struct StudentCreditRow: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.StudentCreditRow"
+
+    /// The university.
+    public var school: String = ""
+
+    /// The student.
+    public var workerId: String = ""
+
+    /// Resident ID card number.
+    public var idNumber: String = ""
+
+    /// Full name.
+    public var name: String = ""
+
+    /// The part.
+    public var kind: StudentActivityKind = .unspecified
+
+    /// Its status.
+    public var status: ThreeOnesStatus = .unspecified
+
+    /// The day it became complete.
+    public var completedOn: CalendarDate? = nil
+
+    /// Hours of its completed records.
+    public var hours: Int32 = 0
+
+    /// How many records (stages) it has.
+    public var records: Int32 = 0
+
+    /// Certificates obtained from it.
+    public var certificateNumbers: [String] = []
+
+    /// What was done: titles, with the entrepreneurship stage.
+    public var detail: String = ""
+
+    /// The row as a CSV line.
+    public var csv: String = ""
+
+    /// The CSV header line, on the first row only.
+    public var csvHeader: String = ""
+
+    public init() {}
+
+    public init(
+        school: String = "",
+        workerId: String = "",
+        idNumber: String = "",
+        name: String = "",
+        kind: StudentActivityKind = .unspecified,
+        status: ThreeOnesStatus = .unspecified,
+        completedOn: CalendarDate? = nil,
+        hours: Int32 = 0,
+        records: Int32 = 0,
+        certificateNumbers: [String] = [],
+        detail: String = "",
+        csv: String = "",
+        csvHeader: String = ""
+    ) {
+        self.school = school
+        self.workerId = workerId
+        self.idNumber = idNumber
+        self.name = name
+        self.kind = kind
+        self.status = status
+        self.completedOn = completedOn
+        self.hours = hours
+        self.records = records
+        self.certificateNumbers = certificateNumbers
+        self.detail = detail
+        self.csv = csv
+        self.csvHeader = csvHeader
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__StudentCreditRow> {
+        let c = arena.allocate(Skills__V1__StudentCreditRow.self)
+        skills__v1__student_credit_row__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__StudentCreditRow>, arena: CArena) {
+        if !self.school.isEmpty { c.pointee.school = arena.cString(self.school) }
+        if !self.workerId.isEmpty { c.pointee.worker_id = arena.cString(self.workerId) }
+        if !self.idNumber.isEmpty { c.pointee.id_number = arena.cString(self.idNumber) }
+        if !self.name.isEmpty { c.pointee.name = arena.cString(self.name) }
+        c.pointee.kind = Skills__V1__StudentActivityKind(rawValue: UInt32(bitPattern: self.kind.rawValue))
+        c.pointee.status = Skills__V1__ThreeOnesStatus(rawValue: UInt32(bitPattern: self.status.rawValue))
+        if let value = self.completedOn { c.pointee.completed_on = value.makeFilledCStruct(in: arena) }
+        c.pointee.hours = self.hours
+        c.pointee.records = self.records
+        if !self.certificateNumbers.isEmpty {
+            c.pointee.n_certificate_numbers = self.certificateNumbers.count
+            c.pointee.certificate_numbers = arena.array(self.certificateNumbers.map { Optional(arena.cString($0)) })
+        }
+        if !self.detail.isEmpty { c.pointee.detail = arena.cString(self.detail) }
+        if !self.csv.isEmpty { c.pointee.csv = arena.cString(self.csv) }
+        if !self.csvHeader.isEmpty { c.pointee.csv_header = arena.cString(self.csvHeader) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__StudentCreditRow>) throws(SchemaError) {
+        self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
+        self.workerId = try CRead.string(c.pointee.worker_id, message: Self.protoName, field: "worker_id")
+        self.idNumber = try CRead.string(c.pointee.id_number, message: Self.protoName, field: "id_number")
+        self.name = try CRead.string(c.pointee.name, message: Self.protoName, field: "name")
+        self.kind = StudentActivityKind(rawValue: Int32(bitPattern: c.pointee.kind.rawValue))
+        self.status = ThreeOnesStatus(rawValue: Int32(bitPattern: c.pointee.status.rawValue))
+        if let pointer = c.pointee.completed_on { self.completedOn = try CalendarDate(cStruct: pointer) }
+        self.hours = c.pointee.hours
+        self.records = c.pointee.records
+        self.certificateNumbers = try CRead.strings(c.pointee.certificate_numbers, count: c.pointee.n_certificate_numbers, message: Self.protoName, field: "certificate_numbers")
+        self.detail = try CRead.string(c.pointee.detail, message: Self.protoName, field: "detail")
+        self.csv = try CRead.string(c.pointee.csv, message: Self.protoName, field: "csv")
+        self.csvHeader = try CRead.string(c.pointee.csv_header, message: Self.protoName, field: "csv_header")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__StudentCreditRow>? {
+        skills__v1__student_credit_row__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__StudentCreditRow>) {
+        skills__v1__student_credit_row__free_unpacked(c, nil)
+    }
+}
+
 /// The five orders: demands, catalogues, offerings and enrolments.
 ///
 /// The service `skills.v1.MatchingService`: its methods and descriptor.
@@ -1887,6 +2950,21 @@ public enum MatchingService {
         /// Lists enrolments.
         public static let listEnrollments = RPCMethod<ListEnrollmentsRequest, ListEnrollmentsResponse>(
             MethodDescriptor(service: "skills.v1.MatchingService", method: "ListEnrollments", kind: .unary, isIdempotent: true))
+        /// S1: records a G3 student's activity (a stage) towards the "three ones".
+        public static let recordStudentActivity = RPCMethod<RecordStudentActivityRequest, StudentActivity>(
+            MethodDescriptor(service: "skills.v1.MatchingService", method: "RecordStudentActivity", kind: .unary, isIdempotent: true))
+        /// S1: marks a recorded activity completed.
+        public static let completeStudentActivity = RPCMethod<CompleteStudentActivityRequest, StudentActivity>(
+            MethodDescriptor(service: "skills.v1.MatchingService", method: "CompleteStudentActivity", kind: .unary, isIdempotent: true))
+        /// S1: one student's progress on the three parts.
+        public static let getStudentProgress = RPCMethod<GetStudentProgressRequest, StudentProgress>(
+            MethodDescriptor(service: "skills.v1.MatchingService", method: "GetStudentProgress", kind: .unary, isIdempotent: true))
+        /// S1: a university's students and their progress, a page at a time.
+        public static let listStudentProgress = RPCMethod<ListStudentProgressRequest, ListStudentProgressResponse>(
+            MethodDescriptor(service: "skills.v1.MatchingService", method: "ListStudentProgress", kind: .unary, isIdempotent: true))
+        /// S1: a university's credit-recognition export, one row per student and part.
+        public static let exportStudentCredits = RPCMethod<ExportStudentCreditsRequest, StudentCreditRow>(
+            MethodDescriptor(service: "skills.v1.MatchingService", method: "ExportStudentCredits", kind: .serverStreaming, isIdempotent: true))
     }
 
     public static let descriptor = ServiceDescriptor(name: name, methods: [
@@ -1904,6 +2982,11 @@ public enum MatchingService {
         Method.getEnrollment.descriptor,
         Method.getOffering.descriptor,
         Method.listEnrollments.descriptor,
+        Method.recordStudentActivity.descriptor,
+        Method.completeStudentActivity.descriptor,
+        Method.getStudentProgress.descriptor,
+        Method.listStudentProgress.descriptor,
+        Method.exportStudentCredits.descriptor,
     ])
 }
 
@@ -1937,6 +3020,16 @@ public protocol MatchingServiceProvider: Sendable {
     func getOffering(request: GetOfferingRequest, context: ServerContext) async throws -> Offering
     /// Lists enrolments.
     func listEnrollments(request: ListEnrollmentsRequest, context: ServerContext) async throws -> ListEnrollmentsResponse
+    /// S1: records a G3 student's activity (a stage) towards the "three ones".
+    func recordStudentActivity(request: RecordStudentActivityRequest, context: ServerContext) async throws -> StudentActivity
+    /// S1: marks a recorded activity completed.
+    func completeStudentActivity(request: CompleteStudentActivityRequest, context: ServerContext) async throws -> StudentActivity
+    /// S1: one student's progress on the three parts.
+    func getStudentProgress(request: GetStudentProgressRequest, context: ServerContext) async throws -> StudentProgress
+    /// S1: a university's students and their progress, a page at a time.
+    func listStudentProgress(request: ListStudentProgressRequest, context: ServerContext) async throws -> ListStudentProgressResponse
+    /// S1: a university's credit-recognition export, one row per student and part.
+    func exportStudentCredits(request: ExportStudentCreditsRequest, responses: MessageWriter<StudentCreditRow>, context: ServerContext) async throws
 }
 
 extension MatchingServiceProvider {
@@ -1957,6 +3050,11 @@ extension MatchingServiceProvider {
             .unary(MatchingService.Method.getEnrollment) { try await self.getEnrollment(request: $0, context: $1) },
             .unary(MatchingService.Method.getOffering) { try await self.getOffering(request: $0, context: $1) },
             .unary(MatchingService.Method.listEnrollments) { try await self.listEnrollments(request: $0, context: $1) },
+            .unary(MatchingService.Method.recordStudentActivity) { try await self.recordStudentActivity(request: $0, context: $1) },
+            .unary(MatchingService.Method.completeStudentActivity) { try await self.completeStudentActivity(request: $0, context: $1) },
+            .unary(MatchingService.Method.getStudentProgress) { try await self.getStudentProgress(request: $0, context: $1) },
+            .unary(MatchingService.Method.listStudentProgress) { try await self.listStudentProgress(request: $0, context: $1) },
+            .serverStreaming(MatchingService.Method.exportStudentCredits) { try await self.exportStudentCredits(request: $0, responses: $1, context: $2) },
         ])
     }
 }
@@ -2037,5 +3135,33 @@ public struct MatchingServiceClient: Sendable {
     /// Lists enrolments.
     public func listEnrollments(_ request: ListEnrollmentsRequest, options: CallOptions = CallOptions()) async throws -> ListEnrollmentsResponse {
         try await transport.unary(MatchingService.Method.listEnrollments, request: request, options: options)
+    }
+
+    /// S1: records a G3 student's activity (a stage) towards the "three ones".
+    public func recordStudentActivity(_ request: RecordStudentActivityRequest, options: CallOptions = CallOptions()) async throws -> StudentActivity {
+        try await transport.unary(MatchingService.Method.recordStudentActivity, request: request, options: options)
+    }
+
+    /// S1: marks a recorded activity completed.
+    public func completeStudentActivity(_ request: CompleteStudentActivityRequest, options: CallOptions = CallOptions()) async throws -> StudentActivity {
+        try await transport.unary(MatchingService.Method.completeStudentActivity, request: request, options: options)
+    }
+
+    /// S1: one student's progress on the three parts.
+    public func getStudentProgress(_ request: GetStudentProgressRequest, options: CallOptions = CallOptions()) async throws -> StudentProgress {
+        try await transport.unary(MatchingService.Method.getStudentProgress, request: request, options: options)
+    }
+
+    /// S1: a university's students and their progress, a page at a time.
+    public func listStudentProgress(_ request: ListStudentProgressRequest, options: CallOptions = CallOptions()) async throws -> ListStudentProgressResponse {
+        try await transport.unary(MatchingService.Method.listStudentProgress, request: request, options: options)
+    }
+
+    /// S1: a university's credit-recognition export, one row per student and part.
+    public func exportStudentCredits<Result: Sendable>(
+        _ request: ExportStudentCreditsRequest, options: CallOptions = CallOptions(),
+        _ body: (MessageStream<StudentCreditRow>) async throws -> Result
+    ) async throws -> Result {
+        try await transport.serverStreaming(MatchingService.Method.exportStudentCredits, request: request, options: options, body: body)
     }
 }

@@ -179,7 +179,12 @@ enum SampleMessages {
         demandCount: -3007,
         headcount: 40000000007,
         workerRequests: 5007,
-        enterpriseRequests: -6007
+        enterpriseRequests: -6007,
+        recentHeadcount: 70000000007,
+        previousHeadcount: 80000000007,
+        recentDemands: -9007,
+        previousDemands: 10007,
+        trend: .steady
     )
     static let skills_v1_ListDemandsRequest = ListDemandsRequest(
         occupationCode: "occupation_code-样例-0",
@@ -187,7 +192,9 @@ enum SampleMessages {
         fromDate: SampleMessages.skills_v1_CalendarDate,
         toDate: SampleMessages.skills_v1_CalendarDate,
         pageSize: 5007,
-        pageToken: "page_token-样例-0"
+        pageToken: "page_token-样例-0",
+        trendPeriodDays: 7007,
+        trendAsOf: SampleMessages.skills_v1_CalendarDate
     )
     static let skills_v1_ListDemandsResponse = ListDemandsResponse(
         rows: [SampleMessages.skills_v1_DemandAggregate, SampleMessages.skills_v1_DemandAggregate],
@@ -239,7 +246,8 @@ enum SampleMessages {
         projectId: "project_id-样例-0",
         catalog: .c1KeyIndustry,
         version: -180000000007,
-        publishedAt: SampleMessages.google_protobuf_Timestamp
+        publishedAt: SampleMessages.google_protobuf_Timestamp,
+        demandIds: ["demand_ids-样例-0", "demand_ids-样例-1"]
     )
     static let skills_v1_PublishOfferingRequest = PublishOfferingRequest(
         requestId: "request_id-样例-0",
@@ -254,7 +262,8 @@ enum SampleMessages {
         startsAfter: SampleMessages.skills_v1_CalendarDate,
         openOnly: true,
         limit: 8007,
-        afterId: "after_id-样例-0"
+        afterId: "after_id-样例-0",
+        demandId: "demand_id-样例-0"
     )
     static let skills_v1_LearningTime = LearningTime(
         channel: .offline,
@@ -342,6 +351,91 @@ enum SampleMessages {
     static let skills_v1_ListEnrollmentsResponse = ListEnrollmentsResponse(
         enrollments: [SampleMessages.skills_v1_Enrollment, SampleMessages.skills_v1_Enrollment],
         nextPageToken: "next_page_token-样例-0"
+    )
+    static let skills_v1_StudentActivity = StudentActivity(
+        id: "id-样例-0",
+        workerId: "worker_id-样例-0",
+        kind: .vocationalTraining,
+        stage: .awareness,
+        title: "title-样例-0",
+        provider: "provider-样例-0",
+        startDate: SampleMessages.skills_v1_CalendarDate,
+        endDate: SampleMessages.skills_v1_CalendarDate,
+        hours: -9007,
+        completed: true,
+        enrollmentId: "enrollment_id-样例-0",
+        certificateNumber: "certificate_number-样例-0",
+        school: "school-样例-0",
+        recordedAt: SampleMessages.google_protobuf_Timestamp,
+        recordedBy: "recorded_by-样例-0",
+        recordedByRole: "recorded_by_role-样例-0",
+        note: "note-样例-0",
+        version: -180000000007
+    )
+    static let skills_v1_RecordStudentActivityRequest = RecordStudentActivityRequest(
+        requestId: "request_id-样例-0",
+        activity: SampleMessages.skills_v1_StudentActivity
+    )
+    static let skills_v1_CompleteStudentActivityRequest = CompleteStudentActivityRequest(
+        requestId: "request_id-样例-0",
+        activityId: "activity_id-样例-0",
+        endDate: SampleMessages.skills_v1_CalendarDate,
+        hours: 4007,
+        certificateNumber: "certificate_number-样例-0",
+        school: "school-样例-0"
+    )
+    static let skills_v1_StudentThreeOnesPart = StudentThreeOnesPart(
+        kind: .vocationalTraining,
+        status: .notStarted,
+        completedOn: SampleMessages.skills_v1_CalendarDate,
+        hours: 4007,
+        activities: [SampleMessages.skills_v1_StudentActivity, SampleMessages.skills_v1_StudentActivity]
+    )
+    static let skills_v1_StudentProgress = StudentProgress(
+        workerId: "worker_id-样例-0",
+        name: "name-样例-0",
+        idNumber: "id_number-样例-0",
+        school: "school-样例-0",
+        vocationalTraining: SampleMessages.skills_v1_StudentThreeOnesPart,
+        entrepreneurshipTraining: SampleMessages.skills_v1_StudentThreeOnesPart,
+        employmentPractice: SampleMessages.skills_v1_StudentThreeOnesPart,
+        partsCompleted: 8007,
+        status: .notStarted
+    )
+    static let skills_v1_GetStudentProgressRequest = GetStudentProgressRequest(
+        workerId: "worker_id-样例-0",
+        school: "school-样例-0"
+    )
+    static let skills_v1_ListStudentProgressRequest = ListStudentProgressRequest(
+        school: "school-样例-0",
+        status: .notStarted,
+        pageSize: -3007,
+        pageToken: "page_token-样例-0"
+    )
+    static let skills_v1_ListStudentProgressResponse = ListStudentProgressResponse(
+        students: [SampleMessages.skills_v1_StudentProgress, SampleMessages.skills_v1_StudentProgress],
+        nextPageToken: "next_page_token-样例-0"
+    )
+    static let skills_v1_ExportStudentCreditsRequest = ExportStudentCreditsRequest(
+        school: "school-样例-0",
+        completedFrom: SampleMessages.skills_v1_CalendarDate,
+        completedTo: SampleMessages.skills_v1_CalendarDate,
+        includeIncomplete: true
+    )
+    static let skills_v1_StudentCreditRow = StudentCreditRow(
+        school: "school-样例-0",
+        workerId: "worker_id-样例-0",
+        idNumber: "id_number-样例-0",
+        name: "name-样例-0",
+        kind: .vocationalTraining,
+        status: .notStarted,
+        completedOn: SampleMessages.skills_v1_CalendarDate,
+        hours: 8007,
+        records: -9007,
+        certificateNumbers: ["certificate_numbers-样例-0", "certificate_numbers-样例-1"],
+        detail: "detail-样例-0",
+        csv: "csv-样例-0",
+        csvHeader: "csv_header-样例-0"
     )
     static let skills_v1_SubsidyStandard = SubsidyStandard(
         occupation: SampleMessages.skills_v1_Occupation,
@@ -678,6 +772,16 @@ enum SampleMessages {
         skills_v1_GetEnrollmentRequest,
         skills_v1_ListEnrollmentsRequest,
         skills_v1_ListEnrollmentsResponse,
+        skills_v1_StudentActivity,
+        skills_v1_RecordStudentActivityRequest,
+        skills_v1_CompleteStudentActivityRequest,
+        skills_v1_StudentThreeOnesPart,
+        skills_v1_StudentProgress,
+        skills_v1_GetStudentProgressRequest,
+        skills_v1_ListStudentProgressRequest,
+        skills_v1_ListStudentProgressResponse,
+        skills_v1_ExportStudentCreditsRequest,
+        skills_v1_StudentCreditRow,
         skills_v1_SubsidyStandard,
         skills_v1_GetSubsidyStandardRequest,
         skills_v1_Tranche,

@@ -43,10 +43,49 @@ typedef struct Skills__V1__GetOfferingRequest Skills__V1__GetOfferingRequest;
 typedef struct Skills__V1__GetEnrollmentRequest Skills__V1__GetEnrollmentRequest;
 typedef struct Skills__V1__ListEnrollmentsRequest Skills__V1__ListEnrollmentsRequest;
 typedef struct Skills__V1__ListEnrollmentsResponse Skills__V1__ListEnrollmentsResponse;
+typedef struct Skills__V1__StudentActivity Skills__V1__StudentActivity;
+typedef struct Skills__V1__RecordStudentActivityRequest Skills__V1__RecordStudentActivityRequest;
+typedef struct Skills__V1__CompleteStudentActivityRequest Skills__V1__CompleteStudentActivityRequest;
+typedef struct Skills__V1__StudentThreeOnesPart Skills__V1__StudentThreeOnesPart;
+typedef struct Skills__V1__StudentProgress Skills__V1__StudentProgress;
+typedef struct Skills__V1__GetStudentProgressRequest Skills__V1__GetStudentProgressRequest;
+typedef struct Skills__V1__ListStudentProgressRequest Skills__V1__ListStudentProgressRequest;
+typedef struct Skills__V1__ListStudentProgressResponse Skills__V1__ListStudentProgressResponse;
+typedef struct Skills__V1__ExportStudentCreditsRequest Skills__V1__ExportStudentCreditsRequest;
+typedef struct Skills__V1__StudentCreditRow Skills__V1__StudentCreditRow;
 
 
 /* --- enums --- */
 
+/*
+ * Which way the demand for an occupation and level is moving (C3), by headcount:
+ * NEW when the previous period had none and the recent one has some; RISING when recent is at least
+ * 10% above previous; FALLING when recent is at least 10% below previous; STEADY otherwise
+ * (including no demand in either period).
+ */
+typedef enum _Skills__V1__DemandTrend {
+  /*
+   * Not set.
+   */
+  SKILLS__V1__DEMAND_TREND__DEMAND_TREND_UNSPECIFIED = 0,
+  /*
+   * Within 10% of the previous period, or no demand in either.
+   */
+  SKILLS__V1__DEMAND_TREND__DEMAND_TREND_STEADY = 1,
+  /*
+   * At least 10% more than the previous period.
+   */
+  SKILLS__V1__DEMAND_TREND__DEMAND_TREND_RISING = 2,
+  /*
+   * At least 10% less than the previous period.
+   */
+  SKILLS__V1__DEMAND_TREND__DEMAND_TREND_FALLING = 3,
+  /*
+   * None in the previous period, some in the recent one.
+   */
+  SKILLS__V1__DEMAND_TREND__DEMAND_TREND_NEW = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__DEMAND_TREND)
+} Skills__V1__DemandTrend;
 /*
  * How an offering is delivered.
  */
@@ -69,6 +108,74 @@ typedef enum _Skills__V1__TrainingMode {
   SKILLS__V1__TRAINING_MODE__TRAINING_MODE_BLENDED = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__TRAINING_MODE)
 } Skills__V1__TrainingMode;
+/*
+ * The three parts of a university student's "three ones" (POLICY.md S1, 三个一): while at school,
+ * every G3 student gets one of each.
+ */
+typedef enum _Skills__V1__StudentActivityKind {
+  /*
+   * Not set.
+   */
+  SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_UNSPECIFIED = 0,
+  /*
+   * One vocational skills training (职业技能培训). A completed enrolment (O3..O5) of a G3 student
+   * counts by itself; one outside the platform is recorded with RecordStudentActivity.
+   */
+  SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_VOCATIONAL_TRAINING = 1,
+  /*
+   * One entrepreneurship training (创业培训): awareness, business plan or practice, possibly in stages.
+   */
+  SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_ENTREPRENEURSHIP_TRAINING = 2,
+  /*
+   * One employment practice (就业能力实训), possibly in several periods.
+   */
+  SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_EMPLOYMENT_PRACTICE = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__STUDENT_ACTIVITY_KIND)
+} Skills__V1__StudentActivityKind;
+/*
+ * Stage of an entrepreneurship training (S1); any completed stage makes the part complete.
+ */
+typedef enum _Skills__V1__EntrepreneurshipStage {
+  /*
+   * Not set (the only value allowed for the other kinds).
+   */
+  SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_UNSPECIFIED = 0,
+  /*
+   * Entrepreneurship awareness (创业意识, e.g. GYB).
+   */
+  SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_AWARENESS = 1,
+  /*
+   * Business plan (创业计划, e.g. SYB).
+   */
+  SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_BUSINESS_PLAN = 2,
+  /*
+   * Entrepreneurship practice (创业实训 / 实践).
+   */
+  SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_PRACTICE = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__ENTREPRENEURSHIP_STAGE)
+} Skills__V1__EntrepreneurshipStage;
+/*
+ * Where a part of the "three ones", or a student's whole set, stands.
+ */
+typedef enum _Skills__V1__ThreeOnesStatus {
+  /*
+   * Not set (in a filter: any).
+   */
+  SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_UNSPECIFIED = 0,
+  /*
+   * Nothing recorded.
+   */
+  SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_NOT_STARTED = 1,
+  /*
+   * Something recorded, not yet complete (a whole set: fewer than three parts complete).
+   */
+  SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_IN_PROGRESS = 2,
+  /*
+   * At least one record of the part is completed (a whole set: all three parts).
+   */
+  SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_COMPLETED = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__THREE_ONES_STATUS)
+} Skills__V1__ThreeOnesStatus;
 
 /* --- messages --- */
 
@@ -184,10 +291,32 @@ struct  Skills__V1__DemandAggregate
    * Demands submitted by enterprises.
    */
   int32_t enterprise_requests;
+  /*
+   * Trend: headcount asked for in the recent period, (as_of - period_days, as_of]. The recent and
+   * previous periods ignore from_date/to_date (those filter the totals above) but honour the
+   * occupation and level filters.
+   */
+  int64_t recent_headcount;
+  /*
+   * Headcount asked for in the period before it, (as_of - 2 * period_days, as_of - period_days].
+   */
+  int64_t previous_headcount;
+  /*
+   * Demands submitted in the recent period.
+   */
+  int32_t recent_demands;
+  /*
+   * Demands submitted in the previous period.
+   */
+  int32_t previous_demands;
+  /*
+   * The direction, from recent_headcount against previous_headcount.
+   */
+  Skills__V1__DemandTrend trend;
 };
 #define SKILLS__V1__DEMAND_AGGREGATE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__demand_aggregate__descriptor) \
-    , NULL, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, 0, 0, 0, 0 }
+    , NULL, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, SKILLS__V1__DEMAND_TREND__DEMAND_TREND_UNSPECIFIED }
 
 
 /*
@@ -220,10 +349,18 @@ struct  Skills__V1__ListDemandsRequest
    * Token from a previous response.
    */
   char *page_token;
+  /*
+   * Length of the trend periods in days, 1..366; 0 = 90.
+   */
+  int32_t trend_period_days;
+  /*
+   * Last day of the recent trend period; unset = today (Asia/Shanghai).
+   */
+  Skills__V1__CalendarDate *trend_as_of;
 };
 #define SKILLS__V1__LIST_DEMANDS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__list_demands_request__descriptor) \
-    , (char *)protobuf_c_empty_string, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, NULL, NULL, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, NULL, NULL, 0, (char *)protobuf_c_empty_string, 0, NULL }
 
 
 /*
@@ -456,10 +593,15 @@ struct  Skills__V1__Offering
    * When it was published.
    */
   Google__Protobuf__Timestamp *published_at;
+  /*
+   * The O1 demands this offering answers (each must exist); at most 100.
+   */
+  size_t n_demand_ids;
+  char **demand_ids;
 };
 #define SKILLS__V1__OFFERING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__offering__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, SKILLS__V1__TRAINING_MODE__TRAINING_MODE_UNSPECIFIED, SKILLS__V1__OFFERING_KIND__OFFERING_KIND_UNSPECIFIED, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__CATALOG_KIND__CATALOG_KIND_UNSPECIFIED, 0, NULL }
+    , (char *)protobuf_c_empty_string, NULL, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, SKILLS__V1__TRAINING_MODE__TRAINING_MODE_UNSPECIFIED, SKILLS__V1__OFFERING_KIND__OFFERING_KIND_UNSPECIFIED, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__CATALOG_KIND__CATALOG_KIND_UNSPECIFIED, 0, NULL, 0,NULL }
 
 
 /*
@@ -524,10 +666,14 @@ struct  Skills__V1__ListOfferingsRequest
    * Resume after this offering id.
    */
   char *after_id;
+  /*
+   * Only offerings published for this O1 demand.
+   */
+  char *demand_id;
 };
 #define SKILLS__V1__LIST_OFFERINGS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__list_offerings_request__descriptor) \
-    , (char *)protobuf_c_empty_string, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, SKILLS__V1__OFFERING_KIND__OFFERING_KIND_UNSPECIFIED, SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_UNSPECIFIED, NULL, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, SKILLS__V1__OFFERING_KIND__OFFERING_KIND_UNSPECIFIED, SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_UNSPECIFIED, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -850,7 +996,6 @@ struct  Skills__V1__RequestPaymentResponse
 
 
 /*
- * Looks an enrolment up.
  * Gets one offering by id.
  */
 struct  Skills__V1__GetOfferingRequest
@@ -866,6 +1011,9 @@ struct  Skills__V1__GetOfferingRequest
     , (char *)protobuf_c_empty_string }
 
 
+/*
+ * Looks an enrolment up.
+ */
 struct  Skills__V1__GetEnrollmentRequest
 {
   ProtobufCMessage base;
@@ -934,6 +1082,397 @@ struct  Skills__V1__ListEnrollmentsResponse
 #define SKILLS__V1__LIST_ENROLLMENTS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__list_enrollments_response__descriptor) \
     , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One activity (or one stage of one) of a G3 student towards S1.
+ */
+struct  Skills__V1__StudentActivity
+{
+  ProtobufCMessage base;
+  /*
+   * Platform id; empty for a vocational training counted from an enrolment (enrollment_id is set).
+   */
+  char *id;
+  /*
+   * The student (a registered worker with a G3 category fact naming the school).
+   */
+  char *worker_id;
+  /*
+   * Which part of the three it counts for.
+   */
+  Skills__V1__StudentActivityKind kind;
+  /*
+   * Entrepreneurship training only: the stage; required there, unset otherwise.
+   */
+  Skills__V1__EntrepreneurshipStage stage;
+  /*
+   * What it was (course, project or practice post), at most 200 characters.
+   */
+  char *title;
+  /*
+   * Who delivered or hosted it (institution id, enterprise credit code or name), at most 200 characters.
+   */
+  char *provider;
+  /*
+   * First day.
+   */
+  Skills__V1__CalendarDate *start_date;
+  /*
+   * The day it was completed; set exactly when completed.
+   */
+  Skills__V1__CalendarDate *end_date;
+  /*
+   * Hours, 0..2000 (a counted enrolment: the offering's class hours).
+   */
+  int32_t hours;
+  /*
+   * Whether it is completed.
+   */
+  protobuf_c_boolean completed;
+  /*
+   * The enrolment it comes from, for a vocational training on the platform.
+   */
+  char *enrollment_id;
+  /*
+   * A certificate obtained from it, if any, at most 64 characters.
+   */
+  char *certificate_number;
+  /*
+   * The student's university, from the G3 fact at registration (assigned). In a request it may be
+   * given; education callers must give their own university, and it must be the student's.
+   */
+  char *school;
+  /*
+   * When it was recorded.
+   */
+  Google__Protobuf__Timestamp *recorded_at;
+  /*
+   * Identity of the recording caller.
+   */
+  char *recorded_by;
+  /*
+   * Role of the recording caller.
+   */
+  char *recorded_by_role;
+  /*
+   * Free-text note, at most 2000 characters.
+   */
+  char *note;
+  /*
+   * Version, incremented by every change.
+   */
+  int64_t version;
+};
+#define SKILLS__V1__STUDENT_ACTIVITY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__student_activity__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_UNSPECIFIED, SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * Records a student's activity (S1). Who may record what: hrss anything; education the three kinds
+ * for its own university's students; institution vocational and entrepreneurship trainings.
+ */
+struct  Skills__V1__RecordStudentActivityRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key.
+   */
+  char *request_id;
+  /*
+   * The activity; id, school (when not given), version and the recorded_* fields are assigned.
+   */
+  Skills__V1__StudentActivity *activity;
+};
+#define SKILLS__V1__RECORD_STUDENT_ACTIVITY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__record_student_activity_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * Marks a recorded activity completed (the same callers as may record its kind).
+ */
+struct  Skills__V1__CompleteStudentActivityRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key.
+   */
+  char *request_id;
+  /*
+   * The activity.
+   */
+  char *activity_id;
+  /*
+   * The day it was completed: on or after its start date, not in the future.
+   */
+  Skills__V1__CalendarDate *end_date;
+  /*
+   * Total hours, 0..2000; 0 keeps the recorded hours.
+   */
+  int32_t hours;
+  /*
+   * A certificate obtained, if any.
+   */
+  char *certificate_number;
+  /*
+   * The caller's university (education callers: required, the student's).
+   */
+  char *school;
+};
+#define SKILLS__V1__COMPLETE_STUDENT_ACTIVITY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__complete_student_activity_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One part of a student's "three ones".
+ */
+struct  Skills__V1__StudentThreeOnesPart
+{
+  ProtobufCMessage base;
+  /*
+   * Which part.
+   */
+  Skills__V1__StudentActivityKind kind;
+  /*
+   * Where it stands.
+   */
+  Skills__V1__ThreeOnesStatus status;
+  /*
+   * The day the part became complete (the earliest end date of its completed records).
+   */
+  Skills__V1__CalendarDate *completed_on;
+  /*
+   * Hours of its completed records.
+   */
+  int32_t hours;
+  /*
+   * Its records and counted enrolments (withdrawn and rejected enrolments are left out), by start date.
+   */
+  size_t n_activities;
+  Skills__V1__StudentActivity **activities;
+};
+#define SKILLS__V1__STUDENT_THREE_ONES_PART__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__student_three_ones_part__descriptor) \
+    , SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_UNSPECIFIED, SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_UNSPECIFIED, NULL, 0, 0,NULL }
+
+
+/*
+ * A G3 student's progress on the "three ones" (S1).
+ */
+struct  Skills__V1__StudentProgress
+{
+  ProtobufCMessage base;
+  /*
+   * The student.
+   */
+  char *worker_id;
+  /*
+   * Full name.
+   */
+  char *name;
+  /*
+   * Resident ID card number (what registrars match students by).
+   */
+  char *id_number;
+  /*
+   * The university.
+   */
+  char *school;
+  /*
+   * One vocational skills training.
+   */
+  Skills__V1__StudentThreeOnesPart *vocational_training;
+  /*
+   * One entrepreneurship training.
+   */
+  Skills__V1__StudentThreeOnesPart *entrepreneurship_training;
+  /*
+   * One employment practice.
+   */
+  Skills__V1__StudentThreeOnesPart *employment_practice;
+  /*
+   * How many of the three parts are complete, 0..3.
+   */
+  int32_t parts_completed;
+  /*
+   * COMPLETED when all three are, NOT_STARTED when nothing is recorded, else IN_PROGRESS.
+   */
+  Skills__V1__ThreeOnesStatus status;
+};
+#define SKILLS__V1__STUDENT_PROGRESS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__student_progress__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, 0, SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_UNSPECIFIED }
+
+
+/*
+ * Gets one student's progress.
+ */
+struct  Skills__V1__GetStudentProgressRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The student.
+   */
+  char *worker_id;
+  /*
+   * The caller's university (education callers: required, the student's).
+   */
+  char *school;
+};
+#define SKILLS__V1__GET_STUDENT_PROGRESS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__get_student_progress_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Lists a university's students with their progress, ordered by worker id. The students are those
+ * matching knows: recorded activities, or an offering selected while registered as G3.
+ */
+struct  Skills__V1__ListStudentProgressRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The university (required), as in the students' G3 facts.
+   */
+  char *school;
+  /*
+   * Only students whose whole set is in this status; unspecified = all.
+   */
+  Skills__V1__ThreeOnesStatus status;
+  /*
+   * Page size; 0 = the server's default (100), at most 1000.
+   */
+  int32_t page_size;
+  /*
+   * Token from a previous response.
+   */
+  char *page_token;
+};
+#define SKILLS__V1__LIST_STUDENT_PROGRESS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__list_student_progress_request__descriptor) \
+    , (char *)protobuf_c_empty_string, SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A page of a university's students.
+ */
+struct  Skills__V1__ListStudentProgressResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The students.
+   */
+  size_t n_students;
+  Skills__V1__StudentProgress **students;
+  /*
+   * Token for the next page; empty on the last page.
+   */
+  char *next_page_token;
+};
+#define SKILLS__V1__LIST_STUDENT_PROGRESS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__list_student_progress_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Exports a university's "three ones" for credit recognition (学分认定): one row per student and part.
+ */
+struct  Skills__V1__ExportStudentCreditsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The university (required).
+   */
+  char *school;
+  /*
+   * Only parts completed on or after this day (e.g. the term's first day).
+   */
+  Skills__V1__CalendarDate *completed_from;
+  /*
+   * Only parts completed on or before this day.
+   */
+  Skills__V1__CalendarDate *completed_to;
+  /*
+   * Also rows for parts not yet complete (they have no completion day, so the date range is ignored for them).
+   */
+  protobuf_c_boolean include_incomplete;
+};
+#define SKILLS__V1__EXPORT_STUDENT_CREDITS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__export_student_credits_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, NULL, 0 }
+
+
+/*
+ * One row of the credit export. The csv field holds the row as one RFC 4180 line (UTF-8, CRLF):
+ * school,worker_id,id_number,name,part,status,completed_on,hours,records,certificates,detail
+ * where part is VOCATIONAL_TRAINING / ENTREPRENEURSHIP_TRAINING / EMPLOYMENT_PRACTICE, status
+ * NOT_STARTED / IN_PROGRESS / COMPLETED, completed_on YYYY-MM-DD or empty, certificates and detail
+ * joined with "; ". The first row of a stream also carries the header line in csv_header, so
+ * concatenating csv_header and every csv gives a file a registrar can open.
+ */
+struct  Skills__V1__StudentCreditRow
+{
+  ProtobufCMessage base;
+  /*
+   * The university.
+   */
+  char *school;
+  /*
+   * The student.
+   */
+  char *worker_id;
+  /*
+   * Resident ID card number.
+   */
+  char *id_number;
+  /*
+   * Full name.
+   */
+  char *name;
+  /*
+   * The part.
+   */
+  Skills__V1__StudentActivityKind kind;
+  /*
+   * Its status.
+   */
+  Skills__V1__ThreeOnesStatus status;
+  /*
+   * The day it became complete.
+   */
+  Skills__V1__CalendarDate *completed_on;
+  /*
+   * Hours of its completed records.
+   */
+  int32_t hours;
+  /*
+   * How many records (stages) it has.
+   */
+  int32_t records;
+  /*
+   * Certificates obtained from it.
+   */
+  size_t n_certificate_numbers;
+  char **certificate_numbers;
+  /*
+   * What was done: titles, with the entrepreneurship stage.
+   */
+  char *detail;
+  /*
+   * The row as a CSV line.
+   */
+  char *csv;
+  /*
+   * The CSV header line, on the first row only.
+   */
+  char *csv_header;
+};
+#define SKILLS__V1__STUDENT_CREDIT_ROW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__student_credit_row__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_UNSPECIFIED, SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_UNSPECIFIED, NULL, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Skills__V1__Demand methods */
@@ -1430,6 +1969,196 @@ Skills__V1__ListEnrollmentsResponse *
 void   skills__v1__list_enrollments_response__free_unpacked
                      (Skills__V1__ListEnrollmentsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Skills__V1__StudentActivity methods */
+void   skills__v1__student_activity__init
+                     (Skills__V1__StudentActivity         *message);
+size_t skills__v1__student_activity__get_packed_size
+                     (const Skills__V1__StudentActivity   *message);
+size_t skills__v1__student_activity__pack
+                     (const Skills__V1__StudentActivity   *message,
+                      uint8_t             *out);
+size_t skills__v1__student_activity__pack_to_buffer
+                     (const Skills__V1__StudentActivity   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__StudentActivity *
+       skills__v1__student_activity__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__student_activity__free_unpacked
+                     (Skills__V1__StudentActivity *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__RecordStudentActivityRequest methods */
+void   skills__v1__record_student_activity_request__init
+                     (Skills__V1__RecordStudentActivityRequest         *message);
+size_t skills__v1__record_student_activity_request__get_packed_size
+                     (const Skills__V1__RecordStudentActivityRequest   *message);
+size_t skills__v1__record_student_activity_request__pack
+                     (const Skills__V1__RecordStudentActivityRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__record_student_activity_request__pack_to_buffer
+                     (const Skills__V1__RecordStudentActivityRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__RecordStudentActivityRequest *
+       skills__v1__record_student_activity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__record_student_activity_request__free_unpacked
+                     (Skills__V1__RecordStudentActivityRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__CompleteStudentActivityRequest methods */
+void   skills__v1__complete_student_activity_request__init
+                     (Skills__V1__CompleteStudentActivityRequest         *message);
+size_t skills__v1__complete_student_activity_request__get_packed_size
+                     (const Skills__V1__CompleteStudentActivityRequest   *message);
+size_t skills__v1__complete_student_activity_request__pack
+                     (const Skills__V1__CompleteStudentActivityRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__complete_student_activity_request__pack_to_buffer
+                     (const Skills__V1__CompleteStudentActivityRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__CompleteStudentActivityRequest *
+       skills__v1__complete_student_activity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__complete_student_activity_request__free_unpacked
+                     (Skills__V1__CompleteStudentActivityRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__StudentThreeOnesPart methods */
+void   skills__v1__student_three_ones_part__init
+                     (Skills__V1__StudentThreeOnesPart         *message);
+size_t skills__v1__student_three_ones_part__get_packed_size
+                     (const Skills__V1__StudentThreeOnesPart   *message);
+size_t skills__v1__student_three_ones_part__pack
+                     (const Skills__V1__StudentThreeOnesPart   *message,
+                      uint8_t             *out);
+size_t skills__v1__student_three_ones_part__pack_to_buffer
+                     (const Skills__V1__StudentThreeOnesPart   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__StudentThreeOnesPart *
+       skills__v1__student_three_ones_part__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__student_three_ones_part__free_unpacked
+                     (Skills__V1__StudentThreeOnesPart *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__StudentProgress methods */
+void   skills__v1__student_progress__init
+                     (Skills__V1__StudentProgress         *message);
+size_t skills__v1__student_progress__get_packed_size
+                     (const Skills__V1__StudentProgress   *message);
+size_t skills__v1__student_progress__pack
+                     (const Skills__V1__StudentProgress   *message,
+                      uint8_t             *out);
+size_t skills__v1__student_progress__pack_to_buffer
+                     (const Skills__V1__StudentProgress   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__StudentProgress *
+       skills__v1__student_progress__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__student_progress__free_unpacked
+                     (Skills__V1__StudentProgress *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__GetStudentProgressRequest methods */
+void   skills__v1__get_student_progress_request__init
+                     (Skills__V1__GetStudentProgressRequest         *message);
+size_t skills__v1__get_student_progress_request__get_packed_size
+                     (const Skills__V1__GetStudentProgressRequest   *message);
+size_t skills__v1__get_student_progress_request__pack
+                     (const Skills__V1__GetStudentProgressRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__get_student_progress_request__pack_to_buffer
+                     (const Skills__V1__GetStudentProgressRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__GetStudentProgressRequest *
+       skills__v1__get_student_progress_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__get_student_progress_request__free_unpacked
+                     (Skills__V1__GetStudentProgressRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__ListStudentProgressRequest methods */
+void   skills__v1__list_student_progress_request__init
+                     (Skills__V1__ListStudentProgressRequest         *message);
+size_t skills__v1__list_student_progress_request__get_packed_size
+                     (const Skills__V1__ListStudentProgressRequest   *message);
+size_t skills__v1__list_student_progress_request__pack
+                     (const Skills__V1__ListStudentProgressRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__list_student_progress_request__pack_to_buffer
+                     (const Skills__V1__ListStudentProgressRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__ListStudentProgressRequest *
+       skills__v1__list_student_progress_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__list_student_progress_request__free_unpacked
+                     (Skills__V1__ListStudentProgressRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__ListStudentProgressResponse methods */
+void   skills__v1__list_student_progress_response__init
+                     (Skills__V1__ListStudentProgressResponse         *message);
+size_t skills__v1__list_student_progress_response__get_packed_size
+                     (const Skills__V1__ListStudentProgressResponse   *message);
+size_t skills__v1__list_student_progress_response__pack
+                     (const Skills__V1__ListStudentProgressResponse   *message,
+                      uint8_t             *out);
+size_t skills__v1__list_student_progress_response__pack_to_buffer
+                     (const Skills__V1__ListStudentProgressResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__ListStudentProgressResponse *
+       skills__v1__list_student_progress_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__list_student_progress_response__free_unpacked
+                     (Skills__V1__ListStudentProgressResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__ExportStudentCreditsRequest methods */
+void   skills__v1__export_student_credits_request__init
+                     (Skills__V1__ExportStudentCreditsRequest         *message);
+size_t skills__v1__export_student_credits_request__get_packed_size
+                     (const Skills__V1__ExportStudentCreditsRequest   *message);
+size_t skills__v1__export_student_credits_request__pack
+                     (const Skills__V1__ExportStudentCreditsRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__export_student_credits_request__pack_to_buffer
+                     (const Skills__V1__ExportStudentCreditsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__ExportStudentCreditsRequest *
+       skills__v1__export_student_credits_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__export_student_credits_request__free_unpacked
+                     (Skills__V1__ExportStudentCreditsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__StudentCreditRow methods */
+void   skills__v1__student_credit_row__init
+                     (Skills__V1__StudentCreditRow         *message);
+size_t skills__v1__student_credit_row__get_packed_size
+                     (const Skills__V1__StudentCreditRow   *message);
+size_t skills__v1__student_credit_row__pack
+                     (const Skills__V1__StudentCreditRow   *message,
+                      uint8_t             *out);
+size_t skills__v1__student_credit_row__pack_to_buffer
+                     (const Skills__V1__StudentCreditRow   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__StudentCreditRow *
+       skills__v1__student_credit_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__student_credit_row__free_unpacked
+                     (Skills__V1__StudentCreditRow *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Skills__V1__Demand_Closure)
@@ -1510,6 +2239,36 @@ typedef void (*Skills__V1__ListEnrollmentsRequest_Closure)
 typedef void (*Skills__V1__ListEnrollmentsResponse_Closure)
                  (const Skills__V1__ListEnrollmentsResponse *message,
                   void *closure_data);
+typedef void (*Skills__V1__StudentActivity_Closure)
+                 (const Skills__V1__StudentActivity *message,
+                  void *closure_data);
+typedef void (*Skills__V1__RecordStudentActivityRequest_Closure)
+                 (const Skills__V1__RecordStudentActivityRequest *message,
+                  void *closure_data);
+typedef void (*Skills__V1__CompleteStudentActivityRequest_Closure)
+                 (const Skills__V1__CompleteStudentActivityRequest *message,
+                  void *closure_data);
+typedef void (*Skills__V1__StudentThreeOnesPart_Closure)
+                 (const Skills__V1__StudentThreeOnesPart *message,
+                  void *closure_data);
+typedef void (*Skills__V1__StudentProgress_Closure)
+                 (const Skills__V1__StudentProgress *message,
+                  void *closure_data);
+typedef void (*Skills__V1__GetStudentProgressRequest_Closure)
+                 (const Skills__V1__GetStudentProgressRequest *message,
+                  void *closure_data);
+typedef void (*Skills__V1__ListStudentProgressRequest_Closure)
+                 (const Skills__V1__ListStudentProgressRequest *message,
+                  void *closure_data);
+typedef void (*Skills__V1__ListStudentProgressResponse_Closure)
+                 (const Skills__V1__ListStudentProgressResponse *message,
+                  void *closure_data);
+typedef void (*Skills__V1__ExportStudentCreditsRequest_Closure)
+                 (const Skills__V1__ExportStudentCreditsRequest *message,
+                  void *closure_data);
+typedef void (*Skills__V1__StudentCreditRow_Closure)
+                 (const Skills__V1__StudentCreditRow *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1573,6 +2332,26 @@ struct Skills__V1__MatchingService_Service
                            const Skills__V1__ListEnrollmentsRequest *input,
                            Skills__V1__ListEnrollmentsResponse_Closure closure,
                            void *closure_data);
+  void (*record_student_activity)(Skills__V1__MatchingService_Service *service,
+                                  const Skills__V1__RecordStudentActivityRequest *input,
+                                  Skills__V1__StudentActivity_Closure closure,
+                                  void *closure_data);
+  void (*complete_student_activity)(Skills__V1__MatchingService_Service *service,
+                                    const Skills__V1__CompleteStudentActivityRequest *input,
+                                    Skills__V1__StudentActivity_Closure closure,
+                                    void *closure_data);
+  void (*get_student_progress)(Skills__V1__MatchingService_Service *service,
+                               const Skills__V1__GetStudentProgressRequest *input,
+                               Skills__V1__StudentProgress_Closure closure,
+                               void *closure_data);
+  void (*list_student_progress)(Skills__V1__MatchingService_Service *service,
+                                const Skills__V1__ListStudentProgressRequest *input,
+                                Skills__V1__ListStudentProgressResponse_Closure closure,
+                                void *closure_data);
+  void (*export_student_credits)(Skills__V1__MatchingService_Service *service,
+                                 const Skills__V1__ExportStudentCreditsRequest *input,
+                                 Skills__V1__StudentCreditRow_Closure closure,
+                                 void *closure_data);
 };
 typedef void (*Skills__V1__MatchingService_ServiceDestroy)(Skills__V1__MatchingService_Service *);
 void skills__v1__matching_service__init (Skills__V1__MatchingService_Service *service,
@@ -1594,7 +2373,12 @@ void skills__v1__matching_service__init (Skills__V1__MatchingService_Service *se
       function_prefix__ ## request_payment,\
       function_prefix__ ## get_enrollment,\
       function_prefix__ ## get_offering,\
-      function_prefix__ ## list_enrollments  }
+      function_prefix__ ## list_enrollments,\
+      function_prefix__ ## record_student_activity,\
+      function_prefix__ ## complete_student_activity,\
+      function_prefix__ ## get_student_progress,\
+      function_prefix__ ## list_student_progress,\
+      function_prefix__ ## export_student_credits  }
 void skills__v1__matching_service__submit_demand(ProtobufCService *service,
                                                  const Skills__V1__SubmitDemandRequest *input,
                                                  Skills__V1__Demand_Closure closure,
@@ -1651,10 +2435,34 @@ void skills__v1__matching_service__list_enrollments(ProtobufCService *service,
                                                     const Skills__V1__ListEnrollmentsRequest *input,
                                                     Skills__V1__ListEnrollmentsResponse_Closure closure,
                                                     void *closure_data);
+void skills__v1__matching_service__record_student_activity(ProtobufCService *service,
+                                                           const Skills__V1__RecordStudentActivityRequest *input,
+                                                           Skills__V1__StudentActivity_Closure closure,
+                                                           void *closure_data);
+void skills__v1__matching_service__complete_student_activity(ProtobufCService *service,
+                                                             const Skills__V1__CompleteStudentActivityRequest *input,
+                                                             Skills__V1__StudentActivity_Closure closure,
+                                                             void *closure_data);
+void skills__v1__matching_service__get_student_progress(ProtobufCService *service,
+                                                        const Skills__V1__GetStudentProgressRequest *input,
+                                                        Skills__V1__StudentProgress_Closure closure,
+                                                        void *closure_data);
+void skills__v1__matching_service__list_student_progress(ProtobufCService *service,
+                                                         const Skills__V1__ListStudentProgressRequest *input,
+                                                         Skills__V1__ListStudentProgressResponse_Closure closure,
+                                                         void *closure_data);
+void skills__v1__matching_service__export_student_credits(ProtobufCService *service,
+                                                          const Skills__V1__ExportStudentCreditsRequest *input,
+                                                          Skills__V1__StudentCreditRow_Closure closure,
+                                                          void *closure_data);
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    skills__v1__demand_trend__descriptor;
 extern const ProtobufCEnumDescriptor    skills__v1__training_mode__descriptor;
+extern const ProtobufCEnumDescriptor    skills__v1__student_activity_kind__descriptor;
+extern const ProtobufCEnumDescriptor    skills__v1__entrepreneurship_stage__descriptor;
+extern const ProtobufCEnumDescriptor    skills__v1__three_ones_status__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__demand__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__submit_demand_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__demand_aggregate__descriptor;
@@ -1681,6 +2489,16 @@ extern const ProtobufCMessageDescriptor skills__v1__get_offering_request__descri
 extern const ProtobufCMessageDescriptor skills__v1__get_enrollment_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_enrollments_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_enrollments_response__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__student_activity__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__record_student_activity_request__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__complete_student_activity_request__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__student_three_ones_part__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__student_progress__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__get_student_progress_request__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__list_student_progress_request__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__list_student_progress_response__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__export_student_credits_request__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__student_credit_row__descriptor;
 extern const ProtobufCServiceDescriptor skills__v1__matching_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -1177,6 +1177,456 @@ void   skills__v1__list_enrollments_response__free_unpacked
   assert(message->base.descriptor == &skills__v1__list_enrollments_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skills__v1__student_activity__init
+                     (Skills__V1__StudentActivity         *message)
+{
+  static const Skills__V1__StudentActivity init_value = SKILLS__V1__STUDENT_ACTIVITY__INIT;
+  *message = init_value;
+}
+size_t skills__v1__student_activity__get_packed_size
+                     (const Skills__V1__StudentActivity *message)
+{
+  assert(message->base.descriptor == &skills__v1__student_activity__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__student_activity__pack
+                     (const Skills__V1__StudentActivity *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__student_activity__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__student_activity__pack_to_buffer
+                     (const Skills__V1__StudentActivity *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__student_activity__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__StudentActivity *
+       skills__v1__student_activity__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__StudentActivity *)
+     protobuf_c_message_unpack (&skills__v1__student_activity__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__student_activity__free_unpacked
+                     (Skills__V1__StudentActivity *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__student_activity__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__record_student_activity_request__init
+                     (Skills__V1__RecordStudentActivityRequest         *message)
+{
+  static const Skills__V1__RecordStudentActivityRequest init_value = SKILLS__V1__RECORD_STUDENT_ACTIVITY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__record_student_activity_request__get_packed_size
+                     (const Skills__V1__RecordStudentActivityRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__record_student_activity_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__record_student_activity_request__pack
+                     (const Skills__V1__RecordStudentActivityRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__record_student_activity_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__record_student_activity_request__pack_to_buffer
+                     (const Skills__V1__RecordStudentActivityRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__record_student_activity_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__RecordStudentActivityRequest *
+       skills__v1__record_student_activity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__RecordStudentActivityRequest *)
+     protobuf_c_message_unpack (&skills__v1__record_student_activity_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__record_student_activity_request__free_unpacked
+                     (Skills__V1__RecordStudentActivityRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__record_student_activity_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__complete_student_activity_request__init
+                     (Skills__V1__CompleteStudentActivityRequest         *message)
+{
+  static const Skills__V1__CompleteStudentActivityRequest init_value = SKILLS__V1__COMPLETE_STUDENT_ACTIVITY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__complete_student_activity_request__get_packed_size
+                     (const Skills__V1__CompleteStudentActivityRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__complete_student_activity_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__complete_student_activity_request__pack
+                     (const Skills__V1__CompleteStudentActivityRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__complete_student_activity_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__complete_student_activity_request__pack_to_buffer
+                     (const Skills__V1__CompleteStudentActivityRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__complete_student_activity_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__CompleteStudentActivityRequest *
+       skills__v1__complete_student_activity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__CompleteStudentActivityRequest *)
+     protobuf_c_message_unpack (&skills__v1__complete_student_activity_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__complete_student_activity_request__free_unpacked
+                     (Skills__V1__CompleteStudentActivityRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__complete_student_activity_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__student_three_ones_part__init
+                     (Skills__V1__StudentThreeOnesPart         *message)
+{
+  static const Skills__V1__StudentThreeOnesPart init_value = SKILLS__V1__STUDENT_THREE_ONES_PART__INIT;
+  *message = init_value;
+}
+size_t skills__v1__student_three_ones_part__get_packed_size
+                     (const Skills__V1__StudentThreeOnesPart *message)
+{
+  assert(message->base.descriptor == &skills__v1__student_three_ones_part__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__student_three_ones_part__pack
+                     (const Skills__V1__StudentThreeOnesPart *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__student_three_ones_part__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__student_three_ones_part__pack_to_buffer
+                     (const Skills__V1__StudentThreeOnesPart *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__student_three_ones_part__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__StudentThreeOnesPart *
+       skills__v1__student_three_ones_part__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__StudentThreeOnesPart *)
+     protobuf_c_message_unpack (&skills__v1__student_three_ones_part__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__student_three_ones_part__free_unpacked
+                     (Skills__V1__StudentThreeOnesPart *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__student_three_ones_part__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__student_progress__init
+                     (Skills__V1__StudentProgress         *message)
+{
+  static const Skills__V1__StudentProgress init_value = SKILLS__V1__STUDENT_PROGRESS__INIT;
+  *message = init_value;
+}
+size_t skills__v1__student_progress__get_packed_size
+                     (const Skills__V1__StudentProgress *message)
+{
+  assert(message->base.descriptor == &skills__v1__student_progress__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__student_progress__pack
+                     (const Skills__V1__StudentProgress *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__student_progress__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__student_progress__pack_to_buffer
+                     (const Skills__V1__StudentProgress *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__student_progress__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__StudentProgress *
+       skills__v1__student_progress__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__StudentProgress *)
+     protobuf_c_message_unpack (&skills__v1__student_progress__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__student_progress__free_unpacked
+                     (Skills__V1__StudentProgress *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__student_progress__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__get_student_progress_request__init
+                     (Skills__V1__GetStudentProgressRequest         *message)
+{
+  static const Skills__V1__GetStudentProgressRequest init_value = SKILLS__V1__GET_STUDENT_PROGRESS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__get_student_progress_request__get_packed_size
+                     (const Skills__V1__GetStudentProgressRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__get_student_progress_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__get_student_progress_request__pack
+                     (const Skills__V1__GetStudentProgressRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__get_student_progress_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__get_student_progress_request__pack_to_buffer
+                     (const Skills__V1__GetStudentProgressRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__get_student_progress_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__GetStudentProgressRequest *
+       skills__v1__get_student_progress_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__GetStudentProgressRequest *)
+     protobuf_c_message_unpack (&skills__v1__get_student_progress_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__get_student_progress_request__free_unpacked
+                     (Skills__V1__GetStudentProgressRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__get_student_progress_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__list_student_progress_request__init
+                     (Skills__V1__ListStudentProgressRequest         *message)
+{
+  static const Skills__V1__ListStudentProgressRequest init_value = SKILLS__V1__LIST_STUDENT_PROGRESS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__list_student_progress_request__get_packed_size
+                     (const Skills__V1__ListStudentProgressRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__list_student_progress_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__list_student_progress_request__pack
+                     (const Skills__V1__ListStudentProgressRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__list_student_progress_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__list_student_progress_request__pack_to_buffer
+                     (const Skills__V1__ListStudentProgressRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__list_student_progress_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__ListStudentProgressRequest *
+       skills__v1__list_student_progress_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__ListStudentProgressRequest *)
+     protobuf_c_message_unpack (&skills__v1__list_student_progress_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__list_student_progress_request__free_unpacked
+                     (Skills__V1__ListStudentProgressRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__list_student_progress_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__list_student_progress_response__init
+                     (Skills__V1__ListStudentProgressResponse         *message)
+{
+  static const Skills__V1__ListStudentProgressResponse init_value = SKILLS__V1__LIST_STUDENT_PROGRESS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t skills__v1__list_student_progress_response__get_packed_size
+                     (const Skills__V1__ListStudentProgressResponse *message)
+{
+  assert(message->base.descriptor == &skills__v1__list_student_progress_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__list_student_progress_response__pack
+                     (const Skills__V1__ListStudentProgressResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__list_student_progress_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__list_student_progress_response__pack_to_buffer
+                     (const Skills__V1__ListStudentProgressResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__list_student_progress_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__ListStudentProgressResponse *
+       skills__v1__list_student_progress_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__ListStudentProgressResponse *)
+     protobuf_c_message_unpack (&skills__v1__list_student_progress_response__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__list_student_progress_response__free_unpacked
+                     (Skills__V1__ListStudentProgressResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__list_student_progress_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__export_student_credits_request__init
+                     (Skills__V1__ExportStudentCreditsRequest         *message)
+{
+  static const Skills__V1__ExportStudentCreditsRequest init_value = SKILLS__V1__EXPORT_STUDENT_CREDITS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__export_student_credits_request__get_packed_size
+                     (const Skills__V1__ExportStudentCreditsRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__export_student_credits_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__export_student_credits_request__pack
+                     (const Skills__V1__ExportStudentCreditsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__export_student_credits_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__export_student_credits_request__pack_to_buffer
+                     (const Skills__V1__ExportStudentCreditsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__export_student_credits_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__ExportStudentCreditsRequest *
+       skills__v1__export_student_credits_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__ExportStudentCreditsRequest *)
+     protobuf_c_message_unpack (&skills__v1__export_student_credits_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__export_student_credits_request__free_unpacked
+                     (Skills__V1__ExportStudentCreditsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__export_student_credits_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__student_credit_row__init
+                     (Skills__V1__StudentCreditRow         *message)
+{
+  static const Skills__V1__StudentCreditRow init_value = SKILLS__V1__STUDENT_CREDIT_ROW__INIT;
+  *message = init_value;
+}
+size_t skills__v1__student_credit_row__get_packed_size
+                     (const Skills__V1__StudentCreditRow *message)
+{
+  assert(message->base.descriptor == &skills__v1__student_credit_row__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__student_credit_row__pack
+                     (const Skills__V1__StudentCreditRow *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__student_credit_row__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__student_credit_row__pack_to_buffer
+                     (const Skills__V1__StudentCreditRow *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__student_credit_row__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__StudentCreditRow *
+       skills__v1__student_credit_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__StudentCreditRow *)
+     protobuf_c_message_unpack (&skills__v1__student_credit_row__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__student_credit_row__free_unpacked
+                     (Skills__V1__StudentCreditRow *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__student_credit_row__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor skills__v1__demand__field_descriptors[10] =
 {
   {
@@ -1383,7 +1833,7 @@ const ProtobufCMessageDescriptor skills__v1__submit_demand_request__descriptor =
   (ProtobufCMessageInit) skills__v1__submit_demand_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__demand_aggregate__field_descriptors[6] =
+static const ProtobufCFieldDescriptor skills__v1__demand_aggregate__field_descriptors[11] =
 {
   {
     "occupation",
@@ -1457,6 +1907,66 @@ static const ProtobufCFieldDescriptor skills__v1__demand_aggregate__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "recent_headcount",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__DemandAggregate, recent_headcount),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_headcount",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__DemandAggregate, previous_headcount),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recent_demands",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__DemandAggregate, recent_demands),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_demands",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__DemandAggregate, previous_demands),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "trend",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__DemandAggregate, trend),
+    &skills__v1__demand_trend__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__demand_aggregate__field_indices_by_name[] = {
   2,   /* field[2] = demand_count */
@@ -1464,12 +1974,17 @@ static const unsigned skills__v1__demand_aggregate__field_indices_by_name[] = {
   3,   /* field[3] = headcount */
   1,   /* field[1] = level */
   0,   /* field[0] = occupation */
+  9,   /* field[9] = previous_demands */
+  7,   /* field[7] = previous_headcount */
+  8,   /* field[8] = recent_demands */
+  6,   /* field[6] = recent_headcount */
+  10,   /* field[10] = trend */
   4,   /* field[4] = worker_requests */
 };
 static const ProtobufCIntRange skills__v1__demand_aggregate__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor skills__v1__demand_aggregate__descriptor =
 {
@@ -1479,14 +1994,14 @@ const ProtobufCMessageDescriptor skills__v1__demand_aggregate__descriptor =
   "Skills__V1__DemandAggregate",
   "skills.v1",
   sizeof(Skills__V1__DemandAggregate),
-  6,
+  11,
   skills__v1__demand_aggregate__field_descriptors,
   skills__v1__demand_aggregate__field_indices_by_name,
   1,  skills__v1__demand_aggregate__number_ranges,
   (ProtobufCMessageInit) skills__v1__demand_aggregate__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__list_demands_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor skills__v1__list_demands_request__field_descriptors[8] =
 {
   {
     "occupation_code",
@@ -1560,6 +2075,30 @@ static const ProtobufCFieldDescriptor skills__v1__list_demands_request__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "trend_period_days",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ListDemandsRequest, trend_period_days),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "trend_as_of",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ListDemandsRequest, trend_as_of),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__list_demands_request__field_indices_by_name[] = {
   2,   /* field[2] = from_date */
@@ -1568,11 +2107,13 @@ static const unsigned skills__v1__list_demands_request__field_indices_by_name[] 
   4,   /* field[4] = page_size */
   5,   /* field[5] = page_token */
   3,   /* field[3] = to_date */
+  7,   /* field[7] = trend_as_of */
+  6,   /* field[6] = trend_period_days */
 };
 static const ProtobufCIntRange skills__v1__list_demands_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor skills__v1__list_demands_request__descriptor =
 {
@@ -1582,7 +2123,7 @@ const ProtobufCMessageDescriptor skills__v1__list_demands_request__descriptor =
   "Skills__V1__ListDemandsRequest",
   "skills.v1",
   sizeof(Skills__V1__ListDemandsRequest),
-  6,
+  8,
   skills__v1__list_demands_request__field_descriptors,
   skills__v1__list_demands_request__field_indices_by_name,
   1,  skills__v1__list_demands_request__number_ranges,
@@ -1987,7 +2528,7 @@ const ProtobufCMessageDescriptor skills__v1__list_catalog_response__descriptor =
   (ProtobufCMessageInit) skills__v1__list_catalog_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__offering__field_descriptors[19] =
+static const ProtobufCFieldDescriptor skills__v1__offering__field_descriptors[20] =
 {
   {
     "id",
@@ -2217,11 +2758,24 @@ static const ProtobufCFieldDescriptor skills__v1__offering__field_descriptors[19
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "demand_ids",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Skills__V1__Offering, n_demand_ids),
+    offsetof(Skills__V1__Offering, demand_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__offering__field_indices_by_name[] = {
   4,   /* field[4] = capacity */
   16,   /* field[16] = catalog */
   12,   /* field[12] = class_hours */
+  19,   /* field[19] = demand_ids */
   7,   /* field[7] = end_date */
   5,   /* field[5] = enrolled */
   14,   /* field[14] = enterprise_credit_code */
@@ -2242,7 +2796,7 @@ static const unsigned skills__v1__offering__field_indices_by_name[] = {
 static const ProtobufCIntRange skills__v1__offering__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor skills__v1__offering__descriptor =
 {
@@ -2252,7 +2806,7 @@ const ProtobufCMessageDescriptor skills__v1__offering__descriptor =
   "Skills__V1__Offering",
   "skills.v1",
   sizeof(Skills__V1__Offering),
-  19,
+  20,
   skills__v1__offering__field_descriptors,
   skills__v1__offering__field_indices_by_name,
   1,  skills__v1__offering__number_ranges,
@@ -2310,7 +2864,7 @@ const ProtobufCMessageDescriptor skills__v1__publish_offering_request__descripto
   (ProtobufCMessageInit) skills__v1__publish_offering_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__list_offerings_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor skills__v1__list_offerings_request__field_descriptors[10] =
 {
   {
     "occupation_code",
@@ -2420,9 +2974,22 @@ static const ProtobufCFieldDescriptor skills__v1__list_offerings_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "demand_id",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ListOfferingsRequest, demand_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__list_offerings_request__field_indices_by_name[] = {
   8,   /* field[8] = after_id */
+  9,   /* field[9] = demand_id */
   2,   /* field[2] = institution_id */
   3,   /* field[3] = kind */
   1,   /* field[1] = level */
@@ -2435,7 +3002,7 @@ static const unsigned skills__v1__list_offerings_request__field_indices_by_name[
 static const ProtobufCIntRange skills__v1__list_offerings_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor skills__v1__list_offerings_request__descriptor =
 {
@@ -2445,7 +3012,7 @@ const ProtobufCMessageDescriptor skills__v1__list_offerings_request__descriptor 
   "Skills__V1__ListOfferingsRequest",
   "skills.v1",
   sizeof(Skills__V1__ListOfferingsRequest),
-  9,
+  10,
   skills__v1__list_offerings_request__field_descriptors,
   skills__v1__list_offerings_request__field_indices_by_name,
   1,  skills__v1__list_offerings_request__number_ranges,
@@ -3569,6 +4136,1135 @@ const ProtobufCMessageDescriptor skills__v1__list_enrollments_response__descript
   (ProtobufCMessageInit) skills__v1__list_enrollments_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor skills__v1__student_activity__field_descriptors[18] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "worker_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, worker_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, kind),
+    &skills__v1__student_activity_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stage",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, stage),
+    &skills__v1__entrepreneurship_stage__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "title",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, title),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "provider",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, provider),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "start_date",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, start_date),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "end_date",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, end_date),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hours",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, hours),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, completed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "enrollment_id",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, enrollment_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "certificate_number",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, certificate_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "school",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, school),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_at",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, recorded_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_by",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, recorded_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_by_role",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, recorded_by_role),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentActivity, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__student_activity__field_indices_by_name[] = {
+  11,   /* field[11] = certificate_number */
+  9,   /* field[9] = completed */
+  7,   /* field[7] = end_date */
+  10,   /* field[10] = enrollment_id */
+  8,   /* field[8] = hours */
+  0,   /* field[0] = id */
+  2,   /* field[2] = kind */
+  16,   /* field[16] = note */
+  5,   /* field[5] = provider */
+  13,   /* field[13] = recorded_at */
+  14,   /* field[14] = recorded_by */
+  15,   /* field[15] = recorded_by_role */
+  12,   /* field[12] = school */
+  3,   /* field[3] = stage */
+  6,   /* field[6] = start_date */
+  4,   /* field[4] = title */
+  17,   /* field[17] = version */
+  1,   /* field[1] = worker_id */
+};
+static const ProtobufCIntRange skills__v1__student_activity__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 18 }
+};
+const ProtobufCMessageDescriptor skills__v1__student_activity__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.StudentActivity",
+  "StudentActivity",
+  "Skills__V1__StudentActivity",
+  "skills.v1",
+  sizeof(Skills__V1__StudentActivity),
+  18,
+  skills__v1__student_activity__field_descriptors,
+  skills__v1__student_activity__field_indices_by_name,
+  1,  skills__v1__student_activity__number_ranges,
+  (ProtobufCMessageInit) skills__v1__student_activity__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__record_student_activity_request__field_descriptors[2] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__RecordStudentActivityRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__RecordStudentActivityRequest, activity),
+    &skills__v1__student_activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__record_student_activity_request__field_indices_by_name[] = {
+  1,   /* field[1] = activity */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange skills__v1__record_student_activity_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skills__v1__record_student_activity_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.RecordStudentActivityRequest",
+  "RecordStudentActivityRequest",
+  "Skills__V1__RecordStudentActivityRequest",
+  "skills.v1",
+  sizeof(Skills__V1__RecordStudentActivityRequest),
+  2,
+  skills__v1__record_student_activity_request__field_descriptors,
+  skills__v1__record_student_activity_request__field_indices_by_name,
+  1,  skills__v1__record_student_activity_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__record_student_activity_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__complete_student_activity_request__field_descriptors[6] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__CompleteStudentActivityRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activity_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__CompleteStudentActivityRequest, activity_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "end_date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__CompleteStudentActivityRequest, end_date),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hours",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__CompleteStudentActivityRequest, hours),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "certificate_number",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__CompleteStudentActivityRequest, certificate_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "school",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__CompleteStudentActivityRequest, school),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__complete_student_activity_request__field_indices_by_name[] = {
+  1,   /* field[1] = activity_id */
+  4,   /* field[4] = certificate_number */
+  2,   /* field[2] = end_date */
+  3,   /* field[3] = hours */
+  0,   /* field[0] = request_id */
+  5,   /* field[5] = school */
+};
+static const ProtobufCIntRange skills__v1__complete_student_activity_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor skills__v1__complete_student_activity_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.CompleteStudentActivityRequest",
+  "CompleteStudentActivityRequest",
+  "Skills__V1__CompleteStudentActivityRequest",
+  "skills.v1",
+  sizeof(Skills__V1__CompleteStudentActivityRequest),
+  6,
+  skills__v1__complete_student_activity_request__field_descriptors,
+  skills__v1__complete_student_activity_request__field_indices_by_name,
+  1,  skills__v1__complete_student_activity_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__complete_student_activity_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__student_three_ones_part__field_descriptors[5] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentThreeOnesPart, kind),
+    &skills__v1__student_activity_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentThreeOnesPart, status),
+    &skills__v1__three_ones_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed_on",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentThreeOnesPart, completed_on),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hours",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentThreeOnesPart, hours),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activities",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Skills__V1__StudentThreeOnesPart, n_activities),
+    offsetof(Skills__V1__StudentThreeOnesPart, activities),
+    &skills__v1__student_activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__student_three_ones_part__field_indices_by_name[] = {
+  4,   /* field[4] = activities */
+  2,   /* field[2] = completed_on */
+  3,   /* field[3] = hours */
+  0,   /* field[0] = kind */
+  1,   /* field[1] = status */
+};
+static const ProtobufCIntRange skills__v1__student_three_ones_part__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor skills__v1__student_three_ones_part__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.StudentThreeOnesPart",
+  "StudentThreeOnesPart",
+  "Skills__V1__StudentThreeOnesPart",
+  "skills.v1",
+  sizeof(Skills__V1__StudentThreeOnesPart),
+  5,
+  skills__v1__student_three_ones_part__field_descriptors,
+  skills__v1__student_three_ones_part__field_indices_by_name,
+  1,  skills__v1__student_three_ones_part__number_ranges,
+  (ProtobufCMessageInit) skills__v1__student_three_ones_part__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__student_progress__field_descriptors[9] =
+{
+  {
+    "worker_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, worker_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id_number",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, id_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "school",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, school),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vocational_training",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, vocational_training),
+    &skills__v1__student_three_ones_part__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entrepreneurship_training",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, entrepreneurship_training),
+    &skills__v1__student_three_ones_part__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employment_practice",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, employment_practice),
+    &skills__v1__student_three_ones_part__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "parts_completed",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, parts_completed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentProgress, status),
+    &skills__v1__three_ones_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__student_progress__field_indices_by_name[] = {
+  6,   /* field[6] = employment_practice */
+  5,   /* field[5] = entrepreneurship_training */
+  2,   /* field[2] = id_number */
+  1,   /* field[1] = name */
+  7,   /* field[7] = parts_completed */
+  3,   /* field[3] = school */
+  8,   /* field[8] = status */
+  4,   /* field[4] = vocational_training */
+  0,   /* field[0] = worker_id */
+};
+static const ProtobufCIntRange skills__v1__student_progress__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor skills__v1__student_progress__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.StudentProgress",
+  "StudentProgress",
+  "Skills__V1__StudentProgress",
+  "skills.v1",
+  sizeof(Skills__V1__StudentProgress),
+  9,
+  skills__v1__student_progress__field_descriptors,
+  skills__v1__student_progress__field_indices_by_name,
+  1,  skills__v1__student_progress__number_ranges,
+  (ProtobufCMessageInit) skills__v1__student_progress__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__get_student_progress_request__field_descriptors[2] =
+{
+  {
+    "worker_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__GetStudentProgressRequest, worker_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "school",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__GetStudentProgressRequest, school),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__get_student_progress_request__field_indices_by_name[] = {
+  1,   /* field[1] = school */
+  0,   /* field[0] = worker_id */
+};
+static const ProtobufCIntRange skills__v1__get_student_progress_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skills__v1__get_student_progress_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.GetStudentProgressRequest",
+  "GetStudentProgressRequest",
+  "Skills__V1__GetStudentProgressRequest",
+  "skills.v1",
+  sizeof(Skills__V1__GetStudentProgressRequest),
+  2,
+  skills__v1__get_student_progress_request__field_descriptors,
+  skills__v1__get_student_progress_request__field_indices_by_name,
+  1,  skills__v1__get_student_progress_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__get_student_progress_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__list_student_progress_request__field_descriptors[4] =
+{
+  {
+    "school",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ListStudentProgressRequest, school),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ListStudentProgressRequest, status),
+    &skills__v1__three_ones_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ListStudentProgressRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ListStudentProgressRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__list_student_progress_request__field_indices_by_name[] = {
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+  0,   /* field[0] = school */
+  1,   /* field[1] = status */
+};
+static const ProtobufCIntRange skills__v1__list_student_progress_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor skills__v1__list_student_progress_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.ListStudentProgressRequest",
+  "ListStudentProgressRequest",
+  "Skills__V1__ListStudentProgressRequest",
+  "skills.v1",
+  sizeof(Skills__V1__ListStudentProgressRequest),
+  4,
+  skills__v1__list_student_progress_request__field_descriptors,
+  skills__v1__list_student_progress_request__field_indices_by_name,
+  1,  skills__v1__list_student_progress_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__list_student_progress_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__list_student_progress_response__field_descriptors[2] =
+{
+  {
+    "students",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Skills__V1__ListStudentProgressResponse, n_students),
+    offsetof(Skills__V1__ListStudentProgressResponse, students),
+    &skills__v1__student_progress__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ListStudentProgressResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__list_student_progress_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = students */
+};
+static const ProtobufCIntRange skills__v1__list_student_progress_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skills__v1__list_student_progress_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.ListStudentProgressResponse",
+  "ListStudentProgressResponse",
+  "Skills__V1__ListStudentProgressResponse",
+  "skills.v1",
+  sizeof(Skills__V1__ListStudentProgressResponse),
+  2,
+  skills__v1__list_student_progress_response__field_descriptors,
+  skills__v1__list_student_progress_response__field_indices_by_name,
+  1,  skills__v1__list_student_progress_response__number_ranges,
+  (ProtobufCMessageInit) skills__v1__list_student_progress_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__export_student_credits_request__field_descriptors[4] =
+{
+  {
+    "school",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ExportStudentCreditsRequest, school),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed_from",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ExportStudentCreditsRequest, completed_from),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed_to",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ExportStudentCreditsRequest, completed_to),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "include_incomplete",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ExportStudentCreditsRequest, include_incomplete),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__export_student_credits_request__field_indices_by_name[] = {
+  1,   /* field[1] = completed_from */
+  2,   /* field[2] = completed_to */
+  3,   /* field[3] = include_incomplete */
+  0,   /* field[0] = school */
+};
+static const ProtobufCIntRange skills__v1__export_student_credits_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor skills__v1__export_student_credits_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.ExportStudentCreditsRequest",
+  "ExportStudentCreditsRequest",
+  "Skills__V1__ExportStudentCreditsRequest",
+  "skills.v1",
+  sizeof(Skills__V1__ExportStudentCreditsRequest),
+  4,
+  skills__v1__export_student_credits_request__field_descriptors,
+  skills__v1__export_student_credits_request__field_indices_by_name,
+  1,  skills__v1__export_student_credits_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__export_student_credits_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__student_credit_row__field_descriptors[13] =
+{
+  {
+    "school",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, school),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "worker_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, worker_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id_number",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, id_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, kind),
+    &skills__v1__student_activity_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, status),
+    &skills__v1__three_ones_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed_on",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, completed_on),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hours",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, hours),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "records",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, records),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "certificate_numbers",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Skills__V1__StudentCreditRow, n_certificate_numbers),
+    offsetof(Skills__V1__StudentCreditRow, certificate_numbers),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "detail",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "csv",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, csv),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "csv_header",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__StudentCreditRow, csv_header),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__student_credit_row__field_indices_by_name[] = {
+  9,   /* field[9] = certificate_numbers */
+  6,   /* field[6] = completed_on */
+  11,   /* field[11] = csv */
+  12,   /* field[12] = csv_header */
+  10,   /* field[10] = detail */
+  7,   /* field[7] = hours */
+  2,   /* field[2] = id_number */
+  4,   /* field[4] = kind */
+  3,   /* field[3] = name */
+  8,   /* field[8] = records */
+  0,   /* field[0] = school */
+  5,   /* field[5] = status */
+  1,   /* field[1] = worker_id */
+};
+static const ProtobufCIntRange skills__v1__student_credit_row__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 13 }
+};
+const ProtobufCMessageDescriptor skills__v1__student_credit_row__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.StudentCreditRow",
+  "StudentCreditRow",
+  "Skills__V1__StudentCreditRow",
+  "skills.v1",
+  sizeof(Skills__V1__StudentCreditRow),
+  13,
+  skills__v1__student_credit_row__field_descriptors,
+  skills__v1__student_credit_row__field_indices_by_name,
+  1,  skills__v1__student_credit_row__number_ranges,
+  (ProtobufCMessageInit) skills__v1__student_credit_row__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue skills__v1__demand_trend__enum_values_by_number[5] =
+{
+  { "DEMAND_TREND_UNSPECIFIED", "SKILLS__V1__DEMAND_TREND__DEMAND_TREND_UNSPECIFIED", 0 },
+  { "DEMAND_TREND_STEADY", "SKILLS__V1__DEMAND_TREND__DEMAND_TREND_STEADY", 1 },
+  { "DEMAND_TREND_RISING", "SKILLS__V1__DEMAND_TREND__DEMAND_TREND_RISING", 2 },
+  { "DEMAND_TREND_FALLING", "SKILLS__V1__DEMAND_TREND__DEMAND_TREND_FALLING", 3 },
+  { "DEMAND_TREND_NEW", "SKILLS__V1__DEMAND_TREND__DEMAND_TREND_NEW", 4 },
+};
+static const ProtobufCIntRange skills__v1__demand_trend__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex skills__v1__demand_trend__enum_values_by_name[5] =
+{
+  { "DEMAND_TREND_FALLING", 3 },
+  { "DEMAND_TREND_NEW", 4 },
+  { "DEMAND_TREND_RISING", 2 },
+  { "DEMAND_TREND_STEADY", 1 },
+  { "DEMAND_TREND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor skills__v1__demand_trend__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "skills.v1.DemandTrend",
+  "DemandTrend",
+  "Skills__V1__DemandTrend",
+  "skills.v1",
+  5,
+  skills__v1__demand_trend__enum_values_by_number,
+  5,
+  skills__v1__demand_trend__enum_values_by_name,
+  1,
+  skills__v1__demand_trend__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
 static const ProtobufCEnumValue skills__v1__training_mode__enum_values_by_number[4] =
 {
   { "TRAINING_MODE_UNSPECIFIED", "SKILLS__V1__TRAINING_MODE__TRAINING_MODE_UNSPECIFIED", 0 },
@@ -3601,7 +5297,103 @@ const ProtobufCEnumDescriptor skills__v1__training_mode__descriptor =
   skills__v1__training_mode__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skills__v1__matching_service__method_descriptors[14] =
+static const ProtobufCEnumValue skills__v1__student_activity_kind__enum_values_by_number[4] =
+{
+  { "STUDENT_ACTIVITY_KIND_UNSPECIFIED", "SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_UNSPECIFIED", 0 },
+  { "STUDENT_ACTIVITY_KIND_VOCATIONAL_TRAINING", "SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_VOCATIONAL_TRAINING", 1 },
+  { "STUDENT_ACTIVITY_KIND_ENTREPRENEURSHIP_TRAINING", "SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_ENTREPRENEURSHIP_TRAINING", 2 },
+  { "STUDENT_ACTIVITY_KIND_EMPLOYMENT_PRACTICE", "SKILLS__V1__STUDENT_ACTIVITY_KIND__STUDENT_ACTIVITY_KIND_EMPLOYMENT_PRACTICE", 3 },
+};
+static const ProtobufCIntRange skills__v1__student_activity_kind__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex skills__v1__student_activity_kind__enum_values_by_name[4] =
+{
+  { "STUDENT_ACTIVITY_KIND_EMPLOYMENT_PRACTICE", 3 },
+  { "STUDENT_ACTIVITY_KIND_ENTREPRENEURSHIP_TRAINING", 2 },
+  { "STUDENT_ACTIVITY_KIND_UNSPECIFIED", 0 },
+  { "STUDENT_ACTIVITY_KIND_VOCATIONAL_TRAINING", 1 },
+};
+const ProtobufCEnumDescriptor skills__v1__student_activity_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "skills.v1.StudentActivityKind",
+  "StudentActivityKind",
+  "Skills__V1__StudentActivityKind",
+  "skills.v1",
+  4,
+  skills__v1__student_activity_kind__enum_values_by_number,
+  4,
+  skills__v1__student_activity_kind__enum_values_by_name,
+  1,
+  skills__v1__student_activity_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue skills__v1__entrepreneurship_stage__enum_values_by_number[4] =
+{
+  { "ENTREPRENEURSHIP_STAGE_UNSPECIFIED", "SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_UNSPECIFIED", 0 },
+  { "ENTREPRENEURSHIP_STAGE_AWARENESS", "SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_AWARENESS", 1 },
+  { "ENTREPRENEURSHIP_STAGE_BUSINESS_PLAN", "SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_BUSINESS_PLAN", 2 },
+  { "ENTREPRENEURSHIP_STAGE_PRACTICE", "SKILLS__V1__ENTREPRENEURSHIP_STAGE__ENTREPRENEURSHIP_STAGE_PRACTICE", 3 },
+};
+static const ProtobufCIntRange skills__v1__entrepreneurship_stage__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex skills__v1__entrepreneurship_stage__enum_values_by_name[4] =
+{
+  { "ENTREPRENEURSHIP_STAGE_AWARENESS", 1 },
+  { "ENTREPRENEURSHIP_STAGE_BUSINESS_PLAN", 2 },
+  { "ENTREPRENEURSHIP_STAGE_PRACTICE", 3 },
+  { "ENTREPRENEURSHIP_STAGE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor skills__v1__entrepreneurship_stage__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "skills.v1.EntrepreneurshipStage",
+  "EntrepreneurshipStage",
+  "Skills__V1__EntrepreneurshipStage",
+  "skills.v1",
+  4,
+  skills__v1__entrepreneurship_stage__enum_values_by_number,
+  4,
+  skills__v1__entrepreneurship_stage__enum_values_by_name,
+  1,
+  skills__v1__entrepreneurship_stage__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue skills__v1__three_ones_status__enum_values_by_number[4] =
+{
+  { "THREE_ONES_STATUS_UNSPECIFIED", "SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_UNSPECIFIED", 0 },
+  { "THREE_ONES_STATUS_NOT_STARTED", "SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_NOT_STARTED", 1 },
+  { "THREE_ONES_STATUS_IN_PROGRESS", "SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_IN_PROGRESS", 2 },
+  { "THREE_ONES_STATUS_COMPLETED", "SKILLS__V1__THREE_ONES_STATUS__THREE_ONES_STATUS_COMPLETED", 3 },
+};
+static const ProtobufCIntRange skills__v1__three_ones_status__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex skills__v1__three_ones_status__enum_values_by_name[4] =
+{
+  { "THREE_ONES_STATUS_COMPLETED", 3 },
+  { "THREE_ONES_STATUS_IN_PROGRESS", 2 },
+  { "THREE_ONES_STATUS_NOT_STARTED", 1 },
+  { "THREE_ONES_STATUS_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor skills__v1__three_ones_status__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "skills.v1.ThreeOnesStatus",
+  "ThreeOnesStatus",
+  "Skills__V1__ThreeOnesStatus",
+  "skills.v1",
+  4,
+  skills__v1__three_ones_status__enum_values_by_number,
+  4,
+  skills__v1__three_ones_status__enum_values_by_name,
+  1,
+  skills__v1__three_ones_status__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor skills__v1__matching_service__method_descriptors[19] =
 {
   { "SubmitDemand", &skills__v1__submit_demand_request__descriptor, &skills__v1__demand__descriptor },
   { "ListDemands", &skills__v1__list_demands_request__descriptor, &skills__v1__list_demands_response__descriptor },
@@ -3617,19 +5409,29 @@ static const ProtobufCMethodDescriptor skills__v1__matching_service__method_desc
   { "GetEnrollment", &skills__v1__get_enrollment_request__descriptor, &skills__v1__enrollment__descriptor },
   { "GetOffering", &skills__v1__get_offering_request__descriptor, &skills__v1__offering__descriptor },
   { "ListEnrollments", &skills__v1__list_enrollments_request__descriptor, &skills__v1__list_enrollments_response__descriptor },
+  { "RecordStudentActivity", &skills__v1__record_student_activity_request__descriptor, &skills__v1__student_activity__descriptor },
+  { "CompleteStudentActivity", &skills__v1__complete_student_activity_request__descriptor, &skills__v1__student_activity__descriptor },
+  { "GetStudentProgress", &skills__v1__get_student_progress_request__descriptor, &skills__v1__student_progress__descriptor },
+  { "ListStudentProgress", &skills__v1__list_student_progress_request__descriptor, &skills__v1__list_student_progress_response__descriptor },
+  { "ExportStudentCredits", &skills__v1__export_student_credits_request__descriptor, &skills__v1__student_credit_row__descriptor },
 };
 const unsigned skills__v1__matching_service__method_indices_by_name[] = {
   7,        /* AcceptEnrollment */
+  15,        /* CompleteStudentActivity */
   9,        /* CompleteTraining */
+  18,        /* ExportStudentCredits */
   11,        /* GetEnrollment */
   12,        /* GetOffering */
+  16,        /* GetStudentProgress */
   3,        /* ListCatalog */
   1,        /* ListDemands */
   13,        /* ListEnrollments */
   5,        /* ListOfferings */
+  17,        /* ListStudentProgress */
   2,        /* PublishCatalogEntry */
   4,        /* PublishOffering */
   8,        /* RecordLearning */
+  14,        /* RecordStudentActivity */
   10,        /* RequestPayment */
   6,        /* SelectOffering */
   0         /* SubmitDemand */
@@ -3641,7 +5443,7 @@ const ProtobufCServiceDescriptor skills__v1__matching_service__descriptor =
   "MatchingService",
   "Skills__V1__MatchingService",
   "skills.v1",
-  14,
+  19,
   skills__v1__matching_service__method_descriptors,
   skills__v1__matching_service__method_indices_by_name
 };
@@ -3756,6 +5558,46 @@ void skills__v1__matching_service__list_enrollments(ProtobufCService *service,
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
   service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skills__v1__matching_service__record_student_activity(ProtobufCService *service,
+                                                           const Skills__V1__RecordStudentActivityRequest *input,
+                                                           Skills__V1__StudentActivity_Closure closure,
+                                                           void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__matching_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skills__v1__matching_service__complete_student_activity(ProtobufCService *service,
+                                                             const Skills__V1__CompleteStudentActivityRequest *input,
+                                                             Skills__V1__StudentActivity_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__matching_service__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skills__v1__matching_service__get_student_progress(ProtobufCService *service,
+                                                        const Skills__V1__GetStudentProgressRequest *input,
+                                                        Skills__V1__StudentProgress_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__matching_service__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skills__v1__matching_service__list_student_progress(ProtobufCService *service,
+                                                         const Skills__V1__ListStudentProgressRequest *input,
+                                                         Skills__V1__ListStudentProgressResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__matching_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skills__v1__matching_service__export_student_credits(ProtobufCService *service,
+                                                          const Skills__V1__ExportStudentCreditsRequest *input,
+                                                          Skills__V1__StudentCreditRow_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__matching_service__descriptor);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__init (Skills__V1__MatchingService_Service *service,
                                          Skills__V1__MatchingService_ServiceDestroy destroy)
