@@ -30,5 +30,12 @@ public enum MatchingAccess {
         service + "RequestPayment": ["hrss"],
         service + "GetEnrollment": readers,
         service + "ListEnrollments": readers,
+        // S1: hrss and education (its own university's students) record all three parts, institutions
+        // the trainings they deliver (the kind is checked per call); the university reads its list.
+        service + "RecordStudentActivity": ["hrss", "education", "institution"],
+        service + "CompleteStudentActivity": ["hrss", "education", "institution"],
+        service + "GetStudentProgress": ["hrss", "education", "worker-portal"],
+        service + "ListStudentProgress": ["hrss", "education"],
+        service + "ExportStudentCredits": ["hrss", "education"],
     ])
 }

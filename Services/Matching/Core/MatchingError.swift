@@ -15,6 +15,13 @@ enum MatchingError: RPCErrorConvertible {
     case illegalTransition(enrollment: String, from: EnrollmentState, to: EnrollmentState)
     case notCompleted(String)
     case wrongRequester(String)
+    case demandNotFound(String)
+    /// S1 applies to G3 students whose registration names their school.
+    case notAStudent(String)
+    case activityNotFound(String)
+    case activityCompleted(String)
+    /// The caller's role may not record this kind of S1 activity, or not for this university.
+    case notYours(String)
 
     var rpcError: RPCError {
         switch self {
@@ -45,6 +52,16 @@ enum MatchingError: RPCErrorConvertible {
             return RPCError(.failedPrecondition, "enrolment \(id) is not completed")
         case .wrongRequester(let message):
             return RPCError(.permissionDenied, message)
+        case .demandNotFound(let id):
+            return RPCError(.notFound, "offering.demand_ids: no demand \(id)")
+        case .notAStudent(let id):
+            return RPCError(.failedPrecondition, "S1: worker \(id) is not registered as a G3 student with a school")
+        case .activityNotFound(let id):
+            return RPCError(.notFound, "no student activity \(id)")
+        case .activityCompleted(let id):
+            return RPCError(.failedPrecondition, "S1: student activity \(id) is already completed")
+        case .notYours(let message):
+            return RPCError(.permissionDenied, "S1: \(message)")
         }
     }
 }

@@ -23,12 +23,10 @@ public struct MatchingHandler: MatchingServiceProvider {
     public static let manifest = ServiceManifest(name: "matching", defaultPort: 7102, accessTable: MatchingAccess.table,
                                                  migrations: MatchingMigrations.all)
 
-    /// Today in the policy's time zone (Asia/Shanghai).
+    /// Today in the policy's time zone (Asia/Shanghai): the call's business day.
     static func today() -> Day {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
-        return Day(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)
+        let day = BusinessDay.today()
+        return Day(year: day.year, month: day.month, day: day.day)
     }
 
     static func newID(_ prefix: String) -> String {
@@ -37,12 +35,15 @@ public struct MatchingHandler: MatchingServiceProvider {
         return "\(prefix)-\(String(millis, radix: 36))\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
     }
 
-    /// Page sizes: 0 means 100; at most 1000.
-    static func pageSize(_ requested: Int32) -> Int { requested <= 0 ? 100 : min(Int(requested), 1000) }
+    /// Page sizes: 0 means 100; at most 1000; negative is `INVALID_ARGUMENT`.
+    static func pageSize(_ requested: Int32, field: String = "page_size") throws -> Int {
+        guard requested >= 0 else { throw MatchingError.invalid(field: field, message: "must not be negative, got \(requested)") }
+        return requested == 0 ? 100 : min(Int(requested), 1000)
+    }
 
     private func role(_ context: ServerContext) -> String { context.peer.role ?? "" }
 
-    private static func requireDate(_ date: CalendarDate?, field: String) throws -> Day {
+    static func requireDate(_ date: CalendarDate?, field: String) throws -> Day {
         guard Day.isSet(date) else { throw MatchingError.invalid(field: field, message: "required") }
         guard let day = Day(date) else {
             throw MatchingError.invalid(field: field, message: "\(date.map { "\($0.year)-\($0.month)-\($0.day)" } ?? "") is not a date")
@@ -50,7 +51,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         return day
     }
 
-    private static func optionalDate(_ date: CalendarDate?, field: String) throws -> Day? {
+    static func optionalDate(_ date: CalendarDate?, field: String) throws -> Day? {
         guard Day.isSet(date) else { return nil }
         return try requireDate(date, field: field)
     }
@@ -69,10 +70,15 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "demand.occupation.code", message: "required")
         }
         try Self.requireLevel(demand.level, field: "demand.level")
+        try FieldLimits.check(occupation.code, field: "demand.occupation.code", max: FieldLimits.code)
+        try FieldLimits.check(occupation.name, field: "demand.occupation.name", max: FieldLimits.name)
+        try FieldLimits.check(demand.district, field: "demand.district", max: FieldLimits.code)
+        try FieldLimits.check(demand.note, field: "demand.note", max: FieldLimits.text)
         let callerRole = role(context)
         switch demand.requester {
         case .workerId(let id)?:
             guard !id.isEmpty else { throw MatchingError.invalid(field: "demand.worker_id", message: "required") }
+            try FieldLimits.check(id, field: "demand.worker_id", max: FieldLimits.id)
             guard callerRole != "enterprise" else {
                 throw MatchingError.wrongRequester("an enterprise submits demands under its own credit code, not a worker's")
             }
@@ -82,6 +88,7 @@ public struct MatchingHandler: MatchingServiceProvider {
             demand.headcount = 1
         case .enterpriseCreditCode(let code)?:
             guard !code.isEmpty else { throw MatchingError.invalid(field: "demand.enterprise_credit_code", message: "required") }
+            try FieldLimits.check(code, field: "demand.enterprise_credit_code", max: FieldLimits.code)
             guard callerRole != "worker-portal" else {
                 throw MatchingError.wrongRequester("the worker portal submits demands for workers, not for enterprises")
             }
@@ -133,6 +140,16 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let from = try Self.optionalDate(request.fromDate, field: "from_date")
         let to = try Self.optionalDate(request.toDate, field: "to_date")
+        if let from, let to, to < from {
+            throw MatchingError.invalid(field: "to_date", message: "\(to.text) is before from_date \(from.text)")
+        }
+        guard (0...366).contains(request.trendPeriodDays) else {
+            throw MatchingError.invalid(field: "trend_period_days", message: "must be 1..366 (0 = \(DemandTrendRule.defaultPeriodDays)), got \(request.trendPeriodDays)")
+        }
+        let periods = DemandTrendRule.Periods(asOf: try Self.optionalDate(request.trendAsOf, field: "trend_as_of") ?? Self.today(),
+                                              days: request.trendPeriodDays == 0 ? DemandTrendRule.defaultPeriodDays : Int(request.trendPeriodDays))
+        try FieldLimits.check(request.occupationCode, field: "occupation_code", max: FieldLimits.code)
+        try FieldLimits.check(request.pageToken, field: "page_token", max: FieldLimits.code + 12)
         var after: (code: String, level: Int)?
         if !request.pageToken.isEmpty {
             // "<level>:<occupation code>" of the last row of the previous page.
@@ -142,14 +159,17 @@ public struct MatchingHandler: MatchingServiceProvider {
             }
             after = (String(parts[1]), level)
         }
-        let size = Self.pageSize(request.pageSize)
+        let size = try Self.pageSize(request.pageSize)
         let rows = try await store.demandAggregates(occupation: request.occupationCode, level: request.level, from: from?.text,
-                                                    to: to?.text, after: after, limit: size)
+                                                    to: to?.text, periods: periods, after: after, limit: size)
         let aggregates = rows.map { row in
             DemandAggregate(occupation: Occupation(code: row.occupation_code, name: row.occupation_name),
                             level: SkillLevel(rawValue: Int32(row.level)), demandCount: Int32(clamping: row.demand_count),
                             headcount: row.headcount, workerRequests: Int32(clamping: row.worker_requests),
-                            enterpriseRequests: Int32(clamping: row.enterprise_requests))
+                            enterpriseRequests: Int32(clamping: row.enterprise_requests), recentHeadcount: row.recent_headcount,
+                            previousHeadcount: row.previous_headcount, recentDemands: Int32(clamping: row.recent_demands),
+                            previousDemands: Int32(clamping: row.previous_demands),
+                            trend: DemandTrendRule.trend(recent: row.recent_headcount, previous: row.previous_headcount))
         }
         let next = rows.count == size ? rows.last.map { "\($0.level):\($0.occupation_code)" } ?? "" : ""
         return ListDemandsResponse(rows: aggregates, nextPageToken: next)
@@ -165,6 +185,10 @@ public struct MatchingHandler: MatchingServiceProvider {
         guard let occupation = entry.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw MatchingError.invalid(field: "entry.occupation.code", message: "required")
         }
+        try FieldLimits.check(occupation.code, field: "entry.occupation.code", max: FieldLimits.code)
+        try FieldLimits.check(occupation.name, field: "entry.occupation.name", max: FieldLimits.name)
+        try FieldLimits.check(entry.industry, field: "entry.industry", max: FieldLimits.code)
+        try FieldLimits.check(entry.note, field: "entry.note", max: FieldLimits.text)
         guard !entry.levels.isEmpty else { throw MatchingError.invalid(field: "entry.levels", message: "at least one level") }
         for level in entry.levels { try Self.requireLevel(level, field: "entry.levels") }
         let from = try Self.requireDate(entry.effectiveFrom, field: "entry.effective_from")
@@ -199,7 +223,8 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "kind", message: "unknown catalogue kind \(request.kind.rawValue)")
         }
         let day = try Self.optionalDate(request.onDate, field: "on_date") ?? Self.today()
-        let size = Self.pageSize(request.pageSize)
+        let size = try Self.pageSize(request.pageSize)
+        try FieldLimits.check(request.pageToken, field: "page_token", max: FieldLimits.id)
         let page = try await store.catalog(kind: request.kind, on: day.text, afterID: request.pageToken, limit: size)
         return ListCatalogResponse(entries: page, nextPageToken: page.count == size ? page.last?.id ?? "" : "")
     }
@@ -211,9 +236,22 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "offering.occupation.code", message: "required")
         }
         try requireLevel(offering.level, field: "offering.level")
+        try FieldLimits.check(occupation.code, field: "offering.occupation.code", max: FieldLimits.code)
+        try FieldLimits.check(occupation.name, field: "offering.occupation.name", max: FieldLimits.name)
+        try FieldLimits.check(offering.institutionId, field: "offering.institution_id", max: FieldLimits.id)
+        try FieldLimits.check(offering.venue, field: "offering.venue", max: FieldLimits.name)
+        try FieldLimits.check(offering.enterpriseCreditCode, field: "offering.enterprise_credit_code", max: FieldLimits.code)
+        try FieldLimits.check(offering.projectId, field: "offering.project_id", max: FieldLimits.id)
+        guard offering.demandIds.count <= 100 else {
+            throw MatchingError.invalid(field: "offering.demand_ids", message: "at most 100, got \(offering.demandIds.count)")
+        }
+        for id in offering.demandIds {
+            guard !id.isEmpty, !id.contains(",") else { throw MatchingError.invalid(field: "offering.demand_ids", message: "an empty or malformed id") }
+            try FieldLimits.check(id, field: "offering.demand_ids", max: FieldLimits.id)
+        }
         guard !offering.institutionId.isEmpty else { throw MatchingError.invalid(field: "offering.institution_id", message: "required") }
-        guard offering.capacity > 0 else {
-            throw MatchingError.invalid(field: "offering.capacity", message: "must be positive, got \(offering.capacity)")
+        guard (1...100_000).contains(offering.capacity) else {
+            throw MatchingError.invalid(field: "offering.capacity", message: "must be 1..100000, got \(offering.capacity)")
         }
         let start = try requireDate(offering.startDate, field: "offering.start_date")
         let end = try requireDate(offering.endDate, field: "offering.end_date")
@@ -235,8 +273,8 @@ public struct MatchingHandler: MatchingServiceProvider {
         guard offering.catalog.isRecognized else {
             throw MatchingError.invalid(field: "offering.catalog", message: "unknown catalogue kind \(offering.catalog.rawValue)")
         }
-        guard offering.classHours >= 0 else {
-            throw MatchingError.invalid(field: "offering.class_hours", message: "must not be negative")
+        guard (0...10_000).contains(offering.classHours) else {
+            throw MatchingError.invalid(field: "offering.class_hours", message: "must be 0..10000, got \(offering.classHours)")
         }
         return (start, end)
     }
@@ -288,6 +326,9 @@ public struct MatchingHandler: MatchingServiceProvider {
                                                     entity: { (o: Offering) in "offering/\(o.id)" },
                                                     detail: { (o: Offering) in "capacity \(o.capacity), standard \(o.subsidyStandardFen) fen" }) { db in
             var offering = submitted
+            for id in offering.demandIds where try await !store.demandExists(id: id, in: db) {
+                throw MatchingError.demandNotFound(id)
+            }
             if offering.catalog == .unspecified, let kind = try await store.catalogKind(occupationCode: code, on: today, in: db) {
                 offering.catalog = kind
             }
@@ -298,6 +339,7 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     public func getOffering(request: GetOfferingRequest, context: ServerContext) async throws -> Offering {
         guard !request.offeringId.isEmpty else { throw MatchingError.invalid(field: "offering_id", message: "required") }
+        try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         let store = self.store
         guard let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }) else {
             throw MatchingError.offeringNotFound(request.offeringId)
@@ -312,6 +354,10 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "target_group", message: "unknown worker category \(request.targetGroup.rawValue)")
         }
         guard request.limit >= 0 else { throw MatchingError.invalid(field: "limit", message: "must not be negative") }
+        try FieldLimits.check(request.occupationCode, field: "occupation_code", max: FieldLimits.code)
+        try FieldLimits.check(request.institutionId, field: "institution_id", max: FieldLimits.id)
+        try FieldLimits.check(request.afterId, field: "after_id", max: FieldLimits.id)
+        try FieldLimits.check(request.demandId, field: "demand_id", max: FieldLimits.id)
         var filter = MatchingStore.OfferingFilter()
         filter.occupationCode = request.occupationCode
         filter.level = request.level
@@ -320,6 +366,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         filter.targetGroup = request.targetGroup
         filter.startsAfter = try Self.optionalDate(request.startsAfter, field: "starts_after")?.text
         filter.openOnly = request.openOnly
+        filter.demandID = request.demandId
         var remaining = request.limit == 0 ? Int.max : Int(request.limit)
         var after = request.afterId
         while remaining > 0 {
@@ -336,6 +383,8 @@ public struct MatchingHandler: MatchingServiceProvider {
     public func selectOffering(request: SelectOfferingRequest, context: ServerContext) async throws -> SelectOfferingResponse {
         guard !request.workerId.isEmpty else { throw MatchingError.invalid(field: "worker_id", message: "required") }
         guard !request.offeringId.isEmpty else { throw MatchingError.invalid(field: "offering_id", message: "required") }
+        try FieldLimits.check(request.workerId, field: "worker_id", max: FieldLimits.id)
+        try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         // A retry is answered from the first result, even while registration is unreachable.
         if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
                                                                              context: context, as: SelectOfferingResponse.self) {
@@ -369,6 +418,9 @@ public struct MatchingHandler: MatchingServiceProvider {
         // The preview never blocks: a worker the rules refuse may still take the training self-paid.
         let preview = EligibilityPreviewer.preview(worker: worker, offering: offering, enrollmentID: enrollmentID, today: Self.today(),
                                                    priorClaims: priorClaims, book: policy.book)
+        // S1: a G3 student's enrolment counts towards the "three ones" by itself; matching keeps the student.
+        let student = StudentRecord(worker: worker)
+        let students = self.students
         let enrollment = Enrollment(id: enrollmentID, workerId: request.workerId, offeringId: offering.id,
                                     institutionId: offering.institutionId, state: .selected, selectedAt: Timestamps.timestamp(),
                                     version: 1)
@@ -390,6 +442,7 @@ public struct MatchingHandler: MatchingServiceProvider {
             } catch where SQLStore.isUniqueViolation(error) {
                 throw MatchingError.alreadyEnrolled(worker: enrollment.workerId, offering: enrollment.offeringId)
             }
+            if let student { try await students.upsert(student, in: db) }
             return SelectOfferingResponse(enrollment: enrollment, eligibility: preview)
         }
     }
@@ -401,6 +454,7 @@ public struct MatchingHandler: MatchingServiceProvider {
                             to target: EnrollmentState, detail: String,
                             _ change: @escaping @Sendable (inout Enrollment, any SQLDatabase) async throws -> Void) async throws -> Enrollment {
         guard !enrollmentID.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
+        try FieldLimits.check(enrollmentID, field: "enrollment_id", max: FieldLimits.id)
         let store = self.store
         return try await environment.idempotent.run(request, requestID: requestID, context: context,
                                                     entity: { (e: Enrollment) in "enrollment/\(e.id)" },
@@ -424,6 +478,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         if !request.accept && request.reason.trimmingCharacters(in: .whitespaces).isEmpty {
             throw MatchingError.invalid(field: "reason", message: "a rejection needs a reason")
         }
+        try FieldLimits.check(request.reason, field: "reason", max: FieldLimits.text)
         // O4 is for the offering's institution only. The access table admits only the `institution`
         // role; the dev certificates share one institution identity, so any institution certificate
         // is accepted here. In production the certificate identity is mapped to the institution id
@@ -501,6 +556,8 @@ public struct MatchingHandler: MatchingServiceProvider {
         guard !request.certificateNumber.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw MatchingError.invalid(field: "certificate_number", message: "required (R2: a subsidy is paid only with a certificate)")
         }
+        try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
+        try FieldLimits.check(request.certificateNumber, field: "certificate_number", max: FieldLimits.code)
         if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
                                                                              context: context, as: RequestPaymentResponse.self) {
             return previous
@@ -553,6 +610,7 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     public func getEnrollment(request: GetEnrollmentRequest, context: ServerContext) async throws -> Enrollment {
         guard !request.enrollmentId.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
+        try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
         let store = self.store
         guard let enrollment = try await environment.store.read({ try await store.enrollment(id: request.enrollmentId, in: $0) }) else {
             throw MatchingError.enrollmentNotFound(request.enrollmentId)
@@ -564,7 +622,11 @@ public struct MatchingHandler: MatchingServiceProvider {
         guard request.state.isRecognized else {
             throw MatchingError.invalid(field: "state", message: "unknown enrolment state \(request.state.rawValue)")
         }
-        let size = Self.pageSize(request.pageSize)
+        let size = try Self.pageSize(request.pageSize)
+        for (value, field) in [(request.workerId, "worker_id"), (request.offeringId, "offering_id"),
+                               (request.institutionId, "institution_id"), (request.pageToken, "page_token")] {
+            try FieldLimits.check(value, field: field, max: FieldLimits.id)
+        }
         let page = try await store.enrollments(workerID: request.workerId, offeringID: request.offeringId,
                                                institutionID: request.institutionId, state: request.state,
                                                afterID: request.pageToken, limit: size)

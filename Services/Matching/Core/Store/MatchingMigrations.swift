@@ -63,5 +63,29 @@ enum MatchingMigrations {
              "CREATE INDEX enrollments_worker ON enrollments (worker_id, id)",
              "CREATE INDEX enrollments_offering ON enrollments (offering_id, id)"]
         },
+        Migration(version: 102, name: "students' three ones, offerings for demands, demand trends") { dialect in
+            [// S1: the G3 students matching knows, with what registrars match them by.
+             """
+            CREATE TABLE students (
+                worker_id TEXT PRIMARY KEY,
+                school TEXT NOT NULL,
+                name TEXT NOT NULL,
+                id_number TEXT NOT NULL)
+            """,
+             "CREATE INDEX students_school ON students (school, worker_id)",
+             """
+            CREATE TABLE student_activities (
+                id TEXT PRIMARY KEY,
+                worker_id TEXT NOT NULL,
+                kind INTEGER NOT NULL,
+                completed INTEGER NOT NULL,
+                version BIGINT NOT NULL,
+                data \(dialect.blob) NOT NULL)
+            """,
+             "CREATE INDEX student_activities_worker ON student_activities (worker_id, id)",
+             // ",d-1,d-2," like target_groups, for ListOfferings by demand.
+             "ALTER TABLE offerings ADD COLUMN demand_ids TEXT NOT NULL DEFAULT ','",
+             "CREATE INDEX demands_submitted ON demands (submitted_on)"]
+        },
     ]
 }

@@ -39,27 +39,45 @@ struct MatchingStore: Sendable {
         var headcount: Int64
         var worker_requests: Int64
         var enterprise_requests: Int64
+        var recent_demands: Int64
+        var recent_headcount: Int64
+        var previous_demands: Int64
+        var previous_headcount: Int64
+    }
+
+    func demandExists(id: String, in db: any SQLDatabase) async throws -> Bool {
+        try await db.raw("SELECT id FROM demands WHERE id = \(bind: id)").first(decoding: IDRow.self) != nil
     }
 
     /// C3: demands grouped by occupation and level, ordered by both, after (afterCode, afterLevel).
-    func demandAggregates(occupation: String, level: SkillLevel, from: String?, to: String?,
+    /// The totals count demands submitted within [from, to]; a group appears when it has any. The
+    /// trend columns count by the two periods, whatever from and to say.
+    func demandAggregates(occupation: String, level: SkillLevel, from: String?, to: String?, periods: DemandTrendRule.Periods,
                           after: (code: String, level: Int)?, limit: Int) async throws -> [AggregateRow] {
         try await store.read { db in
-            var query = SQLQueryString("""
-                SELECT occupation_code, MAX(occupation_name) AS occupation_name, level,
-                       CAST(COUNT(*) AS BIGINT) AS demand_count, CAST(SUM(headcount) AS BIGINT) AS headcount,
-                       CAST(SUM(CASE WHEN requester_kind = 'worker' THEN 1 ELSE 0 END) AS BIGINT) AS worker_requests,
-                       CAST(SUM(CASE WHEN requester_kind = 'enterprise' THEN 1 ELSE 0 END) AS BIGINT) AS enterprise_requests
-                FROM demands WHERE 1 = 1
-                """)
+            let from = from ?? "0000-00-00", to = to ?? "9999-99-99"
+            func inRange() -> SQLQueryString { "submitted_on >= \(bind: from) AND submitted_on <= \(bind: to)" }
+            func recent() -> SQLQueryString { "submitted_on > \(bind: periods.recentStart) AND submitted_on <= \(bind: periods.asOf)" }
+            func previous() -> SQLQueryString {
+                "submitted_on > \(bind: periods.previousStart) AND submitted_on <= \(bind: periods.recentStart)"
+            }
+            func sum(_ condition: SQLQueryString, _ value: String, as name: String) -> SQLQueryString {
+                "CAST(SUM(CASE WHEN " + condition + " THEN \(unsafeRaw: value) ELSE 0 END) AS BIGINT) AS \(unsafeRaw: name)"
+            }
+            var query: SQLQueryString = "SELECT occupation_code, MAX(occupation_name) AS occupation_name, level, "
+            query = query + sum(inRange(), "1", as: "demand_count") + ", " + sum(inRange(), "headcount", as: "headcount") + ", "
+            query = query + sum(inRange() + " AND requester_kind = 'worker'", "1", as: "worker_requests") + ", "
+            query = query + sum(inRange() + " AND requester_kind = 'enterprise'", "1", as: "enterprise_requests") + ", "
+            query = query + sum(recent(), "1", as: "recent_demands") + ", " + sum(recent(), "headcount", as: "recent_headcount") + ", "
+            query = query + sum(previous(), "1", as: "previous_demands") + ", " + sum(previous(), "headcount", as: "previous_headcount")
+            query = query + " FROM demands WHERE 1 = 1"
             if !occupation.isEmpty { query = query + " AND occupation_code = \(bind: occupation)" }
             if level != .unspecified { query = query + " AND level = \(bind: level.rawValue)" }
-            if let from { query = query + " AND submitted_on >= \(bind: from)" }
-            if let to { query = query + " AND submitted_on <= \(bind: to)" }
             if let after {
                 query = query + " AND (occupation_code > \(bind: after.code) OR (occupation_code = \(bind: after.code) AND level > \(bind: after.level)))"
             }
-            query = query + " GROUP BY occupation_code, level ORDER BY occupation_code, level LIMIT \(bind: limit)"
+            query = query + " GROUP BY occupation_code, level HAVING SUM(CASE WHEN " + inRange() + " THEN 1 ELSE 0 END) > 0"
+            query = query + " ORDER BY occupation_code, level LIMIT \(bind: limit)"
             return try await db.raw(query).all(decoding: AggregateRow.self)
         }
     }
@@ -116,11 +134,12 @@ struct MatchingStore: Sendable {
 
     func insertOffering(_ offering: Offering, in db: any SQLDatabase) async throws {
         let groups = "," + offering.targetGroups.map { String($0.rawValue) }.joined(separator: ",") + ","
+        let demands = "," + offering.demandIds.joined(separator: ",") + (offering.demandIds.isEmpty ? "" : ",")
         try await db.raw("""
-            INSERT INTO offerings (id, occupation_code, level, institution_id, kind, target_groups, start_date, end_date,
+            INSERT INTO offerings (id, occupation_code, level, institution_id, kind, target_groups, demand_ids, start_date, end_date,
                                    capacity, enrolled, version, data)
             VALUES (\(bind: offering.id), \(bind: offering.occupation?.code ?? ""), \(bind: offering.level.rawValue),
-                    \(bind: offering.institutionId), \(bind: offering.kind.rawValue), \(bind: groups),
+                    \(bind: offering.institutionId), \(bind: offering.kind.rawValue), \(bind: groups), \(bind: demands),
                     \(bind: Day(offering.startDate)?.text ?? ""), \(bind: Day(offering.endDate)?.text ?? ""),
                     \(bind: Int(offering.capacity)), 0, \(bind: offering.version), \(bind: Data(offering.serializedBytes())))
             """).run()
@@ -166,6 +185,7 @@ struct MatchingStore: Sendable {
         var targetGroup = WorkerCategory.unspecified
         var startsAfter: String?
         var openOnly = false
+        var demandID = ""
     }
 
     func offerings(_ filter: OfferingFilter, afterID: String, limit: Int) async throws -> [Offering] {
@@ -181,6 +201,7 @@ struct MatchingStore: Sendable {
             }
             if let start = filter.startsAfter { query = query + " AND start_date >= \(bind: start)" }
             if filter.openOnly { query = query + " AND enrolled < capacity" }
+            if !filter.demandID.isEmpty { query = query + " AND demand_ids LIKE \(bind: "%,\(filter.demandID),%")" }
             query = query + " ORDER BY id LIMIT \(bind: limit)"
             return try await db.raw(query).all(decoding: OfferingRow.self).map { try Self.offering($0) }
         }
