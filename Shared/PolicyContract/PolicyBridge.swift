@@ -14,11 +14,6 @@ public enum PolicyBridge {
         return value.isValid ? value : nil
     }
 
-    /// Today in the policy's time zone (Asia/Shanghai, UTC+8, no daylight saving).
-    public static func today() -> PolicyDate {
-        PolicyDate(dayNumber: Int((Date().timeIntervalSince1970 + 8 * 3600) / 86_400))
-    }
-
     public static func calendarDate(_ date: PolicyDate) -> CalendarDate {
         CalendarDate(year: Int32(date.year), month: Int32(date.month), day: Int32(date.day))
     }

@@ -52,21 +52,3 @@ public struct AuditTrail: Sendable {
         }
     }
 }
-
-/// Instants as the platform stores them: RFC 3339 in UTC with milliseconds.
-public enum Timestamps {
-    public static func nowRFC3339() -> String { rfc3339(Date()) }
-
-    public static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
-
-    /// The instant as a protobuf `Timestamp`.
-    public static func timestamp(_ date: Date = Date()) -> Google_Protobuf_Timestamp {
-        let interval = date.timeIntervalSince1970
-        let seconds = Int64(interval.rounded(.down))
-        return Google_Protobuf_Timestamp(seconds: seconds, nanos: Int32((interval - Double(seconds)) * 1_000_000_000))
-    }
-}

@@ -11,8 +11,15 @@ public final class Peers: Sendable {
     public let assessment: AssessmentServiceClient
     public let payment: PaymentServiceClient
     private let channels: [GRPCChannel]
-    /// Call options with the peer deadline.
-    public let options: CallOptions
+    private let timeout: Duration
+
+    /// Call options with the peer deadline, carrying the business day of the call being served (if
+    /// it has one) on to the service called.
+    public var options: CallOptions {
+        var options = CallOptions(timeout: timeout)
+        if let day = BusinessDay.current { options.metadata.add(BusinessDay.metadataKey, day.description) }
+        return options
+    }
 
     init(settings: ServiceSettings, tls: TLSConfiguration, logger: Logger) throws {
         func channel(_ addresses: String) throws -> GRPCChannel {
@@ -31,7 +38,7 @@ public final class Peers: Sendable {
         self.matching = MatchingServiceClient(matching)
         self.assessment = AssessmentServiceClient(assessment)
         self.payment = PaymentServiceClient(payment)
-        self.options = CallOptions(timeout: .milliseconds(settings.peerTimeoutMs))
+        self.timeout = .milliseconds(settings.peerTimeoutMs)
     }
 
     func close() async {

@@ -67,7 +67,11 @@ public enum ServiceRunner {
         let peers = try Peers(settings: settings, tls: tls, logger: logger)
         let environment = ServiceEnvironment(settings: settings, store: store, idempotent: IdempotentCalls(store: store),
                                              audit: AuditTrail(store: store), peers: peers, logger: logger)
-        let definitions = try await services(environment)
+        let accepted = settings.acceptBusinessDate
+        if accepted {
+            logger.warning("accepting skills-business-date from callers: a replay or demo deployment, not a production one")
+        }
+        let definitions = try await services(environment).map { BusinessDay.applied(to: $0, accepted: accepted) }
         let server = try GRPCServer(
             configuration: ServerConfiguration(host: settings.host, port: port, tls: tls,
                                                shutdownGracePeriod: .seconds(settings.shutdownGrace)),

@@ -57,6 +57,9 @@ public struct ServiceSettings: ParsableArguments, Sendable {
 
     @Option(help: "Seconds that in-flight calls get to finish on SIGTERM. [env: SKILLS_SHUTDOWN_GRACE]")
     public var shutdownGrace: Int = Environment.int("SKILLS_SHUTDOWN_GRACE") ?? 10
+
+    @Flag(help: "Take 'today' from the caller's skills-business-date metadata (replays and demos of 2019-2021; never in production). [env: SKILLS_ACCEPT_BUSINESS_DATE=1]")
+    public var acceptBusinessDate: Bool = Environment.bool("SKILLS_ACCEPT_BUSINESS_DATE")
 }
 
 /// Reads `SKILLS_*` variables.

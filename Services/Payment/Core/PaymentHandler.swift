@@ -34,7 +34,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         }
         let day: PolicyDate
         if request.onDate == nil {
-            day = PolicyBridge.today()
+            day = BusinessDay.today()
         } else if let parsed = PolicyBridge.date(request.onDate) {
             day = parsed
         } else {
@@ -193,7 +193,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         guard request.employed >= 0, request.employed <= request.trained else {
             throw PaymentError.invalid(field: "employed", message: "must be 0..trained (\(request.trained)), got \(request.employed)")
         }
-        let day = PolicyBridge.date(request.asOf) ?? PolicyBridge.today()
+        let day = PolicyBridge.date(request.asOf) ?? BusinessDay.today()
         let release = SubsidyEngine.releaseHeldTranche(
             employment: EmploymentReport(offeringId: request.offeringId, trained: Int(request.trained), employed: Int(request.employed)),
             policy: book.versionFor(day))
@@ -263,7 +263,7 @@ public struct PaymentHandler: PaymentServiceProvider {
 
     public func getProgress(request: GetProgressRequest, context: ServerContext) async throws -> ProgrammeProgress {
         let year = Int(request.year)
-        let policy = book.versionFor(PolicyBridge.today())
+        let policy = book.versionFor(BusinessDay.today())
         let byYear = try await store.progressRows(year: year, column: "year")
         let byInstitution = try await store.progressRows(year: year, column: "institution_id")
         let byOccupation = try await store.progressRows(year: year, column: "occupation")

@@ -23,11 +23,10 @@ public struct RegistrationHandler: RegistrationServiceProvider {
     public static let manifest = ServiceManifest(name: "registration", defaultPort: 7101, accessTable: RegistrationAccess.table,
                                                  migrations: RegistrationMigrations.all)
 
+    /// Today in the policy's time zone (Asia/Shanghai): the call's business day.
     static func today() -> (year: Int, month: Int, day: Int) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
-        return (parts.year ?? 2000, parts.month ?? 1, parts.day ?? 1)
+        let day = BusinessDay.today()
+        return (day.year, day.month, day.day)
     }
 
     static func newID(_ prefix: String) -> String {
