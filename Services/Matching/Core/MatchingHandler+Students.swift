@@ -178,7 +178,11 @@ extension MatchingHandler {
         if let known {
             progress = known
         } else {
-            progress = ThreeOnesProgress.progress(student: try await registeredStudent(workerID), records: [])
+            do {
+                progress = ThreeOnesProgress.progress(student: try await registeredStudent(workerID), records: [])
+            } catch MatchingError.workerNotRegistered(let id) {
+                throw RPCError(.notFound, "no worker \(id)")
+            }
         }
         try checkSchool(request.school, of: progress.school, role: callerRole, workerID: workerID)
         return progress
