@@ -8,12 +8,14 @@ import Glibc
 /// `skillsctl`: the operators' and integrators' command line, over mutual TLS with a role's
 /// certificate. Exit codes: 0 success, 1 the platform answered "no" (not serving, an error status),
 /// 2 usage errors (ArgumentParser), 3 a service could not be reached.
-@main
+///
+/// Started by the top-level code at the end of this file rather than `@main`: with more than one
+/// file in the target, SwiftPM compiles main.swift as top-level code, where `@main` is refused.
 struct SkillsCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skillsctl",
         abstract: "Operate and query the skills platform over mTLS.",
-        subcommands: [Health.self, Progress.self, Ledger.self])
+        subcommands: [Health.self, Progress.self, Ledger.self, Call.self])
 }
 
 /// Where the services are and who is calling.
@@ -170,3 +172,8 @@ extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
     func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
+
+// Inside an async function the async `main()` overload is chosen; at top level the compiler
+// would pick ParsableCommand's synchronous one, which only prints help.
+func runSkillsCtl() async { await SkillsCtl.main() }
+await runSkillsCtl()
