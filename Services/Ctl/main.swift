@@ -15,7 +15,7 @@ struct SkillsCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skillsctl",
         abstract: "Operate and query the skills platform over mTLS.",
-        subcommands: [Health.self, Progress.self, Ledger.self, Call.self])
+        subcommands: [Health.self, Progress.self, Ledger.self, Call.self, Replay.self])
 }
 
 /// Where the services are and who is calling.
@@ -76,8 +76,14 @@ struct Progress: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Target T1: subsidised trainings against the programme target, from payment.")
     @OptionGroup var connection: Connection
     @Option(help: "Only this year (0: all).") var year = 0
+    @Option(help: "Also draw T1 by year and by category into FILE.svg (or FILE.png, with rsvg-convert).", completion: .file())
+    var chart: String?
 
     func run() async throws {
+        if let chart, !chart.lowercased().hasSuffix(".svg"), !chart.lowercased().hasSuffix(".png") {
+            FileHandleOutput.error("--chart: '\(chart)' must end in .svg or .png")
+            throw ExitCode(2)
+        }
         let channel = try connection.channel(connection.paymentAddr)
         defer { Task { await channel.close() } }
         let progress: ProgrammeProgress
@@ -90,6 +96,14 @@ struct Progress: AsyncParsableCommand {
         let permille = progress.target > 0 ? progress.total * 1000 / progress.target : 0
         print("T1: \(progress.total) of \(progress.target) subsidised trainings (\(permille / 10).\(permille % 10)%)")
         print("paid \(Money.yuan(progress.paidFen)), held \(Money.yuan(progress.heldFen))")
+        if let chart {
+            do {
+                try ProgressChart(progress: progress).write(to: chart)
+            } catch {
+                FileHandleOutput.error(error.description)
+                throw ExitCode(1)
+            }
+        }
         for (title, rows) in [("by year", progress.byYear), ("by category", progress.byCategory),
                               ("by occupation group", progress.byIndustry), ("by institution", progress.byInstitution)] where !rows.isEmpty {
             print("\n\(title)")
