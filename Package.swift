@@ -166,10 +166,18 @@ let package = Package(
             path: "Services/Payment/Main",
             swiftSettings: swiftSettings
         ),
+        // The programme replayed: synthetic population, trainee journeys, load driver, reconciliation
+        // (skillsctl replay; demo and bench build on it).
+        .target(
+            name: "Workload",
+            dependencies: ["RPC", "Schema", "Policy", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")],
+            path: "Services/Workload",
+            swiftSettings: swiftSettings
+        ),
         // skillsctl: the operators' and integrators' CLI.
         .executableTarget(
             name: "skillsctl",
-            dependencies: ["RPC", "Schema", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["RPC", "Schema", "Workload", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Ctl",
             swiftSettings: swiftSettings
         ),
@@ -239,6 +247,12 @@ let package = Package(
             name: "ServiceKitTests",
             dependencies: ["ServiceKit", "Storage", "RPC", "Schema"],
             path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkloadTests",
+            dependencies: ["Workload", "Schema"],
+            path: "Tests/WorkloadTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
