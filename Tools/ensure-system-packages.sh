@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the build and the tests need are installed.
 #   protobuf-c (runtime headers + protoc-c), protoc, OpenSSL headers, pkg-config (SwiftPM finds
-#   openssl through it), nghttp2-client (h2load for the RPC benchmark).
+#   openssl through it), nghttp2-client (h2load for the RPC benchmark), nginx + libnginx-mod-stream
+#   (Deploy/nginx checks and the live load-balancer test), librsvg2-bin (`skillsctl progress --chart x.png`).
 # As root: installs what is missing with apt-get. Otherwise: prints the exact command and exits 1.
 # Extra packages can be appended as arguments (e.g. postgresql).
 set -euo pipefail
 
-PACKAGES=(libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libssl-dev pkg-config nghttp2-client "$@")
+PACKAGES=(libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libssl-dev pkg-config nghttp2-client
+          nginx libnginx-mod-stream librsvg2-bin "$@")
 
 if ! command -v dpkg-query >/dev/null; then
     echo "ensure-system-packages: not a Debian/Ubuntu system (no dpkg); install the equivalents of:" >&2
