@@ -61,3 +61,24 @@ def test_ledger_export_is_csv_for_finance_and_refused_for_the_portal(platform):
     refused = ctl(platform, "ledger", "export", "--csv", "--role", "worker-portal")
     assert refused.returncode == 1
     assert "PERMISSION_DENIED" in refused.stderr
+
+
+def test_progress_draws_t1_as_svg_and_png(platform, tmp_path):
+    import shutil
+    import xml.etree.ElementTree as ElementTree
+
+    svg = tmp_path / "t1.svg"
+    result = ctl(platform, "progress", "--chart", str(svg))
+    assert result.returncode == 0, result.stderr
+    root = ElementTree.parse(svg).getroot()
+    texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    assert "of 150000 subsidised trainings" in texts and "By year" in texts and "By category" in texts
+    png = tmp_path / "t1.png"
+    result = ctl(platform, "progress", "--chart", str(png))
+    if shutil.which("rsvg-convert"):
+        assert result.returncode == 0, result.stderr
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert result.returncode == 1 and "librsvg2-bin" in result.stderr
+    wrong = ctl(platform, "progress", "--chart", str(tmp_path / "t1.gif"))
+    assert wrong.returncode == 2 and "must end in .svg or .png" in wrong.stderr
