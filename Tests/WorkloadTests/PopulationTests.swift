@@ -1,0 +1,131 @@
+import Schema
+import Testing
+@testable import Workload
+
+@Suite struct PopulationTests {
+    static let standards: SubsidyStandards = {
+        do { return try SubsidyStandards() } catch { fatalError("the bundled policy file does not load: \(error)") }
+    }()
+    static let population = Population.generate(trainings: 3000, seed: 7, standards: standards)
+
+    @Test func hasExactlyTheTrainingsAskedFor() {
+        for n in [1, 2, 5, 17, 300] {
+            #expect(Population.generate(trainings: n, seed: 3, standards: Self.standards).trainings.count == n)
+        }
+        #expect(Self.population.trainings.count == 3000)
+        #expect(Self.population.schedules.flatMap { $0 }.sorted() == Array(0..<3000))
+    }
+
+    @Test func sameSeedSamePopulationOtherSeedOtherPeople() {
+        let again = Population.generate(trainings: 3000, seed: 7, standards: Self.standards)
+        let p = Self.population
+        #expect(again.workers.map(\.worker) == p.workers.map(\.worker))
+        #expect(again.enterprises == p.enterprises)
+        #expect(again.institutions.map(\.licenceScope) == p.institutions.map(\.licenceScope))
+        #expect(again.offerings.map { "\($0.occupation.code)/\($0.level)/\($0.end)/\($0.capacity)/\($0.kind)" }
+                == p.offerings.map { "\($0.occupation.code)/\($0.level)/\($0.end)/\($0.capacity)/\($0.kind)" })
+        #expect(again.trainings.map { "\($0.workerIndex)/\($0.offeringIndex)/\($0.expected)" }
+                == p.trainings.map { "\($0.workerIndex)/\($0.offeringIndex)/\($0.expected)" })
+        let other = Population.generate(trainings: 3000, seed: 8, standards: Self.standards)
+        #expect(Set(other.workers.map(\.worker.idNumber)).isDisjoint(with: p.workers.map(\.worker.idNumber)))
+    }
+
+    @Test func everyGroupIsThereWithValidIdentifiers() {
+        let p = Self.population
+        let categories = Set(p.workers.map(\.primaryCategory))
+        #expect(categories == Set(WorkerCategory.allCases.filter { $0 != .unspecified }))
+        #expect(p.workers.allSatisfy { ResidentIDNumbers.isValid($0.worker.idNumber) })
+        #expect(Set(p.workers.map(\.worker.idNumber)).count == p.workers.count)
+        #expect(p.enterprises.allSatisfy { CreditCodes.isValid($0.creditCode) })
+        #expect(p.institutions.allSatisfy { CreditCodes.isValid($0.institution.creditCode) })
+        let codes = p.enterprises.map(\.creditCode) + p.institutions.map(\.institution.creditCode)
+        #expect(Set(codes).count == codes.count)
+        #expect(p.enterprises.contains { $0.keyIndustry } && p.enterprises.contains { $0.highRisk })
+        // Employees and new hires name a registered employer.
+        let employers = Set(p.enterprises.map(\.creditCode))
+        for worker in p.workers where [.g1EnterpriseEmployee, .g2NewHire].contains(worker.primaryCategory) {
+            #expect(employers.contains(worker.worker.categories[0].employerCreditCode))
+        }
+        // Rural G6 youth say so; urban ones with low-income support are registered by civil affairs.
+        for worker in p.workers where worker.primaryCategory == .g6TwoAfterYouth {
+            let fact = worker.worker.categories[0]
+            #expect(fact.rural == (worker.worker.hukou == .rural))
+            #expect((worker.registeringRole == "civil-affairs") == fact.lowIncomeFamily)
+        }
+    }
+
+    @Test func everyTrainingIsPayableWhereItHappens() {
+        let p = Self.population
+        for training in p.trainings {
+            let offering = p.offerings[training.offeringIndex]
+            #expect(training.completion == offering.end)
+            #expect(training.completion >= Self.standards.programmeStart && training.completion <= Self.standards.programmeEnd)
+            let subsidised = Self.standards.occupations(on: training.completion).first { $0.code == offering.occupation.code }
+            #expect(subsidised?.standardFenByLevel[offering.level] != nil, "no standard for \(offering.occupation.code) L\(offering.level) on \(training.completion)")
+            #expect(p.institutions[offering.institutionIndex].licenceScope.contains(offering.occupation.code))
+            #expect(training.learning.allSatisfy { (1...1440).contains($0.minutes) })
+        }
+        for offering in p.offerings {
+            #expect(offering.enrolled <= offering.capacity && offering.start <= offering.end)
+        }
+        for training in p.trainings where p.offerings[training.offeringIndex].kind == .newHirePreJob {
+            let worker = p.workers[training.workerIndex]
+            #expect(worker.primaryCategory == .g2NewHire)
+            #expect(worker.worker.categories[0].employerCreditCode == p.offerings[training.offeringIndex].enterpriseCreditCode)
+        }
+    }
+
+    @Test func plannedDecisionsFollowR3AndR4() {
+        let p = Self.population
+        var r3 = 0, r4 = 0
+        for schedule in p.schedules where !schedule.isEmpty {
+            var perYear: [Int: Int] = [:]
+            var seen: Set<String> = []
+            for index in schedule {
+                let training = p.trainings[index]
+                let offering = p.offerings[training.offeringIndex]
+                let key = "\(offering.occupation.code)/\(offering.level)"
+                let year = training.completion.year
+                switch training.expected {
+                case .eligible:
+                    #expect(perYear[year, default: 0] < Self.standards.maxTrainingsPerYear)
+                    #expect(!seen.contains(key))
+                    perYear[year, default: 0] += 1
+                    seen.insert(key)
+                case .refused(let rule):
+                    if rule == "R3" {
+                        r3 += 1
+                        #expect(perYear[year, default: 0] == Self.standards.maxTrainingsPerYear)
+                    } else {
+                        r4 += 1
+                        #expect(seen.contains(key))
+                    }
+                }
+            }
+            #expect(zip(schedule, schedule.dropFirst()).allSatisfy { p.trainings[$0].completion <= p.trainings[$1].completion })
+        }
+        #expect(r3 >= 1 && r4 >= 1)
+    }
+
+    @Test func projectCohortsReportOnBothSidesOfTheThreshold() {
+        let threshold = Self.standards.employmentThresholdBasisPoints
+        let outcomes = Self.population.offerings.compactMap(\.employment)
+        #expect(outcomes.contains { $0.meets(thresholdBasisPoints: threshold) })
+        #expect(outcomes.contains { !$0.meets(thresholdBasisPoints: threshold) })
+        for offering in Self.population.offerings where offering.kind == .projectBased && offering.enrolled > 0 {
+            #expect(offering.employment?.trained == offering.enrolled)
+        }
+        #expect(EmploymentOutcome(trained: 20, employed: 17).meets(thresholdBasisPoints: 8500))
+        #expect(!EmploymentOutcome(trained: 1000, employed: 849).meets(thresholdBasisPoints: 8500))
+    }
+
+    @Test func civilDaysCountLikeTheCalendar() {
+        #expect(CivilDay(1970, 1, 1).dayNumber == 0)
+        #expect(CivilDay(2020, 3, 1).adding(days: -1) == CivilDay(2020, 2, 29))
+        #expect(CivilDay(2021, 12, 31).adding(days: 1) == CivilDay(2022, 1, 1))
+        #expect(CivilDay(dayNumber: CivilDay(2019, 7, 15).dayNumber) == CivilDay(2019, 7, 15))
+        // 2020-01-01 00:00 in Shanghai is 2019-12-31 16:00 UTC.
+        #expect(CivilDay.today(epochSeconds: 1_577_808_000) == CivilDay(2020, 1, 1))
+        #expect(CivilDay.today(epochSeconds: 1_577_808_000 - 1) == CivilDay(2019, 12, 31))
+    }
+}
