@@ -76,7 +76,7 @@ final class DemandTrendRuleTests: XCTestCase {
 
     func testPeriodsAndDayArithmetic() {
         let periods = DemandTrendRule.Periods(asOf: Day(year: 2020, month: 3, day: 1), days: 30)
-        XCTAssertEqual([periods.previousStart, periods.recentStart, periods.asOf], ["2019-12-31", "2020-01-31", "2020-03-01"])
+        XCTAssertEqual([periods.previousStart, periods.recentStart, periods.asOf], ["2020-01-01", "2020-01-31", "2020-03-01"])
         XCTAssertEqual(Day(year: 2020, month: 2, day: 28).adding(days: 1).text, "2020-02-29")
         XCTAssertEqual(Day(year: 1970, month: 1, day: 1).dayNumber, 0)
         XCTAssertEqual(Day(year: 2021, month: 12, day: 31).adding(days: 1).text, "2022-01-01")
