@@ -175,10 +175,13 @@ enum Money {
 }
 
 enum FileHandleOutput {
+    /// Writes `skillsctl: message` as a line to standard error.
+    static func error(_ message: String) { line("skillsctl: \(message)") }
+
     /// Writes a line to standard error (file descriptor 2).
-    static func error(_ message: String) {
-        let line = Array("skillsctl: \(message)\n".utf8)
-        line.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
+    static func line(_ text: String) {
+        let bytes = Array("\(text)\n".utf8)
+        bytes.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
     }
 }
 
@@ -187,7 +190,23 @@ extension String {
     func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
 
-// Inside an async function the async `main()` overload is chosen; at top level the compiler
-// would pick ParsableCommand's synchronous one, which only prints help.
-func runSkillsCtl() async { await SkillsCtl.main() }
+/// Parses and runs the command. Usage errors exit 2 as documented above (ArgumentParser's own
+/// code for them is 64); everything else exits as ArgumentParser decides (`ExitCode(n)` as n).
+func runSkillsCtl() async {
+    do {
+        var command = try SkillsCtl.parseAsRoot()
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+    } catch {
+        if SkillsCtl.exitCode(for: error) == .validationFailure {
+            FileHandleOutput.line(SkillsCtl.fullMessage(for: error))
+            exit(2)
+        }
+        SkillsCtl.exit(withError: error)
+    }
+}
+
 await runSkillsCtl()

@@ -86,6 +86,17 @@ def test_unknown_methods_fields_and_bad_json_exit_2(registration, args, message)
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["call"], "Missing expected argument '<service>'"),
+    (["call", "registration", "GetWorker", "--bogus"], "Unknown option '--bogus'"),
+    (["frobnicate"], "Unexpected argument 'frobnicate'"),
+])
+def test_usage_errors_exit_2_not_argument_parsers_64(args, message):
+    result = subprocess.run([str(SKILLSCTL), *args], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert message in result.stderr
+
+
 def test_unreachable_exits_3(registration):
     result = subprocess.run([str(SKILLSCTL), "call", "registration", "GetWorker", "--json", '{"workerId": "x"}',
                              "--registration-addr", "127.0.0.1:1", "--cert-dir", str(registration.cert_dir)],
