@@ -74,7 +74,7 @@ final class RoundTripTests: XCTestCase {
             "skills.v1.MatchingService", "skills.v1.AssessmentService", "skills.v1.PaymentService",
         ])
         XCTAssertEqual(RegistrationService.descriptor.methods.count, 12)
-        XCTAssertEqual(MatchingService.descriptor.methods.count, 14)
+        XCTAssertEqual(MatchingService.descriptor.methods.count, 19)
         XCTAssertEqual(AssessmentService.descriptor.methods.count, 8)
         XCTAssertEqual(PaymentService.descriptor.methods.count, 8)
         // Every method of the public contract is idempotent: reads by name, writes by request_id.
