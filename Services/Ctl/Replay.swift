@@ -83,6 +83,18 @@ struct Replay: AsyncParsableCommand {
             }
         }
 
+        if platform == nil {
+            // Running services: each must answer health before anything is written.
+            for service in connection.services {
+                let channel = try connection.channel(service.addresses)
+                let status = try? await Grpc_Health_V1_HealthClient(channel).check(Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
+                await channel.close()
+                guard status?.status == .serving else {
+                    FileHandleOutput.error("\(service.name) at \(service.addresses) is not serving")
+                    throw ExitCode(3)
+                }
+            }
+        }
         let clients: PlatformClients
         do {
             clients = try PlatformClients(addresses: addresses, certificateDirectory: certDir, connectionsPerService: connections,
