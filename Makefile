@@ -52,7 +52,7 @@ test-interop: certs ## Python grpcio <-> Swift gRPC interop tests (needs the deb
 	SKILLS_CERT_DIR="$(CERT_DIR)" \
 		"$(PY)" -m pytest Tests/Interop $(PYTEST_FLAGS)
 
-run: deps certs ## build (release), start the services on loopback with SQLite in ./data; Ctrl-C stops them
+run: deps certs ## build (release, skillsctl included), start the services on loopback with SQLite in ./data, run the five-order demo; Ctrl-C stops them
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 	CERT_DIR="$(CERT_DIR)" bash Tools/run-local.sh
 
