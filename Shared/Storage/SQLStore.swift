@@ -52,13 +52,15 @@ public final class SQLStore: Sendable {
                 if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
                 storage = .file(path: path)
             }
+            // Each connection keeps up to 16 MiB of pages (SQLite's default is 2 MiB): a replay's
+            // 150,000 trainings outgrow 2 MiB, and every miss is a pread copied from the page cache.
+            let connectionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -16384"]
             let writer = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
-                           "PRAGMA busy_timeout = 5000"] {
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"] + connectionPragmas {
                 _ = try await writer.query(pragma)
             }
             let reader = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
-            _ = try await reader.query("PRAGMA busy_timeout = 5000")
+            for pragma in connectionPragmas { _ = try await reader.query(pragma) }
             return SQLStore(location: location, dialect: .sqlite,
                             backend: .sqlite(writer: writer, reader: reader, lock: AsyncSerialLock()), logger: logger)
         case .postgres(let url):
