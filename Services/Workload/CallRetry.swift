@@ -37,7 +37,9 @@ public struct CallRetry: Sendable {
     }
 
     /// Runs `call` until it succeeds, fails for good, or runs out of attempts; records the method.
-    public func run<T: Sendable>(_ method: String, _ call: () async throws -> T) async throws -> T {
+    /// `alsoRetrying`: codes that are transient for this call (a read of something the platform
+    /// just acknowledged, answered NOT_FOUND by a replica or connection that has not seen it yet).
+    public func run<T: Sendable>(_ method: String, alsoRetrying: Set<StatusCode> = [], _ call: () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let started = clock.now
         var backoff = initialBackoff
@@ -49,7 +51,8 @@ public struct CallRetry: Sendable {
                 metrics.record(method: method, attempts: attempts, latency: clock.now - started, failed: false)
                 return result
             } catch {
-                guard Self.isTransient(error), attempts < maxAttempts, !Task.isCancelled else {
+                let transient = Self.isTransient(error) || (error as? RPCError).map { alsoRetrying.contains($0.code) } ?? false
+                guard transient, attempts < maxAttempts, !Task.isCancelled else {
                     metrics.record(method: method, attempts: attempts, latency: nil, failed: true)
                     throw error
                 }

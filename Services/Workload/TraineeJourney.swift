@@ -102,7 +102,8 @@ public struct TraineeJourney: Sendable {
         var tranches: [Tranche] = []
         var disbursed: [LedgerEntry] = []
         if payment.eligible {
-            let claim = try await retry.run("PaymentService/GetClaim") {
+            // The claim was just acknowledged: NOT_FOUND here is a stale read, and is counted as a retry.
+            let claim = try await retry.run("PaymentService/GetClaim", alsoRetrying: [.notFound]) {
                 try await clients.payment("finance").getClaim(GetClaimRequest(claimId: payment.claimId), options: paid)
             }
             tranches = claim.decision?.tranches ?? []
