@@ -147,6 +147,9 @@ done
 for role in "${ROLES[@]}"; do
     issue "$role" ca "/CN=$role-dev/OU=$role/O=$ORG" "clientAuth" "" "$LEAF_DAYS"
 done
+# A second training institution's system (same role, another holder): O4 tests check that an
+# institution acts only for its own offerings (Institution.system_certificate_names).
+issue institution-b ca "/CN=institution-b-dev/OU=institution/O=$ORG" "clientAuth" "" "$LEAF_DAYS"
 # Negative tests: a certificate of the real CA whose validity ended yesterday.
 issue expired ca "/CN=expired-dev/OU=hrss/O=$ORG" "clientAuth" "" expired
 
@@ -157,7 +160,7 @@ issue intruder other-ca "/CN=intruder/OU=hrss/O=Unrelated" "clientAuth" "" "$LEA
 REISSUE=0
 
 # --- sanity: every certificate chains to its CA; the expired one does not verify -------------
-for name in "${SERVICES[@]}" echo "${ROLES[@]}"; do
+for name in "${SERVICES[@]}" echo "${ROLES[@]}" institution-b; do
     openssl verify -CAfile "$OUT/ca.pem" "$OUT/$name.pem" >/dev/null \
         || { echo "make-dev-certs: $name.pem does not verify against ca.pem" >&2; exit 1; }
 done
