@@ -185,11 +185,23 @@ final class OrganisationRequestValidationTests: XCTestCase {
         XCTAssertEqual(EnterpriseRequestValidation.validate(RegisterEnterpriseRequest(requestId: "e")).map(\.field), ["enterprise"])
     }
 
+    func testSetInstitutionSystems() {
+        let good = SetInstitutionSystemsRequest(requestId: "s-1", institutionId: "i-1", systemCertificateNames: ["institution-b-dev"])
+        XCTAssertEqual(InstitutionRequestValidation.validate(good), [])
+        XCTAssertEqual(InstitutionRequestValidation.validate(SetInstitutionSystemsRequest(requestId: "s-1", institutionId: "i-1")), [],
+                       "clearing the list is allowed")
+        XCTAssertEqual(InstitutionRequestValidation.validate(SetInstitutionSystemsRequest(systemCertificateNames: [""])).map(\.field),
+                       ["request_id", "institution_id", "system_certificate_names[0]"])
+        var negative = good
+        negative.expectedVersion = -1
+        XCTAssertEqual(InstitutionRequestValidation.validate(negative).map(\.field), ["expected_version"])
+    }
+
     func testInstitution() {
         func req(_ edit: (inout Institution) -> Void) -> RegisterInstitutionRequest {
             var i = Institution(creditCode: creditCode("52371400MJD123456"), name: "德州市某职业培训学校", kind: .privateTraining,
                                 licenceScopeOccupations: ["6-31-01-03", "4-10-01-06"], contactPhone: "0534-2345678",
-                                address: "德州市德城区", district: "371402")
+                                address: "德州市德城区", district: "371402", systemCertificateNames: ["institution-dev"])
             edit(&i)
             return RegisterInstitutionRequest(requestId: "i-1", institution: i)
         }
@@ -203,12 +215,20 @@ final class OrganisationRequestValidationTests: XCTestCase {
             ("empty occupation", { $0.licenceScopeOccupations = ["6-31-01-03", ""] }, "institution.licence_scope_occupations[1]", .missing),
             ("duplicate occupation", { $0.licenceScopeOccupations = ["6-31-01-03", "4-10-01-06", "6-31-01-03"] }, "institution.licence_scope_occupations[2]", .duplicate),
             ("bad phone", { $0.contactPhone = "0534 2345678" }, "institution.contact_phone", .invalidCharacter),
+            ("blank system name", { $0.systemCertificateNames = ["institution-dev", "  "] }, "institution.system_certificate_names[1]", .missing),
+            ("repeated system name", { $0.systemCertificateNames = ["a", "a"] }, "institution.system_certificate_names[1]", .duplicate),
+            ("long system name", { $0.systemCertificateNames = [String(repeating: "x", count: 65)] }, "institution.system_certificate_names[0]", .tooLong),
+            ("spaced system name", { $0.systemCertificateNames = ["a "] }, "institution.system_certificate_names[0]", .invalidFormat),
+            ("control in system name", { $0.systemCertificateNames = ["a\u{7}b"] }, "institution.system_certificate_names[0]", .invalidCharacter),
+            ("17 system names", { $0.systemCertificateNames = (0..<17).map { "s\($0)" } }, "institution.system_certificate_names", .tooLong),
         ]
         for (label, edit, field, code) in cases {
             let errors = InstitutionRequestValidation.validate(req(edit))
             XCTAssertEqual(errors.map(\.field), [field], "\(label): \(errors)")
             XCTAssertEqual(errors.first?.code, code, label)
         }
+        XCTAssertEqual(InstitutionRequestValidation.validate(req { $0.systemCertificateNames = [] }), [], "no system yet is allowed")
+        XCTAssertEqual(InstitutionRequestValidation.validate(req { $0.systemCertificateNames = (0..<16).map { "系统-\($0)" } }), [])
         let kind = InstitutionRequestValidation.validate(req { $0.kind = .unrecognized(12) })
         XCTAssertEqual(kind.first?.message.contains("INSTITUTION_KIND_ENTERPRISE_TRAINING_CENTRE"), true)
     }

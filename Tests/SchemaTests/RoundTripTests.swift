@@ -73,8 +73,8 @@ final class RoundTripTests: XCTestCase {
             "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "skills.testing.v1.Echo", "skills.v1.RegistrationService",
             "skills.v1.MatchingService", "skills.v1.AssessmentService", "skills.v1.PaymentService",
         ])
-        XCTAssertEqual(RegistrationService.descriptor.methods.count, 12)
-        XCTAssertEqual(MatchingService.descriptor.methods.count, 19)
+        XCTAssertEqual(RegistrationService.descriptor.methods.count, 13)
+        XCTAssertEqual(MatchingService.descriptor.methods.count, 20)
         XCTAssertEqual(AssessmentService.descriptor.methods.count, 8)
         XCTAssertEqual(PaymentService.descriptor.methods.count, 8)
         // Every method of the public contract is idempotent: reads by name, writes by request_id.

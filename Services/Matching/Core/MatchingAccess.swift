@@ -21,13 +21,15 @@ public enum MatchingAccess {
         service + "GetOffering": ["*"],
         // O3: a worker selects (through the portal), or hrss on a worker's behalf.
         service + "SelectOffering": ["worker-portal", "hrss"],
-        // O4: the offering's institution.
+        // O4: the offering's institution (its certificate name is checked per call: InstitutionSystemsCheck).
         service + "AcceptEnrollment": ["institution"],
         // Learning is recorded by the institution (offline) or the portal (PC, app, WeChat).
         service + "RecordLearning": ["institution", "worker-portal"],
         service + "CompleteTraining": ["institution"],
         // O5: the government hands the completed enrolment to payment.
         service + "RequestPayment": ["hrss"],
+        // O5: payment reports a disbursement (CLAIMED -> PAID); nobody else may say money went out.
+        service + "RecordPayment": ["payment"],
         service + "GetEnrollment": readers,
         service + "ListEnrollments": readers,
         // S1: hrss and education (its own university's students) record all three parts, institutions

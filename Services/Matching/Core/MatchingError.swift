@@ -22,6 +22,10 @@ enum MatchingError: RPCErrorConvertible {
     case activityCompleted(String)
     /// The caller's role may not record this kind of S1 activity, or not for this university.
     case notYours(String)
+    /// O4: the caller's certificate does not act for the enrolment's institution.
+    case notInstitutionSystem(institution: String, caller: String)
+    /// O5: the enrolment's claim has not paid what it can (see `EnrollmentPaidRule`).
+    case notPaid(enrollment: String, reason: String)
 
     var rpcError: RPCError {
         switch self {
@@ -62,6 +66,12 @@ enum MatchingError: RPCErrorConvertible {
             return RPCError(.failedPrecondition, "S1: student activity \(id) is already completed")
         case .notYours(let message):
             return RPCError(.permissionDenied, "S1: \(message)")
+        case .notInstitutionSystem(let institution, let caller):
+            return RPCError(.permissionDenied,
+                            "O4: certificate '\(caller)' does not act for institution \(institution), which delivers this enrolment " +
+                            "(registration: Institution.system_certificate_names)")
+        case .notPaid(let enrollment, let reason):
+            return RPCError(.failedPrecondition, "enrolment \(enrollment) cannot go from CLAIMED to PAID: \(reason)")
         }
     }
 }

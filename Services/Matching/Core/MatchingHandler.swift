@@ -322,6 +322,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         let submitted = offering
         let store = self.store
         let today = Self.today().text
+        let readAt = Int64(Date().timeIntervalSince1970)
         return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
                                                     entity: { (o: Offering) in "offering/\(o.id)" },
                                                     detail: { (o: Offering) in "capacity \(o.capacity), standard \(o.subsidyStandardFen) fen" }) { db in
@@ -333,6 +334,10 @@ public struct MatchingHandler: MatchingServiceProvider {
                 offering.catalog = kind
             }
             try await store.insertOffering(offering, in: db)
+            // O4: matching's copy of who acts for the institution, so that accept / learn / complete
+            // need no call to registration (InstitutionSystemsCheck).
+            try await store.saveInstitutionSystems(institutionID: institution.id, names: institution.systemCertificateNames,
+                                                   readAt: readAt, in: db)
             return offering
         }
     }
@@ -455,6 +460,8 @@ public struct MatchingHandler: MatchingServiceProvider {
                             _ change: @escaping @Sendable (inout Enrollment, any SQLDatabase) async throws -> Void) async throws -> Enrollment {
         guard !enrollmentID.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
         try FieldLimits.check(enrollmentID, field: "enrollment_id", max: FieldLimits.id)
+        // O4 by the offering's institution only: an institution caller must be one of its systems.
+        try await InstitutionSystemsCheck(store: store, environment: environment).authorize(enrollmentID: enrollmentID, context: context)
         let store = self.store
         return try await environment.idempotent.run(request, requestID: requestID, context: context,
                                                     entity: { (e: Enrollment) in "enrollment/\(e.id)" },
@@ -479,10 +486,9 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "reason", message: "a rejection needs a reason")
         }
         try FieldLimits.check(request.reason, field: "reason", max: FieldLimits.text)
-        // O4 is for the offering's institution only. The access table admits only the `institution`
-        // role; the dev certificates share one institution identity, so any institution certificate
-        // is accepted here. In production the certificate identity is mapped to the institution id
-        // and compared with `enrollment.institution_id`.
+        // O4 is for the offering's institution only: the access table admits the `institution` role,
+        // and `transition` checks the caller's certificate name against the institution's systems
+        // (InstitutionSystemsCheck).
         let store = self.store
         let accept = request.accept
         let reason = request.reason

@@ -9,6 +9,7 @@ public enum PaymentAccess {
         service + "SubmitClaim": ["hrss", "matching"],
         service + "GetClaim": ["hrss", "finance", "matching", "institution", "worker-portal", "assessment"],
         service + "ListClaims": ["hrss", "finance", "matching", "institution"],
+        // An institution reports only for its own offerings (InstitutionCallerCheck).
         service + "ReportEmployment": ["hrss", "institution"],
         service + "Disburse": ["finance"],
         service + "GetProgress": ["*"],

@@ -9,6 +9,8 @@ enum PaymentError: RPCErrorConvertible {
     case alreadyPaid(tranche: String, entry: String)
     case fundExhausted(needed: Int64, balance: Int64)
     case peer(service: String, RPCError)
+    /// The caller's certificate does not act for the offering's institution.
+    case notInstitutionSystem(institution: String, caller: String)
 
     var rpcError: RPCError {
         switch self {
@@ -21,6 +23,9 @@ enum PaymentError: RPCErrorConvertible {
             return RPCError(.failedPrecondition, "tranche \(tranche) is already paid (ledger entry \(entry))")
         case .fundExhausted(let needed, let balance):
             return RPCError(.failedPrecondition, "R11: the special fund holds \(balance) fen; this tranche needs \(needed) fen")
+        case .notInstitutionSystem(let institution, let caller):
+            return RPCError(.permissionDenied, "certificate '\(caller)' does not act for institution \(institution), which delivers " +
+                            "this offering (registration: Institution.system_certificate_names)")
         case .peer(let service, let error):
             let code: StatusCode = error.code == .notFound ? .failedPrecondition : (error.code == .deadlineExceeded ? .unavailable : error.code)
             return RPCError(code, "\(service): \(error.message)")

@@ -193,6 +193,12 @@ public struct PaymentHandler: PaymentServiceProvider {
         guard request.employed >= 0, request.employed <= request.trained else {
             throw PaymentError.invalid(field: "employed", message: "must be 0..trained (\(request.trained)), got \(request.employed)")
         }
+        // A retry is answered from the first result before anyone is asked again.
+        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
+                                                                             context: context, as: ReportEmploymentResponse.self) {
+            return previous
+        }
+        try await InstitutionCallerCheck(environment: environment).authorize(offeringID: request.offeringId, context: context)
         let day = PolicyBridge.date(request.asOf) ?? BusinessDay.today()
         let release = SubsidyEngine.releaseHeldTranche(
             employment: EmploymentReport(offeringId: request.offeringId, trained: Int(request.trained), employed: Int(request.employed)),
@@ -221,7 +227,7 @@ public struct PaymentHandler: PaymentServiceProvider {
     public func disburse(request: DisburseRequest, context: ServerContext) async throws -> LedgerEntry {
         guard !request.trancheId.isEmpty else { throw PaymentError.invalid(field: "tranche_id", message: "required") }
         let store = self.store
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+        let entry = try await environment.idempotent.run(request, requestID: request.requestId, context: context,
                                                     entity: { (e: LedgerEntry) in "tranche/\(e.trancheId)" },
                                                     detail: { (e: LedgerEntry) in "paid \(e.amountFen) fen to \(e.payeeId)" }) { db in
             guard let tranche = try await store.tranche(id: request.trancheId, in: db) else {
@@ -253,6 +259,12 @@ public struct PaymentHandler: PaymentServiceProvider {
             try await store.setTrancheState(tranche.id, .paid, ledgerEntryID: entry.id, in: db)
             return entry
         }
+        // Committed: tell matching when the claim has paid what it can (CLAIMED -> PAID). Also on
+        // a retry (answered from the first result), so a failed notification is repaired by it.
+        if let claim = try? await environment.store.read({ try await store.claim(id: entry.claimId, in: $0) }) {
+            await EnrollmentPaidNotifier(environment: environment).notify(claim: claim, entry: entry)
+        }
+        return entry
     }
 
     static func shanghaiDay(_ date: Date) -> String {

@@ -18,6 +18,8 @@ public enum RegistrationAccess {
         service + "GetEnterprise": attestingDepartments.union(platformServices).union(["enterprise", "finance", "institution"]),
         service + "RegisterInstitution": ["hrss", "institution", "education"],
         service + "ReviewInstitutionFiling": ["hrss"],
+        // Which certificates act for an institution (O4) is the government's call, not the institution's.
+        service + "SetInstitutionSystems": ["hrss"],
         service + "GetInstitution": attestingDepartments.union(platformServices).union(["institution", "finance", "worker-portal", "enterprise"]),
         service + "ListInstitutions": attestingDepartments.union(platformServices).union(["institution", "finance", "worker-portal", "enterprise", "assessment-org"]),
         service + "RegisterTeacher": ["hrss", "institution", "education"],

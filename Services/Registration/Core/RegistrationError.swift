@@ -11,6 +11,7 @@ enum RegistrationError: RPCErrorConvertible {
     case enterpriseNotFound(String)
     case institutionNotFound(String)
     case versionMismatch(expected: Int64, actual: Int64)
+    case institutionVersionMismatch(id: String, expected: Int64, actual: Int64)
     case filingAlreadyReviewed(id: String, status: FilingStatus)
 
     var rpcError: RPCError {
@@ -33,6 +34,9 @@ enum RegistrationError: RPCErrorConvertible {
             return RPCError(.notFound, "no institution \(id)")
         case .versionMismatch(let expected, let actual):
             return RPCError(.failedPrecondition, "expected_version \(expected) does not match the worker's version \(actual); read it again")
+        case .institutionVersionMismatch(let id, let expected, let actual):
+            return RPCError(.failedPrecondition,
+                            "expected_version \(expected) does not match institution \(id)'s version \(actual); read it again")
         case .filingAlreadyReviewed(let id, let status):
             return RPCError(.failedPrecondition, "R10: the filing of institution \(id) is already \(status.protoName)")
         }

@@ -224,6 +224,29 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         }
     }
 
+    public func setInstitutionSystems(request: SetInstitutionSystemsRequest, context: ServerContext) async throws -> Institution {
+        let problems = InstitutionRequestValidation.validate(request)
+        guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
+        let store = self.store
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (institution: Institution) in "institution/\(institution.id)" },
+                                                    detail: { (institution: Institution) in
+                                                        "systems \(institution.systemCertificateNames.joined(separator: ","))" }) { db in
+            guard var institution = try await store.institution(id: request.institutionId, in: db) else {
+                throw RegistrationError.institutionNotFound(request.institutionId)
+            }
+            if request.expectedVersion != 0 && request.expectedVersion != institution.version {
+                throw RegistrationError.institutionVersionMismatch(id: institution.id, expected: request.expectedVersion,
+                                                                   actual: institution.version)
+            }
+            institution.systemCertificateNames = request.systemCertificateNames
+            institution.version += 1
+            institution.updatedAt = Timestamps.timestamp()
+            try await store.saveInstitution(institution, isNew: false, in: db)
+            return institution
+        }
+    }
+
     public func getInstitution(request: GetInstitutionRequest, context: ServerContext) async throws -> Institution {
         let store = self.store
         guard let institution = try await environment.store.read({ try await store.institution(id: request.institutionId, in: $0) }) else {

@@ -1922,6 +1922,57 @@ public struct RequestPaymentResponse: ProtoMessage, CMessageBacked {
     }
 }
 
+/// Payment tells matching that money went out for an enrolment's claim (CLAIMED -> PAID).
+/// An enrolment counts as PAID when its claim (Enrollment.claim_id) is eligible, at least one of
+/// its tranches is PAID and none is PAYABLE: everything that could be paid has been. Tranches still
+/// HELD (R7, waiting for the employment report) do not keep it from PAID; when they are released and
+/// disbursed later the enrolment simply stays PAID. Matching checks this with payment (GetClaim)
+/// rather than trusting the call; otherwise FAILED_PRECONDITION and nothing changes. Idempotent: an
+/// enrolment already PAID is returned as it is.
+public struct RecordPaymentRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.RecordPaymentRequest"
+
+    /// Idempotency key.
+    public var requestId: String = ""
+
+    /// The enrolment.
+    public var enrollmentId: String = ""
+
+    public init() {}
+
+    public init(
+        requestId: String = "",
+        enrollmentId: String = ""
+    ) {
+        self.requestId = requestId
+        self.enrollmentId = enrollmentId
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__RecordPaymentRequest> {
+        let c = arena.allocate(Skills__V1__RecordPaymentRequest.self)
+        skills__v1__record_payment_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__RecordPaymentRequest>, arena: CArena) {
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.enrollmentId.isEmpty { c.pointee.enrollment_id = arena.cString(self.enrollmentId) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__RecordPaymentRequest>) throws(SchemaError) {
+        self.requestId = try CRead.string(c.pointee.request_id, message: Self.protoName, field: "request_id")
+        self.enrollmentId = try CRead.string(c.pointee.enrollment_id, message: Self.protoName, field: "enrollment_id")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RecordPaymentRequest>? {
+        skills__v1__record_payment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RecordPaymentRequest>) {
+        skills__v1__record_payment_request__free_unpacked(c, nil)
+    }
+}
+
 /// Gets one offering by id.
 public struct GetOfferingRequest: ProtoMessage, CMessageBacked {
     public static let protoName = "skills.v1.GetOfferingRequest"
@@ -2929,7 +2980,12 @@ public enum MatchingService {
         /// O3: a worker selects an offering, creating an enrolment.
         public static let selectOffering = RPCMethod<SelectOfferingRequest, SelectOfferingResponse>(
             MethodDescriptor(service: "skills.v1.MatchingService", method: "SelectOffering", kind: .unary, isIdempotent: true))
-        /// O4: the institution accepts or rejects an enrolment.
+        /// O4: the institution accepts or rejects an enrolment. AcceptEnrollment, RecordLearning and
+        /// CompleteTraining by the `institution` role need the caller's certificate CN to be one of the
+        /// offering's institution's system_certificate_names (registration); otherwise PERMISSION_DENIED
+        /// naming the institution. Matching keeps the names with the offering (read when it was
+        /// published) and reads them again from registration when the CN is not among them or the copy is
+        /// older than five minutes, so an added name works at once and a removed one within five minutes.
         public static let acceptEnrollment = RPCMethod<AcceptEnrollmentRequest, Enrollment>(
             MethodDescriptor(service: "skills.v1.MatchingService", method: "AcceptEnrollment", kind: .unary, isIdempotent: true))
         /// Records learning time on a channel.
@@ -2941,6 +2997,10 @@ public enum MatchingService {
         /// O5: hands the completed enrolment to payment.
         public static let requestPayment = RPCMethod<RequestPaymentRequest, RequestPaymentResponse>(
             MethodDescriptor(service: "skills.v1.MatchingService", method: "RequestPayment", kind: .unary, isIdempotent: true))
+        /// O5: payment reports a disbursement; CLAIMED -> PAID once the claim has paid what it can
+        /// (see RecordPaymentRequest). Called by payment after Disburse.
+        public static let recordPayment = RPCMethod<RecordPaymentRequest, Enrollment>(
+            MethodDescriptor(service: "skills.v1.MatchingService", method: "RecordPayment", kind: .unary, isIdempotent: true))
         /// Gets an enrolment.
         public static let getEnrollment = RPCMethod<GetEnrollmentRequest, Enrollment>(
             MethodDescriptor(service: "skills.v1.MatchingService", method: "GetEnrollment", kind: .unary, isIdempotent: true))
@@ -2979,6 +3039,7 @@ public enum MatchingService {
         Method.recordLearning.descriptor,
         Method.completeTraining.descriptor,
         Method.requestPayment.descriptor,
+        Method.recordPayment.descriptor,
         Method.getEnrollment.descriptor,
         Method.getOffering.descriptor,
         Method.listEnrollments.descriptor,
@@ -3006,7 +3067,12 @@ public protocol MatchingServiceProvider: Sendable {
     func listOfferings(request: ListOfferingsRequest, responses: MessageWriter<Offering>, context: ServerContext) async throws
     /// O3: a worker selects an offering, creating an enrolment.
     func selectOffering(request: SelectOfferingRequest, context: ServerContext) async throws -> SelectOfferingResponse
-    /// O4: the institution accepts or rejects an enrolment.
+    /// O4: the institution accepts or rejects an enrolment. AcceptEnrollment, RecordLearning and
+    /// CompleteTraining by the `institution` role need the caller's certificate CN to be one of the
+    /// offering's institution's system_certificate_names (registration); otherwise PERMISSION_DENIED
+    /// naming the institution. Matching keeps the names with the offering (read when it was
+    /// published) and reads them again from registration when the CN is not among them or the copy is
+    /// older than five minutes, so an added name works at once and a removed one within five minutes.
     func acceptEnrollment(request: AcceptEnrollmentRequest, context: ServerContext) async throws -> Enrollment
     /// Records learning time on a channel.
     func recordLearning(request: RecordLearningRequest, context: ServerContext) async throws -> Enrollment
@@ -3014,6 +3080,9 @@ public protocol MatchingServiceProvider: Sendable {
     func completeTraining(request: CompleteTrainingRequest, context: ServerContext) async throws -> Enrollment
     /// O5: hands the completed enrolment to payment.
     func requestPayment(request: RequestPaymentRequest, context: ServerContext) async throws -> RequestPaymentResponse
+    /// O5: payment reports a disbursement; CLAIMED -> PAID once the claim has paid what it can
+    /// (see RecordPaymentRequest). Called by payment after Disburse.
+    func recordPayment(request: RecordPaymentRequest, context: ServerContext) async throws -> Enrollment
     /// Gets an enrolment.
     func getEnrollment(request: GetEnrollmentRequest, context: ServerContext) async throws -> Enrollment
     /// Gets an offering (payment reads the occupation, level and kind of a claim's training).
@@ -3047,6 +3116,7 @@ extension MatchingServiceProvider {
             .unary(MatchingService.Method.recordLearning) { try await self.recordLearning(request: $0, context: $1) },
             .unary(MatchingService.Method.completeTraining) { try await self.completeTraining(request: $0, context: $1) },
             .unary(MatchingService.Method.requestPayment) { try await self.requestPayment(request: $0, context: $1) },
+            .unary(MatchingService.Method.recordPayment) { try await self.recordPayment(request: $0, context: $1) },
             .unary(MatchingService.Method.getEnrollment) { try await self.getEnrollment(request: $0, context: $1) },
             .unary(MatchingService.Method.getOffering) { try await self.getOffering(request: $0, context: $1) },
             .unary(MatchingService.Method.listEnrollments) { try await self.listEnrollments(request: $0, context: $1) },
@@ -3102,7 +3172,12 @@ public struct MatchingServiceClient: Sendable {
         try await transport.unary(MatchingService.Method.selectOffering, request: request, options: options)
     }
 
-    /// O4: the institution accepts or rejects an enrolment.
+    /// O4: the institution accepts or rejects an enrolment. AcceptEnrollment, RecordLearning and
+    /// CompleteTraining by the `institution` role need the caller's certificate CN to be one of the
+    /// offering's institution's system_certificate_names (registration); otherwise PERMISSION_DENIED
+    /// naming the institution. Matching keeps the names with the offering (read when it was
+    /// published) and reads them again from registration when the CN is not among them or the copy is
+    /// older than five minutes, so an added name works at once and a removed one within five minutes.
     public func acceptEnrollment(_ request: AcceptEnrollmentRequest, options: CallOptions = CallOptions()) async throws -> Enrollment {
         try await transport.unary(MatchingService.Method.acceptEnrollment, request: request, options: options)
     }
@@ -3120,6 +3195,12 @@ public struct MatchingServiceClient: Sendable {
     /// O5: hands the completed enrolment to payment.
     public func requestPayment(_ request: RequestPaymentRequest, options: CallOptions = CallOptions()) async throws -> RequestPaymentResponse {
         try await transport.unary(MatchingService.Method.requestPayment, request: request, options: options)
+    }
+
+    /// O5: payment reports a disbursement; CLAIMED -> PAID once the claim has paid what it can
+    /// (see RecordPaymentRequest). Called by payment after Disburse.
+    public func recordPayment(_ request: RecordPaymentRequest, options: CallOptions = CallOptions()) async throws -> Enrollment {
+        try await transport.unary(MatchingService.Method.recordPayment, request: request, options: options)
     }
 
     /// Gets an enrolment.

@@ -783,6 +783,14 @@ public struct Institution: ProtoMessage, CMessageBacked {
     /// When last changed.
     public var updatedAt: Google_Protobuf_Timestamp? = nil
 
+    /// Certificate common names (CN) of the systems that act for the institution (O4: accept, learning
+    /// records, completion, employment reports). A caller with the `institution` role may act on an
+    /// offering or enrolment only when its certificate's CN is listed here for the offering's
+    /// institution. Each name 1..64 characters, no control characters, no repeats; at most 16. Set at
+    /// RegisterInstitution and replaced by hrss with SetInstitutionSystems; empty = no institution
+    /// system may act for it (hrss still can where its role is allowed).
+    public var systemCertificateNames: [String] = []
+
     public init() {}
 
     public init(
@@ -800,7 +808,8 @@ public struct Institution: ProtoMessage, CMessageBacked {
         district: String = "",
         version: Int64 = 0,
         createdAt: Google_Protobuf_Timestamp? = nil,
-        updatedAt: Google_Protobuf_Timestamp? = nil
+        updatedAt: Google_Protobuf_Timestamp? = nil,
+        systemCertificateNames: [String] = []
     ) {
         self.id = id
         self.creditCode = creditCode
@@ -817,6 +826,7 @@ public struct Institution: ProtoMessage, CMessageBacked {
         self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.systemCertificateNames = systemCertificateNames
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__Institution> {
@@ -844,6 +854,10 @@ public struct Institution: ProtoMessage, CMessageBacked {
         c.pointee.version = self.version
         if let value = self.createdAt { c.pointee.created_at = value.makeFilledCStruct(in: arena) }
         if let value = self.updatedAt { c.pointee.updated_at = value.makeFilledCStruct(in: arena) }
+        if !self.systemCertificateNames.isEmpty {
+            c.pointee.n_system_certificate_names = self.systemCertificateNames.count
+            c.pointee.system_certificate_names = arena.array(self.systemCertificateNames.map { Optional(arena.cString($0)) })
+        }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__Institution>) throws(SchemaError) {
@@ -862,6 +876,7 @@ public struct Institution: ProtoMessage, CMessageBacked {
         self.version = c.pointee.version
         if let pointer = c.pointee.created_at { self.createdAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
         if let pointer = c.pointee.updated_at { self.updatedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
+        self.systemCertificateNames = try CRead.strings(c.pointee.system_certificate_names, count: c.pointee.n_system_certificate_names, message: Self.protoName, field: "system_certificate_names")
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Institution>? {
@@ -984,6 +999,70 @@ public struct ReviewInstitutionFilingRequest: ProtoMessage, CMessageBacked {
 
     static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ReviewInstitutionFilingRequest>) {
         skills__v1__review_institution_filing_request__free_unpacked(c, nil)
+    }
+}
+
+/// Replaces the certificate common names of the systems that act for an institution (hrss).
+/// Matching and payment see a change at once when a name is added; a removed name stops working
+/// within matching's refresh interval (five minutes), see MatchingService.AcceptEnrollment.
+public struct SetInstitutionSystemsRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.SetInstitutionSystemsRequest"
+
+    /// Idempotency key.
+    public var requestId: String = ""
+
+    /// The institution.
+    public var institutionId: String = ""
+
+    /// The new list (replaces the old one; empty clears it). Rules as Institution.system_certificate_names.
+    public var systemCertificateNames: [String] = []
+
+    /// The version the caller read; a mismatch is FAILED_PRECONDITION. 0 skips the check.
+    public var expectedVersion: Int64 = 0
+
+    public init() {}
+
+    public init(
+        requestId: String = "",
+        institutionId: String = "",
+        systemCertificateNames: [String] = [],
+        expectedVersion: Int64 = 0
+    ) {
+        self.requestId = requestId
+        self.institutionId = institutionId
+        self.systemCertificateNames = systemCertificateNames
+        self.expectedVersion = expectedVersion
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__SetInstitutionSystemsRequest> {
+        let c = arena.allocate(Skills__V1__SetInstitutionSystemsRequest.self)
+        skills__v1__set_institution_systems_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__SetInstitutionSystemsRequest>, arena: CArena) {
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.institutionId.isEmpty { c.pointee.institution_id = arena.cString(self.institutionId) }
+        if !self.systemCertificateNames.isEmpty {
+            c.pointee.n_system_certificate_names = self.systemCertificateNames.count
+            c.pointee.system_certificate_names = arena.array(self.systemCertificateNames.map { Optional(arena.cString($0)) })
+        }
+        c.pointee.expected_version = self.expectedVersion
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__SetInstitutionSystemsRequest>) throws(SchemaError) {
+        self.requestId = try CRead.string(c.pointee.request_id, message: Self.protoName, field: "request_id")
+        self.institutionId = try CRead.string(c.pointee.institution_id, message: Self.protoName, field: "institution_id")
+        self.systemCertificateNames = try CRead.strings(c.pointee.system_certificate_names, count: c.pointee.n_system_certificate_names, message: Self.protoName, field: "system_certificate_names")
+        self.expectedVersion = c.pointee.expected_version
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SetInstitutionSystemsRequest>? {
+        skills__v1__set_institution_systems_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SetInstitutionSystemsRequest>) {
+        skills__v1__set_institution_systems_request__free_unpacked(c, nil)
     }
 }
 
@@ -1431,6 +1510,9 @@ public enum RegistrationService {
         /// Lists the teachers of a pool.
         public static let listTeachers = RPCMethod<ListTeachersRequest, ListTeachersResponse>(
             MethodDescriptor(service: "skills.v1.RegistrationService", method: "ListTeachers", kind: .unary, isIdempotent: true))
+        /// Replaces the certificate names of the systems acting for an institution (hrss).
+        public static let setInstitutionSystems = RPCMethod<SetInstitutionSystemsRequest, Institution>(
+            MethodDescriptor(service: "skills.v1.RegistrationService", method: "SetInstitutionSystems", kind: .unary, isIdempotent: true))
     }
 
     public static let descriptor = ServiceDescriptor(name: name, methods: [
@@ -1446,6 +1528,7 @@ public enum RegistrationService {
         Method.listInstitutions.descriptor,
         Method.registerTeacher.descriptor,
         Method.listTeachers.descriptor,
+        Method.setInstitutionSystems.descriptor,
     ])
 }
 
@@ -1475,6 +1558,8 @@ public protocol RegistrationServiceProvider: Sendable {
     func registerTeacher(request: RegisterTeacherRequest, context: ServerContext) async throws -> Teacher
     /// Lists the teachers of a pool.
     func listTeachers(request: ListTeachersRequest, context: ServerContext) async throws -> ListTeachersResponse
+    /// Replaces the certificate names of the systems acting for an institution (hrss).
+    func setInstitutionSystems(request: SetInstitutionSystemsRequest, context: ServerContext) async throws -> Institution
 }
 
 extension RegistrationServiceProvider {
@@ -1493,6 +1578,7 @@ extension RegistrationServiceProvider {
             .unary(RegistrationService.Method.listInstitutions) { try await self.listInstitutions(request: $0, context: $1) },
             .unary(RegistrationService.Method.registerTeacher) { try await self.registerTeacher(request: $0, context: $1) },
             .unary(RegistrationService.Method.listTeachers) { try await self.listTeachers(request: $0, context: $1) },
+            .unary(RegistrationService.Method.setInstitutionSystems) { try await self.setInstitutionSystems(request: $0, context: $1) },
         ])
     }
 }
@@ -1563,5 +1649,10 @@ public struct RegistrationServiceClient: Sendable {
     /// Lists the teachers of a pool.
     public func listTeachers(_ request: ListTeachersRequest, options: CallOptions = CallOptions()) async throws -> ListTeachersResponse {
         try await transport.unary(RegistrationService.Method.listTeachers, request: request, options: options)
+    }
+
+    /// Replaces the certificate names of the systems acting for an institution (hrss).
+    public func setInstitutionSystems(_ request: SetInstitutionSystemsRequest, options: CallOptions = CallOptions()) async throws -> Institution {
+        try await transport.unary(RegistrationService.Method.setInstitutionSystems, request: request, options: options)
     }
 }

@@ -334,6 +334,10 @@ enum SampleMessages {
         refusingRuleIds: ["refusing_rule_ids-样例-0", "refusing_rule_ids-样例-1"],
         message: "message-样例-0"
     )
+    static let skills_v1_RecordPaymentRequest = RecordPaymentRequest(
+        requestId: "request_id-样例-0",
+        enrollmentId: "enrollment_id-样例-0"
+    )
     static let skills_v1_GetOfferingRequest = GetOfferingRequest(
         offeringId: "offering_id-样例-0"
     )
@@ -662,7 +666,8 @@ enum SampleMessages {
         district: "district-样例-0",
         version: 130000000007,
         createdAt: SampleMessages.google_protobuf_Timestamp,
-        updatedAt: SampleMessages.google_protobuf_Timestamp
+        updatedAt: SampleMessages.google_protobuf_Timestamp,
+        systemCertificateNames: ["system_certificate_names-样例-0", "system_certificate_names-样例-1"]
     )
     static let skills_v1_RegisterInstitutionRequest = RegisterInstitutionRequest(
         requestId: "request_id-样例-0",
@@ -674,6 +679,12 @@ enum SampleMessages {
         accept: true,
         licenceScopeOccupations: ["licence_scope_occupations-样例-0", "licence_scope_occupations-样例-1"],
         note: "note-样例-0"
+    )
+    static let skills_v1_SetInstitutionSystemsRequest = SetInstitutionSystemsRequest(
+        requestId: "request_id-样例-0",
+        institutionId: "institution_id-样例-0",
+        systemCertificateNames: ["system_certificate_names-样例-0", "system_certificate_names-样例-1"],
+        expectedVersion: 40000000007
     )
     static let skills_v1_GetInstitutionRequest = GetInstitutionRequest(
         institutionId: "institution_id-样例-0"
@@ -768,6 +779,7 @@ enum SampleMessages {
         skills_v1_CompleteTrainingRequest,
         skills_v1_RequestPaymentRequest,
         skills_v1_RequestPaymentResponse,
+        skills_v1_RecordPaymentRequest,
         skills_v1_GetOfferingRequest,
         skills_v1_GetEnrollmentRequest,
         skills_v1_ListEnrollmentsRequest,
@@ -813,6 +825,7 @@ enum SampleMessages {
         skills_v1_Institution,
         skills_v1_RegisterInstitutionRequest,
         skills_v1_ReviewInstitutionFilingRequest,
+        skills_v1_SetInstitutionSystemsRequest,
         skills_v1_GetInstitutionRequest,
         skills_v1_ListInstitutionsRequest,
         skills_v1_ListInstitutionsResponse,

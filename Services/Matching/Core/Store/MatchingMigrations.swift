@@ -87,5 +87,17 @@ enum MatchingMigrations {
              "ALTER TABLE offerings ADD COLUMN demand_ids TEXT NOT NULL DEFAULT ','",
              "CREATE INDEX demands_submitted ON demands (submitted_on)"]
         },
+        Migration(version: 103, name: "institutions' system certificate names (O4 by the offering's institution)") { _ in
+            [// A copy of registration's Institution.system_certificate_names (a JSON array of strings),
+             // written when an offering is published and re-read as InstitutionSystemsCheck decides;
+             // read_at is Unix seconds. Institutions of offerings published before this migration
+             // have no row and are read on first use.
+             """
+            CREATE TABLE institution_systems (
+                institution_id TEXT PRIMARY KEY,
+                names TEXT NOT NULL,
+                read_at BIGINT NOT NULL)
+            """]
+        },
     ]
 }

@@ -254,6 +254,44 @@ struct MatchingStore: Sendable {
         }
     }
 
+    // MARK: Institutions' systems (O4)
+
+    /// Matching's copy of the certificate names acting for the institution of an enrolment.
+    struct InstitutionSystems: Sendable, Equatable {
+        var institutionID: String
+        /// Nil when matching has no copy yet.
+        var names: [String]?
+        /// When the copy was read from registration, Unix seconds (0 = never).
+        var readAt: Int64
+    }
+
+    /// The enrolment's institution and matching's copy of its system names; nil when there is no
+    /// such enrolment.
+    func institutionSystems(enrollmentID: String, in db: any SQLDatabase) async throws -> InstitutionSystems? {
+        struct Row: Decodable {
+            var institution_id: String
+            var names: String?
+            var read_at: Int64?
+        }
+        guard let row = try await db.raw("""
+            SELECT e.institution_id, s.names, s.read_at
+            FROM enrollments e LEFT JOIN institution_systems s ON s.institution_id = e.institution_id
+            WHERE e.id = \(bind: enrollmentID)
+            """).first(decoding: Row.self) else { return nil }
+        let names = row.names.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        return InstitutionSystems(institutionID: row.institution_id, names: names, readAt: names == nil ? 0 : row.read_at ?? 0)
+    }
+
+    /// Stores (or replaces) the copy of an institution's system names.
+    func saveInstitutionSystems(institutionID: String, names: [String], readAt: Int64, in db: any SQLDatabase) async throws {
+        let json = String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
+        try await db.raw("""
+            INSERT INTO institution_systems (institution_id, names, read_at)
+            VALUES (\(bind: institutionID), \(bind: json), \(bind: readAt))
+            ON CONFLICT (institution_id) DO UPDATE SET names = excluded.names, read_at = excluded.read_at
+            """).run()
+    }
+
     private func decode<M: ProtoMessage>(_ row: DataRow?) throws -> M? {
         guard let row else { return nil }
         return try M(serializedBytes: row.data)

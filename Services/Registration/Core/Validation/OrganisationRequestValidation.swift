@@ -78,6 +78,40 @@ public enum InstitutionRequestValidation {
         }
         problems.optionalText(institution.address, field: "\(f).address", what: "the address", max: RequestChecks.maxOrganisationNameLength)
         problems.district(institution.district, field: "\(f).district")
+        systemCertificateNames(institution.systemCertificateNames, field: "\(f).system_certificate_names", into: &problems)
+        return problems.errors
+    }
+
+    /// Most certificate names an institution may list (its systems: a main one, a standby, a few
+    /// campus systems).
+    public static let maxSystemCertificateNames = 16
+    /// Longest certificate common name (X.509 `ub-common-name`).
+    public static let maxCertificateNameLength = 64
+
+    /// `system_certificate_names`: at most 16, each 1...64 characters, no control characters, no
+    /// leading or trailing spaces, no repeats. Empty is allowed (no system may act for it yet).
+    static func systemCertificateNames(_ names: [String], field: String, into problems: inout Problems) {
+        if names.count > maxSystemCertificateNames {
+            problems.add(field, .tooLong, "at most \(maxSystemCertificateNames) certificate names, got \(names.count)")
+            return
+        }
+        problems.codeList(names, field: field, what: "certificate common name", required: false, maxLength: maxCertificateNameLength)
+        for (index, name) in names.enumerated() where !isBlank(name) && name.trimmingCharacters(in: .whitespaces) != name {
+            problems.add("\(field)[\(index)]", .invalidFormat, "certificate common name '\(name)' has leading or trailing spaces")
+        }
+    }
+
+    /// SetInstitutionSystems: `request_id`, `institution_id`, `system_certificate_names` (as above),
+    /// `expected_version` not negative.
+    public static func validate(_ request: SetInstitutionSystemsRequest) -> [ValidationError] {
+        var problems = Problems()
+        problems.requestID(request.requestId)
+        problems.text(request.institutionId, field: "institution_id", what: "the id of the institution",
+                      max: RequestChecks.maxRequestIDLength)
+        systemCertificateNames(request.systemCertificateNames, field: "system_certificate_names", into: &problems)
+        if request.expectedVersion < 0 {
+            problems.add("expected_version", .invalidFormat, "must not be negative, got \(request.expectedVersion)")
+        }
         return problems.errors
     }
 

@@ -39,6 +39,7 @@ typedef struct Skills__V1__RecordLearningRequest Skills__V1__RecordLearningReque
 typedef struct Skills__V1__CompleteTrainingRequest Skills__V1__CompleteTrainingRequest;
 typedef struct Skills__V1__RequestPaymentRequest Skills__V1__RequestPaymentRequest;
 typedef struct Skills__V1__RequestPaymentResponse Skills__V1__RequestPaymentResponse;
+typedef struct Skills__V1__RecordPaymentRequest Skills__V1__RecordPaymentRequest;
 typedef struct Skills__V1__GetOfferingRequest Skills__V1__GetOfferingRequest;
 typedef struct Skills__V1__GetEnrollmentRequest Skills__V1__GetEnrollmentRequest;
 typedef struct Skills__V1__ListEnrollmentsRequest Skills__V1__ListEnrollmentsRequest;
@@ -996,6 +997,32 @@ struct  Skills__V1__RequestPaymentResponse
 
 
 /*
+ * Payment tells matching that money went out for an enrolment's claim (CLAIMED -> PAID).
+ * An enrolment counts as PAID when its claim (Enrollment.claim_id) is eligible, at least one of
+ * its tranches is PAID and none is PAYABLE: everything that could be paid has been. Tranches still
+ * HELD (R7, waiting for the employment report) do not keep it from PAID; when they are released and
+ * disbursed later the enrolment simply stays PAID. Matching checks this with payment (GetClaim)
+ * rather than trusting the call; otherwise FAILED_PRECONDITION and nothing changes. Idempotent: an
+ * enrolment already PAID is returned as it is.
+ */
+struct  Skills__V1__RecordPaymentRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key.
+   */
+  char *request_id;
+  /*
+   * The enrolment.
+   */
+  char *enrollment_id;
+};
+#define SKILLS__V1__RECORD_PAYMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__record_payment_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
  * Gets one offering by id.
  */
 struct  Skills__V1__GetOfferingRequest
@@ -1893,6 +1920,25 @@ Skills__V1__RequestPaymentResponse *
 void   skills__v1__request_payment_response__free_unpacked
                      (Skills__V1__RequestPaymentResponse *message,
                       ProtobufCAllocator *allocator);
+/* Skills__V1__RecordPaymentRequest methods */
+void   skills__v1__record_payment_request__init
+                     (Skills__V1__RecordPaymentRequest         *message);
+size_t skills__v1__record_payment_request__get_packed_size
+                     (const Skills__V1__RecordPaymentRequest   *message);
+size_t skills__v1__record_payment_request__pack
+                     (const Skills__V1__RecordPaymentRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__record_payment_request__pack_to_buffer
+                     (const Skills__V1__RecordPaymentRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__RecordPaymentRequest *
+       skills__v1__record_payment_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__record_payment_request__free_unpacked
+                     (Skills__V1__RecordPaymentRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Skills__V1__GetOfferingRequest methods */
 void   skills__v1__get_offering_request__init
                      (Skills__V1__GetOfferingRequest         *message);
@@ -2227,6 +2273,9 @@ typedef void (*Skills__V1__RequestPaymentRequest_Closure)
 typedef void (*Skills__V1__RequestPaymentResponse_Closure)
                  (const Skills__V1__RequestPaymentResponse *message,
                   void *closure_data);
+typedef void (*Skills__V1__RecordPaymentRequest_Closure)
+                 (const Skills__V1__RecordPaymentRequest *message,
+                  void *closure_data);
 typedef void (*Skills__V1__GetOfferingRequest_Closure)
                  (const Skills__V1__GetOfferingRequest *message,
                   void *closure_data);
@@ -2320,6 +2369,10 @@ struct Skills__V1__MatchingService_Service
                           const Skills__V1__RequestPaymentRequest *input,
                           Skills__V1__RequestPaymentResponse_Closure closure,
                           void *closure_data);
+  void (*record_payment)(Skills__V1__MatchingService_Service *service,
+                         const Skills__V1__RecordPaymentRequest *input,
+                         Skills__V1__Enrollment_Closure closure,
+                         void *closure_data);
   void (*get_enrollment)(Skills__V1__MatchingService_Service *service,
                          const Skills__V1__GetEnrollmentRequest *input,
                          Skills__V1__Enrollment_Closure closure,
@@ -2371,6 +2424,7 @@ void skills__v1__matching_service__init (Skills__V1__MatchingService_Service *se
       function_prefix__ ## record_learning,\
       function_prefix__ ## complete_training,\
       function_prefix__ ## request_payment,\
+      function_prefix__ ## record_payment,\
       function_prefix__ ## get_enrollment,\
       function_prefix__ ## get_offering,\
       function_prefix__ ## list_enrollments,\
@@ -2423,6 +2477,10 @@ void skills__v1__matching_service__request_payment(ProtobufCService *service,
                                                    const Skills__V1__RequestPaymentRequest *input,
                                                    Skills__V1__RequestPaymentResponse_Closure closure,
                                                    void *closure_data);
+void skills__v1__matching_service__record_payment(ProtobufCService *service,
+                                                  const Skills__V1__RecordPaymentRequest *input,
+                                                  Skills__V1__Enrollment_Closure closure,
+                                                  void *closure_data);
 void skills__v1__matching_service__get_enrollment(ProtobufCService *service,
                                                   const Skills__V1__GetEnrollmentRequest *input,
                                                   Skills__V1__Enrollment_Closure closure,
@@ -2485,6 +2543,7 @@ extern const ProtobufCMessageDescriptor skills__v1__record_learning_request__des
 extern const ProtobufCMessageDescriptor skills__v1__complete_training_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__request_payment_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__request_payment_response__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__record_payment_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__get_offering_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__get_enrollment_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_enrollments_request__descriptor;

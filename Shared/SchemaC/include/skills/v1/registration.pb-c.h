@@ -29,6 +29,7 @@ typedef struct Skills__V1__GetEnterpriseRequest Skills__V1__GetEnterpriseRequest
 typedef struct Skills__V1__Institution Skills__V1__Institution;
 typedef struct Skills__V1__RegisterInstitutionRequest Skills__V1__RegisterInstitutionRequest;
 typedef struct Skills__V1__ReviewInstitutionFilingRequest Skills__V1__ReviewInstitutionFilingRequest;
+typedef struct Skills__V1__SetInstitutionSystemsRequest Skills__V1__SetInstitutionSystemsRequest;
 typedef struct Skills__V1__GetInstitutionRequest Skills__V1__GetInstitutionRequest;
 typedef struct Skills__V1__ListInstitutionsRequest Skills__V1__ListInstitutionsRequest;
 typedef struct Skills__V1__ListInstitutionsResponse Skills__V1__ListInstitutionsResponse;
@@ -468,10 +469,20 @@ struct  Skills__V1__Institution
    * When last changed.
    */
   Google__Protobuf__Timestamp *updated_at;
+  /*
+   * Certificate common names (CN) of the systems that act for the institution (O4: accept, learning
+   * records, completion, employment reports). A caller with the `institution` role may act on an
+   * offering or enrolment only when its certificate's CN is listed here for the offering's
+   * institution. Each name 1..64 characters, no control characters, no repeats; at most 16. Set at
+   * RegisterInstitution and replaced by hrss with SetInstitutionSystems; empty = no institution
+   * system may act for it (hrss still can where its role is allowed).
+   */
+  size_t n_system_certificate_names;
+  char **system_certificate_names;
 };
 #define SKILLS__V1__INSTITUTION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__institution__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__INSTITUTION_KIND__INSTITUTION_KIND_UNSPECIFIED, SKILLS__V1__FILING_STATUS__FILING_STATUS_UNSPECIFIED, 0,NULL, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__INSTITUTION_KIND__INSTITUTION_KIND_UNSPECIFIED, SKILLS__V1__FILING_STATUS__FILING_STATUS_UNSPECIFIED, 0,NULL, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, NULL, 0,NULL }
 
 
 /*
@@ -525,6 +536,37 @@ struct  Skills__V1__ReviewInstitutionFilingRequest
 #define SKILLS__V1__REVIEW_INSTITUTION_FILING_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__review_institution_filing_request__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Replaces the certificate common names of the systems that act for an institution (hrss).
+ * Matching and payment see a change at once when a name is added; a removed name stops working
+ * within matching's refresh interval (five minutes), see MatchingService.AcceptEnrollment.
+ */
+struct  Skills__V1__SetInstitutionSystemsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key.
+   */
+  char *request_id;
+  /*
+   * The institution.
+   */
+  char *institution_id;
+  /*
+   * The new list (replaces the old one; empty clears it). Rules as Institution.system_certificate_names.
+   */
+  size_t n_system_certificate_names;
+  char **system_certificate_names;
+  /*
+   * The version the caller read; a mismatch is FAILED_PRECONDITION. 0 skips the check.
+   */
+  int64_t expected_version;
+};
+#define SKILLS__V1__SET_INSTITUTION_SYSTEMS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__set_institution_systems_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0 }
 
 
 /*
@@ -942,6 +984,25 @@ Skills__V1__ReviewInstitutionFilingRequest *
 void   skills__v1__review_institution_filing_request__free_unpacked
                      (Skills__V1__ReviewInstitutionFilingRequest *message,
                       ProtobufCAllocator *allocator);
+/* Skills__V1__SetInstitutionSystemsRequest methods */
+void   skills__v1__set_institution_systems_request__init
+                     (Skills__V1__SetInstitutionSystemsRequest         *message);
+size_t skills__v1__set_institution_systems_request__get_packed_size
+                     (const Skills__V1__SetInstitutionSystemsRequest   *message);
+size_t skills__v1__set_institution_systems_request__pack
+                     (const Skills__V1__SetInstitutionSystemsRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__set_institution_systems_request__pack_to_buffer
+                     (const Skills__V1__SetInstitutionSystemsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__SetInstitutionSystemsRequest *
+       skills__v1__set_institution_systems_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__set_institution_systems_request__free_unpacked
+                     (Skills__V1__SetInstitutionSystemsRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Skills__V1__GetInstitutionRequest methods */
 void   skills__v1__get_institution_request__init
                      (Skills__V1__GetInstitutionRequest         *message);
@@ -1113,6 +1174,9 @@ typedef void (*Skills__V1__RegisterInstitutionRequest_Closure)
 typedef void (*Skills__V1__ReviewInstitutionFilingRequest_Closure)
                  (const Skills__V1__ReviewInstitutionFilingRequest *message,
                   void *closure_data);
+typedef void (*Skills__V1__SetInstitutionSystemsRequest_Closure)
+                 (const Skills__V1__SetInstitutionSystemsRequest *message,
+                  void *closure_data);
 typedef void (*Skills__V1__GetInstitutionRequest_Closure)
                  (const Skills__V1__GetInstitutionRequest *message,
                   void *closure_data);
@@ -1189,6 +1253,10 @@ struct Skills__V1__RegistrationService_Service
                         const Skills__V1__ListTeachersRequest *input,
                         Skills__V1__ListTeachersResponse_Closure closure,
                         void *closure_data);
+  void (*set_institution_systems)(Skills__V1__RegistrationService_Service *service,
+                                  const Skills__V1__SetInstitutionSystemsRequest *input,
+                                  Skills__V1__Institution_Closure closure,
+                                  void *closure_data);
 };
 typedef void (*Skills__V1__RegistrationService_ServiceDestroy)(Skills__V1__RegistrationService_Service *);
 void skills__v1__registration_service__init (Skills__V1__RegistrationService_Service *service,
@@ -1208,7 +1276,8 @@ void skills__v1__registration_service__init (Skills__V1__RegistrationService_Ser
       function_prefix__ ## get_institution,\
       function_prefix__ ## list_institutions,\
       function_prefix__ ## register_teacher,\
-      function_prefix__ ## list_teachers  }
+      function_prefix__ ## list_teachers,\
+      function_prefix__ ## set_institution_systems  }
 void skills__v1__registration_service__register_worker(ProtobufCService *service,
                                                        const Skills__V1__RegisterWorkerRequest *input,
                                                        Skills__V1__Worker_Closure closure,
@@ -1257,6 +1326,10 @@ void skills__v1__registration_service__list_teachers(ProtobufCService *service,
                                                      const Skills__V1__ListTeachersRequest *input,
                                                      Skills__V1__ListTeachersResponse_Closure closure,
                                                      void *closure_data);
+void skills__v1__registration_service__set_institution_systems(ProtobufCService *service,
+                                                               const Skills__V1__SetInstitutionSystemsRequest *input,
+                                                               Skills__V1__Institution_Closure closure,
+                                                               void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1273,6 +1346,7 @@ extern const ProtobufCMessageDescriptor skills__v1__get_enterprise_request__desc
 extern const ProtobufCMessageDescriptor skills__v1__institution__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__register_institution_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__review_institution_filing_request__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__set_institution_systems_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__get_institution_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_institutions_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_institutions_response__descriptor;

@@ -997,6 +997,51 @@ void   skills__v1__request_payment_response__free_unpacked
   assert(message->base.descriptor == &skills__v1__request_payment_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skills__v1__record_payment_request__init
+                     (Skills__V1__RecordPaymentRequest         *message)
+{
+  static const Skills__V1__RecordPaymentRequest init_value = SKILLS__V1__RECORD_PAYMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__record_payment_request__get_packed_size
+                     (const Skills__V1__RecordPaymentRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__record_payment_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__record_payment_request__pack
+                     (const Skills__V1__RecordPaymentRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__record_payment_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__record_payment_request__pack_to_buffer
+                     (const Skills__V1__RecordPaymentRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__record_payment_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__RecordPaymentRequest *
+       skills__v1__record_payment_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__RecordPaymentRequest *)
+     protobuf_c_message_unpack (&skills__v1__record_payment_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__record_payment_request__free_unpacked
+                     (Skills__V1__RecordPaymentRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__record_payment_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skills__v1__get_offering_request__init
                      (Skills__V1__GetOfferingRequest         *message)
 {
@@ -3906,6 +3951,57 @@ const ProtobufCMessageDescriptor skills__v1__request_payment_response__descripto
   (ProtobufCMessageInit) skills__v1__request_payment_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor skills__v1__record_payment_request__field_descriptors[2] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__RecordPaymentRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "enrollment_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__RecordPaymentRequest, enrollment_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__record_payment_request__field_indices_by_name[] = {
+  1,   /* field[1] = enrollment_id */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange skills__v1__record_payment_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skills__v1__record_payment_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.RecordPaymentRequest",
+  "RecordPaymentRequest",
+  "Skills__V1__RecordPaymentRequest",
+  "skills.v1",
+  sizeof(Skills__V1__RecordPaymentRequest),
+  2,
+  skills__v1__record_payment_request__field_descriptors,
+  skills__v1__record_payment_request__field_indices_by_name,
+  1,  skills__v1__record_payment_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__record_payment_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor skills__v1__get_offering_request__field_descriptors[1] =
 {
   {
@@ -5393,7 +5489,7 @@ const ProtobufCEnumDescriptor skills__v1__three_ones_status__descriptor =
   skills__v1__three_ones_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skills__v1__matching_service__method_descriptors[19] =
+static const ProtobufCMethodDescriptor skills__v1__matching_service__method_descriptors[20] =
 {
   { "SubmitDemand", &skills__v1__submit_demand_request__descriptor, &skills__v1__demand__descriptor },
   { "ListDemands", &skills__v1__list_demands_request__descriptor, &skills__v1__list_demands_response__descriptor },
@@ -5406,6 +5502,7 @@ static const ProtobufCMethodDescriptor skills__v1__matching_service__method_desc
   { "RecordLearning", &skills__v1__record_learning_request__descriptor, &skills__v1__enrollment__descriptor },
   { "CompleteTraining", &skills__v1__complete_training_request__descriptor, &skills__v1__enrollment__descriptor },
   { "RequestPayment", &skills__v1__request_payment_request__descriptor, &skills__v1__request_payment_response__descriptor },
+  { "RecordPayment", &skills__v1__record_payment_request__descriptor, &skills__v1__enrollment__descriptor },
   { "GetEnrollment", &skills__v1__get_enrollment_request__descriptor, &skills__v1__enrollment__descriptor },
   { "GetOffering", &skills__v1__get_offering_request__descriptor, &skills__v1__offering__descriptor },
   { "ListEnrollments", &skills__v1__list_enrollments_request__descriptor, &skills__v1__list_enrollments_response__descriptor },
@@ -5417,21 +5514,22 @@ static const ProtobufCMethodDescriptor skills__v1__matching_service__method_desc
 };
 const unsigned skills__v1__matching_service__method_indices_by_name[] = {
   7,        /* AcceptEnrollment */
-  15,        /* CompleteStudentActivity */
+  16,        /* CompleteStudentActivity */
   9,        /* CompleteTraining */
-  18,        /* ExportStudentCredits */
-  11,        /* GetEnrollment */
-  12,        /* GetOffering */
-  16,        /* GetStudentProgress */
+  19,        /* ExportStudentCredits */
+  12,        /* GetEnrollment */
+  13,        /* GetOffering */
+  17,        /* GetStudentProgress */
   3,        /* ListCatalog */
   1,        /* ListDemands */
-  13,        /* ListEnrollments */
+  14,        /* ListEnrollments */
   5,        /* ListOfferings */
-  17,        /* ListStudentProgress */
+  18,        /* ListStudentProgress */
   2,        /* PublishCatalogEntry */
   4,        /* PublishOffering */
   8,        /* RecordLearning */
-  14,        /* RecordStudentActivity */
+  11,        /* RecordPayment */
+  15,        /* RecordStudentActivity */
   10,        /* RequestPayment */
   6,        /* SelectOffering */
   0         /* SubmitDemand */
@@ -5443,7 +5541,7 @@ const ProtobufCServiceDescriptor skills__v1__matching_service__descriptor =
   "MatchingService",
   "Skills__V1__MatchingService",
   "skills.v1",
-  19,
+  20,
   skills__v1__matching_service__method_descriptors,
   skills__v1__matching_service__method_indices_by_name
 };
@@ -5535,13 +5633,21 @@ void skills__v1__matching_service__request_payment(ProtobufCService *service,
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
   service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void skills__v1__matching_service__record_payment(ProtobufCService *service,
+                                                  const Skills__V1__RecordPaymentRequest *input,
+                                                  Skills__V1__Enrollment_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__matching_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void skills__v1__matching_service__get_enrollment(ProtobufCService *service,
                                                   const Skills__V1__GetEnrollmentRequest *input,
                                                   Skills__V1__Enrollment_Closure closure,
                                                   void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__get_offering(ProtobufCService *service,
                                                 const Skills__V1__GetOfferingRequest *input,
@@ -5549,7 +5655,7 @@ void skills__v1__matching_service__get_offering(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__list_enrollments(ProtobufCService *service,
                                                     const Skills__V1__ListEnrollmentsRequest *input,
@@ -5557,7 +5663,7 @@ void skills__v1__matching_service__list_enrollments(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__record_student_activity(ProtobufCService *service,
                                                            const Skills__V1__RecordStudentActivityRequest *input,
@@ -5565,7 +5671,7 @@ void skills__v1__matching_service__record_student_activity(ProtobufCService *ser
                                                            void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__complete_student_activity(ProtobufCService *service,
                                                              const Skills__V1__CompleteStudentActivityRequest *input,
@@ -5573,7 +5679,7 @@ void skills__v1__matching_service__complete_student_activity(ProtobufCService *s
                                                              void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__get_student_progress(ProtobufCService *service,
                                                         const Skills__V1__GetStudentProgressRequest *input,
@@ -5581,7 +5687,7 @@ void skills__v1__matching_service__get_student_progress(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__list_student_progress(ProtobufCService *service,
                                                          const Skills__V1__ListStudentProgressRequest *input,
@@ -5589,7 +5695,7 @@ void skills__v1__matching_service__list_student_progress(ProtobufCService *servi
                                                          void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__export_student_credits(ProtobufCService *service,
                                                           const Skills__V1__ExportStudentCreditsRequest *input,
@@ -5597,7 +5703,7 @@ void skills__v1__matching_service__export_student_credits(ProtobufCService *serv
                                                           void *closure_data)
 {
   assert(service->descriptor == &skills__v1__matching_service__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__matching_service__init (Skills__V1__MatchingService_Service *service,
                                          Skills__V1__MatchingService_ServiceDestroy destroy)

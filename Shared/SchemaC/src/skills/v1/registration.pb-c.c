@@ -547,6 +547,51 @@ void   skills__v1__review_institution_filing_request__free_unpacked
   assert(message->base.descriptor == &skills__v1__review_institution_filing_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skills__v1__set_institution_systems_request__init
+                     (Skills__V1__SetInstitutionSystemsRequest         *message)
+{
+  static const Skills__V1__SetInstitutionSystemsRequest init_value = SKILLS__V1__SET_INSTITUTION_SYSTEMS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__set_institution_systems_request__get_packed_size
+                     (const Skills__V1__SetInstitutionSystemsRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__set_institution_systems_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__set_institution_systems_request__pack
+                     (const Skills__V1__SetInstitutionSystemsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__set_institution_systems_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__set_institution_systems_request__pack_to_buffer
+                     (const Skills__V1__SetInstitutionSystemsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__set_institution_systems_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__SetInstitutionSystemsRequest *
+       skills__v1__set_institution_systems_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__SetInstitutionSystemsRequest *)
+     protobuf_c_message_unpack (&skills__v1__set_institution_systems_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__set_institution_systems_request__free_unpacked
+                     (Skills__V1__SetInstitutionSystemsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__set_institution_systems_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skills__v1__get_institution_request__init
                      (Skills__V1__GetInstitutionRequest         *message)
 {
@@ -1802,7 +1847,7 @@ const ProtobufCMessageDescriptor skills__v1__get_enterprise_request__descriptor 
   (ProtobufCMessageInit) skills__v1__get_enterprise_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__institution__field_descriptors[15] =
+static const ProtobufCFieldDescriptor skills__v1__institution__field_descriptors[16] =
 {
   {
     "id",
@@ -1984,6 +2029,18 @@ static const ProtobufCFieldDescriptor skills__v1__institution__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "system_certificate_names",
+    16,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Skills__V1__Institution, n_system_certificate_names),
+    offsetof(Skills__V1__Institution, system_certificate_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__institution__field_indices_by_name[] = {
   10,   /* field[10] = address */
@@ -1999,13 +2056,14 @@ static const unsigned skills__v1__institution__field_indices_by_name[] = {
   8,   /* field[8] = review_note */
   7,   /* field[7] = reviewed_at */
   6,   /* field[6] = reviewed_by */
+  15,   /* field[15] = system_certificate_names */
   14,   /* field[14] = updated_at */
   12,   /* field[12] = version */
 };
 static const ProtobufCIntRange skills__v1__institution__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor skills__v1__institution__descriptor =
 {
@@ -2015,7 +2073,7 @@ const ProtobufCMessageDescriptor skills__v1__institution__descriptor =
   "Skills__V1__Institution",
   "skills.v1",
   sizeof(Skills__V1__Institution),
-  15,
+  16,
   skills__v1__institution__field_descriptors,
   skills__v1__institution__field_indices_by_name,
   1,  skills__v1__institution__number_ranges,
@@ -2161,6 +2219,83 @@ const ProtobufCMessageDescriptor skills__v1__review_institution_filing_request__
   skills__v1__review_institution_filing_request__field_indices_by_name,
   1,  skills__v1__review_institution_filing_request__number_ranges,
   (ProtobufCMessageInit) skills__v1__review_institution_filing_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__set_institution_systems_request__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__SetInstitutionSystemsRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "institution_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__SetInstitutionSystemsRequest, institution_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "system_certificate_names",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Skills__V1__SetInstitutionSystemsRequest, n_system_certificate_names),
+    offsetof(Skills__V1__SetInstitutionSystemsRequest, system_certificate_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_version",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__SetInstitutionSystemsRequest, expected_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__set_institution_systems_request__field_indices_by_name[] = {
+  3,   /* field[3] = expected_version */
+  1,   /* field[1] = institution_id */
+  0,   /* field[0] = request_id */
+  2,   /* field[2] = system_certificate_names */
+};
+static const ProtobufCIntRange skills__v1__set_institution_systems_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor skills__v1__set_institution_systems_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.SetInstitutionSystemsRequest",
+  "SetInstitutionSystemsRequest",
+  "Skills__V1__SetInstitutionSystemsRequest",
+  "skills.v1",
+  sizeof(Skills__V1__SetInstitutionSystemsRequest),
+  4,
+  skills__v1__set_institution_systems_request__field_descriptors,
+  skills__v1__set_institution_systems_request__field_indices_by_name,
+  1,  skills__v1__set_institution_systems_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__set_institution_systems_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor skills__v1__get_institution_request__field_descriptors[1] =
@@ -2693,7 +2828,7 @@ const ProtobufCEnumDescriptor skills__v1__teacher_pool__descriptor =
   skills__v1__teacher_pool__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skills__v1__registration_service__method_descriptors[12] =
+static const ProtobufCMethodDescriptor skills__v1__registration_service__method_descriptors[13] =
 {
   { "RegisterWorker", &skills__v1__register_worker_request__descriptor, &skills__v1__worker__descriptor },
   { "GetWorker", &skills__v1__get_worker_request__descriptor, &skills__v1__worker__descriptor },
@@ -2707,6 +2842,7 @@ static const ProtobufCMethodDescriptor skills__v1__registration_service__method_
   { "ListInstitutions", &skills__v1__list_institutions_request__descriptor, &skills__v1__list_institutions_response__descriptor },
   { "RegisterTeacher", &skills__v1__register_teacher_request__descriptor, &skills__v1__teacher__descriptor },
   { "ListTeachers", &skills__v1__list_teachers_request__descriptor, &skills__v1__list_teachers_response__descriptor },
+  { "SetInstitutionSystems", &skills__v1__set_institution_systems_request__descriptor, &skills__v1__institution__descriptor },
 };
 const unsigned skills__v1__registration_service__method_indices_by_name[] = {
   5,        /* GetEnterprise */
@@ -2720,6 +2856,7 @@ const unsigned skills__v1__registration_service__method_indices_by_name[] = {
   10,        /* RegisterTeacher */
   0,        /* RegisterWorker */
   7,        /* ReviewInstitutionFiling */
+  12,        /* SetInstitutionSystems */
   2         /* UpdateWorker */
 };
 const ProtobufCServiceDescriptor skills__v1__registration_service__descriptor =
@@ -2729,7 +2866,7 @@ const ProtobufCServiceDescriptor skills__v1__registration_service__descriptor =
   "RegistrationService",
   "Skills__V1__RegistrationService",
   "skills.v1",
-  12,
+  13,
   skills__v1__registration_service__method_descriptors,
   skills__v1__registration_service__method_indices_by_name
 };
@@ -2828,6 +2965,14 @@ void skills__v1__registration_service__list_teachers(ProtobufCService *service,
 {
   assert(service->descriptor == &skills__v1__registration_service__descriptor);
   service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skills__v1__registration_service__set_institution_systems(ProtobufCService *service,
+                                                               const Skills__V1__SetInstitutionSystemsRequest *input,
+                                                               Skills__V1__Institution_Closure closure,
+                                                               void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__registration_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__registration_service__init (Skills__V1__RegistrationService_Service *service,
                                              Skills__V1__RegistrationService_ServiceDestroy destroy)
