@@ -136,7 +136,9 @@ async def run(args) -> dict:
 
         inst = await reg.RegisterInstitution(r.RegisterInstitutionRequest(request_id="bench-inst", institution=r.Institution(
             credit_code=credit_code(), name="德州市职业技能培训学校", kind=c.INSTITUTION_KIND_PRIVATE_TRAINING,
-            contact_phone="0534-2345678", address="德城区", district="371402")))
+            contact_phone="0534-2345678", address="德城区", district="371402",
+            # O4: the CN of institution.pem, the certificate the benchmark accepts / learns / completes with.
+            system_certificate_names=["institution-dev"])))
         inst = await reg.ReviewInstitutionFiling(r.ReviewInstitutionFilingRequest(
             request_id="bench-review", institution_id=inst.id, accept=True, licence_scope_occupations=OCCUPATIONS))
         end = time.gmtime(time.time() + 90 * 86400)

@@ -159,10 +159,15 @@ def cdate(day: datetime.date) -> c.CalendarDate:
 TODAY = datetime.date.today()
 
 
-def institution(svc, scope: list[str], accept: bool = True):
+# The CN of Deploy/certs/out/institution.pem: the system acting for the institutions tests register.
+INSTITUTION_SYSTEM = "institution-dev"
+
+
+def institution(svc, scope: list[str], accept: bool = True, systems=(INSTITUTION_SYSTEM,)):
     filed = svc.reg("hrss").RegisterInstitution(r.RegisterInstitutionRequest(request_id=rid(), institution=r.Institution(
         credit_code=credit_code(), name="德州市电工培训学校", kind=c.INSTITUTION_KIND_PRIVATE_TRAINING,
-        contact_phone="0534-2345678", address="德城区天衢路 1 号", district="371402")), timeout=TIMEOUT)
+        contact_phone="0534-2345678", address="德城区天衢路 1 号", district="371402",
+        system_certificate_names=list(systems))), timeout=TIMEOUT)
     if not accept:
         return filed
     return svc.reg("hrss").ReviewInstitutionFiling(r.ReviewInstitutionFilingRequest(
@@ -413,6 +418,66 @@ def test_illegal_transitions_name_both_states(svc):
     assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
+OTHER_INSTITUTION = "institution-b"  # Deploy/certs/out/institution-b.pem: CN=institution-b-dev, OU=institution
+
+
+def refused_for_other_institution(call, institution_id: str) -> None:
+    with pytest.raises(grpc.RpcError) as raised:
+        call()
+    error = raised.value
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED, error.details()
+    assert institution_id in error.details() and "institution-b-dev" in error.details(), error.details()
+
+
+def test_only_the_offerings_institution_accepts_learns_and_completes(svc):
+    """O4 by certificate identity: another institution's system (same role, other CN) is refused for
+    accept, learning and completion, and nothing changes; the offering's own system goes through."""
+    offering = offering_for(svc)
+    inst_id = offering.institution_id
+    enrollment = select(svc, worker(svc).id, offering.id).enrollment
+    get = lambda: svc.match().GetEnrollment(m.GetEnrollmentRequest(enrollment_id=enrollment.id), timeout=TIMEOUT)
+    b = OTHER_INSTITUTION
+    for call in (lambda: accept(svc, enrollment.id, role=b),
+                 lambda: accept(svc, enrollment.id, yes=False, reason="满员", role=b),
+                 lambda: learn(svc, enrollment.id, c.LEARNING_CHANNEL_OFFLINE, 60, role=b),
+                 lambda: complete(svc, enrollment.id, role=b)):
+        refused_for_other_institution(call, inst_id)
+    assert get() == enrollment
+    assert svc.match().GetOffering(m.GetOfferingRequest(offering_id=offering.id), timeout=TIMEOUT).enrolled == 1
+
+    accepted = accept(svc, enrollment.id)
+    assert accepted.state == c.ENROLLMENT_STATE_ACCEPTED
+    for call in (lambda: learn(svc, enrollment.id, c.LEARNING_CHANNEL_OFFLINE, 60, role=b),
+                 lambda: complete(svc, enrollment.id, role=b)):
+        refused_for_other_institution(call, inst_id)
+    assert get() == accepted
+    assert learn(svc, enrollment.id, c.LEARNING_CHANNEL_OFFLINE, 60).state == c.ENROLLMENT_STATE_IN_TRAINING
+    # The worker portal records online learning for any enrolment (its own role, not an institution's).
+    learnt = learn(svc, enrollment.id, c.LEARNING_CHANNEL_APP, 30, role="worker-portal")
+    refused_for_other_institution(lambda: complete(svc, enrollment.id, role=b), inst_id)
+    assert get() == learnt
+    assert complete(svc, enrollment.id).state == c.ENROLLMENT_STATE_COMPLETED
+
+
+def test_system_names_changed_by_hrss_take_effect_at_once(svc):
+    """An institution registered without system names: no institution system may act for it; once
+    hrss lists institution-b-dev, matching re-reads the names on the mismatch and lets it act."""
+    inst = institution(svc, [ELECTRICIAN.code], systems=())
+    assert list(inst.system_certificate_names) == []
+    offering = publish(svc, an_offering(inst.id))
+    enrollment = select(svc, worker(svc).id, offering.id).enrollment
+    with pytest.raises(grpc.RpcError) as raised:
+        accept(svc, enrollment.id)
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED and inst.id in raised.value.details()
+    changed = svc.reg("hrss").SetInstitutionSystems(r.SetInstitutionSystemsRequest(
+        request_id=rid(), institution_id=inst.id, system_certificate_names=["institution-b-dev"]), timeout=TIMEOUT)
+    assert list(changed.system_certificate_names) == ["institution-b-dev"] and changed.version == inst.version + 1
+    assert accept(svc, enrollment.id, role=OTHER_INSTITUTION).state == c.ENROLLMENT_STATE_ACCEPTED
+    with pytest.raises(grpc.RpcError) as raised:
+        learn(svc, enrollment.id, c.LEARNING_CHANNEL_OFFLINE, 30)
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED and "institution-dev" in raised.value.details()
+
+
 def test_duplicate_select_and_rejection_releases_the_place(svc):
     offering = offering_for(svc, capacity=2)
     trainee = worker(svc)
@@ -594,6 +659,8 @@ def test_wrong_roles_are_permission_denied(svc):
         ("institution", "SubmitDemand", m.SubmitDemandRequest(request_id=rid(), demand=m.Demand())),
         ("civil-affairs", "GetEnrollment", m.GetEnrollmentRequest(enrollment_id=enrollment.id)),
     ]
+    for role in ("hrss", "finance", "institution", "worker-portal"):
+        calls.append((role, "RecordPayment", m.RecordPaymentRequest(request_id=rid(), enrollment_id=enrollment.id)))
     for role, method, request in calls:
         error = error_of(getattr(svc.match(role), method), request)
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED, (role, method, error)

@@ -4,7 +4,8 @@ payment executables over mutual TLS (SQLite).
 
 demand (O1) -> offering published for it (O2, demand_ids) -> select (O3) -> accept, learn, complete
 (O4) -> assessment and certificate (R2) -> RequestPayment (O5) -> claim decided by payment ->
-payable tranches disbursed by finance (ledger entries).
+payable tranches disbursed by finance (ledger entries) -> payment tells matching (RecordPayment) ->
+the enrolment is PAID.
 
 The trainings complete in 2021: the shipped policy file has standards only up to 2021-12-31 (R1),
 so a training completed today would be refused. The offerings end in the future because an ended
@@ -62,11 +63,30 @@ def through_o3_to_o5(svc, demander_role: str, demand_id: str, worker_id: str, of
     claim = pay(svc, "finance").GetClaim(p.GetClaimRequest(claim_id=paid.claim_id), timeout=TIMEOUT)
     assert claim.enrollment_id == enrollment.id and claim.decision.eligible and claim.decision.amount_fen > 0
     assert claim.completion_date == cdate(completion)
+    get = lambda: svc.match().GetEnrollment(m.GetEnrollmentRequest(enrollment_id=enrollment.id), timeout=TIMEOUT)
+    # Nothing is disbursed yet: payment saying "paid" is checked against the claim and refused.
+    claimed = get()
+    with pytest.raises(grpc.RpcError) as raised:
+        svc.match("payment").RecordPayment(m.RecordPaymentRequest(request_id=rid(), enrollment_id=enrollment.id), timeout=TIMEOUT)
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION, raised.value.details()
+    assert "cannot go from CLAIMED to PAID" in raised.value.details() and claim.id in raised.value.details()
+    assert get() == claimed
     entries = [pay(svc, "finance").Disburse(p.DisburseRequest(request_id=rid(), tranche_id=t.id), timeout=TIMEOUT)
                for t in claim.decision.tranches if t.state == p.TRANCHE_STATE_PAYABLE]
     assert entries and sum(e.amount_fen for e in entries) == sum(t.amount_fen for t in claim.decision.tranches
                                                                   if t.state == p.TRANCHE_STATE_PAYABLE)
     assert all(e.enrollment_id == enrollment.id and e.certificate_number == cert.number for e in entries)
+    # Payment told matching after the last payable tranche went out: the enrolment is PAID.
+    done = get()
+    assert done.state == c.ENROLLMENT_STATE_PAID and done.claim_id == claim.id and done.version == claimed.version + 1
+    # Telling it again changes nothing; nobody but payment may tell it.
+    again = svc.match("payment").RecordPayment(m.RecordPaymentRequest(request_id=rid(), enrollment_id=enrollment.id),
+                                               timeout=TIMEOUT)
+    assert again == done
+    with pytest.raises(grpc.RpcError) as raised:
+        svc.match("finance").RecordPayment(m.RecordPaymentRequest(request_id=rid(), enrollment_id=enrollment.id), timeout=TIMEOUT)
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert get() == done
     return claim, entries
 
 

@@ -125,12 +125,14 @@ POLICY = Policy()
 # --------------------------------------------------------------------------------------------
 
 class MatchingStandIn(mg.MatchingServiceServicer):
-    """GetEnrollment / GetOffering from dicts; every other method is UNIMPLEMENTED (the base class)."""
+    """GetEnrollment / GetOffering from dicts, RecordPayment recorded in `paid`; every other method is
+    UNIMPLEMENTED (the base class)."""
 
     def __init__(self):
         self.offerings: dict[str, m.Offering] = {}
         self.enrollments: dict[str, m.Enrollment] = {}
         self.callers: list[str] = []
+        self.paid: list[tuple[str, str, str]] = []  # (caller CN, request_id, enrollment_id)
         self.lock = threading.Lock()
 
     def _caller(self, context) -> None:
@@ -144,6 +146,18 @@ class MatchingStandIn(mg.MatchingServiceServicer):
         if found is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"no enrolment {request.enrollment_id}")
         return found
+
+    def RecordPayment(self, request, context):
+        names = context.auth_context().get("x509_common_name") or [b""]
+        with self.lock:
+            self.paid.append((names[0].decode(), request.request_id, request.enrollment_id))
+        found = self.enrollments.get(request.enrollment_id)
+        if found is None:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"no enrolment {request.enrollment_id}")
+        paid = m.Enrollment()
+        paid.CopyFrom(found)
+        paid.state = c.ENROLLMENT_STATE_PAID
+        return paid
 
     def GetOffering(self, request, context):
         self._caller(context)
@@ -323,7 +337,8 @@ def cdate(day: dt.date) -> c.CalendarDate:
 def institution(env, scope=None, accept: bool = True):
     filed = env.reg("hrss").RegisterInstitution(r.RegisterInstitutionRequest(request_id=rid(), institution=r.Institution(
         credit_code=credit_code(), name="德州市职业技能培训学校", kind=c.INSTITUTION_KIND_PRIVATE_TRAINING,
-        contact_phone="0534-2345678", address="德城区天衢路 1 号", district="371402")), timeout=TIMEOUT)
+        contact_phone="0534-2345678", address="德城区天衢路 1 号", district="371402",
+        system_certificate_names=["institution-dev"])), timeout=TIMEOUT)
     if not accept:
         return filed
     return env.reg("hrss").ReviewInstitutionFiling(r.ReviewInstitutionFilingRequest(
@@ -509,6 +524,26 @@ def test_only_finance_disburses(env, role):
     assert get_claim(env, claim.id).decision.tranches[0].state == PAYABLE
 
 
+def test_disburse_tells_matching_when_the_claim_has_paid_what_it_can(env):
+    """After the last payable tranche of a claim is disbursed, payment calls matching's RecordPayment
+    (CLAIMED -> PAID) with a request id derived from the ledger entry; a retried Disburse calls again
+    with the same id (matching answers it from the first result)."""
+    w = worker(env, categories=[fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
+    _, e, cert = trained(env, w)
+    claim = submit(env, e, cert)
+    payable = [t for t in claim.decision.tranches if t.state == PAYABLE]
+    assert payable
+    calls = lambda: [call for call in env.matching.paid if call[2] == e.id]
+    request_ids = [rid() for _ in payable]
+    for tranche, request_id in zip(payable[:-1], request_ids):
+        disburse(env, tranche.id, request_id=request_id)
+        assert calls() == [], "not PAID while a tranche is still payable"
+    entry = disburse(env, payable[-1].id, request_id=request_ids[-1])
+    assert calls() == [("skills-payment", f"payment-paid-{entry.id}", e.id)]
+    assert disburse(env, payable[-1].id, request_id=request_ids[-1]) == entry
+    assert calls() == [("skills-payment", f"payment-paid-{entry.id}", e.id)] * 2
+
+
 # --------------------------------------------------------------------------------------------
 # 1. Every fee regime, claim to disbursement
 # --------------------------------------------------------------------------------------------
@@ -618,6 +653,16 @@ def test_project_based_cohort_holds_40_percent_until_85_percent_employment(env):
         assert t1.state == HELD and "R7" in t1.condition
         error = error_of(env.pay("finance").Disburse, p.DisburseRequest(request_id=rid(), tranche_id=t1.id))
         assert error.code() == FP and "R7" in error.details()
+
+    # Only a system of the offering's institution reports for it: institution-b-dev is another one's.
+    error = error_of(env.pay("institution-b").ReportEmployment, p.ReportEmploymentRequest(
+        request_id=rid(), offering_id=off.id, trained=20, employed=20, as_of=cdate(dt.date(2021, 3, 1))))
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED and inst.id in error.details(), error.details()
+    for claim in claims:
+        assert sorted(get_claim(env, claim.id).decision.tranches, key=lambda t: t.index)[1].state == HELD
+    error = error_of(env.pay("institution").ReportEmployment, p.ReportEmploymentRequest(
+        request_id=rid(), offering_id="o-nothing", trained=20, employed=20))
+    assert error.code() == grpc.StatusCode.NOT_FOUND, error.details()
 
     # 17 of 20 = 85 %: released.
     met = env.pay("institution").ReportEmployment(p.ReportEmploymentRequest(

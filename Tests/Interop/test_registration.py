@@ -144,7 +144,8 @@ def register(reg, worker=None, role="hrss", request_id=None):
 
 def an_institution(**fields):
     values = dict(credit_code=credit_code(), name="德州市职业技能培训学校", kind=c.INSTITUTION_KIND_PRIVATE_TRAINING,
-                  contact_phone="0534-2345678", address="德城区天衢路 1 号", district="371402")
+                  contact_phone="0534-2345678", address="德城区天衢路 1 号", district="371402",
+                  system_certificate_names=["institution-dev"])
     values.update(fields)
     return r.Institution(**values)
 
@@ -439,6 +440,44 @@ def test_institution_rejection_and_paging(reg):
     assert error.code() == INVALID and "filing_status" in error.details()
 
 
+def test_institution_system_names_round_trip_and_are_changed_by_hrss_only(reg):
+    """Institution.system_certificate_names: set at registration, kept through the review, replaced
+    by hrss with SetInstitutionSystems (versioned); institutions themselves may not change them."""
+    hrss = reg.stub("hrss")
+    filed = reg.stub("institution").RegisterInstitution(r.RegisterInstitutionRequest(request_id=rid(), institution=an_institution(
+        system_certificate_names=["institution-dev", "德州培训学校-备用系统"])), timeout=TIMEOUT)
+    assert list(filed.system_certificate_names) == ["institution-dev", "德州培训学校-备用系统"]
+    reviewed = hrss.ReviewInstitutionFiling(r.ReviewInstitutionFilingRequest(
+        request_id=rid(), institution_id=filed.id, accept=True, licence_scope_occupations=["4-10-01-01"]), timeout=TIMEOUT)
+    assert list(reviewed.system_certificate_names) == list(filed.system_certificate_names)
+    got = reg.stub("worker-portal").GetInstitution(r.GetInstitutionRequest(institution_id=filed.id), timeout=TIMEOUT)
+    assert got == reviewed
+
+    request = r.SetInstitutionSystemsRequest(request_id=rid(), institution_id=filed.id,
+                                             system_certificate_names=["institution-b-dev"], expected_version=reviewed.version)
+    changed = hrss.SetInstitutionSystems(request, timeout=TIMEOUT)
+    assert list(changed.system_certificate_names) == ["institution-b-dev"] and changed.version == reviewed.version + 1
+    assert changed.filing_status == c.FILING_STATUS_ACCEPTED and list(changed.licence_scope_occupations) == ["4-10-01-01"]
+    assert hrss.SetInstitutionSystems(request, timeout=TIMEOUT) == changed  # a retry answers the first result
+    assert hrss.GetInstitution(r.GetInstitutionRequest(institution_id=filed.id), timeout=TIMEOUT) == changed
+
+    stale = error_of(hrss.SetInstitutionSystems, r.SetInstitutionSystemsRequest(
+        request_id=rid(), institution_id=filed.id, system_certificate_names=[], expected_version=reviewed.version))
+    assert stale.code() == grpc.StatusCode.FAILED_PRECONDITION and filed.id in stale.details()
+    for role in ("institution", "institution-b", "education"):
+        denied = error_of(reg.stub(role).SetInstitutionSystems, r.SetInstitutionSystemsRequest(
+            request_id=rid(), institution_id=filed.id, system_certificate_names=["intruder"]))
+        assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+    missing = error_of(hrss.SetInstitutionSystems, r.SetInstitutionSystemsRequest(
+        request_id=rid(), institution_id="i-nothing", system_certificate_names=["a"]))
+    assert missing.code() == grpc.StatusCode.NOT_FOUND
+    assert hrss.GetInstitution(r.GetInstitutionRequest(institution_id=filed.id), timeout=TIMEOUT) == changed
+
+    cleared = hrss.SetInstitutionSystems(r.SetInstitutionSystemsRequest(
+        request_id=rid(), institution_id=filed.id, system_certificate_names=[]), timeout=TIMEOUT)
+    assert list(cleared.system_certificate_names) == [] and cleared.version == changed.version + 1
+
+
 def test_duplicate_institution_names_the_existing_one(reg):
     hrss = reg.stub("hrss")
     institution = an_institution()
@@ -607,6 +646,26 @@ ORGANISATION_CASES = [
         id_number=id_number(), name="钱老师", pool=r.TEACHER_POOL_VOCATIONAL)), "teacher.specialities"),
     ("teacher-bad-id-number", "RegisterTeacher", lambda: r.RegisterTeacherRequest(request_id=rid(), teacher=r.Teacher(
         id_number="371402199002301234", name="钱老师", pool=r.TEACHER_POOL_VOCATIONAL, specialities=["x"])), "teacher.id_number"),
+    ("institution-blank-system-name", "RegisterInstitution", lambda: r.RegisterInstitutionRequest(
+        request_id=rid(), institution=an_institution(system_certificate_names=["institution-dev", " "])),
+     "institution.system_certificate_names[1]"),
+    ("institution-long-system-name", "RegisterInstitution", lambda: r.RegisterInstitutionRequest(
+        request_id=rid(), institution=an_institution(system_certificate_names=["x" * 65])), "institution.system_certificate_names[0]"),
+    ("institution-repeated-system-name", "RegisterInstitution", lambda: r.RegisterInstitutionRequest(
+        request_id=rid(), institution=an_institution(system_certificate_names=["a-dev", "a-dev"])),
+     "institution.system_certificate_names[1]"),
+    ("institution-too-many-system-names", "RegisterInstitution", lambda: r.RegisterInstitutionRequest(
+        request_id=rid(), institution=an_institution(system_certificate_names=[f"s{i}" for i in range(17)])),
+     "institution.system_certificate_names"),
+    ("institution-spaced-system-name", "RegisterInstitution", lambda: r.RegisterInstitutionRequest(
+        request_id=rid(), institution=an_institution(system_certificate_names=[" institution-dev"])),
+     "institution.system_certificate_names[0]"),
+    ("systems-empty-name", "SetInstitutionSystems", lambda: r.SetInstitutionSystemsRequest(
+        request_id=rid(), institution_id="i-x", system_certificate_names=[""]), "system_certificate_names[0]"),
+    ("systems-no-institution", "SetInstitutionSystems", lambda: r.SetInstitutionSystemsRequest(
+        request_id=rid(), system_certificate_names=["a"]), "institution_id"),
+    ("systems-no-request-id", "SetInstitutionSystems", lambda: r.SetInstitutionSystemsRequest(
+        institution_id="i-x", system_certificate_names=["a"]), "request_id"),
     ("review-no-scope", "ReviewInstitutionFiling", lambda: r.ReviewInstitutionFilingRequest(
         request_id=rid(), institution_id="i-x", accept=True), "licence_scope_occupations"),
     ("review-reject-without-note", "ReviewInstitutionFiling", lambda: r.ReviewInstitutionFilingRequest(
