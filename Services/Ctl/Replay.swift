@@ -146,6 +146,7 @@ struct Replay: AsyncParsableCommand {
         let ended = ContinuousClock.now
         await platform?.samplePeaks()
         let peaks = await platform?.peaks ?? []
+        let cpu = (await platform?.cpuSeconds ?? []) + [("skillsctl", Self.ownCPUSeconds())]
         let kills = await platform?.kills ?? 0
         await clients.close()
         await platform?.stop()
@@ -154,7 +155,7 @@ struct Replay: AsyncParsableCommand {
             trainings: population.trainings.count, seed: seed, concurrency: concurrency, connections: connections,
             database: launch ? (database == "sqlite" ? "SQLite" : "PostgreSQL") : "running services",
             businessDates: datesOn, wall: ended - started, journeys: journeysEnded - journeysStarted,
-            metrics: replay.metrics.snapshot(), peaks: peaks, kills: kills, faults: faults, reconciliation: reconciliation)
+            metrics: replay.metrics.snapshot(), peaks: peaks, cpu: cpu, kills: kills, faults: faults, reconciliation: reconciliation)
         print(summary.text)
         if let reportFile {
             do {
@@ -221,6 +222,12 @@ struct Replay: AsyncParsableCommand {
                 FileHandleOutput.error("fault injection: \(error)")
             }
         }
+    }
+
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func ownDirectory() -> String {

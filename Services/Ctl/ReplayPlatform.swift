@@ -20,6 +20,9 @@ actor ReplayPlatform {
         var process: Process?
         var peakKiB: Int = 0
         var starts = 0
+        /// CPU time (user + system, clock ticks) of earlier incarnations, and of the running one when last sampled.
+        var earlierTicks = 0
+        var currentTicks = 0
     }
 
     let binDir: String
@@ -136,6 +139,7 @@ actor ReplayPlatform {
             guard let pid = services[name]?.process?.processIdentifier, services[name]?.process?.isRunning == true else { continue }
             let peak = max(services[name]?.peakKiB ?? 0, Self.peakResidentKiB(pid: pid))
             services[name]?.peakKiB = peak
+            if let ticks = Self.cpuTicks(pid: pid) { services[name]?.currentTicks = ticks }
         }
     }
 
@@ -146,6 +150,11 @@ actor ReplayPlatform {
         kill(process.processIdentifier, SIGKILL)
         while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
         kills += 1
+        if var service = services[name] {
+            service.earlierTicks += service.currentTicks
+            service.currentTicks = 0
+            services[name] = service
+        }
         try launch(name)
         try await waitUntilServing(name)
     }
@@ -170,6 +179,12 @@ actor ReplayPlatform {
         Self.serviceNames.compactMap { name in services[name].map { (name, $0.peakKiB, $0.starts) } }
     }
 
+    /// CPU seconds (user + system) each service used, over all its incarnations, as last sampled.
+    var cpuSeconds: [(name: String, seconds: Double)] {
+        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return Self.serviceNames.compactMap { name in services[name].map { (name, Double($0.earlierTicks + $0.currentTicks) / max(1, hz)) } }
+    }
+
     // MARK: Helpers
 
     static func peakResidentKiB(pid: Int32) -> Int {
@@ -178,6 +193,16 @@ actor ReplayPlatform {
             return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
         }
         return 0
+    }
+
+    /// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
+    static func cpuTicks(pid: Int32) -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: field 3 (state) is fields[0], so utime (14) is fields[11], stime (15) fields[12].
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return user + system
     }
 
     static func freePort() throws -> Int {

@@ -12,6 +12,7 @@ struct ReplaySummary {
     let journeys: Duration
     let metrics: [String: CallMetrics.MethodFigures]
     let peaks: [(name: String, kiB: Int, starts: Int)]
+    let cpu: [(name: String, seconds: Double)]
     let kills: Int
     let faults: Double
     let reconciliation: Reconciliation.Report?
@@ -60,6 +61,10 @@ struct ReplaySummary {
             lines.append("peak RSS (VmHWM): " + peaks.map { "\($0.name) \($0.kiB / 1024) MiB" + ($0.starts > 1 ? " (\($0.starts) starts)" : "") }
                 .joined(separator: ", "))
         }
+        if cpu.count > 1 {
+            lines.append("CPU seconds (user+system): " + cpu.map { "\($0.name) \(Self.fixed($0.seconds))" }.joined(separator: ", ")
+                         + "; per training: " + cpu.map { "\($0.name) \(Self.fixed($0.seconds * 1e6 / Double(max(1, trainings)), 0)) µs" }.joined(separator: ", "))
+        }
         lines.append(reconciliation?.summary ?? "reconciliation: not run")
         return lines.joined(separator: "\n")
     }
@@ -80,6 +85,9 @@ struct ReplaySummary {
             let h = f.latency
             lines.append("| \(method) | \(h.count) | \(Self.fixed(Double(h.count) / journeySeconds)) | \(Self.ms(h.percentile(50))) "
                          + "| \(Self.ms(h.percentile(90))) | \(Self.ms(h.percentile(99))) | \(Self.ms(h.maxMicroseconds)) | \(f.retries) |")
+        }
+        if cpu.count > 1 {
+            lines.append("\nCPU seconds (user+system): " + cpu.map { "\($0.name) \(Self.fixed($0.seconds))" }.joined(separator: ", "))
         }
         lines.append("\n" + (reconciliation?.summary ?? "reconciliation: not run") + "\n")
         return lines.joined(separator: "\n")

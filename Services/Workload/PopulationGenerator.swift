@@ -23,6 +23,10 @@ extension Population {
         }
     }
 
+    /// The certificate name (CN) of the institution system that acts for every institution in O4
+    /// (the dev certificate of the `institution` role).
+    public static let institutionSystemCertificate = "institution-dev"
+
     static let freeGroups: Set<WorkerCategory> = [.g4PoorFamilyChild, .g5RegisteredPoor, .g6TwoAfterYouth, .g7RuralMigrant,
                                                   .g8Unemployed, .g9PostChange, .g10EmploymentDifficulty, .g11PreRelease,
                                                   .g12CommunityCorrection]
@@ -178,7 +182,8 @@ struct PopulationBuilder {
             let institution = Institution(
                 creditCode: code, name: "德州市第\(i + 1)职业技能培训学校", kind: kinds[i % kinds.count],
                 contactPhone: "0534-\(2_000_000 + (i * 7919 + identifierOffset) % 7_999_999)",
-                address: "德城区天衢路\(i + 1)号", district: random.element(of: Population.districts))
+                address: "德城区天衢路\(i + 1)号", district: random.element(of: Population.districts),
+                systemCertificateNames: [Population.institutionSystemCertificate])
             institutions.append(PopulationInstitution(institution: institution, licenceScope: scopes[i]))
             for occupation in scopes[i] { institutionsByOccupation[occupation, default: []].append(i) }
         }
