@@ -73,6 +73,14 @@ struct PaymentStore: Sendable {
                  "INSERT INTO fund (id, balance_fen) VALUES ('special-fund', \(initialFundFen))",
                  "CREATE TABLE employment_reports (offering_id TEXT PRIMARY KEY, data \(dialect.blob) NOT NULL)"]
             },
+            // Without these, reading a claim's tranches and ListClaims by worker (matching asks it on
+            // every SelectOffering) scanned whole tables: quadratic over a 150,000-training replay.
+            Migration(version: 101, name: "indexes for claims by worker, institution, offering and tranches by claim") { _ in
+                ["CREATE INDEX claims_worker ON claims (worker_id, id)",
+                 "CREATE INDEX claims_institution ON claims (institution_id, id)",
+                 "CREATE INDEX claims_offering ON claims (offering_id, id)",
+                 "CREATE INDEX tranches_claim ON tranches (claim_id, idx)"]
+            },
         ]
     }
 
@@ -202,11 +210,16 @@ struct PaymentStore: Sendable {
         return try await db.raw("SELECT balance_fen FROM fund WHERE id = 'special-fund'").first(decoding: Row.self)?.balance_fen ?? 0
     }
 
+    /// Books `entry` with the next sequence number. The number is MAX + 1 rather than the column's
+    /// own counter: a PostgreSQL sequence is not rolled back with a transaction, so every retried
+    /// serialisation failure would leave a gap that reconciliation reports. Callers debit the fund
+    /// row first in the same transaction, which serialises bookings.
     func insert(_ entry: LedgerEntry, bookedOn: String, in db: any SQLDatabase) async throws -> LedgerEntry {
         struct Row: Decodable { var sequence: Int64 }
         let row = try await db.raw("""
-            INSERT INTO ledger (id, tranche_id, claim_id, payee_kind, payee_id, amount_fen, booked_on, data)
-            VALUES (\(bind: entry.id), \(bind: entry.trancheId), \(bind: entry.claimId), \(bind: Int(entry.payeeKind.rawValue)),
+            INSERT INTO ledger (sequence, id, tranche_id, claim_id, payee_kind, payee_id, amount_fen, booked_on, data)
+            VALUES ((SELECT COALESCE(MAX(sequence), 0) + 1 FROM ledger),
+                    \(bind: entry.id), \(bind: entry.trancheId), \(bind: entry.claimId), \(bind: Int(entry.payeeKind.rawValue)),
                     \(bind: entry.payeeId), \(bind: entry.amountFen), \(bind: bookedOn), \(bind: Data(entry.serializedBytes())))
             RETURNING sequence
             """).first(decoding: Row.self)
