@@ -5,7 +5,7 @@ executables, then the special fund's ledger reconciled with what the platform ac
 - a smaller run on PostgreSQL (one database per service, created and dropped by skillsctl; skipped
   when SKILLS_TEST_POSTGRES_URL is unset); an expected failure while payment's ledger sequences
   have gaps on PostgreSQL (the only problem the reconciliation then reports);
-- 300 trainings with a random service SIGKILLed about every 2 s and restarted on the same port and
+- 250 trainings with a random service SIGKILLed about every 2 s and restarted on the same port and
   data: still exact (no lost acknowledged write, no double payment);
 - exit codes scripts rely on: 2 for usage errors, 3 when the services are unreachable.
 
@@ -76,20 +76,20 @@ def test_replay_on_postgres(certs, tmp_path):
     url = os.environ.get(POSTGRES_ENV)
     if not url:
         pytest.skip(f"{POSTGRES_ENV} is not set")
-    result = replay(certs, tmp_path / "data", "--trainings", "200", "--seed", "9", "--database", url)
+    result = replay(certs, tmp_path / "data", "--trainings", "150", "--seed", "9", "--database", url)
     kinds = set(re.findall(r"^skillsctl: (\w+): ", result.stderr, re.MULTILINE))
     if result.returncode == 1 and kinds == {"sequenceGap"}:
         # Known platform defect found by this replay: on PostgreSQL the ledger's BIGSERIAL sequence
         # is consumed by Disburse transactions that fail serialisation and are retried, so
         # LedgerEntry.sequence has gaps (payment.proto promises none). Everything else reconciled.
         pytest.xfail("payment on PostgreSQL: ledger sequences have gaps (BIGSERIAL used by retried serializable transactions)")
-    assert_exact(result, 200)
+    assert_exact(result, 150)
     assert "PostgreSQL" in result.stdout
 
 
 def test_replay_with_services_killed_and_restarted(certs, tmp_path):
-    result = replay(certs, tmp_path / "data", "--trainings", "300", "--seed", "11", "--faults", "2")
-    assert_exact(result, 300)
+    result = replay(certs, tmp_path / "data", "--trainings", "250", "--seed", "11", "--faults", "2")
+    assert_exact(result, 250)
     kills = re.search(r"\((\d+) SIGKILLs\)", result.stdout)
     assert kills and int(kills.group(1)) >= 2, result.stdout
     assert "starts)" in result.stdout, result.stdout
