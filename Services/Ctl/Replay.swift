@@ -114,6 +114,8 @@ struct Replay: AsyncParsableCommand {
             + (launch ? ", launched in \(dataDirectory) (\(database == "sqlite" ? "SQLite" : "PostgreSQL"))" : ""))
 
         let launched = platform
+        let interruption = launched.map(Self.stopOnInterrupt)
+        defer { interruption?.forEach { $0.cancel() } }
         let faultEvery = faults
         let progress = Task { await Self.showProgress(replay, platform: launched) }
         let faultTask = Task { if let launched, faultEvery > 0 { await Self.injectFaults(every: faultEvery, into: launched) } }
@@ -177,6 +179,24 @@ struct Replay: AsyncParsableCommand {
     }
 
     /// A progress bar on a terminal, a line every 5 s otherwise (standard error).
+    /// Ctrl-C or SIGTERM stops the launched services before skillsctl exits (130), instead of leaving
+    /// four servers listening.
+    static func stopOnInterrupt(_ platform: ReplayPlatform) -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler {
+                FileHandleOutput.error("interrupted: stopping the launched services")
+                Task {
+                    await platform.stop()
+                    Glibc.exit(130)
+                }
+            }
+            source.resume()
+            return source
+        }
+    }
+
     static func showProgress(_ replay: ProgrammeReplay, platform: ReplayPlatform?) async {
         let terminal = isatty(2) == 1
         let clock = ContinuousClock()

@@ -3,8 +3,8 @@ executables, then the special fund's ledger reconciled with what the platform ac
 
 - 2000 trainings (seed 7) on SQLite: exit 0 and an exact reconciliation, the planned R3/R4 refusals;
 - a smaller run on PostgreSQL (one database per service, created and dropped by skillsctl; skipped
-  when SKILLS_TEST_POSTGRES_URL is unset); an expected failure while payment's ledger sequences
-  have gaps on PostgreSQL (the only problem the reconciliation then reports);
+  when SKILLS_TEST_POSTGRES_URL is unset), also exact: ledger sequences without gaps although
+  Disburse transactions are retried after serialisation failures;
 - 250 trainings with a random service SIGKILLed about every 2 s and restarted on the same port and
   data: still exact (no lost acknowledged write, no double payment);
 - exit codes scripts rely on: 2 for usage errors, 3 when the services are unreachable.
@@ -77,12 +77,6 @@ def test_replay_on_postgres(certs, tmp_path):
     if not url:
         pytest.skip(f"{POSTGRES_ENV} is not set")
     result = replay(certs, tmp_path / "data", "--trainings", "150", "--seed", "9", "--database", url)
-    kinds = set(re.findall(r"^skillsctl: (\w+): ", result.stderr, re.MULTILINE))
-    if result.returncode == 1 and kinds == {"sequenceGap"}:
-        # Known platform defect found by this replay: on PostgreSQL the ledger's BIGSERIAL sequence
-        # is consumed by Disburse transactions that fail serialisation and are retried, so
-        # LedgerEntry.sequence has gaps (payment.proto promises none). Everything else reconciled.
-        pytest.xfail("payment on PostgreSQL: ledger sequences have gaps (BIGSERIAL used by retried serializable transactions)")
     assert_exact(result, 150)
     assert "PostgreSQL" in result.stdout
 
