@@ -1,3 +1,4 @@
+import Policy
 import Schema
 
 /// A valid calendar date, as `YYYY-MM-DD` (sorts in date order as text).
@@ -17,41 +18,20 @@ struct Day: Comparable, Sendable {
         (self.year, self.month, self.day) = (year, month, day)
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    static func daysIn(month: Int, year: Int) -> Int { PolicyDate.daysInMonth(year: year, month: month) }
 
-    var text: String {
-        func pad(_ n: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(n).count)) + String(n) }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-    }
+    private var policyDate: PolicyDate { PolicyDate(year, month, day) }
+
+    var text: String { policyDate.description }
 
     var calendarDate: CalendarDate { CalendarDate(year: Int32(year), month: Int32(month), day: Int32(day)) }
 
     /// Days since 1970-01-01 (proleptic Gregorian), for date arithmetic without a time zone.
-    var dayNumber: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    var dayNumber: Int { policyDate.dayNumber }
 
     init(dayNumber: Int) {
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+        let date = PolicyDate(dayNumber: dayNumber)
+        self.init(year: date.year, month: date.month, day: date.day)
     }
 
     func adding(days: Int) -> Day { Day(dayNumber: dayNumber + days) }
