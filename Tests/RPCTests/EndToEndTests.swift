@@ -194,14 +194,14 @@ final class MemoryTests: XCTestCase {
         let warmUpTime = clock.now - warmUpStart
         let before = try XCTUnwrap(residentMemoryBytes())
 
-        // Up to 20,000 calls (the 100,000-call run is the benchmark's job), within a time
-        // budget that keeps this test near 30 s: a debug build on the shared 2-core runner makes only
-        // ~250 calls/s, so it stops early there; `swift test -c release` runs all 20,000.
-        // RPC_MEMORY_TEST_SECONDS overrides the budget.
+        // At least 3,000 calls (fewer say nothing about growth), then up to 20,000 (the issue's
+        // 100,000-call run is the benchmark's job) within a time budget that keeps this test near
+        // 30 s: a debug build on a busy 2-core runner makes only ~150-250 calls/s, so it stops early
+        // there; `swift test -c release` runs all 20,000. RPC_MEMORY_TEST_SECONDS overrides the budget.
         let budget = Duration.seconds(Int(ProcessInfo.processInfo.environment["RPC_MEMORY_TEST_SECONDS"] ?? "") ?? 20)
         let start = clock.now
         var calls = 0
-        while calls < 20_000 && clock.now - start < budget {
+        while calls < 3_000 || (calls < 20_000 && clock.now - start < budget) {
             _ = try await client.get(request)
             calls += 1
         }
@@ -209,7 +209,6 @@ final class MemoryTests: XCTestCase {
         let growth = after - before
         print("MemoryTests: warm-up 2000 calls in \(warmUpTime); \(calls) calls in \(clock.now - start); "
               + "VmRSS \(before / 1024) KiB -> \(after / 1024) KiB (\(growth / 1024) KiB)")
-        XCTAssertGreaterThanOrEqual(calls, 3_000, "too few calls to say anything about growth")
         // Margin: 20 MiB. A leak of 1 KiB per call adds ~20 MiB over 20,000 calls (~5 MiB over a debug
         // run's ~5,000; the printed figure shows the real growth, typically well under 1 MiB).
         // Allocator noise (per-thread malloc arenas, NIO buffer pools) stays far below the margin.
