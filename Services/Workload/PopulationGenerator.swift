@@ -384,13 +384,22 @@ struct PopulationBuilder {
         let first = takePlace(kind: .ordinary, accepts: { _ in true }) { $0.makeOffering(kind: .ordinary) }
         let code = offerings[first].occupation.code
         let level = offerings[first].level
+        let month = (year: offerings[first].end.year, month: offerings[first].end.month)
         let second = takePlace(kind: .ordinary, accepts: { $0.index != first && $0.occupation.code == code && $0.level == level }) { builder in
-            builder.makeOffering(kind: .ordinary, code: code, level: level)
+            // makeOffering falls back to another occupation or level when the asked one has no
+            // standard on the day it draws; ask again in the first offering's month.
+            var made = builder.makeOffering(kind: .ordinary, month: month, code: code, level: level)
+            for _ in 0..<20 where builder.offerings[made].occupation.code != code || builder.offerings[made].level != level {
+                made = builder.makeOffering(kind: .ordinary, month: month, code: code, level: level)
+            }
+            return made
         }
         addTraining(worker: worker, offering: first, expected: .eligible)
         addTraining(worker: worker, offering: second, expected: .eligible)
         schedule(worker: worker, [trainings.count - 2, trainings.count - 1])
-        if let last = schedules[worker].last { trainings[last] = trainings[last].expecting(.refused(rule: "R4")) }
+        // R4 only if the two really share occupation and level (the fallback above can fail).
+        let repeated = offerings[second].occupation.code == code && offerings[second].level == level
+        if repeated, let last = schedules[worker].last { trainings[last] = trainings[last].expecting(.refused(rule: "R4")) }
     }
 
     /// Project cohorts report rates on both sides of the threshold: alternately above and below,

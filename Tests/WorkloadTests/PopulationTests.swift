@@ -75,8 +75,11 @@ import Testing
         }
     }
 
-    @Test func plannedDecisionsFollowR3AndR4() {
-        let p = Self.population
+    /// Also at the full programme's size: at 150,000 trainings (seed 7) a few R4 pairs once fell back
+    /// to another occupation or level and were planned as refusals the platform rightly paid.
+    @Test(arguments: [3000, 150_000])
+    func plannedDecisionsFollowR3AndR4(trainings: Int) {
+        let p = trainings == 3000 ? Self.population : Population.generate(trainings: trainings, seed: 7, standards: Self.standards)
         var r3 = 0, r4 = 0
         for schedule in p.schedules where !schedule.isEmpty {
             var perYear: [Int: Int] = [:]
