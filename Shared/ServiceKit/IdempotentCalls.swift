@@ -48,9 +48,12 @@ public struct IdempotentCalls: Sendable {
                                             detail: detail(response))
                 return response
             }
-        } catch where SQLStore.isUniqueViolation(error) {
-            // Either a racing copy of this request committed first, or the body hit a unique key.
-            if let stored: Response = try await storedResponse(caller: caller, method: method, requestID: requestID, hash: hash) {
+        } catch {
+            // A racing copy of this request (a retry through another replica) may have committed
+            // first: the body then fails on a unique key or on a state the winner changed (a
+            // tranche already paid), and the caller is owed the winner's answer. When that look-up
+            // fails too, the body's own error is the one worth reporting.
+            if let stored: Response = try? await storedResponse(caller: caller, method: method, requestID: requestID, hash: hash) {
                 return stored
             }
             throw error

@@ -1096,6 +1096,7 @@ def test_two_replicas_on_one_postgres_pay_once(env, request, tmp_path_factory):
                            for target, (_, e, cert) in zip(targets, racers)], "hrss", env.certs, "SubmitClaim")
         claims = _claims_of(results)
         assert sorted(cl.decision.eligible for cl in claims) == [False, True], [list(cl.decision.refusing_rule_ids) for cl in claims]
+        third_slot = next(cl for cl in claims if cl.decision.eligible)
         # R4: the same occupation and level from two enrolments, one per replica.
         w2 = worker(first, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
         inst = institution(first)
@@ -1113,6 +1114,15 @@ def test_two_replicas_on_one_postgres_pay_once(env, request, tmp_path_factory):
         ledger = list(first.pay("finance").ExportLedger(p.ExportLedgerRequest(), timeout=TIMEOUT))
         listed = first.pay("finance").ListClaims(p.ListClaimsRequest(), timeout=TIMEOUT).claims
         assert [entry.tranche_id for entry in ledger].count(tranche.id) == 1
+        # One request retried through both replicas at once: every copy gets the one booking.
+        retried = p.DisburseRequest(request_id=rid(), tranche_id=third_slot.decision.tranches[0].id)
+        results = _aio_on([(targets[i % 2], retried) for i in range(10)], "finance", env.certs, "Disburse")
+        assert all(not isinstance(x, BaseException) for x in results), \
+            [f"{x.code()}: {x.details()}" for x in results if isinstance(x, grpc.RpcError)]
+        assert len({(x.id, x.sequence) for x in results}) == 1
+        ledger = list(first.pay("finance").ExportLedger(p.ExportLedgerRequest(), timeout=TIMEOUT))
+        listed = first.pay("finance").ListClaims(p.ListClaimsRequest(), timeout=TIMEOUT).claims
+        assert [entry.sequence for entry in ledger] == list(range(1, len(ledger) + 1))
         reconcile(ledger, listed)
         first.close()
     finally:

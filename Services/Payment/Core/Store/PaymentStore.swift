@@ -195,6 +195,14 @@ struct PaymentStore: Sendable {
         }
     }
 
+    /// Waits for and holds the special fund's row lock until the transaction ends: the one queue
+    /// every booking goes through. On SQLite the write transaction (`BEGIN IMMEDIATE`) already
+    /// holds the database's only write lock.
+    func lockFund(in db: any SQLDatabase) async throws {
+        guard store.dialect == .postgres else { return }
+        try await db.raw("SELECT balance_fen FROM fund WHERE id = 'special-fund' FOR UPDATE").run()
+    }
+
     /// Takes `amount` out of the special fund; false when the fund has less.
     func debitFund(_ amount: Int64, in db: any SQLDatabase) async throws -> Bool {
         struct Row: Decodable { var balance_fen: Int64 }
@@ -212,8 +220,8 @@ struct PaymentStore: Sendable {
 
     /// Books `entry` with the next sequence number. The number is MAX + 1 rather than the column's
     /// own counter: a PostgreSQL sequence is not rolled back with a transaction, so every retried
-    /// serialisation failure would leave a gap that reconciliation reports. Callers debit the fund
-    /// row first in the same transaction, which serialises bookings.
+    /// serialisation failure would leave a gap that reconciliation reports. Callers hold the fund
+    /// row's lock (`lockFund`) in the same transaction, which serialises bookings.
     func insert(_ entry: LedgerEntry, bookedOn: String, in db: any SQLDatabase) async throws -> LedgerEntry {
         struct Row: Decodable { var sequence: Int64 }
         let row = try await db.raw("""
