@@ -22,128 +22,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import os
 import random
-import resource
-import shutil
-import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import grpc
 import grpc.aio
 
-ROOT = Path(__file__).resolve().parents[1]
-PROTOS = ROOT / "Protos"
-SERVER_NAME = "localhost"
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
-
-# --------------------------------------------------------------------------------------------
-# Setup
-# --------------------------------------------------------------------------------------------
-
-
-def generate_stubs(out: Path):
-    import grpc_tools
-    from grpc_tools import protoc
-
-    well_known = Path(grpc_tools.__file__).parent / "_proto"
-    protos = sorted(str(p.relative_to(PROTOS)) for p in (PROTOS / "skills" / "v1").glob("*.proto"))
-    args = ["grpc_tools.protoc", f"-I{PROTOS}", f"-I{well_known}", f"--python_out={out}", f"--grpc_python_out={out}",
-            *protos]
-    if protoc.main(args) != 0:
-        raise SystemExit(f"grpc_tools.protoc failed: {' '.join(args)}")
-    sys.path.insert(0, str(out))
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def default_bin_dir() -> Path:
-    release = ROOT / ".build" / "release"
-    if (release / "skills-assessment").is_file() and (release / "skills-registration").is_file():
-        return release
-    return ROOT / ".build" / "debug"
-
-
-def id_number(n: int) -> str:
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    day = n // 1000
-    birth = time.strftime("%Y%m%d", time.gmtime(time.mktime((1970, 1, 1, 12, 0, 0, 0, 0, 0)) + (day % 10000) * 86400))
-    first17 = f"371402{birth}{n % 1000:03d}"
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
-
-
-class Server:
-    def __init__(self, service: str, binary: Path, cert_dir: Path, data_dir: Path, extra: list[str]):
-        self.service = service
-        self.port = free_port()
-        self.log = data_dir / f"{service}.log"
-        command = [str(binary), "--host", "127.0.0.1", "--port", str(self.port), "--metrics-port", "0",
-                   "--data-dir", str(data_dir), "--cert-dir", str(cert_dir), "--log-level", "warning", *extra]
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-
-    @property
-    def target(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICK  # utime, stime
-
-    def rss_mib(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def credentials(cert_dir: Path, role: str) -> grpc.ChannelCredentials:
-    return grpc.ssl_channel_credentials((cert_dir / "ca.pem").read_bytes(), (cert_dir / f"{role}.key").read_bytes(),
-                                        (cert_dir / f"{role}.pem").read_bytes())
+from bench_platform import (CERT_DIR, ROOT, Platform, aio_channel, append_json_lines, client_cpu_seconds, cpu_seconds,
+                            default_bin_dir, rss_kib)
+from services import ServiceProcess, id_number, skills_v1  # Tests/Interop, via bench_platform
 
 
 def channel(target: str, cert_dir: Path, role: str, index: int = 0) -> grpc.aio.Channel:
     # A distinct channel argument per index keeps grpc from sharing one subchannel (connection).
-    return grpc.aio.secure_channel(target, credentials(cert_dir, role),
-                                   options=[("grpc.ssl_target_name_override", SERVER_NAME),
-                                            ("grpc.bench_connection_index", index)])
-
-
-async def wait_ready(server: Server, call, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise SystemExit(f"{server.service} exited with {server.process.returncode}:\n{server.log.read_text()[-3000:]}")
-        try:
-            await call()
-            return
-        except grpc.aio.AioRpcError as error:
-            if error.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-                return  # it answers (e.g. NOT_FOUND): serving
-            last = error
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"{server.service} not ready after {timeout:.0f} s: {last}")
+    return aio_channel(target, cert_dir, role, [("grpc.bench_connection_index", index)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,6 +48,7 @@ async def wait_ready(server: Server, call, timeout: float = 60.0) -> None:
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
+    # Nearest rank (not bench_platform.percentile, which rounds a linear index): as this script always reported.
     if not sorted_values:
         return float("nan")
     index = min(len(sorted_values) - 1, max(0, math.ceil(p / 100 * len(sorted_values)) - 1))  # nearest rank
@@ -193,44 +90,37 @@ async def closed_loop(concurrency: int, duration: float, make_call) -> dict:
     }
 
 
-def self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-async def measured(name: str, server: Server, concurrency: int, duration: float, make_call) -> dict:
-    cpu0, client0 = server.cpu_seconds(), self_cpu()
+async def measured(name: str, server: ServiceProcess, concurrency: int, duration: float, make_call) -> dict:
+    cpu0, client0 = cpu_seconds(server.pid), client_cpu_seconds()
     result = await closed_loop(concurrency, duration, make_call)
-    cpu1, client1 = server.cpu_seconds(), self_cpu()
+    cpu1, client1 = cpu_seconds(server.pid), client_cpu_seconds()
     calls = max(result["calls"], 1)
     result.update(method=name, concurrency=concurrency,
                   server_cpu_us_per_call=round((cpu1 - cpu0) / calls * 1e6),
                   client_cpu_us_per_call=round((client1 - client0) / calls * 1e6),
-                  server_rss_mib=round(server.rss_mib(), 1))
+                  server_rss_mib=round(rss_kib(server.pid) / 1024, 1))
     return result
 
 
 async def run(args) -> list[dict]:
+    skills_v1()  # generates the stubs and puts them on sys.path
     from skills.v1 import assessment_pb2 as a, assessment_pb2_grpc as ag  # type: ignore
     from skills.v1 import common_pb2 as c, registration_pb2 as r, registration_pb2_grpc as rg  # type: ignore
 
-    bin_dir = Path(args.bin_dir) if args.bin_dir else default_bin_dir()
+    bin_dir = Path(args.bin_dir) if args.bin_dir else default_bin_dir("registration", "assessment")
     cert_dir = Path(args.cert_dir)
     if not (cert_dir / "ca.pem").is_file():
         subprocess.run(["bash", str(ROOT / "Deploy" / "certs" / "make-dev-certs.sh"), str(cert_dir)], check=True)
     for name in ("skills-registration", "skills-assessment"):
         if not (bin_dir / name).is_file():
             raise SystemExit(f"{bin_dir / name} is missing: swift build [-c release] --product {name}")
-    work = Path(tempfile.mkdtemp(prefix="bench-assessment-"))
-    (work / "registration").mkdir()
-    (work / "assessment").mkdir()
-    print(f"binaries: {bin_dir}   data: {work}   cores: {os.cpu_count()}", flush=True)
+    platform = Platform(bin_dir, cert_dir, "bench-assessment-")
+    print(f"binaries: {bin_dir}   data: {platform.work}   cores: {os.cpu_count()}", flush=True)
 
-    registration = Server("registration", bin_dir / "skills-registration", cert_dir, work / "registration", [])
-    assessment = Server("assessment", bin_dir / "skills-assessment", cert_dir, work / "assessment",
-                        ["--registration-addr", f"127.0.0.1:{registration.port}"])
     channels: list[grpc.aio.Channel] = []
     try:
+        registration = platform.start("registration", ["--log-level", "warning"])
+        assessment = platform.start("assessment", ["--log-level", "warning", "--registration-addr", registration.target])
         hrss_channel = channel(registration.target, cert_dir, "hrss")
         org_channels = [channel(assessment.target, cert_dir, "assessment-org", i) for i in range(args.connections)]
         finance_channels = [channel(assessment.target, cert_dir, "finance", i) for i in range(args.connections)]
@@ -238,9 +128,6 @@ async def run(args) -> list[dict]:
         reg = rg.RegistrationServiceStub(hrss_channel)
         org = [ag.AssessmentServiceStub(ch) for ch in org_channels]
         verifiers = [ag.AssessmentServiceStub(ch) for ch in finance_channels]
-
-        await wait_ready(registration, lambda: reg.GetWorker(r.GetWorkerRequest(worker_id="w-none"), timeout=2))
-        await wait_ready(assessment, lambda: verifiers[0].GetSigningKey(a.GetSigningKeyRequest(), timeout=2))
 
         # Prepare N passed assessments, C at a time.
         base = random.randrange(10**6)
@@ -253,7 +140,7 @@ async def run(args) -> list[dict]:
             for n in counter:
                 tag = f"{base}-{n}"
                 person = await reg.RegisterWorker(r.RegisterWorkerRequest(
-                    request_id=f"bw-{tag}", worker=r.Worker(id_number=id_number(base + n), name="张三",
+                    request_id=f"bw-{tag}", worker=r.Worker(id_number=id_number(), name="张三",
                                                             phone="13812345678", hukou=c.HUKOU_URBAN)), timeout=30)
                 scheduled = await stub.ScheduleAssessment(a.ScheduleAssessmentRequest(
                     request_id=f"bs-{tag}", assessment=a.Assessment(
@@ -321,10 +208,7 @@ async def run(args) -> list[dict]:
     finally:
         for ch in channels:
             await ch.close()
-        assessment.stop()
-        registration.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        platform.stop(keep=args.keep)
 
 
 def describe(result: dict) -> str:
@@ -340,7 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin-dir", help="directory with skills-registration and skills-assessment "
                                           "(default: .build/release if both are there, else .build/debug)")
-    parser.add_argument("--cert-dir", default=str(ROOT / "Deploy" / "certs" / "out"))
+    parser.add_argument("--cert-dir", default=str(CERT_DIR))
     parser.add_argument("-d", "--duration", type=float, default=10.0, help="seconds per measured run (10)")
     parser.add_argument("-c", "--concurrency", type=int, default=16, help="calls in flight (16)")
     parser.add_argument("--connections", type=int, default=1, help="HTTP/2 connections per role (1)")
@@ -350,17 +234,9 @@ def main() -> None:
     parser.add_argument("--json", help="append one JSON line per run to this file")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs and logs")
     args = parser.parse_args()
-
-    stubs = Path(tempfile.mkdtemp(prefix="bench-assessment-stubs-"))
-    try:
-        generate_stubs(stubs)
-        results = asyncio.run(run(args))
-    finally:
-        shutil.rmtree(stubs, ignore_errors=True)
+    results = asyncio.run(run(args))
     if args.json:
-        with open(args.json, "a") as out:
-            for result in results:
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        append_json_lines(args.json, results)
 
 
 if __name__ == "__main__":

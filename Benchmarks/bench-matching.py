@@ -25,21 +25,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import grpc
-import grpc.aio
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "Tests" / "Interop"))
-import services  # noqa: E402
-from services import ServiceProcess, credit_code, free_port, id_number, skills_v1  # noqa: E402
+from bench_platform import (CERT_DIR, Platform, accepted_institution, aio_channel, append_json_lines, cpu_seconds,
+                            default_bin_dir, percentile, register_g8_worker)
+from services import free_port, skills_v1  # Tests/Interop, via bench_platform
 
 stubs = skills_v1()
 from skills.v1 import assessment_pb2 as a  # noqa: E402
@@ -47,47 +41,10 @@ from skills.v1 import assessment_pb2_grpc as ag  # noqa: E402
 from skills.v1 import matching_pb2 as m  # noqa: E402
 from skills.v1 import matching_pb2_grpc as mg  # noqa: E402
 
-r, rg, c = stubs.registration_pb2, stubs.registration_pb2_grpc, stubs.common_pb2
-SERVER_NAME = "localhost"
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+rg, c = stubs.registration_pb2_grpc, stubs.common_pb2
 OCCUPATIONS = ["6-31-01-03", "6-18-02-04", "6-18-01-01", "6-18-01-02", "4-12-01-01", "4-03-02-01"]
 METHODS = ["SelectOffering", "AcceptEnrollment", "RecordLearning", "CompleteTraining", "RequestPayment"]
 COMPLETION = c.CalendarDate(year=2021, month=6, day=30)
-
-
-def credentials(cert_dir: Path, role: str) -> grpc.ChannelCredentials:
-    return grpc.ssl_channel_credentials(root_certificates=(cert_dir / "ca.pem").read_bytes(),
-                                        private_key=(cert_dir / f"{role}.key").read_bytes(),
-                                        certificate_chain=(cert_dir / f"{role}.pem").read_bytes())
-
-
-def aio_channel(target: str, cert_dir: Path, role: str) -> grpc.aio.Channel:
-    return grpc.aio.secure_channel(target, credentials(cert_dir, role), options=[("grpc.ssl_target_name_override", SERVER_NAME)])
-
-
-def wait_ready(cert_dir: Path):
-    def ready(target, timeout, alive):
-        deadline = time.monotonic() + timeout
-        with grpc.secure_channel(target, credentials(cert_dir, "hrss"),
-                                 options=[("grpc.ssl_target_name_override", SERVER_NAME)]) as ch:
-            while time.monotonic() < deadline:
-                alive()
-                try:
-                    grpc.channel_ready_future(ch).result(timeout=1)
-                    return
-                except grpc.FutureTimeoutError:
-                    pass
-        raise TimeoutError(f"{target} not ready")
-    return ready
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
-
-
-def percentile(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] if values else float("nan")
 
 
 def stats(name: str, latencies: list[float], seconds: float) -> dict:
@@ -97,36 +54,19 @@ def stats(name: str, latencies: list[float], seconds: float) -> dict:
 
 
 async def run(args) -> dict:
-    release = ROOT / ".build" / "release"
-    bin_dir = Path(args.bin_dir) if args.bin_dir else (
-        release if all((release / f"skills-{s}").exists() for s in ("registration", "assessment", "payment", "matching"))
-        else ROOT / ".build" / "debug")
+    bin_dir = Path(args.bin_dir) if args.bin_dir else default_bin_dir("registration", "assessment", "payment", "matching")
     cert_dir = Path(args.cert_dir)
-    work = Path(tempfile.mkdtemp(prefix="bench-matching-"))
-    print(f"binaries: {bin_dir}   data: {work}   cores: {os.cpu_count()}", flush=True)
-    processes: dict[str, ServiceProcess] = {}
+    platform = Platform(bin_dir, cert_dir, "bench-matching-")
+    print(f"binaries: {bin_dir}   data: {platform.work}   cores: {os.cpu_count()}", flush=True)
     try:
-        def start(service, extra, port=None):
-            d = work / service
-            d.mkdir()
-            proc = ServiceProcess(service, bin_dir / f"skills-{service}", cert_dir, d, wait_ready(cert_dir), extra=extra)
-            original = services.free_port
-            if port is not None:
-                services.free_port = lambda: port
-            try:
-                proc.start(attempts=1 if port is not None else 3)
-            finally:
-                services.free_port = original
-            processes[service] = proc
-            return proc
-
-        registration = start("registration", [])
-        assessment = start("assessment", ["--registration-addr", registration.target])
+        registration = platform.start("registration", [])
+        assessment = platform.start("assessment", ["--registration-addr", registration.target])
         matching_port, payment_port = free_port(), free_port()
-        start("payment", ["--matching-addr", f"127.0.0.1:{matching_port}", "--registration-addr", registration.target,
-                          "--assessment-addr", assessment.target], payment_port)
-        matching = start("matching", ["--registration-addr", registration.target, "--assessment-addr", assessment.target,
-                                      "--payment-addr", f"127.0.0.1:{payment_port}"], matching_port)
+        platform.start("payment", ["--matching-addr", f"127.0.0.1:{matching_port}", "--registration-addr",
+                                   registration.target, "--assessment-addr", assessment.target], port=payment_port)
+        matching = platform.start("matching", ["--registration-addr", registration.target, "--assessment-addr",
+                                               assessment.target, "--payment-addr", f"127.0.0.1:{payment_port}"],
+                                  port=matching_port)
 
         reg = rg.RegistrationServiceStub(aio_channel(registration.target, cert_dir, "hrss"))
         ass = ag.AssessmentServiceStub(aio_channel(assessment.target, cert_dir, "assessment-org"))
@@ -134,13 +74,7 @@ async def run(args) -> dict:
         institution = mg.MatchingServiceStub(aio_channel(matching.target, cert_dir, "institution"))
         hrss = mg.MatchingServiceStub(aio_channel(matching.target, cert_dir, "hrss"))
 
-        inst = await reg.RegisterInstitution(r.RegisterInstitutionRequest(request_id="bench-inst", institution=r.Institution(
-            credit_code=credit_code(), name="德州市职业技能培训学校", kind=c.INSTITUTION_KIND_PRIVATE_TRAINING,
-            contact_phone="0534-2345678", address="德城区", district="371402",
-            # O4: the CN of institution.pem, the certificate the benchmark accepts / learns / completes with.
-            system_certificate_names=["institution-dev"])))
-        inst = await reg.ReviewInstitutionFiling(r.ReviewInstitutionFilingRequest(
-            request_id="bench-review", institution_id=inst.id, accept=True, licence_scope_occupations=OCCUPATIONS))
+        inst = await accepted_institution(reg, OCCUPATIONS)
         end = time.gmtime(time.time() + 90 * 86400)
         offerings = []
         for code in OCCUPATIONS:
@@ -156,11 +90,8 @@ async def run(args) -> dict:
 
         async def prepare():
             while todo:
-                i = todo.pop()
-                w = await reg.RegisterWorker(r.RegisterWorkerRequest(request_id=f"bench-w-{i}", worker=r.Worker(
-                    id_number=id_number(), name="张三", phone="13812345678", hukou=c.HUKOU_URBAN,
-                    categories=[r.CategoryFact(category=c.WORKER_CATEGORY_G8_UNEMPLOYED)])))
-                workers.append(w.id)
+                worker = await register_g8_worker(reg, todo.pop())
+                workers.append(worker.id)
 
         await asyncio.gather(*(prepare() for _ in range(16)))
         print(f"prepared {len(workers)} workers and {len(offerings)} offerings in {time.monotonic() - started:.1f} s", flush=True)
@@ -211,7 +142,7 @@ async def run(args) -> dict:
             eligible += paid.eligible
             latencies["enrolment"].append(spent)
 
-        pids = {name: proc.pid for name, proc in processes.items()}
+        pids = {name: proc.pid for name, proc in platform.processes.items()}
         cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
         t0 = time.monotonic()
         stop = t0 + args.duration
@@ -238,10 +169,7 @@ async def run(args) -> dict:
         }
         return result
     finally:
-        for proc in reversed(list(processes.values())):
-            proc.stop()
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        platform.stop(keep=args.keep)
 
 
 def describe(result: dict) -> str:
@@ -260,7 +188,7 @@ def describe(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin-dir")
-    parser.add_argument("--cert-dir", default=str(ROOT / "Deploy" / "certs" / "out"))
+    parser.add_argument("--cert-dir", default=str(CERT_DIR))
     parser.add_argument("-d", "--duration", type=float, default=20.0)
     parser.add_argument("-c", "--concurrency", type=int, default=8)
     parser.add_argument("-n", "--workers", type=int, default=3000, help="workers to prepare, one enrolment each (3000)")
@@ -270,8 +198,7 @@ def main() -> None:
     result = asyncio.run(run(args))
     print(describe(result), flush=True)
     if args.json:
-        with open(args.json, "a") as out:
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        append_json_lines(args.json, [result])
 
 
 if __name__ == "__main__":

@@ -23,23 +23,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import json
 import os
-import random
-import shutil
-import sys
-import tempfile
 import time
 from concurrent import futures
 from pathlib import Path
 
 import grpc
-import grpc.aio
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "Tests" / "Interop"))
-from services import ServiceProcess, credit_code, free_port, id_number, skills_v1  # noqa: E402
+from bench_platform import (CERT_DIR, Platform, accepted_institution, aio_channel, append_json_lines, cpu_seconds,
+                            default_bin_dir, percentile, register_g8_worker)
+from services import skills_v1  # Tests/Interop, via bench_platform
 
 stubs = skills_v1()
 from skills.v1 import assessment_pb2 as a  # noqa: E402
@@ -49,9 +42,7 @@ from skills.v1 import matching_pb2_grpc as mg  # noqa: E402
 from skills.v1 import payment_pb2 as p  # noqa: E402
 from skills.v1 import payment_pb2_grpc as pg  # noqa: E402
 
-r, rg, c = stubs.registration_pb2, stubs.registration_pb2_grpc, stubs.common_pb2
-SERVER_NAME = "localhost"
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+rg, c = stubs.registration_pb2_grpc, stubs.common_pb2
 OCCUPATIONS = ["6-31-01-03", "6-18-02-04", "6-18-01-01", "6-18-01-02", "6-11-01-03", "4-12-01-01", "4-03-02-01"]
 
 
@@ -68,41 +59,6 @@ class StandIn(mg.MatchingServiceServicer):
         if request.offering_id not in self.offerings:
             context.abort(grpc.StatusCode.NOT_FOUND, "no offering")
         return self.offerings[request.offering_id]
-
-
-def credentials(cert_dir: Path, role: str) -> grpc.ChannelCredentials:
-    return grpc.ssl_channel_credentials(root_certificates=(cert_dir / "ca.pem").read_bytes(),
-                                        private_key=(cert_dir / f"{role}.key").read_bytes(),
-                                        certificate_chain=(cert_dir / f"{role}.pem").read_bytes())
-
-
-def aio_channel(target: str, cert_dir: Path, role: str) -> grpc.aio.Channel:
-    return grpc.aio.secure_channel(target, credentials(cert_dir, role), options=[("grpc.ssl_target_name_override", SERVER_NAME)])
-
-
-def wait_ready(cert_dir: Path):
-    def ready(target, timeout, alive):
-        deadline = time.monotonic() + timeout
-        with grpc.secure_channel(target, credentials(cert_dir, "hrss"),
-                                 options=[("grpc.ssl_target_name_override", SERVER_NAME)]) as ch:
-            while time.monotonic() < deadline:
-                alive()
-                try:
-                    grpc.channel_ready_future(ch).result(timeout=1)
-                    return
-                except grpc.FutureTimeoutError:
-                    pass
-        raise TimeoutError(f"{target} not ready")
-    return ready
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
-
-
-def percentile(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] if values else float("nan")
 
 
 async def closed_loop(name: str, pid: int, concurrency: int, duration: float, items: list, call) -> dict:
@@ -137,11 +93,10 @@ async def closed_loop(name: str, pid: int, concurrency: int, duration: float, it
 
 
 async def run(args) -> list[dict]:
-    bin_dir = Path(args.bin_dir) if args.bin_dir else (ROOT / ".build" / "release" if (ROOT / ".build" / "release" / "skills-payment").exists()
-                                                       else ROOT / ".build" / "debug")
+    bin_dir = Path(args.bin_dir) if args.bin_dir else default_bin_dir("registration", "assessment", "payment")
     cert_dir = Path(args.cert_dir)
-    work = Path(tempfile.mkdtemp(prefix="bench-payment-"))
-    print(f"binaries: {bin_dir}   data: {work}   cores: {os.cpu_count()}", flush=True)
+    platform = Platform(bin_dir, cert_dir, "bench-payment-")
+    print(f"binaries: {bin_dir}   data: {platform.work}   cores: {os.cpu_count()}", flush=True)
 
     stand_in = StandIn()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32))
@@ -150,30 +105,16 @@ async def run(args) -> list[dict]:
         [((cert_dir / "matching.key").read_bytes(), (cert_dir / "matching.pem").read_bytes())],
         root_certificates=(cert_dir / "ca.pem").read_bytes(), require_client_auth=True))
     server.start()
-    processes = []
     try:
-        def start(service, extra, database=None):
-            d = work / service
-            d.mkdir()
-            proc = ServiceProcess(service, bin_dir / f"skills-{service}", cert_dir, d, wait_ready(cert_dir), database=database, extra=extra)
-            proc.start()
-            processes.append(proc)
-            return proc
-
-        registration = start("registration", [])
-        assessment = start("assessment", ["--registration-addr", registration.target])
-        payment = start("payment", ["--matching-addr", f"127.0.0.1:{port}", "--registration-addr", registration.target,
-                                    "--assessment-addr", assessment.target], args.database)
+        registration = platform.start("registration", [])
+        assessment = platform.start("assessment", ["--registration-addr", registration.target])
+        payment = platform.start("payment", ["--matching-addr", f"127.0.0.1:{port}", "--registration-addr",
+                                             registration.target, "--assessment-addr", assessment.target],
+                                 database=args.database)
 
         reg = rg.RegistrationServiceStub(aio_channel(registration.target, cert_dir, "hrss"))
         ass = ag.AssessmentServiceStub(aio_channel(assessment.target, cert_dir, "assessment-org"))
-        inst = await reg.RegisterInstitution(r.RegisterInstitutionRequest(request_id="bench-inst", institution=r.Institution(
-            credit_code=credit_code(), name="德州市职业技能培训学校", kind=c.INSTITUTION_KIND_PRIVATE_TRAINING,
-            contact_phone="0534-2345678", address="德城区", district="371402",
-            # O4: the CN of institution.pem, the certificate the benchmark accepts / learns / completes with.
-            system_certificate_names=["institution-dev"])))
-        inst = await reg.ReviewInstitutionFiling(r.ReviewInstitutionFilingRequest(
-            request_id="bench-review", institution_id=inst.id, accept=True, licence_scope_occupations=OCCUPATIONS))
+        inst = await accepted_institution(reg, OCCUPATIONS)
         offerings = []
         for code in OCCUPATIONS:
             o = m.Offering(id=f"o-{code}", occupation=c.Occupation(code=code, name=code), level=4, institution_id=inst.id,
@@ -189,9 +130,7 @@ async def run(args) -> list[dict]:
         async def prepare():
             while todo:
                 i = todo.pop()
-                w = await reg.RegisterWorker(r.RegisterWorkerRequest(request_id=f"bench-w-{i}", worker=r.Worker(
-                    id_number=id_number(), name="张三", phone="13812345678", hukou=c.HUKOU_URBAN,
-                    categories=[r.CategoryFact(category=c.WORKER_CATEGORY_G8_UNEMPLOYED)])))
+                w = await register_g8_worker(reg, i)
                 o = offerings[i % len(offerings)]
                 e = m.Enrollment(id=f"e-bench-{i}", worker_id=w.id, offering_id=o.id, institution_id=inst.id,
                                  state=c.ENROLLMENT_STATE_COMPLETED, attendance_percent=100,
@@ -234,11 +173,8 @@ async def run(args) -> list[dict]:
             result.update(backend="postgres" if args.database else "sqlite", binaries=str(bin_dir), cores=os.cpu_count())
         return results
     finally:
-        for proc in reversed(processes):
-            proc.stop()
+        platform.stop(keep=args.keep)
         server.stop(grace=0)
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def describe(x: dict) -> str:
@@ -251,7 +187,7 @@ def describe(x: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin-dir")
-    parser.add_argument("--cert-dir", default=str(ROOT / "Deploy" / "certs" / "out"))
+    parser.add_argument("--cert-dir", default=str(CERT_DIR))
     parser.add_argument("--database", help="payment's PostgreSQL URL (a fresh database); default SQLite")
     parser.add_argument("-d", "--duration", type=float, default=10.0)
     parser.add_argument("-c", "--concurrency", type=int, default=16)
@@ -262,9 +198,7 @@ def main() -> None:
     args = parser.parse_args()
     results = asyncio.run(run(args))
     if args.json:
-        with open(args.json, "a") as out:
-            for result in results:
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        append_json_lines(args.json, results)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
-import resource
 import shutil
 import sys
 import tempfile
@@ -40,34 +38,16 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "Tests" / "Interop"))
+import grpc
 
-import grpc  # noqa: E402
-
-from services import POSTGRES_ENV, PostgresDatabases, ServiceProcess, id_number, skills_v1  # noqa: E402
-
-SERVER_NAME = "localhost"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from bench_platform import (CERT_DIR, aio_channel, append_json_lines, client_cpu_seconds, cpu_seconds, default_bin_dir,
+                            rss_kib, wait_until_serving)
+from services import POSTGRES_ENV, PostgresDatabases, ServiceProcess, id_number, skills_v1  # Tests/Interop, via bench_platform
 
 
 # --------------------------------------------------------------------------------------------
 # /proc
 # --------------------------------------------------------------------------------------------
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
-
 
 class RssSampler:
     """Highest VmRSS of `pid` while running, sampled every `interval` seconds in a thread."""
@@ -93,44 +73,11 @@ class RssSampler:
 
 
 # --------------------------------------------------------------------------------------------
-# Channels and readiness
-# --------------------------------------------------------------------------------------------
-
-def credentials(cert_dir: Path, role: str) -> grpc.ChannelCredentials:
-    return grpc.ssl_channel_credentials(
-        root_certificates=(cert_dir / "ca.pem").read_bytes(),
-        private_key=(cert_dir / f"{role}.key").read_bytes(),
-        certificate_chain=(cert_dir / f"{role}.pem").read_bytes(),
-    )
-
-
-def wait_until_serving(cert_dir: Path):
-    """`ready` for ServiceProcess: grpc.health.v1 Check("") until SERVING (raw bytes, no stubs)."""
-
-    def ready(target: str, timeout: float, alive) -> None:
-        deadline = time.monotonic() + timeout
-        last = None
-        options = [("grpc.ssl_target_name_override", SERVER_NAME)]
-        with grpc.secure_channel(target, credentials(cert_dir, "hrss"), options=options) as channel:
-            check = channel.unary_unary("/grpc.health.v1.Health/Check")  # bytes in, bytes out
-            while time.monotonic() < deadline:
-                alive()
-                try:
-                    if check(b"", timeout=1.0) == b"\x08\x01":  # status: SERVING
-                        return
-                except grpc.RpcError as error:
-                    last = error
-                time.sleep(0.1)
-        raise TimeoutError(f"{target} did not report SERVING within {timeout:.0f} s (last error: {last})")
-
-    return ready
-
-
-# --------------------------------------------------------------------------------------------
 # Load
 # --------------------------------------------------------------------------------------------
 
 def percentile(sorted_values: list[float], p: float) -> float:
+    # Not bench_platform.percentile (it rounds a linear index): as this script always reported.
     if not sorted_values:
         return float("nan")
     index = min(len(sorted_values) - 1, max(0, int(round(p / 100.0 * len(sorted_values) + 0.5)) - 1))
@@ -173,10 +120,8 @@ async def closed_loop(stubs: list, concurrency: int, duration: float, make_call)
 async def run_load(args, target: str, pid: int, cert_dir: Path) -> dict:
     stubs_module = skills_v1()
     r, c, rg = stubs_module.registration_pb2, stubs_module.common_pb2, stubs_module.registration_pb2_grpc
-    options = [("grpc.ssl_target_name_override", SERVER_NAME),
-               # distinct channels = distinct connections (no subchannel sharing)
-               ("grpc.use_local_subchannel_pool", 1)]
-    channels = [grpc.aio.secure_channel(target, credentials(cert_dir, "hrss"), options=options + [("bench.channel", i)])
+    # distinct channels = distinct connections (no subchannel sharing)
+    channels = [aio_channel(target, cert_dir, "hrss", [("grpc.use_local_subchannel_pool", 1), ("bench.channel", i)])
                 for i in range(args.channels)]
     for channel in channels:
         await asyncio.wait_for(channel.channel_ready(), 10)
@@ -197,12 +142,11 @@ async def run_load(args, target: str, pid: int, cert_dir: Path) -> dict:
     for name, call in (("RegisterWorker", register), ("GetWorker", get)):
         if args.warmup > 0:
             await closed_loop(stubs, args.concurrency, args.warmup, call)
-        cpu_before, client_before = cpu_seconds(pid), resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before, client_before = cpu_seconds(pid), client_cpu_seconds()
         with RssSampler(pid) as sampler:
             result = await closed_loop(stubs, args.concurrency, args.duration, call)
-        client_after = resource.getrusage(resource.RUSAGE_SELF)
+        client_cpu = client_cpu_seconds() - client_before
         server_cpu = cpu_seconds(pid) - cpu_before
-        client_cpu = (client_after.ru_utime - client_before.ru_utime) + (client_after.ru_stime - client_before.ru_stime)
         result.update({
             "server_cpu_s": round(server_cpu, 2),
             "server_cpu_us_per_call": round(server_cpu / result["calls"] * 1e6, 1) if result["calls"] else None,
@@ -221,8 +165,7 @@ async def run_load(args, target: str, pid: int, cert_dir: Path) -> dict:
 # --------------------------------------------------------------------------------------------
 
 def default_binary() -> Path:
-    release = ROOT / ".build" / "release" / "skills-registration"
-    return release if release.is_file() else ROOT / ".build" / "debug" / "skills-registration"
+    return default_bin_dir("registration") / "skills-registration"
 
 
 def main() -> int:
@@ -237,7 +180,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight (8)")
     parser.add_argument("--channels", type=int, default=2, help="HTTP/2 connections (2)")
     parser.add_argument("--timeout", type=float, default=10.0, help="deadline per call, seconds")
-    parser.add_argument("--cert-dir", type=Path, default=ROOT / "Deploy" / "certs" / "out")
+    parser.add_argument("--cert-dir", type=Path, default=CERT_DIR)
     parser.add_argument("--json", type=Path, default=None, help="append the figures as one JSON line to this file")
     parser.add_argument("--keep-data", action="store_true", help="keep the data dir (and the PostgreSQL database)")
     args = parser.parse_args()
@@ -299,8 +242,7 @@ def main() -> int:
           f"after {report['rss_after_mib']} MiB; {results['workers_registered']} workers registered; "
           f"exit status on SIGTERM {status}")
     if args.json:
-        with open(args.json, "a") as out:
-            out.write(json.dumps(report, ensure_ascii=False) + "\n")
+        append_json_lines(args.json, [report])
     errors = results["RegisterWorker"]["errors"] + results["GetWorker"]["errors"]
     return 1 if errors else 0
 
