@@ -13,9 +13,10 @@ import SQLiteKit
 ///
 /// Writes go through `transaction`, which runs its body on one connection between `BEGIN` and
 /// `COMMIT` (rolled back when the body throws). On SQLite, write transactions are serialised
-/// (`BEGIN IMMEDIATE` on the one writer connection) and reads use a second connection, which WAL
-/// lets run alongside. On PostgreSQL, transactions use a connection pool at `SERIALIZABLE`
-/// isolation and are retried when the server reports a serialisation failure.
+/// (`BEGIN IMMEDIATE` on the one writer connection) and each `read` body has a reader connection to
+/// itself (`SQLiteReaderPool`), which WAL lets run alongside the writer. On PostgreSQL,
+/// transactions use a connection pool at `SERIALIZABLE` isolation and are retried when the server
+/// reports a serialisation failure.
 public final class SQLStore: Sendable {
     public let location: StoreLocation
     public let dialect: SQLDialectKind
@@ -23,12 +24,18 @@ public final class SQLStore: Sendable {
     private let logger: Logger
 
     private enum Backend: Sendable {
-        case sqlite(writer: SQLiteConnection, reader: SQLiteConnection, lock: AsyncSerialLock)
+        case sqlite(writer: SQLiteConnection, readers: SQLiteReaderPool, lock: AsyncSerialLock)
         case postgres(pool: EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
     /// How many times a PostgreSQL transaction is retried after a serialisation failure.
     public static let serializationRetries = 60
+
+    /// How many SQLite `read` bodies run at once; further ones wait for a connection. A body holds its
+    /// connection also between its statements, hence more connections than the threads that run
+    /// statements (`NIOThreadPool.singleton`, one per core); each keeps its own page cache (up to
+    /// 16 MiB, see `open`), hence not many more.
+    public static let sqliteReaderConnections = 4
 
     private init(location: StoreLocation, dialect: SQLDialectKind, backend: Backend, logger: Logger) {
         self.location = location
@@ -59,10 +66,14 @@ public final class SQLStore: Sendable {
             for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"] + connectionPragmas {
                 _ = try await writer.query(pragma)
             }
-            let reader = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
-            for pragma in connectionPragmas { _ = try await reader.query(pragma) }
+            var readers: [SQLiteConnection] = []
+            for _ in 0..<sqliteReaderConnections {
+                let reader = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
+                for pragma in connectionPragmas { _ = try await reader.query(pragma) }
+                readers.append(reader)
+            }
             return SQLStore(location: location, dialect: .sqlite,
-                            backend: .sqlite(writer: writer, reader: reader, lock: AsyncSerialLock()), logger: logger)
+                            backend: .sqlite(writer: writer, readers: SQLiteReaderPool(readers), lock: AsyncSerialLock()), logger: logger)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url.contains("sslmode=") || url.contains("tlsmode=") ? url
                                                               : url + (url.contains("?") ? "&" : "?") + "sslmode=disable")
@@ -127,11 +138,13 @@ public final class SQLStore: Sendable {
         return result
     }
 
-    /// Runs read-only queries (outside a write transaction).
+    /// Runs read-only queries (outside a write transaction). `body` must not call `read` or
+    /// `transaction`: on SQLite, once bodies doing so hold every reader connection, the inner calls
+    /// can wait for ever.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(_, let reader, _):
-            return try await body(reader.sql())
+        case .sqlite(_, let readers, _):
+            return try await readers.withConnection { try await body($0.sql()) }
         case .postgres(let pool):
             return try await pool.withConnectionAsync(logger: logger) { try await body($0.sql()) }
         }
@@ -171,8 +184,8 @@ public final class SQLStore: Sendable {
 
     public func close() async {
         switch backend {
-        case .sqlite(let writer, let reader, _):
-            try? await reader.close()
+        case .sqlite(let writer, let readers, _):
+            await readers.close()
             try? await writer.close()
         case .postgres(let pool):
             try? await pool.shutdownAsync()

@@ -21,8 +21,10 @@ class SQLStoreTestCase: XCTestCase {
 
     override func tearDown() async throws {
         if let store {
-            let table = self.table
-            _ = try? await store.transaction { try await $0.raw("DROP TABLE IF EXISTS \(unsafeRaw: table)").run() }
+            let tables = [table, table + "_bulk"]
+            _ = try? await store.transaction { db in
+                for table in tables { try await db.raw("DROP TABLE IF EXISTS \(unsafeRaw: table)").run() }
+            }
             await store.close()
         }
     }
@@ -102,6 +104,210 @@ class SQLStoreTestCase: XCTestCase {
         XCTAssertEqual(value, 50)
     }
 
+    /// A row whose write transaction has returned is found by a read issued right after, also while
+    /// other reads keep statements running: an SQLite connection on which statements overlap keeps
+    /// the snapshot of the oldest one, so a read sharing a connection with a long SELECT that began
+    /// before the commit misses the row.
+    func checkReadSeesAcknowledgedWrite() async throws {
+        try await store.migrate(migrations())
+        let table = self.table, bulk = table + "_bulk"
+        let store = self.store!
+        try await store.transaction { db in
+            try await db.raw("CREATE TABLE \(unsafeRaw: bulk) (id BIGINT PRIMARY KEY, label TEXT NOT NULL)").run()
+            for start in stride(from: 0, to: 2000, by: 500) {
+                let values = (start..<start + 500).map { "(\($0), 'row \($0)')" }.joined(separator: ", ")
+                try await db.raw("INSERT INTO \(unsafeRaw: bulk) (id, label) VALUES \(unsafeRaw: values)").run()
+            }
+        }
+        // Multi-row SELECTs keep a statement active for as long as their rows are stepped through.
+        let bulkReads = Gauge()
+        let background = (0..<2).map { _ in
+            Task {
+                while !Task.isCancelled {
+                    do {
+                        _ = try await store.read { try await $0.raw("SELECT id, label FROM \(unsafeRaw: bulk)").all() }
+                    } catch is CancellationError {
+                        return
+                    }
+                    await bulkReads.enter()
+                }
+            }
+        }
+        defer { for task in background { task.cancel() } }
+        try await within(seconds: 30, "the first bulk read") { while await bulkReads.total == 0 { try await Task.sleep(for: .milliseconds(1)) } }
+        let deadline = ContinuousClock.now + .seconds(1.5)
+        let (attempts, misses) = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for worker in 0..<16 {
+                group.addTask {
+                    var attempts = 0, misses = 0
+                    repeat {
+                        let id = "w\(worker)-\(attempts)", n = attempts
+                        try await store.transaction { db in
+                            try await db.raw("INSERT INTO \(unsafeRaw: table) (id, n) VALUES (\(bind: id), \(bind: n))").run()
+                        }
+                        let found = try await store.read { db in
+                            try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first(decoding: Counter.self)
+                        }
+                        attempts += 1
+                        if found == nil { misses += 1 }
+                    } while attempts < 100 && ContinuousClock.now < deadline
+                    return (attempts, misses)
+                }
+            }
+            return try await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+        }
+        for task in background {
+            task.cancel()
+            try await task.value
+        }
+        let backgroundReads = await bulkReads.total
+        print("\(name): \(misses) of \(attempts) acknowledged writes not found by the next read (\(backgroundReads) bulk reads alongside)")
+        XCTAssertEqual(misses, 0, "acknowledged writes not found by the read right after")
+    }
+
+    /// More read bodies than connections, each holding its connection across an await, all finish;
+    /// on SQLite no more run at once than there are reader connections.
+    func checkMoreReadBodiesThanConnections() async throws {
+        let store = self.store!
+        let gauge = Gauge()
+        let bodies = 3 * SQLStore.sqliteReaderConnections
+        let sums = try await within(seconds: 30, "\(bodies) read bodies") {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<bodies {
+                    group.addTask {
+                        try await store.read { db in
+                            await gauge.enter()
+                            let first = try await db.raw("SELECT \(bind: i) AS n").first(decoding: Counter.self)?.n ?? -1
+                            try await Task.sleep(for: .milliseconds(20))
+                            let second = try await db.raw("SELECT \(bind: i) AS n").first(decoding: Counter.self)?.n ?? -1
+                            await gauge.leave()
+                            return Int(first + second)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+        }
+        XCTAssertEqual(sums.sorted(), (0..<bodies).map { 2 * $0 })
+        let highest = await gauge.highest
+        XCTAssertGreaterThan(highest, 1, "reads ran one at a time")
+        if store.dialect == .sqlite { XCTAssertLessThanOrEqual(highest, SQLStore.sqliteReaderConnections) }
+    }
+
+    /// Read bodies that throw give their connections back.
+    func checkThrowingReadBodyReleasesConnection() async throws {
+        try await store.migrate(migrations())
+        struct Boom: Error {}
+        let store = self.store!
+        let bodies = 2 * SQLStore.sqliteReaderConnections
+        try await within(seconds: 30, "reads after failed reads") {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<bodies {
+                    group.addTask {
+                        do {
+                            _ = try await store.read { db -> Int in
+                                try await db.raw("SELECT 1 AS n").run()
+                                throw Boom()
+                            }
+                            XCTFail("expected the error")
+                        } catch is Boom {}
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let table = self.table
+        let values = try await within(seconds: 30, "reads after failed reads") {
+            try await withThrowingTaskGroup(of: Int64.self) { group in
+                for _ in 0..<bodies {
+                    group.addTask {
+                        try await store.read { db in
+                            try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = 'c'").first(decoding: Counter.self)?.n ?? -1
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+        }
+        XCTAssertEqual(values, Array(repeating: 0, count: bodies))
+    }
+
+    /// Reads are answered while a write transaction is open, from the data committed before it.
+    func checkReadsRunAlongsideOpenTransaction() async throws {
+        try await store.migrate(migrations())
+        let table = self.table
+        let store = self.store!
+        let (inserted, insertedSignal) = AsyncStream<Void>.makeStream()
+        let (commit, commitSignal) = AsyncStream<Void>.makeStream()
+        defer { commitSignal.finish() }
+        let writer = Task {
+            defer { insertedSignal.finish() }
+            try await store.transaction { db in
+                try await db.raw("INSERT INTO \(unsafeRaw: table) (id, n) VALUES ('open', 1)").run()
+                insertedSignal.yield()
+                for await _ in commit { break }
+            }
+        }
+        for await _ in inserted { break }
+        let read = { @Sendable in
+            try await store.read { db in
+                try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = 'open'").first(decoding: Counter.self)?.n
+            }
+        }
+        let during = try await within(seconds: 30, "reads during a write transaction") {
+            try await withThrowingTaskGroup(of: Int64?.self) { group in
+                for _ in 0..<2 * SQLStore.sqliteReaderConnections { group.addTask { try await read() } }
+                return try await group.reduce(into: [Int64?]()) { $0.append($1) }
+            }
+        }
+        XCTAssertEqual(during, Array(repeating: nil, count: 2 * SQLStore.sqliteReaderConnections))
+        commitSignal.yield()
+        try await writer.value
+        let after = try await read()
+        XCTAssertEqual(after, 1)
+    }
+
+    /// A read cancelled while it waits for a connection stops waiting, and bodies ended by
+    /// cancellation give their connections back (SQLite: PostgreSQL's pool waits regardless).
+    func checkCancelledReadsReleaseConnections() async throws {
+        let store = self.store!
+        let holding = Gauge()
+        let holders = (0..<SQLStore.sqliteReaderConnections).map { _ in
+            Task {
+                try await store.read { db in
+                    try await db.raw("SELECT 1 AS n").run()
+                    await holding.enter()
+                    try await Task.sleep(for: .seconds(60))
+                }
+            }
+        }
+        try await within(seconds: 30, "holders") {
+            while await holding.current < SQLStore.sqliteReaderConnections { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        let waiter = Task { try await store.read { try await $0.raw("SELECT 1 AS n").run() } }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        do {
+            try await within(seconds: 30, "the cancelled waiter") { try await waiter.value }
+            XCTFail("the waiter ran although every connection was held")
+        } catch is CancellationError {}
+        for holder in holders { holder.cancel() }
+        for holder in holders {
+            do {
+                try await holder.value
+                XCTFail("expected the holder's sleep to be cancelled")
+            } catch is CancellationError {}
+        }
+        try await within(seconds: 30, "reads after cancelled reads") {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<2 * SQLStore.sqliteReaderConnections {
+                    group.addTask { _ = try await store.read { try await $0.raw("SELECT 1 AS n").first() } }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     func checkPing() async throws {
         let ok = await store.ping()
         XCTAssertTrue(ok)
@@ -115,6 +321,11 @@ final class SQLiteStoreTests: SQLStoreTestCase {
     func testUniqueViolationIsRecognised() async throws { try await checkUniqueViolationIsRecognised() }
     func testConcurrentTransactionsLoseNoUpdate() async throws { try await checkConcurrentTransactionsLoseNoUpdate() }
     func testPing() async throws { try await checkPing() }
+    func testReadSeesAcknowledgedWrite() async throws { try await checkReadSeesAcknowledgedWrite() }
+    func testMoreReadBodiesThanConnections() async throws { try await checkMoreReadBodiesThanConnections() }
+    func testThrowingReadBodyReleasesConnection() async throws { try await checkThrowingReadBodyReleasesConnection() }
+    func testReadsRunAlongsideOpenTransaction() async throws { try await checkReadsRunAlongsideOpenTransaction() }
+    func testCancelledReadsReleaseConnections() async throws { try await checkCancelledReadsReleaseConnections() }
 }
 
 final class SQLiteFileStoreTests: SQLStoreTestCase {
@@ -126,6 +337,11 @@ final class SQLiteFileStoreTests: SQLStoreTestCase {
     func testUniqueViolationIsRecognised() async throws { try await checkUniqueViolationIsRecognised() }
     func testConcurrentTransactionsLoseNoUpdate() async throws { try await checkConcurrentTransactionsLoseNoUpdate() }
     func testPing() async throws { try await checkPing() }
+    func testReadSeesAcknowledgedWrite() async throws { try await checkReadSeesAcknowledgedWrite() }
+    func testMoreReadBodiesThanConnections() async throws { try await checkMoreReadBodiesThanConnections() }
+    func testThrowingReadBodyReleasesConnection() async throws { try await checkThrowingReadBodyReleasesConnection() }
+    func testReadsRunAlongsideOpenTransaction() async throws { try await checkReadsRunAlongsideOpenTransaction() }
+    func testCancelledReadsReleaseConnections() async throws { try await checkCancelledReadsReleaseConnections() }
 }
 
 final class PostgresStoreTests: SQLStoreTestCase {
@@ -137,6 +353,10 @@ final class PostgresStoreTests: SQLStoreTestCase {
     func testUniqueViolationIsRecognised() async throws { try await checkUniqueViolationIsRecognised() }
     func testConcurrentTransactionsLoseNoUpdate() async throws { try await checkConcurrentTransactionsLoseNoUpdate() }
     func testPing() async throws { try await checkPing() }
+    func testReadSeesAcknowledgedWrite() async throws { try await checkReadSeesAcknowledgedWrite() }
+    func testMoreReadBodiesThanConnections() async throws { try await checkMoreReadBodiesThanConnections() }
+    func testThrowingReadBodyReleasesConnection() async throws { try await checkThrowingReadBodyReleasesConnection() }
+    func testReadsRunAlongsideOpenTransaction() async throws { try await checkReadsRunAlongsideOpenTransaction() }
 }
 
 final class StoreLocationTests: XCTestCase {
@@ -145,5 +365,33 @@ final class StoreLocationTests: XCTestCase {
         XCTAssertEqual(StoreLocation("sqlite:///tmp/x.sqlite"), .sqlite(path: "/tmp/x.sqlite"))
         XCTAssertEqual(StoreLocation("postgres://u:secret@h:5432/db"), .postgres(url: "postgres://u:secret@h:5432/db"))
         XCTAssertEqual(StoreLocation("postgres://u:secret@h:5432/db").description, "postgres://***@h:5432/db")
+    }
+}
+
+/// Counts read bodies: how many are running, the most at once, how many have started.
+actor Gauge {
+    private(set) var current = 0, highest = 0, total = 0
+    func enter() {
+        current += 1
+        total += 1
+        highest = max(highest, current)
+    }
+    func leave() { current -= 1 }
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// `operation`'s result, or `TimedOut` when it takes longer than `seconds` (instead of a test that hangs).
+func within<T: Sendable>(seconds: Int, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw TimedOut(description: "\(what): not done within \(seconds) s")
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
     }
 }
