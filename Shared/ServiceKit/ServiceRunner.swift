@@ -61,7 +61,10 @@ public enum ServiceRunner {
 
         let location = StoreLocation(settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database)
         logger.info("opening the database", metadata: ["database": "\(location)"])
-        let store = try await SQLStore.open(location, logger: logger)
+        guard settings.databaseConnections >= 1 else {
+            throw ServiceStartupError("--database-connections must be at least 1, got \(settings.databaseConnections)")
+        }
+        let store = try await SQLStore.open(location, logger: logger, postgresConnections: settings.databaseConnections)
         try await store.migrate(ServiceKitMigrations.all + manifest.migrations)
 
         let peers = try Peers(settings: settings, tls: tls, logger: logger)

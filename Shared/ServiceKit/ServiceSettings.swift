@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Storage
 
 /// The settings every service executable takes: command-line flags first, then `SKILLS_*`
 /// environment variables, then defaults that work on a laptop (loopback, a per-service port, an
@@ -18,6 +19,9 @@ public struct ServiceSettings: ParsableArguments, Sendable {
 
     @Option(help: "Database: an SQLite file path (empty: <data-dir>/<service>.sqlite) or a postgres:// URL shared by replicas. [env: SKILLS_DATABASE]")
     public var database: String = Environment.string("SKILLS_DATABASE") ?? ""
+
+    @Option(help: "Most PostgreSQL connections this replica opens (its pool); replicas times this must stay under the server's max_connections. [env: SKILLS_DATABASE_CONNECTIONS]")
+    public var databaseConnections: Int = Environment.int("SKILLS_DATABASE_CONNECTIONS") ?? SQLStore.defaultPostgresConnections
 
     @Option(help: "Directory with ca.pem and <service>.pem/.key (dev certificates). [env: SKILLS_CERT_DIR]")
     public var certDir: String = Environment.string("SKILLS_CERT_DIR") ?? "Deploy/certs/out"

@@ -28,6 +28,10 @@ public final class SQLStore: Sendable {
         case postgres(pool: EventLoopGroupConnectionPool<PostgresConnectionSource>)
     }
 
+    /// The PostgreSQL connections one replica opens at most, unless configured. PostgreSQL's default
+    /// `max_connections` of 100 then holds about six replicas of all services together.
+    public static let defaultPostgresConnections = 16
+
     /// How many times a PostgreSQL transaction is retried after a serialisation failure.
     public static let serializationRetries = 60
 
@@ -44,9 +48,12 @@ public final class SQLStore: Sendable {
         self.logger = logger
     }
 
-    /// Opens the database (creating the SQLite file and its directory if needed).
+    /// Opens the database (creating the SQLite file and its directory if needed). On PostgreSQL the
+    /// pool opens connections as calls need them, up to `postgresConnections` (spread over the event
+    /// loops, at least one each).
     public static func open(_ location: StoreLocation, logger: Logger,
-                            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> SQLStore {
+                            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                            postgresConnections: Int = defaultPostgresConnections) async throws -> SQLStore {
         switch location {
         case .sqlite(let path):
             let storage: SQLiteConnection.Storage
@@ -77,9 +84,12 @@ public final class SQLStore: Sendable {
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url.contains("sslmode=") || url.contains("tlsmode=") ? url
                                                               : url + (url.contains("?") ? "&" : "?") + "sslmode=disable")
+            // AsyncKit's limit is per event loop: the total split over the loops, rounded down.
+            let loops = max(1, Array(eventLoopGroup.makeIterator()).count)
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
-                maxConnectionsPerEventLoop: 8, pruneInterval: .seconds(60), logger: logger, on: eventLoopGroup)
+                maxConnectionsPerEventLoop: max(1, postgresConnections / loops),
+                pruneInterval: .seconds(60), logger: logger, on: eventLoopGroup)
             let store = SQLStore(location: location, dialect: .postgres, backend: .postgres(pool: pool), logger: logger)
             guard await store.ping() else {
                 try? await pool.shutdownAsync()

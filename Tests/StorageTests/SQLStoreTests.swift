@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import SQLKit
 import Storage
 import XCTest
@@ -357,6 +358,31 @@ final class PostgresStoreTests: SQLStoreTestCase {
     func testMoreReadBodiesThanConnections() async throws { try await checkMoreReadBodiesThanConnections() }
     func testThrowingReadBodyReleasesConnection() async throws { try await checkThrowingReadBodyReleasesConnection() }
     func testReadsRunAlongsideOpenTransaction() async throws { try await checkReadsRunAlongsideOpenTransaction() }
+
+    /// `--database-connections`: a replica never holds more server connections than it was given
+    /// (rounded up to one per event loop), however many calls want one at once.
+    func testPoolOpensNoMoreConnectionsThanConfigured() async throws {
+        guard let location = Self.location else { throw XCTSkip("needs SKILLS_TEST_POSTGRES_URL") }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let small = try await SQLStore.open(location, logger: Logger(label: "test"), eventLoopGroup: group, postgresConnections: 2)
+        struct Backend: Decodable { var pid: Int32 }
+        let pids = try await within(seconds: 60, "12 reads over 2 connections") {
+            try await withThrowingTaskGroup(of: Int32.self) { tasks in
+                for _ in 0..<12 {
+                    tasks.addTask {
+                        try await small.read { db in
+                            try await db.raw("SELECT pg_backend_pid() AS pid, pg_sleep(0.05)").first(decoding: Backend.self)?.pid ?? -1
+                        }
+                    }
+                }
+                return try await tasks.reduce(into: Set<Int32>()) { $0.insert($1) }
+            }
+        }
+        await small.close()
+        try await group.shutdownGracefully()
+        XCTAssertFalse(pids.contains(-1))
+        XCTAssertLessThanOrEqual(pids.count, 2, "backends used: \(pids.sorted())")
+    }
 }
 
 final class StoreLocationTests: XCTestCase {
