@@ -17,6 +17,7 @@ SKILLS_TEST_POSTGRES_URL (`postgres://user:password@host:port/db`; unset skips P
 from __future__ import annotations
 
 import atexit
+import datetime
 import itertools
 import os
 import random
@@ -33,6 +34,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOS = ROOT / "Protos"
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8), "Asia/Shanghai")
+
+
+def shanghai_today() -> datetime.date:
+    """The day the services call today: the calendar day in Asia/Shanghai (UTC+8), which is already
+    tomorrow on a UTC machine from 16:00 on, not this machine's local date."""
+    return datetime.datetime.now(SHANGHAI).date()
+
+
 POSTGRES_ENV = "SKILLS_TEST_POSTGRES_URL"
 
 # --------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import pytest
 
 import services
 from conftest import SERVER_NAME, channel_credentials, secure_channel, wait_until_serving
-from services import rid, ServiceProcess, credit_code, id_number, service_binary, skills_v1
+from services import shanghai_today, rid, ServiceProcess, credit_code, id_number, service_binary, skills_v1
 
 stubs = skills_v1()  # generates every skills/v1 proto and puts them on sys.path
 from skills.v1 import assessment_pb2 as a  # noqa: E402  (type: ignore)
@@ -156,7 +156,7 @@ def cdate(day: datetime.date) -> c.CalendarDate:
     return c.CalendarDate(year=day.year, month=day.month, day=day.day)
 
 
-TODAY = datetime.date.today()
+TODAY = shanghai_today()
 
 
 # The CN of Deploy/certs/out/institution.pem: the system acting for the institutions tests register.

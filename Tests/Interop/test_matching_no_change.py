@@ -18,11 +18,11 @@ import grpc
 import pytest
 
 import test_matching as tm
-from services import rid
+from services import shanghai_today, rid
 from test_matching import ELECTRICIAN, L4, TIMEOUT, cdate, c, m, r
 
 svc = tm.svc
-TODAY = datetime.date.today()
+TODAY = shanghai_today()
 BIG = "字" * 5000
 BAD_DATE = c.CalendarDate(year=2021, month=2, day=30)
 FUTURE = cdate(TODAY + datetime.timedelta(days=5))

@@ -125,3 +125,12 @@ extension HTTP2Frame.FramePayload {
     /// The gRPC status in these headers, if they are trailers.
     var grpcStatus: Int? { headerList?.first(name: "grpc-status").flatMap { Int($0) } }
 }
+
+extension Array where Element == HTTP2Frame.FramePayload {
+    /// Exactly one RST_STREAM(NO_ERROR): how a server that has answered asks a client still sending
+    /// to stop (RFC 9113 section 8.1).
+    var isNoErrorReset: Bool {
+        guard count == 1, case .rstStream(let code) = self[0] else { return false }
+        return code == .noError
+    }
+}

@@ -50,6 +50,9 @@ final class ServerStreamHandler: ChannelInboundHandler {
     private var unaryRequest: ByteBuffer?
     private var unaryRequestCount = 0
     private var inboundClosed = false
+    /// Whether the client's END_STREAM has arrived (set before the frame that carries it is
+    /// processed, so a status written while processing it knows the client is done).
+    private var clientSentEndStream = false
     private var headersSent = false
     private var statusSent = false
     private var callContext: ServerContext?
@@ -72,7 +75,13 @@ final class ServerStreamHandler: ChannelInboundHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let payload = unwrapInboundIn(data)
+        switch payload {
+        case .headers(let frame) where frame.endStream: clientSentEndStream = true
+        case .data(let frame) where frame.endStream: clientSentEndStream = true
+        default: break
+        }
+        switch payload {
         case .headers(let headers):
             if case .awaitingHeaders = phase {
                 receiveRequestHeaders(headers.headers, context: context)
@@ -364,12 +373,23 @@ final class ServerStreamHandler: ChannelInboundHandler {
         MetadataCoding.append(extra, to: &trailers)
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: trailers, endStream: true))), promise: promise)
-        let inboundClosed = self.inboundClosed
+        let clientStillSending = !clientSentEndStream
         let channel = context.channel
         promise.futureResult.whenComplete { result in
-            // A failed HEADERS write would otherwise leave the call hanging until the client's
-            // deadline (FIELD-NOTES); a client still sending gets a reset instead of waiting.
-            if case .failure = result { channel.close(promise: nil) } else if !inboundClosed { channel.close(promise: nil) }
+            switch result {
+            case .failure:
+                // A failed HEADERS write would otherwise leave the call hanging until the client's
+                // deadline (FIELD-NOTES).
+                channel.close(promise: nil)
+            case .success where clientStillSending:
+                // The client is still sending (say, a message over the limit): ask it to stop
+                // without error, as RFC 9113 section 8.1 has a server that answered early do.
+                // Closing the channel would reset with CANCEL, which grpcio may then report as
+                // CANCELLED in place of the status it was just sent.
+                channel.writeAndFlush(HTTP2Frame.FramePayload.rstStream(.noError), promise: nil)
+            case .success:
+                break
+            }
         }
         phase = .done
         report(code, message)
