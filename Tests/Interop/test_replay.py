@@ -111,7 +111,7 @@ def test_replay_on_postgres_with_services_killed_and_restarted(certs, tmp_path):
         pytest.skip(f"{POSTGRES_ENV} is not set")
     result = replay(certs, tmp_path / "data", "--trainings", "100", "--seed", "13", "--faults", "2", "--database", url,
                     timeout=420)
-    assert_exact(result, 150)
+    assert_exact(result, 100)
     kills = re.search(r"\((\d+) SIGKILLs\)", result.stdout)
     assert kills and int(kills.group(1)) >= 2, result.stdout
 
