@@ -104,14 +104,6 @@ struct StreamHarness {
 }
 
 extension HTTP2Frame.FramePayload {
-    var endsStream: Bool {
-        switch self {
-        case .headers(let headers): return headers.endStream
-        case .data(let data): return data.endStream
-        default: return false
-        }
-    }
-
     var headerList: HPACKHeaders? {
         if case .headers(let headers) = self { return headers.headers }
         return nil

@@ -76,11 +76,7 @@ final class ServerStreamHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let payload = unwrapInboundIn(data)
-        switch payload {
-        case .headers(let frame) where frame.endStream: clientSentEndStream = true
-        case .data(let frame) where frame.endStream: clientSentEndStream = true
-        default: break
-        }
+        if payload.endsStream { clientSentEndStream = true }
         switch payload {
         case .headers(let headers):
             if case .awaitingHeaders = phase {
@@ -423,5 +419,16 @@ extension Duration {
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow || whole > limit { return limit }
         return min(limit, whole + attoseconds / 1_000_000_000)
+    }
+}
+
+extension HTTP2Frame.FramePayload {
+    /// Whether this frame carries END_STREAM (only HEADERS and DATA can).
+    var endsStream: Bool {
+        switch self {
+        case .headers(let headers): return headers.endStream
+        case .data(let data): return data.endStream
+        default: return false
+        }
     }
 }
