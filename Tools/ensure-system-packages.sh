@@ -7,7 +7,7 @@
 # Extra packages can be appended as arguments (e.g. postgresql).
 set -euo pipefail
 
-PACKAGES=(libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libssl-dev pkg-config nghttp2-client
+PACKAGES=(libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev pkg-config nghttp2-client
           nginx libnginx-mod-stream librsvg2-bin "$@")
 
 if ! command -v dpkg-query >/dev/null; then
