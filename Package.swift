@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // The subsidised vocational-training platform: four gRPC services over OpenSSL mutual TLS.
-// Layout and data flow: ../shared/DESIGN.md (Protos -> SchemaC -> Schema -> RPC -> ServiceKit -> Services).
+// Layout and data flow: docs/DESIGN.md (Protos -> SchemaC -> Schema -> RPC -> ServiceKit -> Services).
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -100,7 +100,7 @@ let package = Package(
             path: "Shared/ServiceKit",
             swiftSettings: swiftSettings
         ),
-        // The subsidy rules engine: pure Swift, no I/O (POLICY.md R1..R11).
+        // The subsidy rules engine: pure Swift, no I/O (docs/POLICY.md R1..R11).
         .target(
             name: "Policy",
             path: "Shared/Policy",

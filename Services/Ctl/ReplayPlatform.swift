@@ -45,7 +45,7 @@ actor ReplayPlatform {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var url: String?
             if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-                // One database per service (each owns its tables, DESIGN.md), next to the given one.
+                // One database per service (each owns its tables, docs/DESIGN.md), next to the given one.
                 let dbName = "replay_\(getpid())_\(name)"
                 try Self.psql(database, "CREATE DATABASE \(dbName)")
                 created.append((database, dbName))

@@ -1,7 +1,7 @@
 #ifndef SKILLS_COPENSSL_SHIM_H
 #define SKILLS_COPENSSL_SHIM_H
 /* libssl / libcrypto for Swift, plus static inline wrappers for the OpenSSL macros that Swift
- * cannot call (see ../shared/FIELD-NOTES.md). */
+ * cannot call (see docs/FIELD-NOTES.md). */
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>

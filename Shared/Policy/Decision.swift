@@ -133,7 +133,7 @@ public struct SubsidyDecision: Sendable, Hashable, Codable {
     }
 
     public var outcome: Outcome
-    /// Every rule that refused, in POLICY.md order; empty when eligible, never empty when refused.
+    /// Every rule that refused, in docs/POLICY.md order; empty when eligible, never empty when refused.
     public var refusedBy: [RuleID]
     /// R11: the policy version (and its content fingerprint) that decided.
     public var policyVersion: String

@@ -1,16 +1,16 @@
-// Stable ids of POLICY.md: rules (R1..R11), the programme target (T1), worker groups (G1..G17),
+// Stable ids of docs/POLICY.md: rules (R1..R11), the programme target (T1), worker groups (G1..G17),
 // certificate kinds (A2) and levels (A3). Code, tests, traces and refusals cite these ids.
 
-/// A rule of POLICY.md. Every decision's trace has a line per rule; refusals name the rules.
+/// A rule of docs/POLICY.md. Every decision's trace has a line per rule; refusals name the rules.
 public enum RuleID: String, Sendable, Hashable, Codable, CaseIterable, Comparable, CustomStringConvertible {
     case r1 = "R1", r2 = "R2", r3 = "R3", r4 = "R4", r5 = "R5", r6 = "R6"
     case r7 = "R7", r8 = "R8", r9 = "R9", r10 = "R10", r11 = "R11"
     case t1 = "T1"
 
-    /// Every id, in POLICY.md order. `testEveryRuleHasATest` checks each has a test.
+    /// Every id, in docs/POLICY.md order. `testEveryRuleHasATest` checks each has a test.
     public static let all: [RuleID] = allCases
 
-    /// Position in POLICY.md order (R1 = 0 ... R11 = 10, T1 = 11).
+    /// Position in docs/POLICY.md order (R1 = 0 ... R11 = 10, T1 = 11).
     public var order: Int {
         switch self {
         case .r1: 0
@@ -73,11 +73,11 @@ struct RuleSet: Sendable, Equatable {
     mutating func insert(_ r: RuleID) { bits |= 1 << UInt32(r.order) }
     func contains(_ r: RuleID) -> Bool { bits & (1 << UInt32(r.order)) != 0 }
     var isEmpty: Bool { bits == 0 }
-    /// Members in POLICY.md order.
+    /// Members in docs/POLICY.md order.
     var sorted: [RuleID] { RuleID.all.filter { contains($0) } }
 }
 
-/// A worker category of POLICY.md "Who is registered".
+/// A worker category of docs/POLICY.md "Who is registered".
 public enum Group: String, Sendable, Hashable, Codable, CaseIterable, Comparable, CustomStringConvertible {
     case g1 = "G1", g2 = "G2", g3 = "G3", g4 = "G4", g5 = "G5", g6 = "G6", g7 = "G7", g8 = "G8"
     case g9 = "G9", g10 = "G10", g11 = "G11", g12 = "G12", g13 = "G13", g14 = "G14", g15 = "G15"

@@ -1,4 +1,4 @@
-// The policy in force, as data (POLICY.md: every number is policy data, not code). `PolicyData` is
+// The policy in force, as data (docs/POLICY.md: every number is policy data, not code). `PolicyData` is
 // one immutable version; `PolicyBook` holds every version of a policy file. Loading (JSON) lives in
 // PolicyLoading.swift; this file has no Foundation.
 

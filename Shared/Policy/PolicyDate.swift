@@ -1,4 +1,4 @@
-// A civil date (year, month, day) in the policy's time zone (POLICY.md: Asia/Shanghai for Dezhou).
+// A civil date (year, month, day) in the policy's time zone (docs/POLICY.md: Asia/Shanghai for Dezhou).
 // Plain integer date math only: the engine runs ~150,000 times in the replay benchmark, so no
 // Calendar / DateFormatter in the decision path.
 

@@ -1,4 +1,4 @@
-// The subsidy rules engine (POLICY.md R1..R11, T1). Pure and deterministic: the same facts and the
+// The subsidy rules engine (docs/POLICY.md R1..R11, T1). Pure and deterministic: the same facts and the
 // same policy version always give the same decision, which is how a stored decision is replayed
 // (R11). No I/O, no clock, no Foundation, integer money (fen) and integer rates.
 

@@ -1,6 +1,6 @@
 @testable import Policy
 
-/// One table per rule id of POLICY.md, each with both sides of its boundaries. `RuleTests` runs
+/// One table per rule id of docs/POLICY.md, each with both sides of its boundaries. `RuleTests` runs
 /// one table per test method; `testEveryRuleHasATest` fails when an id of `RuleID.all` has no table
 /// or a table lacks a side.
 enum RuleTables {

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Policy
 
-/// One test per rule id of POLICY.md (each runs that rule's table from RuleTables, both sides of
+/// One test per rule id of docs/POLICY.md (each runs that rule's table from RuleTables, both sides of
 /// every boundary), plus the coverage check.
 final class RuleTests: XCTestCase {
     func testR1_standardInForceOnCompletionDate() { Runner.run(.r1, RuleTables.r1) }
@@ -27,7 +27,7 @@ final class RuleTests: XCTestCase {
                                             priorSubsidies: c.priors, policy: Fx.book.version(id: reloaded.policyVersion)!)
         XCTAssertEqual(replayed, reloaded)
         XCTAssertEqual(replayed.policyFingerprint, Fx.v1.fingerprint)
-        // One trace line per rule, in POLICY.md order.
+        // One trace line per rule, in docs/POLICY.md order.
         XCTAssertEqual(stored.trace.map(\.rule), RuleID.all)
     }
     func testT1_programmeTarget() { Runner.run(.t1, RuleTables.t1) }

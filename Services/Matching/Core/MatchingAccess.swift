@@ -1,6 +1,6 @@
 import RPC
 
-/// Which certificate roles may call which matching methods (DESIGN.md: identity is the TLS client
+/// Which certificate roles may call which matching methods (docs/DESIGN.md: identity is the TLS client
 /// certificate; its OU names the role).
 public enum MatchingAccess {
     static let service = "/skills.v1.MatchingService/"

@@ -5,7 +5,7 @@ import ServiceKit
 import SQLKit
 import Storage
 
-/// `skills.v1.MatchingService`: the five orders (POLICY.md O1..O5) and the catalogues C1..C3.
+/// `skills.v1.MatchingService`: the five orders (docs/POLICY.md O1..O5) and the catalogues C1..C3.
 /// Registration is asked about institutions (R10), workers and enterprises; payment about the
 /// subsidy standard (R1) and, for O5, to take the claim.
 public struct MatchingHandler: MatchingServiceProvider {

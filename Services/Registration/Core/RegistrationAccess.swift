@@ -1,6 +1,6 @@
 import RPC
 
-/// Which certificate roles may call which registration methods (DESIGN.md: identity is the TLS
+/// Which certificate roles may call which registration methods (docs/DESIGN.md: identity is the TLS
 /// client certificate; its OU names the role).
 public enum RegistrationAccess {
     static let service = "/skills.v1.RegistrationService/"

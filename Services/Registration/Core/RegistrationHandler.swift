@@ -5,7 +5,7 @@ import SQLKit
 import Storage
 
 /// `skills.v1.RegistrationService`: the people and organisations the programme works with
-/// (POLICY.md "Who is registered"), with inter-department attestation and personal-data masking.
+/// (docs/POLICY.md "Who is registered"), with inter-department attestation and personal-data masking.
 public struct RegistrationHandler: RegistrationServiceProvider {
     let environment: ServiceEnvironment
     let store: RegistrationStore

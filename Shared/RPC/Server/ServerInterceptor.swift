@@ -14,7 +14,7 @@ extension ServerInterceptor {
     public func completed(_ context: ServerContext, code: StatusCode, message: String, duration: Duration) {}
 }
 
-/// Which certificate roles may call which methods: the per-method access table of DESIGN.md.
+/// Which certificate roles may call which methods: the per-method access table of docs/DESIGN.md.
 ///
 /// Keys are full method paths (`/skills.v1.PaymentService/Disburse`) or a whole service
 /// (`/skills.v1.PaymentService/*`); the most specific entry wins. A method with no entry is

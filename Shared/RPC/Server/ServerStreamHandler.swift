@@ -375,7 +375,7 @@ final class ServerStreamHandler: ChannelInboundHandler {
             switch result {
             case .failure:
                 // A failed HEADERS write would otherwise leave the call hanging until the client's
-                // deadline (FIELD-NOTES).
+                // deadline (docs/FIELD-NOTES.md).
                 channel.close(promise: nil)
             case .success where clientStillSending:
                 // The client is still sending (say, a message over the limit): ask it to stop

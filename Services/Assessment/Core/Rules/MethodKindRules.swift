@@ -1,6 +1,6 @@
 import Schema
 
-/// Which certificate kinds (POLICY.md A2) an assessment method (A1, plus the special-operation and
+/// Which certificate kinds (docs/POLICY.md A2) an assessment method (A1, plus the special-operation and
 /// training-completion exams) may lead to, and which kinds carry a level (A3).
 ///
 /// | method                      | kind                          | level           |
@@ -98,7 +98,7 @@ public enum MethodKindRules {
     }
 }
 
-/// A violation of POLICY.md A1..A3; `rule` is the rule id, and `description` starts with it.
+/// A violation of docs/POLICY.md A1..A3; `rule` is the rule id, and `description` starts with it.
 public enum AssessmentRuleError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A1: the method is unspecified or unknown.
     case unknownMethod(AssessmentMethod)
@@ -113,7 +113,7 @@ public enum AssessmentRuleError: Error, Equatable, Sendable, CustomStringConvert
     /// A3: a level outside 1..5.
     case levelOutOfRange(SkillLevel)
 
-    /// The POLICY.md rule id: "A1", "A2" or "A3".
+    /// The docs/POLICY.md rule id: "A1", "A2" or "A3".
     public var rule: String {
         switch self {
         case .unknownMethod: return "A1"
