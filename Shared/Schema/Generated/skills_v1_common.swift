@@ -2,43 +2,55 @@
 // Regenerate with `make proto` (Tools/schemagen/generate.sh).
 import SchemaC
 
-/// The groups of workers the action plan names (POLICY.md G1..G17).
+/// The groups of workers the action plan names (POLICY.md G1..G17). Each value says what a
+/// CategoryFact of it requires and which department role attests it; a fact that needs attestation
+/// counts for R6/R8/R9 only once that role has attested it (a self-declaration is kept, not counted).
 public enum WorkerCategory: Sendable, Hashable, CaseIterable {
     /// Not set; never valid in a request.
     case unspecified
-    /// G1 enterprise employee (企业在职职工).
+    /// G1 enterprise employee (企业在职职工). Requires employer_credit_code (the employer's unified
+    /// social credit code); self-declared (no attestation). Subsidised training (R8: 先垫后补).
     case g1EnterpriseEmployee
-    /// G2 new hire of an enterprise (企业新录用职工).
+    /// G2 new hire of an enterprise (企业新录用职工). Requires employer_credit_code; hired_on optional;
+    /// hrss may attest it (not required). Pre-job training of its employer pays the enterprise (R6).
     case g2NewHire
-    /// G3 full-time student of a local university or college (在校大学生).
+    /// G3 full-time student of a local university or college (在校大学生). Requires school; education may
+    /// attest it (not required). Subsidised training (R8) and the "three ones" (S1).
     case g3Student
-    /// G4 child of a poor family (贫困家庭子女).
+    /// G4 child of a poor family (贫困家庭子女). Attested by poverty-office; low_income_family allowed.
+    /// Free training (R8) and living allowance (R9) once attested.
     case g4PoorFamilyChild
-    /// G5 registered poor labourer (建档立卡贫困劳动力).
+    /// G5 registered poor labourer (建档立卡贫困劳动力). Attested by poverty-office. Free training (R8),
+    /// living allowance (R9).
     case g5RegisteredPoor
-    /// G6 "two-after" youth not continuing school (两后生).
+    /// G6 "two-after" youth not continuing school (两后生). Attested by education (or by civil-affairs
+    /// when it claims low_income_family). Free training (R8); living allowance (R9) when Worker.hukou
+    /// is rural, or urban with attested low_income_family. (CategoryFact.rural is deprecated.)
     case g6TwoAfterYouth
-    /// G7 rural worker moving to non-farm work (农村转移就业劳动者).
+    /// G7 rural worker moving to non-farm work (农村转移就业劳动者). Attested by hrss. Free training (R8).
     case g7RuralMigrant
-    /// G8 registered unemployed (登记失业人员).
+    /// G8 registered unemployed (登记失业人员). Attested by hrss or social-insurance (evidence_reference:
+    /// the unemployment registration number). Free training (R8).
     case g8Unemployed
-    /// G9 worker changing post in a difficult enterprise (转岗职工).
+    /// G9 worker changing post in a difficult enterprise (转岗职工). Attested by hrss. Free training (R8).
     case g9PostChange
     /// G10 person with employment difficulty, incl. disabled and zero-employment families (就业困难人员).
+    /// Attested by hrss; disabled and zero_employment_family allowed. Free training (R8); living
+    /// allowance (R9) only for training completed 2019-01-01..2020-12-31.
     case g10EmploymentDifficulty
-    /// G11 person about to be released from prison (即将刑释人员).
+    /// G11 person about to be released from prison (即将刑释人员). Attested by justice. Free training (R8).
     case g11PreRelease
-    /// G12 community-correction person (社区矫正人员).
+    /// G12 community-correction person (社区矫正人员). Attested by justice. Free training (R8).
     case g12CommunityCorrection
-    /// G13 rural talent or farmer (乡村人才, 农民).
+    /// G13 rural talent or farmer (乡村人才, 农民). Self-declared; no detail fields. Subsidised (R8).
     case g13RuralTalent
-    /// G14 veteran (退役军人).
+    /// G14 veteran (退役军人). Attested by veterans. Subsidised (R8).
     case g14Veteran
-    /// G15 special-operations worker in a high-risk industry (特种作业人员).
+    /// G15 special-operations worker in a high-risk industry (特种作业人员). Self-declared. Subsidised (R8).
     case g15SpecialOperations
-    /// G16 domestic-service worker, incl. flexible employment (家政服务从业人员).
+    /// G16 domestic-service worker, incl. flexible employment (家政服务从业人员). Self-declared. Subsidised (R8).
     case g16DomesticService
-    /// G17 entrepreneur or would-be entrepreneur (创业者).
+    /// G17 entrepreneur or would-be entrepreneur (创业者). Self-declared. Subsidised (R8).
     case g17Entrepreneur
     /// A value this version of the schema does not know; kept so it re-encodes unchanged.
     case unrecognized(Int32)

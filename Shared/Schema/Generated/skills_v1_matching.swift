@@ -974,7 +974,9 @@ public struct Offering: ProtoMessage, CMessageBacked {
     /// The worker categories it targets; empty = everyone.
     public var targetGroups: [WorkerCategory] = []
 
-    /// Subsidy standard per trainee in force when published, in fen (R1).
+    /// Subsidy standard per trainee in force on end_date, in fen (R1); set by the service. An offering
+    /// that is not unsubsidised is published only when the policy has a standard for its occupation
+    /// and level on its end date (otherwise FAILED_PRECONDITION naming R1 and the policy's last day).
     public var subsidyStandardFen: Int64 = 0
 
     /// Class hours.
@@ -1001,6 +1003,10 @@ public struct Offering: ProtoMessage, CMessageBacked {
     /// The O1 demands this offering answers (each must exist); at most 100.
     public var demandIds: [String] = []
 
+    /// True publishes a training without subsidy (e.g. after the programme's last policy period):
+    /// subsidy_standard_fen stays 0, no standard is required, and payment refuses its claims under R1.
+    public var unsubsidised: Bool = false
+
     public init() {}
 
     public init(
@@ -1023,7 +1029,8 @@ public struct Offering: ProtoMessage, CMessageBacked {
         catalog: CatalogKind = .unspecified,
         version: Int64 = 0,
         publishedAt: Google_Protobuf_Timestamp? = nil,
-        demandIds: [String] = []
+        demandIds: [String] = [],
+        unsubsidised: Bool = false
     ) {
         self.id = id
         self.occupation = occupation
@@ -1045,6 +1052,7 @@ public struct Offering: ProtoMessage, CMessageBacked {
         self.version = version
         self.publishedAt = publishedAt
         self.demandIds = demandIds
+        self.unsubsidised = unsubsidised
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__Offering> {
@@ -1080,6 +1088,7 @@ public struct Offering: ProtoMessage, CMessageBacked {
             c.pointee.n_demand_ids = self.demandIds.count
             c.pointee.demand_ids = arena.array(self.demandIds.map { Optional(arena.cString($0)) })
         }
+        c.pointee.unsubsidised = self.unsubsidised ? 1 : 0
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__Offering>) throws(SchemaError) {
@@ -1103,6 +1112,7 @@ public struct Offering: ProtoMessage, CMessageBacked {
         self.version = c.pointee.version
         if let pointer = c.pointee.published_at { self.publishedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
         self.demandIds = try CRead.strings(c.pointee.demand_ids, count: c.pointee.n_demand_ids, message: Self.protoName, field: "demand_ids")
+        self.unsubsidised = c.pointee.unsubsidised != 0
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Offering>? {
@@ -1354,6 +1364,9 @@ public struct Enrollment: ProtoMessage, CMessageBacked {
     /// Version, incremented by every change.
     public var version: Int64 = 0
 
+    /// The latest day of learning recorded (RecordLearning's day, or the business day it was recorded).
+    public var lastLearningDay: CalendarDate? = nil
+
     public init() {}
 
     public init(
@@ -1371,7 +1384,8 @@ public struct Enrollment: ProtoMessage, CMessageBacked {
         acceptedAt: Google_Protobuf_Timestamp? = nil,
         completedAt: Google_Protobuf_Timestamp? = nil,
         reason: String = "",
-        version: Int64 = 0
+        version: Int64 = 0,
+        lastLearningDay: CalendarDate? = nil
     ) {
         self.id = id
         self.workerId = workerId
@@ -1388,6 +1402,7 @@ public struct Enrollment: ProtoMessage, CMessageBacked {
         self.completedAt = completedAt
         self.reason = reason
         self.version = version
+        self.lastLearningDay = lastLearningDay
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__Enrollment> {
@@ -1415,6 +1430,7 @@ public struct Enrollment: ProtoMessage, CMessageBacked {
         if let value = self.completedAt { c.pointee.completed_at = value.makeFilledCStruct(in: arena) }
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
         c.pointee.version = self.version
+        if let value = self.lastLearningDay { c.pointee.last_learning_day = value.makeFilledCStruct(in: arena) }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__Enrollment>) throws(SchemaError) {
@@ -1433,6 +1449,7 @@ public struct Enrollment: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.completed_at { self.completedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
         self.reason = try CRead.string(c.pointee.reason, message: Self.protoName, field: "reason")
         self.version = c.pointee.version
+        if let pointer = c.pointee.last_learning_day { self.lastLearningDay = try CalendarDate(cStruct: pointer) }
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Enrollment>? {
@@ -1752,7 +1769,9 @@ public struct CompleteTrainingRequest: ProtoMessage, CMessageBacked {
     /// The enrolment.
     public var enrollmentId: String = ""
 
-    /// The day of completion.
+    /// The day of completion: within the offering's start_date..end_date and not before the last
+    /// learning day recorded; otherwise FAILED_PRECONDITION naming R1 (the standard in force on the
+    /// completion date) or R3 (the year it counts in) and the dates.
     public var completionDate: CalendarDate? = nil
 
     /// Final attendance, 0..100.
@@ -1869,7 +1888,8 @@ public struct RequestPaymentResponse: ProtoMessage, CMessageBacked {
     /// The POLICY.md rules that refused it.
     public var refusingRuleIds: [String] = []
 
-    /// A human-readable explanation.
+    /// A human-readable explanation; a refusal names each refusing rule with its reason
+    /// ("R1: the completion date ... falls after the programme's last policy period, which ends ...").
     public var message: String = ""
 
     public init() {}

@@ -53,6 +53,52 @@ public enum TrancheState: Sendable, Hashable, CaseIterable {
     public var isRecognized: Bool { if case .unrecognized = self { return false } else { return true } }
 }
 
+/// Where an employment report stands (R7).
+public enum EmploymentReportState: Sendable, Hashable, CaseIterable {
+    /// Not set (reports made before proposals and confirmations existed).
+    case unspecified
+    /// Proposed: releases nothing; may be replaced by a new proposal.
+    case proposed
+    /// Confirmed by the hrss role: final; released the held tranches when the rate met the threshold.
+    case confirmed
+    /// A value this version of the schema does not know; kept so it re-encodes unchanged.
+    case unrecognized(Int32)
+
+    public static let allCases: [EmploymentReportState] = [.unspecified, .proposed, .confirmed]
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .proposed
+        case 2: self = .confirmed
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    /// The value's number on the wire.
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: return 0
+        case .proposed: return 1
+        case .confirmed: return 2
+        case .unrecognized(let value): return value
+        }
+    }
+
+    /// The value's name in the .proto file, e.g. `EMPLOYMENT_REPORT_STATE_CONFIRMED`.
+    public var protoName: String {
+        switch self {
+        case .unspecified: return "EMPLOYMENT_REPORT_STATE_UNSPECIFIED"
+        case .proposed: return "EMPLOYMENT_REPORT_STATE_PROPOSED"
+        case .confirmed: return "EMPLOYMENT_REPORT_STATE_CONFIRMED"
+        case .unrecognized(let value): return String(value)
+        }
+    }
+
+    /// Whether the value is one this version of the schema knows.
+    public var isRecognized: Bool { if case .unrecognized = self { return false } else { return true } }
+}
+
 /// What a ledger entry pays for.
 public enum PaymentPurpose: Sendable, Hashable, CaseIterable {
     /// Not set.
@@ -249,6 +295,14 @@ public struct Tranche: ProtoMessage, CMessageBacked {
     /// The ledger entry that paid it.
     public var ledgerEntryId: String = ""
 
+    /// The POLICY.md rules that decided this tranche's amount, payee and timing, taken from the
+    /// engine's decision (R11): R1 (the standard) and R2 (paid after the certificate) for a training
+    /// subsidy, with R8 (free or 先垫后补 training), R6 (new hires' pre-job training) or R7 (project
+    /// share, and the tranche held for the employment rate); R9 alone for a living allowance. Rules that
+    /// only passed a check or did not apply are in the decision's trace (GetClaim), not here. Empty on
+    /// claims decided before 2026-12.
+    public var decidedBy: [String] = []
+
     public init() {}
 
     public init(
@@ -258,7 +312,8 @@ public struct Tranche: ProtoMessage, CMessageBacked {
         state: TrancheState = .unspecified,
         condition: String = "",
         paidAt: Google_Protobuf_Timestamp? = nil,
-        ledgerEntryId: String = ""
+        ledgerEntryId: String = "",
+        decidedBy: [String] = []
     ) {
         self.id = id
         self.index = index
@@ -267,6 +322,7 @@ public struct Tranche: ProtoMessage, CMessageBacked {
         self.condition = condition
         self.paidAt = paidAt
         self.ledgerEntryId = ledgerEntryId
+        self.decidedBy = decidedBy
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__Tranche> {
@@ -283,6 +339,10 @@ public struct Tranche: ProtoMessage, CMessageBacked {
         if !self.condition.isEmpty { c.pointee.condition = arena.cString(self.condition) }
         if let value = self.paidAt { c.pointee.paid_at = value.makeFilledCStruct(in: arena) }
         if !self.ledgerEntryId.isEmpty { c.pointee.ledger_entry_id = arena.cString(self.ledgerEntryId) }
+        if !self.decidedBy.isEmpty {
+            c.pointee.n_decided_by = self.decidedBy.count
+            c.pointee.decided_by = arena.array(self.decidedBy.map { Optional(arena.cString($0)) })
+        }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__Tranche>) throws(SchemaError) {
@@ -293,6 +353,7 @@ public struct Tranche: ProtoMessage, CMessageBacked {
         self.condition = try CRead.string(c.pointee.condition, message: Self.protoName, field: "condition")
         if let pointer = c.pointee.paid_at { self.paidAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
         self.ledgerEntryId = try CRead.string(c.pointee.ledger_entry_id, message: Self.protoName, field: "ledger_entry_id")
+        self.decidedBy = try CRead.strings(c.pointee.decided_by, count: c.pointee.n_decided_by, message: Self.protoName, field: "decided_by")
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Tranche>? {
@@ -393,6 +454,11 @@ public struct Decision: ProtoMessage, CMessageBacked {
     /// The year the training counts against (R3).
     public var subsidyYear: Int32 = 0
 
+    /// Why it was refused, one sentence per refusing rule, each starting with the rule id
+    /// ("R1: the completion date 2022-01-05 falls after the programme's last policy period, which
+    /// ends 2021-12-31"); empty when eligible.
+    public var refusalReason: String = ""
+
     public init() {}
 
     public init(
@@ -406,7 +472,8 @@ public struct Decision: ProtoMessage, CMessageBacked {
         policyVersion: String = "",
         trace: [TraceLine] = [],
         standardFen: Int64 = 0,
-        subsidyYear: Int32 = 0
+        subsidyYear: Int32 = 0,
+        refusalReason: String = ""
     ) {
         self.eligible = eligible
         self.refusingRuleIds = refusingRuleIds
@@ -419,6 +486,7 @@ public struct Decision: ProtoMessage, CMessageBacked {
         self.trace = trace
         self.standardFen = standardFen
         self.subsidyYear = subsidyYear
+        self.refusalReason = refusalReason
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__Decision> {
@@ -448,6 +516,7 @@ public struct Decision: ProtoMessage, CMessageBacked {
         }
         c.pointee.standard_fen = self.standardFen
         c.pointee.subsidy_year = self.subsidyYear
+        if !self.refusalReason.isEmpty { c.pointee.refusal_reason = arena.cString(self.refusalReason) }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__Decision>) throws(SchemaError) {
@@ -462,6 +531,7 @@ public struct Decision: ProtoMessage, CMessageBacked {
         self.trace = try CRead.messages(c.pointee.trace, count: c.pointee.n_trace, as: TraceLine.self)
         self.standardFen = c.pointee.standard_fen
         self.subsidyYear = c.pointee.subsidy_year
+        self.refusalReason = try CRead.string(c.pointee.refusal_reason, message: Self.protoName, field: "refusal_reason")
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Decision>? {
@@ -837,7 +907,162 @@ public struct ListClaimsResponse: ProtoMessage, CMessageBacked {
     }
 }
 
-/// Reports employment after a project-based offering (R7).
+/// R7 evidence: the employer's unified social credit code and the first day of work.
+public struct EmployerEvidence: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.EmployerEvidence"
+
+    /// The employer's unified social credit code (18 characters, GB 32100-2015).
+    public var creditCode: String = ""
+
+    /// The first day of work: not before the trainee's completion date, not after today.
+    public var startDate: CalendarDate? = nil
+
+    public init() {}
+
+    public init(
+        creditCode: String = "",
+        startDate: CalendarDate? = nil
+    ) {
+        self.creditCode = creditCode
+        self.startDate = startDate
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__EmployerEvidence> {
+        let c = arena.allocate(Skills__V1__EmployerEvidence.self)
+        skills__v1__employer_evidence__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__EmployerEvidence>, arena: CArena) {
+        if !self.creditCode.isEmpty { c.pointee.credit_code = arena.cString(self.creditCode) }
+        if let value = self.startDate { c.pointee.start_date = value.makeFilledCStruct(in: arena) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__EmployerEvidence>) throws(SchemaError) {
+        self.creditCode = try CRead.string(c.pointee.credit_code, message: Self.protoName, field: "credit_code")
+        if let pointer = c.pointee.start_date { self.startDate = try CalendarDate(cStruct: pointer) }
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__EmployerEvidence>? {
+        skills__v1__employer_evidence__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__EmployerEvidence>) {
+        skills__v1__employer_evidence__free_unpacked(c, nil)
+    }
+}
+
+/// R7 evidence: a social-insurance contribution record. It counts only once the social-insurance
+/// role has attested it for this worker (AttestContribution).
+public struct ContributionEvidence: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.ContributionEvidence"
+
+    /// The record's reference, as the social-insurance department issued it.
+    public var recordReference: String = ""
+
+    public init() {}
+
+    public init(
+        recordReference: String = ""
+    ) {
+        self.recordReference = recordReference
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ContributionEvidence> {
+        let c = arena.allocate(Skills__V1__ContributionEvidence.self)
+        skills__v1__contribution_evidence__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__ContributionEvidence>, arena: CArena) {
+        if !self.recordReference.isEmpty { c.pointee.record_reference = arena.cString(self.recordReference) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__ContributionEvidence>) throws(SchemaError) {
+        self.recordReference = try CRead.string(c.pointee.record_reference, message: Self.protoName, field: "record_reference")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ContributionEvidence>? {
+        skills__v1__contribution_evidence__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ContributionEvidence>) {
+        skills__v1__contribution_evidence__free_unpacked(c, nil)
+    }
+}
+
+/// One trainee of a project-based cohort reported as employed, with the evidence (R7).
+public struct EmployedTrainee: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.EmployedTrainee"
+
+    /// The worker: must be in the offering's cohort (an enrolment COMPLETED, CLAIMED or PAID).
+    public var workerId: String = ""
+
+    /// What shows the worker is employed; exactly one.
+    public enum Evidence: Sendable, Equatable {
+        /// An employer and a start date.
+        case employer(EmployerEvidence)
+        /// An attested social-insurance contribution record.
+        case contribution(ContributionEvidence)
+    }
+    /// What shows the worker is employed; exactly one.
+    public var evidence: Evidence? = nil
+
+    public init() {}
+
+    public init(
+        workerId: String = "",
+        evidence: Evidence? = nil
+    ) {
+        self.workerId = workerId
+        self.evidence = evidence
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__EmployedTrainee> {
+        let c = arena.allocate(Skills__V1__EmployedTrainee.self)
+        skills__v1__employed_trainee__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__EmployedTrainee>, arena: CArena) {
+        if !self.workerId.isEmpty { c.pointee.worker_id = arena.cString(self.workerId) }
+        switch self.evidence {
+        case .employer(let value)?:
+            c.pointee.evidence_case = .init(rawValue: 2)
+            c.pointee.employer = value.makeFilledCStruct(in: arena)
+        case .contribution(let value)?:
+            c.pointee.evidence_case = .init(rawValue: 3)
+            c.pointee.contribution = value.makeFilledCStruct(in: arena)
+        case nil:
+            break
+        }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__EmployedTrainee>) throws(SchemaError) {
+        self.workerId = try CRead.string(c.pointee.worker_id, message: Self.protoName, field: "worker_id")
+        switch c.pointee.evidence_case.rawValue {
+        case 2:
+            if let pointer = c.pointee.employer { self.evidence = .employer(try EmployerEvidence(cStruct: pointer)) }
+        case 3:
+            if let pointer = c.pointee.contribution { self.evidence = .contribution(try ContributionEvidence(cStruct: pointer)) }
+        default:
+            self.evidence = nil
+        }
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__EmployedTrainee>? {
+        skills__v1__employed_trainee__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__EmployedTrainee>) {
+        skills__v1__employed_trainee__free_unpacked(c, nil)
+    }
+}
+
+/// R7: proposes (institution or hrss) the employment of a project-based offering's cohort, trainee
+/// by trainee. A proposal releases nothing: the bureau confirms it (ConfirmEmployment) with another
+/// certificate. A new proposal replaces an unconfirmed one (the revision goes up); once a proposal is
+/// confirmed, the report is final and a new one is FAILED_PRECONDITION naming R7.
 public struct ReportEmploymentRequest: ProtoMessage, CMessageBacked {
     public static let protoName = "skills.v1.ReportEmploymentRequest"
 
@@ -847,14 +1072,22 @@ public struct ReportEmploymentRequest: ProtoMessage, CMessageBacked {
     /// The project-based offering.
     public var offeringId: String = ""
 
-    /// Trainees who completed the training.
+    /// Deprecated and refused: the platform counts the cohort itself (matching's enrolments of the
+    /// offering that are COMPLETED or later). A request with trained or employed non-zero is
+    /// INVALID_ARGUMENT naming R7; list employed_trainees instead.
     public var trained: Int32 = 0
 
-    /// Of those, trainees employed.
+    /// Deprecated and refused, like trained: the platform counts the employed trainees.
     public var employed: Int32 = 0
 
-    /// The day the counts refer to.
+    /// The day the report refers to (selects the policy version of the R7 threshold); unset = today.
     public var asOf: CalendarDate? = nil
+
+    /// The trainees of the cohort who are employed, each with evidence; at most one entry per worker.
+    /// Every worker must be in the cohort, every credit code valid, every date on or after the
+    /// worker's completion date and not in the future; otherwise INVALID_ARGUMENT or
+    /// FAILED_PRECONDITION naming R7 and the worker, and nothing is recorded.
+    public var employedTrainees: [EmployedTrainee] = []
 
     public init() {}
 
@@ -863,13 +1096,15 @@ public struct ReportEmploymentRequest: ProtoMessage, CMessageBacked {
         offeringId: String = "",
         trained: Int32 = 0,
         employed: Int32 = 0,
-        asOf: CalendarDate? = nil
+        asOf: CalendarDate? = nil,
+        employedTrainees: [EmployedTrainee] = []
     ) {
         self.requestId = requestId
         self.offeringId = offeringId
         self.trained = trained
         self.employed = employed
         self.asOf = asOf
+        self.employedTrainees = employedTrainees
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ReportEmploymentRequest> {
@@ -884,6 +1119,10 @@ public struct ReportEmploymentRequest: ProtoMessage, CMessageBacked {
         c.pointee.trained = self.trained
         c.pointee.employed = self.employed
         if let value = self.asOf { c.pointee.as_of = value.makeFilledCStruct(in: arena) }
+        if !self.employedTrainees.isEmpty {
+            c.pointee.n_employed_trainees = self.employedTrainees.count
+            c.pointee.employed_trainees = arena.array(self.employedTrainees.map { Optional($0.makeFilledCStruct(in: arena)) })
+        }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__ReportEmploymentRequest>) throws(SchemaError) {
@@ -892,6 +1131,7 @@ public struct ReportEmploymentRequest: ProtoMessage, CMessageBacked {
         self.trained = c.pointee.trained
         self.employed = c.pointee.employed
         if let pointer = c.pointee.as_of { self.asOf = try CalendarDate(cStruct: pointer) }
+        self.employedTrainees = try CRead.messages(c.pointee.employed_trainees, count: c.pointee.n_employed_trainees, as: EmployedTrainee.self)
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ReportEmploymentRequest>? {
@@ -903,27 +1143,52 @@ public struct ReportEmploymentRequest: ProtoMessage, CMessageBacked {
     }
 }
 
-/// The effect of an employment report.
+/// An employment report (R7): the proposal and, once confirmed, its effect.
 public struct ReportEmploymentResponse: ProtoMessage, CMessageBacked {
     public static let protoName = "skills.v1.ReportEmploymentResponse"
 
     /// The offering.
     public var offeringId: String = ""
 
-    /// Trainees who completed the training.
+    /// The platform's count of the cohort: trainees with an enrolment of the offering COMPLETED or
+    /// later (never the caller's figure).
     public var trained: Int32 = 0
 
-    /// Of those, trainees employed.
+    /// Of those, trainees employed: the entries of employed_trainees.
     public var employed: Int32 = 0
 
-    /// Employment rate in basis points (8500 = 85%).
+    /// Employment rate in basis points (8500 = 85%), employed / trained.
     public var employmentRateBp: Int32 = 0
 
-    /// Whether the R7 threshold is met.
+    /// Whether the R7 threshold is met (on a proposal: would be met if confirmed as it stands).
     public var thresholdMet: Bool = false
 
-    /// Tranches made payable by this report.
+    /// Tranches made payable by this call (only ever by a confirmation).
     public var released: [Tranche] = []
+
+    /// Why the report did or did not release anything, starting with "R7: ".
+    public var reason: String = ""
+
+    /// Proposed or confirmed.
+    public var state: EmploymentReportState = .unspecified
+
+    /// 1 for the first proposal of the offering, +1 for each replacement; ConfirmEmployment names it.
+    public var revision: Int32 = 0
+
+    /// Certificate identity (common name) that proposed it.
+    public var proposedBy: String = ""
+
+    /// Certificate identity that confirmed it; empty while proposed.
+    public var confirmedBy: String = ""
+
+    /// The employed trainees and their evidence, as proposed.
+    public var employedTrainees: [EmployedTrainee] = []
+
+    /// When it was proposed.
+    public var proposedAt: Google_Protobuf_Timestamp? = nil
+
+    /// When it was confirmed.
+    public var confirmedAt: Google_Protobuf_Timestamp? = nil
 
     public init() {}
 
@@ -933,7 +1198,15 @@ public struct ReportEmploymentResponse: ProtoMessage, CMessageBacked {
         employed: Int32 = 0,
         employmentRateBp: Int32 = 0,
         thresholdMet: Bool = false,
-        released: [Tranche] = []
+        released: [Tranche] = [],
+        reason: String = "",
+        state: EmploymentReportState = .unspecified,
+        revision: Int32 = 0,
+        proposedBy: String = "",
+        confirmedBy: String = "",
+        employedTrainees: [EmployedTrainee] = [],
+        proposedAt: Google_Protobuf_Timestamp? = nil,
+        confirmedAt: Google_Protobuf_Timestamp? = nil
     ) {
         self.offeringId = offeringId
         self.trained = trained
@@ -941,6 +1214,14 @@ public struct ReportEmploymentResponse: ProtoMessage, CMessageBacked {
         self.employmentRateBp = employmentRateBp
         self.thresholdMet = thresholdMet
         self.released = released
+        self.reason = reason
+        self.state = state
+        self.revision = revision
+        self.proposedBy = proposedBy
+        self.confirmedBy = confirmedBy
+        self.employedTrainees = employedTrainees
+        self.proposedAt = proposedAt
+        self.confirmedAt = confirmedAt
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ReportEmploymentResponse> {
@@ -959,6 +1240,17 @@ public struct ReportEmploymentResponse: ProtoMessage, CMessageBacked {
             c.pointee.n_released = self.released.count
             c.pointee.released = arena.array(self.released.map { Optional($0.makeFilledCStruct(in: arena)) })
         }
+        if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
+        c.pointee.state = Skills__V1__EmploymentReportState(rawValue: UInt32(bitPattern: self.state.rawValue))
+        c.pointee.revision = self.revision
+        if !self.proposedBy.isEmpty { c.pointee.proposed_by = arena.cString(self.proposedBy) }
+        if !self.confirmedBy.isEmpty { c.pointee.confirmed_by = arena.cString(self.confirmedBy) }
+        if !self.employedTrainees.isEmpty {
+            c.pointee.n_employed_trainees = self.employedTrainees.count
+            c.pointee.employed_trainees = arena.array(self.employedTrainees.map { Optional($0.makeFilledCStruct(in: arena)) })
+        }
+        if let value = self.proposedAt { c.pointee.proposed_at = value.makeFilledCStruct(in: arena) }
+        if let value = self.confirmedAt { c.pointee.confirmed_at = value.makeFilledCStruct(in: arena) }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__ReportEmploymentResponse>) throws(SchemaError) {
@@ -968,6 +1260,14 @@ public struct ReportEmploymentResponse: ProtoMessage, CMessageBacked {
         self.employmentRateBp = c.pointee.employment_rate_bp
         self.thresholdMet = c.pointee.threshold_met != 0
         self.released = try CRead.messages(c.pointee.released, count: c.pointee.n_released, as: Tranche.self)
+        self.reason = try CRead.string(c.pointee.reason, message: Self.protoName, field: "reason")
+        self.state = EmploymentReportState(rawValue: Int32(bitPattern: c.pointee.state.rawValue))
+        self.revision = c.pointee.revision
+        self.proposedBy = try CRead.string(c.pointee.proposed_by, message: Self.protoName, field: "proposed_by")
+        self.confirmedBy = try CRead.string(c.pointee.confirmed_by, message: Self.protoName, field: "confirmed_by")
+        self.employedTrainees = try CRead.messages(c.pointee.employed_trainees, count: c.pointee.n_employed_trainees, as: EmployedTrainee.self)
+        if let pointer = c.pointee.proposed_at { self.proposedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
+        if let pointer = c.pointee.confirmed_at { self.confirmedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ReportEmploymentResponse>? {
@@ -976,6 +1276,217 @@ public struct ReportEmploymentResponse: ProtoMessage, CMessageBacked {
 
     static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ReportEmploymentResponse>) {
         skills__v1__report_employment_response__free_unpacked(c, nil)
+    }
+}
+
+/// R7: the bureau (hrss role) confirms the proposal it reviewed. The cohort is counted again; only
+/// a confirmed report releases held tranches, and only at a rate at or above the threshold. The
+/// confirming certificate must not be the one that proposed (FAILED_PRECONDITION naming R7).
+public struct ConfirmEmploymentRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.ConfirmEmploymentRequest"
+
+    /// Idempotency key.
+    public var requestId: String = ""
+
+    /// The project-based offering.
+    public var offeringId: String = ""
+
+    /// The revision reviewed; FAILED_PRECONDITION when the proposal was replaced since.
+    public var revision: Int32 = 0
+
+    public init() {}
+
+    public init(
+        requestId: String = "",
+        offeringId: String = "",
+        revision: Int32 = 0
+    ) {
+        self.requestId = requestId
+        self.offeringId = offeringId
+        self.revision = revision
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ConfirmEmploymentRequest> {
+        let c = arena.allocate(Skills__V1__ConfirmEmploymentRequest.self)
+        skills__v1__confirm_employment_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__ConfirmEmploymentRequest>, arena: CArena) {
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if !self.offeringId.isEmpty { c.pointee.offering_id = arena.cString(self.offeringId) }
+        c.pointee.revision = self.revision
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__ConfirmEmploymentRequest>) throws(SchemaError) {
+        self.requestId = try CRead.string(c.pointee.request_id, message: Self.protoName, field: "request_id")
+        self.offeringId = try CRead.string(c.pointee.offering_id, message: Self.protoName, field: "offering_id")
+        self.revision = c.pointee.revision
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ConfirmEmploymentRequest>? {
+        skills__v1__confirm_employment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ConfirmEmploymentRequest>) {
+        skills__v1__confirm_employment_request__free_unpacked(c, nil)
+    }
+}
+
+/// Reads the employment report of an offering.
+public struct GetEmploymentReportRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.GetEmploymentReportRequest"
+
+    /// The project-based offering.
+    public var offeringId: String = ""
+
+    public init() {}
+
+    public init(
+        offeringId: String = ""
+    ) {
+        self.offeringId = offeringId
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__GetEmploymentReportRequest> {
+        let c = arena.allocate(Skills__V1__GetEmploymentReportRequest.self)
+        skills__v1__get_employment_report_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__GetEmploymentReportRequest>, arena: CArena) {
+        if !self.offeringId.isEmpty { c.pointee.offering_id = arena.cString(self.offeringId) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__GetEmploymentReportRequest>) throws(SchemaError) {
+        self.offeringId = try CRead.string(c.pointee.offering_id, message: Self.protoName, field: "offering_id")
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetEmploymentReportRequest>? {
+        skills__v1__get_employment_report_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetEmploymentReportRequest>) {
+        skills__v1__get_employment_report_request__free_unpacked(c, nil)
+    }
+}
+
+/// A social-insurance contribution record attested by the social-insurance role (R7 evidence).
+public struct ContributionRecord: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.ContributionRecord"
+
+    /// The record's reference, as the social-insurance department issued it; unique.
+    public var recordReference: String = ""
+
+    /// The worker who is insured.
+    public var workerId: String = ""
+
+    /// The contributing employer's unified social credit code (GB 32100-2015).
+    public var employerCreditCode: String = ""
+
+    /// The month contributed for: its year and month (the day is not used; 1 is customary).
+    public var month: CalendarDate? = nil
+
+    /// Certificate identity that attested it; set by the service.
+    public var attestedBy: String = ""
+
+    /// When it was attested; set by the service.
+    public var attestedAt: Google_Protobuf_Timestamp? = nil
+
+    public init() {}
+
+    public init(
+        recordReference: String = "",
+        workerId: String = "",
+        employerCreditCode: String = "",
+        month: CalendarDate? = nil,
+        attestedBy: String = "",
+        attestedAt: Google_Protobuf_Timestamp? = nil
+    ) {
+        self.recordReference = recordReference
+        self.workerId = workerId
+        self.employerCreditCode = employerCreditCode
+        self.month = month
+        self.attestedBy = attestedBy
+        self.attestedAt = attestedAt
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ContributionRecord> {
+        let c = arena.allocate(Skills__V1__ContributionRecord.self)
+        skills__v1__contribution_record__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__ContributionRecord>, arena: CArena) {
+        if !self.recordReference.isEmpty { c.pointee.record_reference = arena.cString(self.recordReference) }
+        if !self.workerId.isEmpty { c.pointee.worker_id = arena.cString(self.workerId) }
+        if !self.employerCreditCode.isEmpty { c.pointee.employer_credit_code = arena.cString(self.employerCreditCode) }
+        if let value = self.month { c.pointee.month = value.makeFilledCStruct(in: arena) }
+        if !self.attestedBy.isEmpty { c.pointee.attested_by = arena.cString(self.attestedBy) }
+        if let value = self.attestedAt { c.pointee.attested_at = value.makeFilledCStruct(in: arena) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__ContributionRecord>) throws(SchemaError) {
+        self.recordReference = try CRead.string(c.pointee.record_reference, message: Self.protoName, field: "record_reference")
+        self.workerId = try CRead.string(c.pointee.worker_id, message: Self.protoName, field: "worker_id")
+        self.employerCreditCode = try CRead.string(c.pointee.employer_credit_code, message: Self.protoName, field: "employer_credit_code")
+        if let pointer = c.pointee.month { self.month = try CalendarDate(cStruct: pointer) }
+        self.attestedBy = try CRead.string(c.pointee.attested_by, message: Self.protoName, field: "attested_by")
+        if let pointer = c.pointee.attested_at { self.attestedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ContributionRecord>? {
+        skills__v1__contribution_record__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ContributionRecord>) {
+        skills__v1__contribution_record__free_unpacked(c, nil)
+    }
+}
+
+/// Attests a contribution record (social-insurance role). The same reference attested again with
+/// other content is ALREADY_EXISTS.
+public struct AttestContributionRequest: ProtoMessage, CMessageBacked {
+    public static let protoName = "skills.v1.AttestContributionRequest"
+
+    /// Idempotency key.
+    public var requestId: String = ""
+
+    /// The record.
+    public var record: ContributionRecord? = nil
+
+    public init() {}
+
+    public init(
+        requestId: String = "",
+        record: ContributionRecord? = nil
+    ) {
+        self.requestId = requestId
+        self.record = record
+    }
+
+    static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__AttestContributionRequest> {
+        let c = arena.allocate(Skills__V1__AttestContributionRequest.self)
+        skills__v1__attest_contribution_request__init(c)
+        return c
+    }
+
+    func fill(_ c: UnsafeMutablePointer<Skills__V1__AttestContributionRequest>, arena: CArena) {
+        if !self.requestId.isEmpty { c.pointee.request_id = arena.cString(self.requestId) }
+        if let value = self.record { c.pointee.record = value.makeFilledCStruct(in: arena) }
+    }
+
+    init(cStruct c: UnsafePointer<Skills__V1__AttestContributionRequest>) throws(SchemaError) {
+        self.requestId = try CRead.string(c.pointee.request_id, message: Self.protoName, field: "request_id")
+        if let pointer = c.pointee.record { self.record = try ContributionRecord(cStruct: pointer) }
+    }
+
+    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__AttestContributionRequest>? {
+        skills__v1__attest_contribution_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__AttestContributionRequest>) {
+        skills__v1__attest_contribution_request__free_unpacked(c, nil)
     }
 }
 
@@ -1055,7 +1566,8 @@ public struct LedgerEntry: ProtoMessage, CMessageBacked {
     /// The policy file version applied.
     public var policyVersion: String = ""
 
-    /// The rules that decided it.
+    /// Deprecated: every rule the engine traced (R1..R11, T1), including rules that decided nothing
+    /// for this payment. Use decided_by.
     public var ruleIds: [String] = []
 
     /// The enrolment.
@@ -1069,6 +1581,10 @@ public struct LedgerEntry: ProtoMessage, CMessageBacked {
 
     /// Identity of the caller that disbursed.
     public var bookedBy: String = ""
+
+    /// The POLICY.md rules that decided this payment: its tranche's decided_by (R11). The full
+    /// reasoning is the claim's decision trace (GetClaim claim_id).
+    public var decidedBy: [String] = []
 
     public init() {}
 
@@ -1086,7 +1602,8 @@ public struct LedgerEntry: ProtoMessage, CMessageBacked {
         enrollmentId: String = "",
         certificateNumber: String = "",
         bookedAt: Google_Protobuf_Timestamp? = nil,
-        bookedBy: String = ""
+        bookedBy: String = "",
+        decidedBy: [String] = []
     ) {
         self.id = id
         self.sequence = sequence
@@ -1102,6 +1619,7 @@ public struct LedgerEntry: ProtoMessage, CMessageBacked {
         self.certificateNumber = certificateNumber
         self.bookedAt = bookedAt
         self.bookedBy = bookedBy
+        self.decidedBy = decidedBy
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__LedgerEntry> {
@@ -1128,6 +1646,10 @@ public struct LedgerEntry: ProtoMessage, CMessageBacked {
         if !self.certificateNumber.isEmpty { c.pointee.certificate_number = arena.cString(self.certificateNumber) }
         if let value = self.bookedAt { c.pointee.booked_at = value.makeFilledCStruct(in: arena) }
         if !self.bookedBy.isEmpty { c.pointee.booked_by = arena.cString(self.bookedBy) }
+        if !self.decidedBy.isEmpty {
+            c.pointee.n_decided_by = self.decidedBy.count
+            c.pointee.decided_by = arena.array(self.decidedBy.map { Optional(arena.cString($0)) })
+        }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__LedgerEntry>) throws(SchemaError) {
@@ -1145,6 +1667,7 @@ public struct LedgerEntry: ProtoMessage, CMessageBacked {
         self.certificateNumber = try CRead.string(c.pointee.certificate_number, message: Self.protoName, field: "certificate_number")
         if let pointer = c.pointee.booked_at { self.bookedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
         self.bookedBy = try CRead.string(c.pointee.booked_by, message: Self.protoName, field: "booked_by")
+        self.decidedBy = try CRead.strings(c.pointee.decided_by, count: c.pointee.n_decided_by, message: Self.protoName, field: "decided_by")
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__LedgerEntry>? {
@@ -1194,21 +1717,37 @@ public struct GetProgressRequest: ProtoMessage, CMessageBacked {
     }
 }
 
-/// One row of a progress breakdown.
+/// One row of a progress breakdown. Every subsidised training is counted in exactly one row of
+/// each breakdown, so a breakdown's trainings, paid_fen, held_fen and payable_fen add up to the
+/// programme's totals.
 public struct ProgressRow: ProtoMessage, CMessageBacked {
     public static let protoName = "skills.v1.ProgressRow"
 
-    /// The key: a year, a category name, an industry code or an institution id.
+    /// The key: a year ("2020"); a worker category ("G8", "G1/self-declared" when no department
+    /// attested the worker's categories, "unknown" when none was recorded); an industry (a GB/T 4754
+    /// division such as "C26" from the enterprise's registration, else "occupation-group-N", the
+    /// occupation's major group); or an institution id.
     public var key: String = ""
 
-    /// A display label.
+    /// The display label in Chinese, with the code where there is one: "2020", "G8 登记失业人员",
+    /// "C26 化学原料和化学制品制造业", the institution's registered name.
     public var label: String = ""
 
     /// Subsidised trainings counted.
     public var trainings: Int64 = 0
 
-    /// Paid, in fen.
+    /// Paid, in fen (the ledger's entries for these trainings' claims).
     public var paidFen: Int64 = 0
+
+    /// Held until a condition is met (R7: the employment rate), in fen.
+    public var heldFen: Int64 = 0
+
+    /// Decided and payable but not yet disbursed, in fen.
+    public var payableFen: Int64 = 0
+
+    /// The display label in English, with the code where there is one: "G8 registered unemployed";
+    /// an institution's registered name as is.
+    public var labelEn: String = ""
 
     public init() {}
 
@@ -1216,12 +1755,18 @@ public struct ProgressRow: ProtoMessage, CMessageBacked {
         key: String = "",
         label: String = "",
         trainings: Int64 = 0,
-        paidFen: Int64 = 0
+        paidFen: Int64 = 0,
+        heldFen: Int64 = 0,
+        payableFen: Int64 = 0,
+        labelEn: String = ""
     ) {
         self.key = key
         self.label = label
         self.trainings = trainings
         self.paidFen = paidFen
+        self.heldFen = heldFen
+        self.payableFen = payableFen
+        self.labelEn = labelEn
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ProgressRow> {
@@ -1235,6 +1780,9 @@ public struct ProgressRow: ProtoMessage, CMessageBacked {
         if !self.label.isEmpty { c.pointee.label = arena.cString(self.label) }
         c.pointee.trainings = self.trainings
         c.pointee.paid_fen = self.paidFen
+        c.pointee.held_fen = self.heldFen
+        c.pointee.payable_fen = self.payableFen
+        if !self.labelEn.isEmpty { c.pointee.label_en = arena.cString(self.labelEn) }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__ProgressRow>) throws(SchemaError) {
@@ -1242,6 +1790,9 @@ public struct ProgressRow: ProtoMessage, CMessageBacked {
         self.label = try CRead.string(c.pointee.label, message: Self.protoName, field: "label")
         self.trainings = c.pointee.trainings
         self.paidFen = c.pointee.paid_fen
+        self.heldFen = c.pointee.held_fen
+        self.payableFen = c.pointee.payable_fen
+        self.labelEn = try CRead.string(c.pointee.label_en, message: Self.protoName, field: "label_en")
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ProgressRow>? {
@@ -1266,10 +1817,12 @@ public struct ProgrammeProgress: ProtoMessage, CMessageBacked {
     /// By year.
     public var byYear: [ProgressRow] = []
 
-    /// By worker category.
+    /// By worker category: each training once, under the worker's first attested category at the
+    /// time of the decision, else the first self-declared one ("G1/self-declared"), else "unknown".
     public var byCategory: [ProgressRow] = []
 
-    /// By industry.
+    /// By industry: the registered industry of the enterprise the worker was employed or hired by
+    /// (G1/G2, new-hire pre-job training), else the occupation's major group.
     public var byIndustry: [ProgressRow] = []
 
     /// By institution.
@@ -1278,11 +1831,15 @@ public struct ProgrammeProgress: ProtoMessage, CMessageBacked {
     /// Paid so far, in fen.
     public var paidFen: Int64 = 0
 
-    /// Decided but held or not yet paid, in fen.
+    /// Held until a condition is met (R7: the employment rate), in fen.
     public var heldFen: Int64 = 0
 
     /// When computed.
     public var asOf: Google_Protobuf_Timestamp? = nil
+
+    /// Decided and payable but not yet disbursed, in fen. paid_fen + held_fen + payable_fen is what
+    /// the decisions granted.
+    public var payableFen: Int64 = 0
 
     public init() {}
 
@@ -1295,7 +1852,8 @@ public struct ProgrammeProgress: ProtoMessage, CMessageBacked {
         byInstitution: [ProgressRow] = [],
         paidFen: Int64 = 0,
         heldFen: Int64 = 0,
-        asOf: Google_Protobuf_Timestamp? = nil
+        asOf: Google_Protobuf_Timestamp? = nil,
+        payableFen: Int64 = 0
     ) {
         self.target = target
         self.total = total
@@ -1306,6 +1864,7 @@ public struct ProgrammeProgress: ProtoMessage, CMessageBacked {
         self.paidFen = paidFen
         self.heldFen = heldFen
         self.asOf = asOf
+        self.payableFen = payableFen
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ProgrammeProgress> {
@@ -1336,6 +1895,7 @@ public struct ProgrammeProgress: ProtoMessage, CMessageBacked {
         c.pointee.paid_fen = self.paidFen
         c.pointee.held_fen = self.heldFen
         if let value = self.asOf { c.pointee.as_of = value.makeFilledCStruct(in: arena) }
+        c.pointee.payable_fen = self.payableFen
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__ProgrammeProgress>) throws(SchemaError) {
@@ -1348,6 +1908,7 @@ public struct ProgrammeProgress: ProtoMessage, CMessageBacked {
         self.paidFen = c.pointee.paid_fen
         self.heldFen = c.pointee.held_fen
         if let pointer = c.pointee.as_of { self.asOf = try Google_Protobuf_Timestamp(cStruct: pointer) }
+        self.payableFen = c.pointee.payable_fen
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ProgrammeProgress>? {
@@ -1375,18 +1936,33 @@ public struct ExportLedgerRequest: ProtoMessage, CMessageBacked {
     /// Only this payee kind.
     public var payeeKind: PayeeKind = .unspecified
 
+    /// Only this claim's entries.
+    public var claimId: String = ""
+
+    /// Only the entries of this enrolment's claim.
+    public var enrollmentId: String = ""
+
+    /// Only the entry that paid this tranche.
+    public var trancheId: String = ""
+
     public init() {}
 
     public init(
         fromDate: CalendarDate? = nil,
         toDate: CalendarDate? = nil,
         afterSequence: Int64 = 0,
-        payeeKind: PayeeKind = .unspecified
+        payeeKind: PayeeKind = .unspecified,
+        claimId: String = "",
+        enrollmentId: String = "",
+        trancheId: String = ""
     ) {
         self.fromDate = fromDate
         self.toDate = toDate
         self.afterSequence = afterSequence
         self.payeeKind = payeeKind
+        self.claimId = claimId
+        self.enrollmentId = enrollmentId
+        self.trancheId = trancheId
     }
 
     static func makeCStruct(in arena: CArena) -> UnsafeMutablePointer<Skills__V1__ExportLedgerRequest> {
@@ -1400,6 +1976,9 @@ public struct ExportLedgerRequest: ProtoMessage, CMessageBacked {
         if let value = self.toDate { c.pointee.to_date = value.makeFilledCStruct(in: arena) }
         c.pointee.after_sequence = self.afterSequence
         c.pointee.payee_kind = Skills__V1__PayeeKind(rawValue: UInt32(bitPattern: self.payeeKind.rawValue))
+        if !self.claimId.isEmpty { c.pointee.claim_id = arena.cString(self.claimId) }
+        if !self.enrollmentId.isEmpty { c.pointee.enrollment_id = arena.cString(self.enrollmentId) }
+        if !self.trancheId.isEmpty { c.pointee.tranche_id = arena.cString(self.trancheId) }
     }
 
     init(cStruct c: UnsafePointer<Skills__V1__ExportLedgerRequest>) throws(SchemaError) {
@@ -1407,6 +1986,9 @@ public struct ExportLedgerRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.to_date { self.toDate = try CalendarDate(cStruct: pointer) }
         self.afterSequence = c.pointee.after_sequence
         self.payeeKind = PayeeKind(rawValue: Int32(bitPattern: c.pointee.payee_kind.rawValue))
+        self.claimId = try CRead.string(c.pointee.claim_id, message: Self.protoName, field: "claim_id")
+        self.enrollmentId = try CRead.string(c.pointee.enrollment_id, message: Self.protoName, field: "enrollment_id")
+        self.trancheId = try CRead.string(c.pointee.tranche_id, message: Self.protoName, field: "tranche_id")
     }
 
     static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ExportLedgerRequest>? {
@@ -1437,9 +2019,18 @@ public enum PaymentService {
         /// Lists claims.
         public static let listClaims = RPCMethod<ListClaimsRequest, ListClaimsResponse>(
             MethodDescriptor(service: "skills.v1.PaymentService", method: "ListClaims", kind: .unary, isIdempotent: true))
-        /// Reports employment after project-based training (R7).
+        /// Proposes the employment of a project-based cohort (R7); releases nothing by itself.
         public static let reportEmployment = RPCMethod<ReportEmploymentRequest, ReportEmploymentResponse>(
             MethodDescriptor(service: "skills.v1.PaymentService", method: "ReportEmployment", kind: .unary, isIdempotent: true))
+        /// Confirms a proposed employment report (hrss, R7); releases the held tranches at >= 85%.
+        public static let confirmEmployment = RPCMethod<ConfirmEmploymentRequest, ReportEmploymentResponse>(
+            MethodDescriptor(service: "skills.v1.PaymentService", method: "ConfirmEmployment", kind: .unary, isIdempotent: true))
+        /// The employment report of an offering (R7).
+        public static let getEmploymentReport = RPCMethod<GetEmploymentReportRequest, ReportEmploymentResponse>(
+            MethodDescriptor(service: "skills.v1.PaymentService", method: "GetEmploymentReport", kind: .unary, isIdempotent: true))
+        /// Attests a social-insurance contribution record (social-insurance role; R7 evidence).
+        public static let attestContribution = RPCMethod<AttestContributionRequest, ContributionRecord>(
+            MethodDescriptor(service: "skills.v1.PaymentService", method: "AttestContribution", kind: .unary, isIdempotent: true))
         /// Pays a payable tranche; idempotent.
         public static let disburse = RPCMethod<DisburseRequest, LedgerEntry>(
             MethodDescriptor(service: "skills.v1.PaymentService", method: "Disburse", kind: .unary, isIdempotent: true))
@@ -1457,6 +2048,9 @@ public enum PaymentService {
         Method.getClaim.descriptor,
         Method.listClaims.descriptor,
         Method.reportEmployment.descriptor,
+        Method.confirmEmployment.descriptor,
+        Method.getEmploymentReport.descriptor,
+        Method.attestContribution.descriptor,
         Method.disburse.descriptor,
         Method.getProgress.descriptor,
         Method.exportLedger.descriptor,
@@ -1473,8 +2067,14 @@ public protocol PaymentServiceProvider: Sendable {
     func getClaim(request: GetClaimRequest, context: ServerContext) async throws -> Claim
     /// Lists claims.
     func listClaims(request: ListClaimsRequest, context: ServerContext) async throws -> ListClaimsResponse
-    /// Reports employment after project-based training (R7).
+    /// Proposes the employment of a project-based cohort (R7); releases nothing by itself.
     func reportEmployment(request: ReportEmploymentRequest, context: ServerContext) async throws -> ReportEmploymentResponse
+    /// Confirms a proposed employment report (hrss, R7); releases the held tranches at >= 85%.
+    func confirmEmployment(request: ConfirmEmploymentRequest, context: ServerContext) async throws -> ReportEmploymentResponse
+    /// The employment report of an offering (R7).
+    func getEmploymentReport(request: GetEmploymentReportRequest, context: ServerContext) async throws -> ReportEmploymentResponse
+    /// Attests a social-insurance contribution record (social-insurance role; R7 evidence).
+    func attestContribution(request: AttestContributionRequest, context: ServerContext) async throws -> ContributionRecord
     /// Pays a payable tranche; idempotent.
     func disburse(request: DisburseRequest, context: ServerContext) async throws -> LedgerEntry
     /// Progress against the programme target (T1).
@@ -1492,6 +2092,9 @@ extension PaymentServiceProvider {
             .unary(PaymentService.Method.getClaim) { try await self.getClaim(request: $0, context: $1) },
             .unary(PaymentService.Method.listClaims) { try await self.listClaims(request: $0, context: $1) },
             .unary(PaymentService.Method.reportEmployment) { try await self.reportEmployment(request: $0, context: $1) },
+            .unary(PaymentService.Method.confirmEmployment) { try await self.confirmEmployment(request: $0, context: $1) },
+            .unary(PaymentService.Method.getEmploymentReport) { try await self.getEmploymentReport(request: $0, context: $1) },
+            .unary(PaymentService.Method.attestContribution) { try await self.attestContribution(request: $0, context: $1) },
             .unary(PaymentService.Method.disburse) { try await self.disburse(request: $0, context: $1) },
             .unary(PaymentService.Method.getProgress) { try await self.getProgress(request: $0, context: $1) },
             .serverStreaming(PaymentService.Method.exportLedger) { try await self.exportLedger(request: $0, responses: $1, context: $2) },
@@ -1524,9 +2127,24 @@ public struct PaymentServiceClient: Sendable {
         try await transport.unary(PaymentService.Method.listClaims, request: request, options: options)
     }
 
-    /// Reports employment after project-based training (R7).
+    /// Proposes the employment of a project-based cohort (R7); releases nothing by itself.
     public func reportEmployment(_ request: ReportEmploymentRequest, options: CallOptions = CallOptions()) async throws -> ReportEmploymentResponse {
         try await transport.unary(PaymentService.Method.reportEmployment, request: request, options: options)
+    }
+
+    /// Confirms a proposed employment report (hrss, R7); releases the held tranches at >= 85%.
+    public func confirmEmployment(_ request: ConfirmEmploymentRequest, options: CallOptions = CallOptions()) async throws -> ReportEmploymentResponse {
+        try await transport.unary(PaymentService.Method.confirmEmployment, request: request, options: options)
+    }
+
+    /// The employment report of an offering (R7).
+    public func getEmploymentReport(_ request: GetEmploymentReportRequest, options: CallOptions = CallOptions()) async throws -> ReportEmploymentResponse {
+        try await transport.unary(PaymentService.Method.getEmploymentReport, request: request, options: options)
+    }
+
+    /// Attests a social-insurance contribution record (social-insurance role; R7 evidence).
+    public func attestContribution(_ request: AttestContributionRequest, options: CallOptions = CallOptions()) async throws -> ContributionRecord {
+        try await transport.unary(PaymentService.Method.attestContribution, request: request, options: options)
     }
 
     /// Pays a payable tranche; idempotent.

@@ -55,7 +55,10 @@ public struct CategoryFact: ProtoMessage, CMessageBacked {
     /// The category.
     public var category: WorkerCategory = .unspecified
 
-    /// Whether an authorised department confirmed the fact.
+    /// Whether an authorised department confirmed the fact. Set by the service from the caller's
+    /// certificate role (a role that may attest the category attests it); a request that sets it true
+    /// where the caller's role may not attest the category (and the stored fact was not already
+    /// attested with the same details) is INVALID_ARGUMENT, never silently dropped.
     public var attested: Bool = false
 
     /// Role of the confirming department (e.g. "hrss", "civil-affairs", "veterans").
@@ -79,13 +82,15 @@ public struct CategoryFact: ProtoMessage, CMessageBacked {
     /// G10: the worker belongs to a zero-employment family (零就业家庭).
     public var zeroEmploymentFamily: Bool = false
 
-    /// G1/G2: unified social credit code of the employer.
+    /// G1/G2: unified social credit code of the employer; required for G1 and G2 (18 characters,
+    /// GB 32100-2015), not allowed on other categories.
     public var employerCreditCode: String = ""
 
     /// G3: the school or university.
     public var school: String = ""
 
-    /// G6: the youth is rural (R9 living allowance).
+    /// Deprecated: Worker.hukou is the one source of truth for rural or urban (R9). On G6 facts the
+    /// service sets it from the hukou; a request with rural = true and an urban hukou is INVALID_ARGUMENT.
     public var rural: Bool = false
 
     /// G2: the day of hire.
@@ -193,7 +198,7 @@ public struct Worker: ProtoMessage, CMessageBacked {
     /// Mobile phone number.
     public var phone: String = ""
 
-    /// Household registration kind.
+    /// Household registration kind (required): the authoritative rural/urban fact (R9 for G6).
     public var hukou: Hukou = .unspecified
 
     /// The categories the worker belongs to.

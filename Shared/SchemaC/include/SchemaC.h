@@ -2,6 +2,7 @@
 #include "google/protobuf/timestamp.pb-c.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
+#include "grpc/reflection/v1alpha/reflection.pb-c.h"
 #include "skills/testing/v1/echo.pb-c.h"
 #include "skills/v1/assessment.pb-c.h"
 #include "skills/v1/common.pb-c.h"

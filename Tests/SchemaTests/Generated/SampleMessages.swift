@@ -42,6 +42,36 @@ enum SampleMessages {
         errorCode: 1007,
         errorMessage: "error_message-样例-0"
     )
+    static let grpc_reflection_v1alpha_ServerReflectionRequest = Grpc_Reflection_V1alpha_ServerReflectionRequest(
+        host: "host-样例-0",
+        messageRequest: .listServices("list_services-样例-0")
+    )
+    static let grpc_reflection_v1alpha_ExtensionRequest = Grpc_Reflection_V1alpha_ExtensionRequest(
+        containingType: "containing_type-样例-0",
+        extensionNumber: 2007
+    )
+    static let grpc_reflection_v1alpha_ServerReflectionResponse = Grpc_Reflection_V1alpha_ServerReflectionResponse(
+        validHost: "valid_host-样例-0",
+        originalRequest: SampleMessages.grpc_reflection_v1alpha_ServerReflectionRequest,
+        messageResponse: .errorResponse(SampleMessages.grpc_reflection_v1alpha_ErrorResponse)
+    )
+    static let grpc_reflection_v1alpha_FileDescriptorResponse = Grpc_Reflection_V1alpha_FileDescriptorResponse(
+        fileDescriptorProto: [[0, 255, 1, 128, 0], [0, 255, 1, 128, 1]]
+    )
+    static let grpc_reflection_v1alpha_ExtensionNumberResponse = Grpc_Reflection_V1alpha_ExtensionNumberResponse(
+        baseTypeName: "base_type_name-样例-0",
+        extensionNumber: [2007, 3007]
+    )
+    static let grpc_reflection_v1alpha_ListServiceResponse = Grpc_Reflection_V1alpha_ListServiceResponse(
+        service: [SampleMessages.grpc_reflection_v1alpha_ServiceResponse, SampleMessages.grpc_reflection_v1alpha_ServiceResponse]
+    )
+    static let grpc_reflection_v1alpha_ServiceResponse = Grpc_Reflection_V1alpha_ServiceResponse(
+        name: "name-样例-0"
+    )
+    static let grpc_reflection_v1alpha_ErrorResponse = Grpc_Reflection_V1alpha_ErrorResponse(
+        errorCode: 1007,
+        errorMessage: "error_message-样例-0"
+    )
     static let skills_testing_v1_EchoRequest = Skills_Testing_V1_EchoRequest(
         text: "text-样例-0",
         payload: [0, 255, 2, 128, 0],
@@ -247,7 +277,8 @@ enum SampleMessages {
         catalog: .c1KeyIndustry,
         version: -180000000007,
         publishedAt: SampleMessages.google_protobuf_Timestamp,
-        demandIds: ["demand_ids-样例-0", "demand_ids-样例-1"]
+        demandIds: ["demand_ids-样例-0", "demand_ids-样例-1"],
+        unsubsidised: true
     )
     static let skills_v1_PublishOfferingRequest = PublishOfferingRequest(
         requestId: "request_id-样例-0",
@@ -284,7 +315,8 @@ enum SampleMessages {
         acceptedAt: SampleMessages.google_protobuf_Timestamp,
         completedAt: SampleMessages.google_protobuf_Timestamp,
         reason: "reason-样例-0",
-        version: -150000000007
+        version: -150000000007,
+        lastLearningDay: SampleMessages.skills_v1_CalendarDate
     )
     static let skills_v1_SelectOfferingRequest = SelectOfferingRequest(
         requestId: "request_id-样例-0",
@@ -461,7 +493,8 @@ enum SampleMessages {
         state: .held,
         condition: "condition-样例-0",
         paidAt: SampleMessages.google_protobuf_Timestamp,
-        ledgerEntryId: "ledger_entry_id-样例-0"
+        ledgerEntryId: "ledger_entry_id-样例-0",
+        decidedBy: ["decided_by-样例-0", "decided_by-样例-1"]
     )
     static let skills_v1_TraceLine = TraceLine(
         ruleId: "rule_id-样例-0",
@@ -479,7 +512,8 @@ enum SampleMessages {
         policyVersion: "policy_version-样例-0",
         trace: [SampleMessages.skills_v1_TraceLine, SampleMessages.skills_v1_TraceLine],
         standardFen: 100000000007,
-        subsidyYear: 11007
+        subsidyYear: 11007,
+        refusalReason: "refusal_reason-样例-0"
     )
     static let skills_v1_Claim = Claim(
         id: "id-样例-0",
@@ -518,12 +552,24 @@ enum SampleMessages {
         claims: [SampleMessages.skills_v1_Claim, SampleMessages.skills_v1_Claim],
         nextPageToken: "next_page_token-样例-0"
     )
+    static let skills_v1_EmployerEvidence = EmployerEvidence(
+        creditCode: "credit_code-样例-0",
+        startDate: SampleMessages.skills_v1_CalendarDate
+    )
+    static let skills_v1_ContributionEvidence = ContributionEvidence(
+        recordReference: "record_reference-样例-0"
+    )
+    static let skills_v1_EmployedTrainee = EmployedTrainee(
+        workerId: "worker_id-样例-0",
+        evidence: .contribution(SampleMessages.skills_v1_ContributionEvidence)
+    )
     static let skills_v1_ReportEmploymentRequest = ReportEmploymentRequest(
         requestId: "request_id-样例-0",
         offeringId: "offering_id-样例-0",
         trained: -3007,
         employed: 4007,
-        asOf: SampleMessages.skills_v1_CalendarDate
+        asOf: SampleMessages.skills_v1_CalendarDate,
+        employedTrainees: [SampleMessages.skills_v1_EmployedTrainee, SampleMessages.skills_v1_EmployedTrainee]
     )
     static let skills_v1_ReportEmploymentResponse = ReportEmploymentResponse(
         offeringId: "offering_id-样例-0",
@@ -531,7 +577,35 @@ enum SampleMessages {
         employed: -3007,
         employmentRateBp: 4007,
         thresholdMet: true,
-        released: [SampleMessages.skills_v1_Tranche, SampleMessages.skills_v1_Tranche]
+        released: [SampleMessages.skills_v1_Tranche, SampleMessages.skills_v1_Tranche],
+        reason: "reason-样例-0",
+        state: .proposed,
+        revision: -9007,
+        proposedBy: "proposed_by-样例-0",
+        confirmedBy: "confirmed_by-样例-0",
+        employedTrainees: [SampleMessages.skills_v1_EmployedTrainee, SampleMessages.skills_v1_EmployedTrainee],
+        proposedAt: SampleMessages.google_protobuf_Timestamp,
+        confirmedAt: SampleMessages.google_protobuf_Timestamp
+    )
+    static let skills_v1_ConfirmEmploymentRequest = ConfirmEmploymentRequest(
+        requestId: "request_id-样例-0",
+        offeringId: "offering_id-样例-0",
+        revision: -3007
+    )
+    static let skills_v1_GetEmploymentReportRequest = GetEmploymentReportRequest(
+        offeringId: "offering_id-样例-0"
+    )
+    static let skills_v1_ContributionRecord = ContributionRecord(
+        recordReference: "record_reference-样例-0",
+        workerId: "worker_id-样例-0",
+        employerCreditCode: "employer_credit_code-样例-0",
+        month: SampleMessages.skills_v1_CalendarDate,
+        attestedBy: "attested_by-样例-0",
+        attestedAt: SampleMessages.google_protobuf_Timestamp
+    )
+    static let skills_v1_AttestContributionRequest = AttestContributionRequest(
+        requestId: "request_id-样例-0",
+        record: SampleMessages.skills_v1_ContributionRecord
     )
     static let skills_v1_DisburseRequest = DisburseRequest(
         requestId: "request_id-样例-0",
@@ -551,7 +625,8 @@ enum SampleMessages {
         enrollmentId: "enrollment_id-样例-0",
         certificateNumber: "certificate_number-样例-0",
         bookedAt: SampleMessages.google_protobuf_Timestamp,
-        bookedBy: "booked_by-样例-0"
+        bookedBy: "booked_by-样例-0",
+        decidedBy: ["decided_by-样例-0", "decided_by-样例-1"]
     )
     static let skills_v1_GetProgressRequest = GetProgressRequest(
         year: 1007
@@ -560,7 +635,10 @@ enum SampleMessages {
         key: "key-样例-0",
         label: "label-样例-0",
         trainings: -30000000007,
-        paidFen: 40000000007
+        paidFen: 40000000007,
+        heldFen: 50000000007,
+        payableFen: -60000000007,
+        labelEn: "label_en-样例-0"
     )
     static let skills_v1_ProgrammeProgress = ProgrammeProgress(
         target: 10000000007,
@@ -571,13 +649,17 @@ enum SampleMessages {
         byInstitution: [SampleMessages.skills_v1_ProgressRow, SampleMessages.skills_v1_ProgressRow],
         paidFen: 70000000007,
         heldFen: 80000000007,
-        asOf: SampleMessages.google_protobuf_Timestamp
+        asOf: SampleMessages.google_protobuf_Timestamp,
+        payableFen: 100000000007
     )
     static let skills_v1_ExportLedgerRequest = ExportLedgerRequest(
         fromDate: SampleMessages.skills_v1_CalendarDate,
         toDate: SampleMessages.skills_v1_CalendarDate,
         afterSequence: -30000000007,
-        payeeKind: .worker
+        payeeKind: .worker,
+        claimId: "claim_id-样例-0",
+        enrollmentId: "enrollment_id-样例-0",
+        trancheId: "tranche_id-样例-0"
     )
     static let skills_v1_CategoryFact = CategoryFact(
         category: .g1EnterpriseEmployee,
@@ -739,6 +821,14 @@ enum SampleMessages {
         grpc_reflection_v1_ListServiceResponse,
         grpc_reflection_v1_ServiceResponse,
         grpc_reflection_v1_ErrorResponse,
+        grpc_reflection_v1alpha_ServerReflectionRequest,
+        grpc_reflection_v1alpha_ExtensionRequest,
+        grpc_reflection_v1alpha_ServerReflectionResponse,
+        grpc_reflection_v1alpha_FileDescriptorResponse,
+        grpc_reflection_v1alpha_ExtensionNumberResponse,
+        grpc_reflection_v1alpha_ListServiceResponse,
+        grpc_reflection_v1alpha_ServiceResponse,
+        grpc_reflection_v1alpha_ErrorResponse,
         skills_testing_v1_EchoRequest,
         skills_testing_v1_EchoResponse,
         skills_v1_AssessmentResult,
@@ -805,8 +895,15 @@ enum SampleMessages {
         skills_v1_GetClaimRequest,
         skills_v1_ListClaimsRequest,
         skills_v1_ListClaimsResponse,
+        skills_v1_EmployerEvidence,
+        skills_v1_ContributionEvidence,
+        skills_v1_EmployedTrainee,
         skills_v1_ReportEmploymentRequest,
         skills_v1_ReportEmploymentResponse,
+        skills_v1_ConfirmEmploymentRequest,
+        skills_v1_GetEmploymentReportRequest,
+        skills_v1_ContributionRecord,
+        skills_v1_AttestContributionRequest,
         skills_v1_DisburseRequest,
         skills_v1_LedgerEntry,
         skills_v1_GetProgressRequest,

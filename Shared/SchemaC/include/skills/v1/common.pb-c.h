@@ -22,7 +22,9 @@ typedef struct Skills__V1__Occupation Skills__V1__Occupation;
 /* --- enums --- */
 
 /*
- * The groups of workers the action plan names (POLICY.md G1..G17).
+ * The groups of workers the action plan names (POLICY.md G1..G17). Each value says what a
+ * CategoryFact of it requires and which department role attests it; a fact that needs attestation
+ * counts for R6/R8/R9 only once that role has attested it (a self-declaration is kept, not counted).
  */
 typedef enum _Skills__V1__WorkerCategory {
   /*
@@ -30,71 +32,81 @@ typedef enum _Skills__V1__WorkerCategory {
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_UNSPECIFIED = 0,
   /*
-   * G1 enterprise employee (企业在职职工).
+   * G1 enterprise employee (企业在职职工). Requires employer_credit_code (the employer's unified
+   * social credit code); self-declared (no attestation). Subsidised training (R8: 先垫后补).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G1_ENTERPRISE_EMPLOYEE = 1,
   /*
-   * G2 new hire of an enterprise (企业新录用职工).
+   * G2 new hire of an enterprise (企业新录用职工). Requires employer_credit_code; hired_on optional;
+   * hrss may attest it (not required). Pre-job training of its employer pays the enterprise (R6).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G2_NEW_HIRE = 2,
   /*
-   * G3 full-time student of a local university or college (在校大学生).
+   * G3 full-time student of a local university or college (在校大学生). Requires school; education may
+   * attest it (not required). Subsidised training (R8) and the "three ones" (S1).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G3_STUDENT = 3,
   /*
-   * G4 child of a poor family (贫困家庭子女).
+   * G4 child of a poor family (贫困家庭子女). Attested by poverty-office; low_income_family allowed.
+   * Free training (R8) and living allowance (R9) once attested.
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G4_POOR_FAMILY_CHILD = 4,
   /*
-   * G5 registered poor labourer (建档立卡贫困劳动力).
+   * G5 registered poor labourer (建档立卡贫困劳动力). Attested by poverty-office. Free training (R8),
+   * living allowance (R9).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G5_REGISTERED_POOR = 5,
   /*
-   * G6 "two-after" youth not continuing school (两后生).
+   * G6 "two-after" youth not continuing school (两后生). Attested by education (or by civil-affairs
+   * when it claims low_income_family). Free training (R8); living allowance (R9) when Worker.hukou
+   * is rural, or urban with attested low_income_family. (CategoryFact.rural is deprecated.)
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G6_TWO_AFTER_YOUTH = 6,
   /*
-   * G7 rural worker moving to non-farm work (农村转移就业劳动者).
+   * G7 rural worker moving to non-farm work (农村转移就业劳动者). Attested by hrss. Free training (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G7_RURAL_MIGRANT = 7,
   /*
-   * G8 registered unemployed (登记失业人员).
+   * G8 registered unemployed (登记失业人员). Attested by hrss or social-insurance (evidence_reference:
+   * the unemployment registration number). Free training (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G8_UNEMPLOYED = 8,
   /*
-   * G9 worker changing post in a difficult enterprise (转岗职工).
+   * G9 worker changing post in a difficult enterprise (转岗职工). Attested by hrss. Free training (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G9_POST_CHANGE = 9,
   /*
    * G10 person with employment difficulty, incl. disabled and zero-employment families (就业困难人员).
+   * Attested by hrss; disabled and zero_employment_family allowed. Free training (R8); living
+   * allowance (R9) only for training completed 2019-01-01..2020-12-31.
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G10_EMPLOYMENT_DIFFICULTY = 10,
   /*
-   * G11 person about to be released from prison (即将刑释人员).
+   * G11 person about to be released from prison (即将刑释人员). Attested by justice. Free training (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G11_PRE_RELEASE = 11,
   /*
-   * G12 community-correction person (社区矫正人员).
+   * G12 community-correction person (社区矫正人员). Attested by justice. Free training (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G12_COMMUNITY_CORRECTION = 12,
   /*
-   * G13 rural talent or farmer (乡村人才, 农民).
+   * G13 rural talent or farmer (乡村人才, 农民). Self-declared; no detail fields. Subsidised (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G13_RURAL_TALENT = 13,
   /*
-   * G14 veteran (退役军人).
+   * G14 veteran (退役军人). Attested by veterans. Subsidised (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G14_VETERAN = 14,
   /*
-   * G15 special-operations worker in a high-risk industry (特种作业人员).
+   * G15 special-operations worker in a high-risk industry (特种作业人员). Self-declared. Subsidised (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G15_SPECIAL_OPERATIONS = 15,
   /*
-   * G16 domestic-service worker, incl. flexible employment (家政服务从业人员).
+   * G16 domestic-service worker, incl. flexible employment (家政服务从业人员). Self-declared. Subsidised (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G16_DOMESTIC_SERVICE = 16,
   /*
-   * G17 entrepreneur or would-be entrepreneur (创业者).
+   * G17 entrepreneur or would-be entrepreneur (创业者). Self-declared. Subsidised (R8).
    */
   SKILLS__V1__WORKER_CATEGORY__WORKER_CATEGORY_G17_ENTREPRENEUR = 17
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__WORKER_CATEGORY)

@@ -563,7 +563,9 @@ struct  Skills__V1__Offering
   size_t n_target_groups;
   Skills__V1__WorkerCategory *target_groups;
   /*
-   * Subsidy standard per trainee in force when published, in fen (R1).
+   * Subsidy standard per trainee in force on end_date, in fen (R1); set by the service. An offering
+   * that is not unsubsidised is published only when the policy has a standard for its occupation
+   * and level on its end date (otherwise FAILED_PRECONDITION naming R1 and the policy's last day).
    */
   int64_t subsidy_standard_fen;
   /*
@@ -599,10 +601,15 @@ struct  Skills__V1__Offering
    */
   size_t n_demand_ids;
   char **demand_ids;
+  /*
+   * True publishes a training without subsidy (e.g. after the programme's last policy period):
+   * subsidy_standard_fen stays 0, no standard is required, and payment refuses its claims under R1.
+   */
+  protobuf_c_boolean unsubsidised;
 };
 #define SKILLS__V1__OFFERING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__offering__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, SKILLS__V1__TRAINING_MODE__TRAINING_MODE_UNSPECIFIED, SKILLS__V1__OFFERING_KIND__OFFERING_KIND_UNSPECIFIED, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__CATALOG_KIND__CATALOG_KIND_UNSPECIFIED, 0, NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, NULL, SKILLS__V1__SKILL_LEVEL__SKILL_LEVEL_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, SKILLS__V1__TRAINING_MODE__TRAINING_MODE_UNSPECIFIED, SKILLS__V1__OFFERING_KIND__OFFERING_KIND_UNSPECIFIED, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__CATALOG_KIND__CATALOG_KIND_UNSPECIFIED, 0, NULL, 0,NULL, 0 }
 
 
 /*
@@ -764,10 +771,14 @@ struct  Skills__V1__Enrollment
    * Version, incremented by every change.
    */
   int64_t version;
+  /*
+   * The latest day of learning recorded (RecordLearning's day, or the business day it was recorded).
+   */
+  Skills__V1__CalendarDate *last_learning_day;
 };
 #define SKILLS__V1__ENROLLMENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__enrollment__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__ENROLLMENT_STATE__ENROLLMENT_STATE_UNSPECIFIED, 0,NULL, 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__ENROLLMENT_STATE__ENROLLMENT_STATE_UNSPECIFIED, 0,NULL, 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string, 0, NULL }
 
 
 /*
@@ -926,7 +937,9 @@ struct  Skills__V1__CompleteTrainingRequest
    */
   char *enrollment_id;
   /*
-   * The day of completion.
+   * The day of completion: within the offering's start_date..end_date and not before the last
+   * learning day recorded; otherwise FAILED_PRECONDITION naming R1 (the standard in force on the
+   * completion date) or R3 (the year it counts in) and the dates.
    */
   Skills__V1__CalendarDate *completion_date;
   /*
@@ -987,7 +1000,8 @@ struct  Skills__V1__RequestPaymentResponse
   size_t n_refusing_rule_ids;
   char **refusing_rule_ids;
   /*
-   * A human-readable explanation.
+   * A human-readable explanation; a refusal names each refusing rule with its reason
+   * ("R1: the completion date ... falls after the programme's last policy period, which ends ...").
    */
   char *message;
 };

@@ -28,8 +28,15 @@ typedef struct Skills__V1__SubmitClaimResponse Skills__V1__SubmitClaimResponse;
 typedef struct Skills__V1__GetClaimRequest Skills__V1__GetClaimRequest;
 typedef struct Skills__V1__ListClaimsRequest Skills__V1__ListClaimsRequest;
 typedef struct Skills__V1__ListClaimsResponse Skills__V1__ListClaimsResponse;
+typedef struct Skills__V1__EmployerEvidence Skills__V1__EmployerEvidence;
+typedef struct Skills__V1__ContributionEvidence Skills__V1__ContributionEvidence;
+typedef struct Skills__V1__EmployedTrainee Skills__V1__EmployedTrainee;
 typedef struct Skills__V1__ReportEmploymentRequest Skills__V1__ReportEmploymentRequest;
 typedef struct Skills__V1__ReportEmploymentResponse Skills__V1__ReportEmploymentResponse;
+typedef struct Skills__V1__ConfirmEmploymentRequest Skills__V1__ConfirmEmploymentRequest;
+typedef struct Skills__V1__GetEmploymentReportRequest Skills__V1__GetEmploymentReportRequest;
+typedef struct Skills__V1__ContributionRecord Skills__V1__ContributionRecord;
+typedef struct Skills__V1__AttestContributionRequest Skills__V1__AttestContributionRequest;
 typedef struct Skills__V1__DisburseRequest Skills__V1__DisburseRequest;
 typedef struct Skills__V1__LedgerEntry Skills__V1__LedgerEntry;
 typedef struct Skills__V1__GetProgressRequest Skills__V1__GetProgressRequest;
@@ -62,6 +69,24 @@ typedef enum _Skills__V1__TrancheState {
   SKILLS__V1__TRANCHE_STATE__TRANCHE_STATE_PAID = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__TRANCHE_STATE)
 } Skills__V1__TrancheState;
+/*
+ * Where an employment report stands (R7).
+ */
+typedef enum _Skills__V1__EmploymentReportState {
+  /*
+   * Not set (reports made before proposals and confirmations existed).
+   */
+  SKILLS__V1__EMPLOYMENT_REPORT_STATE__EMPLOYMENT_REPORT_STATE_UNSPECIFIED = 0,
+  /*
+   * Proposed: releases nothing; may be replaced by a new proposal.
+   */
+  SKILLS__V1__EMPLOYMENT_REPORT_STATE__EMPLOYMENT_REPORT_STATE_PROPOSED = 1,
+  /*
+   * Confirmed by the hrss role: final; released the held tranches when the rate met the threshold.
+   */
+  SKILLS__V1__EMPLOYMENT_REPORT_STATE__EMPLOYMENT_REPORT_STATE_CONFIRMED = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__EMPLOYMENT_REPORT_STATE)
+} Skills__V1__EmploymentReportState;
 /*
  * What a ledger entry pays for.
  */
@@ -177,10 +202,20 @@ struct  Skills__V1__Tranche
    * The ledger entry that paid it.
    */
   char *ledger_entry_id;
+  /*
+   * The POLICY.md rules that decided this tranche's amount, payee and timing, taken from the
+   * engine's decision (R11): R1 (the standard) and R2 (paid after the certificate) for a training
+   * subsidy, with R8 (free or 先垫后补 training), R6 (new hires' pre-job training) or R7 (project
+   * share, and the tranche held for the employment rate); R9 alone for a living allowance. Rules that
+   * only passed a check or did not apply are in the decision's trace (GetClaim), not here. Empty on
+   * claims decided before 2026-12.
+   */
+  size_t n_decided_by;
+  char **decided_by;
 };
 #define SKILLS__V1__TRANCHE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__tranche__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, SKILLS__V1__TRANCHE_STATE__TRANCHE_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, 0, SKILLS__V1__TRANCHE_STATE__TRANCHE_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -260,10 +295,16 @@ struct  Skills__V1__Decision
    * The year the training counts against (R3).
    */
   int32_t subsidy_year;
+  /*
+   * Why it was refused, one sentence per refusing rule, each starting with the rule id
+   * ("R1: the completion date 2022-01-05 falls after the programme's last policy period, which
+   * ends 2021-12-31"); empty when eligible.
+   */
+  char *refusal_reason;
 };
 #define SKILLS__V1__DECISION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__decision__descriptor) \
-    , 0, 0,NULL, 0, SKILLS__V1__PAYEE_KIND__PAYEE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0 }
+    , 0, 0,NULL, 0, SKILLS__V1__PAYEE_KIND__PAYEE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -440,7 +481,81 @@ struct  Skills__V1__ListClaimsResponse
 
 
 /*
- * Reports employment after a project-based offering (R7).
+ * R7 evidence: the employer's unified social credit code and the first day of work.
+ */
+struct  Skills__V1__EmployerEvidence
+{
+  ProtobufCMessage base;
+  /*
+   * The employer's unified social credit code (18 characters, GB 32100-2015).
+   */
+  char *credit_code;
+  /*
+   * The first day of work: not before the trainee's completion date, not after today.
+   */
+  Skills__V1__CalendarDate *start_date;
+};
+#define SKILLS__V1__EMPLOYER_EVIDENCE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__employer_evidence__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * R7 evidence: a social-insurance contribution record. It counts only once the social-insurance
+ * role has attested it for this worker (AttestContribution).
+ */
+struct  Skills__V1__ContributionEvidence
+{
+  ProtobufCMessage base;
+  /*
+   * The record's reference, as the social-insurance department issued it.
+   */
+  char *record_reference;
+};
+#define SKILLS__V1__CONTRIBUTION_EVIDENCE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__contribution_evidence__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+typedef enum {
+  SKILLS__V1__EMPLOYED_TRAINEE__EVIDENCE__NOT_SET = 0,
+  SKILLS__V1__EMPLOYED_TRAINEE__EVIDENCE_EMPLOYER = 2,
+  SKILLS__V1__EMPLOYED_TRAINEE__EVIDENCE_CONTRIBUTION = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKILLS__V1__EMPLOYED_TRAINEE__EVIDENCE__CASE)
+} Skills__V1__EmployedTrainee__EvidenceCase;
+
+/*
+ * One trainee of a project-based cohort reported as employed, with the evidence (R7).
+ */
+struct  Skills__V1__EmployedTrainee
+{
+  ProtobufCMessage base;
+  /*
+   * The worker: must be in the offering's cohort (an enrolment COMPLETED, CLAIMED or PAID).
+   */
+  char *worker_id;
+  Skills__V1__EmployedTrainee__EvidenceCase evidence_case;
+  union {
+    /*
+     * An employer and a start date.
+     */
+    Skills__V1__EmployerEvidence *employer;
+    /*
+     * An attested social-insurance contribution record.
+     */
+    Skills__V1__ContributionEvidence *contribution;
+  };
+};
+#define SKILLS__V1__EMPLOYED_TRAINEE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__employed_trainee__descriptor) \
+    , (char *)protobuf_c_empty_string, SKILLS__V1__EMPLOYED_TRAINEE__EVIDENCE__NOT_SET, {0} }
+
+
+/*
+ * R7: proposes (institution or hrss) the employment of a project-based offering's cohort, trainee
+ * by trainee. A proposal releases nothing: the bureau confirms it (ConfirmEmployment) with another
+ * certificate. A new proposal replaces an unconfirmed one (the revision goes up); once a proposal is
+ * confirmed, the report is final and a new one is FAILED_PRECONDITION naming R7.
  */
 struct  Skills__V1__ReportEmploymentRequest
 {
@@ -454,25 +569,35 @@ struct  Skills__V1__ReportEmploymentRequest
    */
   char *offering_id;
   /*
-   * Trainees who completed the training.
+   * Deprecated and refused: the platform counts the cohort itself (matching's enrolments of the
+   * offering that are COMPLETED or later). A request with trained or employed non-zero is
+   * INVALID_ARGUMENT naming R7; list employed_trainees instead.
    */
-  int32_t trained;
+  int32_t trained PROTOBUF_C__DEPRECATED;
   /*
-   * Of those, trainees employed.
+   * Deprecated and refused, like trained: the platform counts the employed trainees.
    */
-  int32_t employed;
+  int32_t employed PROTOBUF_C__DEPRECATED;
   /*
-   * The day the counts refer to.
+   * The day the report refers to (selects the policy version of the R7 threshold); unset = today.
    */
   Skills__V1__CalendarDate *as_of;
+  /*
+   * The trainees of the cohort who are employed, each with evidence; at most one entry per worker.
+   * Every worker must be in the cohort, every credit code valid, every date on or after the
+   * worker's completion date and not in the future; otherwise INVALID_ARGUMENT or
+   * FAILED_PRECONDITION naming R7 and the worker, and nothing is recorded.
+   */
+  size_t n_employed_trainees;
+  Skills__V1__EmployedTrainee **employed_trainees;
 };
 #define SKILLS__V1__REPORT_EMPLOYMENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__report_employment_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, NULL, 0,NULL }
 
 
 /*
- * The effect of an employment report.
+ * An employment report (R7): the proposal and, once confirmed, its effect.
  */
 struct  Skills__V1__ReportEmploymentResponse
 {
@@ -482,30 +607,163 @@ struct  Skills__V1__ReportEmploymentResponse
    */
   char *offering_id;
   /*
-   * Trainees who completed the training.
+   * The platform's count of the cohort: trainees with an enrolment of the offering COMPLETED or
+   * later (never the caller's figure).
    */
   int32_t trained;
   /*
-   * Of those, trainees employed.
+   * Of those, trainees employed: the entries of employed_trainees.
    */
   int32_t employed;
   /*
-   * Employment rate in basis points (8500 = 85%).
+   * Employment rate in basis points (8500 = 85%), employed / trained.
    */
   int32_t employment_rate_bp;
   /*
-   * Whether the R7 threshold is met.
+   * Whether the R7 threshold is met (on a proposal: would be met if confirmed as it stands).
    */
   protobuf_c_boolean threshold_met;
   /*
-   * Tranches made payable by this report.
+   * Tranches made payable by this call (only ever by a confirmation).
    */
   size_t n_released;
   Skills__V1__Tranche **released;
+  /*
+   * Why the report did or did not release anything, starting with "R7: ".
+   */
+  char *reason;
+  /*
+   * Proposed or confirmed.
+   */
+  Skills__V1__EmploymentReportState state;
+  /*
+   * 1 for the first proposal of the offering, +1 for each replacement; ConfirmEmployment names it.
+   */
+  int32_t revision;
+  /*
+   * Certificate identity (common name) that proposed it.
+   */
+  char *proposed_by;
+  /*
+   * Certificate identity that confirmed it; empty while proposed.
+   */
+  char *confirmed_by;
+  /*
+   * The employed trainees and their evidence, as proposed.
+   */
+  size_t n_employed_trainees;
+  Skills__V1__EmployedTrainee **employed_trainees;
+  /*
+   * When it was proposed.
+   */
+  Google__Protobuf__Timestamp *proposed_at;
+  /*
+   * When it was confirmed.
+   */
+  Google__Protobuf__Timestamp *confirmed_at;
 };
 #define SKILLS__V1__REPORT_EMPLOYMENT_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__report_employment_response__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, SKILLS__V1__EMPLOYMENT_REPORT_STATE__EMPLOYMENT_REPORT_STATE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL }
+
+
+/*
+ * R7: the bureau (hrss role) confirms the proposal it reviewed. The cohort is counted again; only
+ * a confirmed report releases held tranches, and only at a rate at or above the threshold. The
+ * confirming certificate must not be the one that proposed (FAILED_PRECONDITION naming R7).
+ */
+struct  Skills__V1__ConfirmEmploymentRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key.
+   */
+  char *request_id;
+  /*
+   * The project-based offering.
+   */
+  char *offering_id;
+  /*
+   * The revision reviewed; FAILED_PRECONDITION when the proposal was replaced since.
+   */
+  int32_t revision;
+};
+#define SKILLS__V1__CONFIRM_EMPLOYMENT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__confirm_employment_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * Reads the employment report of an offering.
+ */
+struct  Skills__V1__GetEmploymentReportRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The project-based offering.
+   */
+  char *offering_id;
+};
+#define SKILLS__V1__GET_EMPLOYMENT_REPORT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__get_employment_report_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * A social-insurance contribution record attested by the social-insurance role (R7 evidence).
+ */
+struct  Skills__V1__ContributionRecord
+{
+  ProtobufCMessage base;
+  /*
+   * The record's reference, as the social-insurance department issued it; unique.
+   */
+  char *record_reference;
+  /*
+   * The worker who is insured.
+   */
+  char *worker_id;
+  /*
+   * The contributing employer's unified social credit code (GB 32100-2015).
+   */
+  char *employer_credit_code;
+  /*
+   * The month contributed for: its year and month (the day is not used; 1 is customary).
+   */
+  Skills__V1__CalendarDate *month;
+  /*
+   * Certificate identity that attested it; set by the service.
+   */
+  char *attested_by;
+  /*
+   * When it was attested; set by the service.
+   */
+  Google__Protobuf__Timestamp *attested_at;
+};
+#define SKILLS__V1__CONTRIBUTION_RECORD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__contribution_record__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * Attests a contribution record (social-insurance role). The same reference attested again with
+ * other content is ALREADY_EXISTS.
+ */
+struct  Skills__V1__AttestContributionRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key.
+   */
+  char *request_id;
+  /*
+   * The record.
+   */
+  Skills__V1__ContributionRecord *record;
+};
+#define SKILLS__V1__ATTEST_CONTRIBUTION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skills__v1__attest_contribution_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
 
 
 /*
@@ -571,10 +829,11 @@ struct  Skills__V1__LedgerEntry
    */
   char *policy_version;
   /*
-   * The rules that decided it.
+   * Deprecated: every rule the engine traced (R1..R11, T1), including rules that decided nothing
+   * for this payment. Use decided_by.
    */
-  size_t n_rule_ids;
-  char **rule_ids;
+  size_t n_rule_ids PROTOBUF_C__DEPRECATED;
+  char **rule_ids PROTOBUF_C__DEPRECATED;
   /*
    * The enrolment.
    */
@@ -591,10 +850,16 @@ struct  Skills__V1__LedgerEntry
    * Identity of the caller that disbursed.
    */
   char *booked_by;
+  /*
+   * The POLICY.md rules that decided this payment: its tranche's decided_by (R11). The full
+   * reasoning is the claim's decision trace (GetClaim claim_id).
+   */
+  size_t n_decided_by;
+  char **decided_by;
 };
 #define SKILLS__V1__LEDGER_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__ledger_entry__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__PAYEE_KIND__PAYEE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, SKILLS__V1__PAYMENT_PURPOSE__PAYMENT_PURPOSE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SKILLS__V1__PAYEE_KIND__PAYEE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, SKILLS__V1__PAYMENT_PURPOSE__PAYMENT_PURPOSE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -614,17 +879,23 @@ struct  Skills__V1__GetProgressRequest
 
 
 /*
- * One row of a progress breakdown.
+ * One row of a progress breakdown. Every subsidised training is counted in exactly one row of
+ * each breakdown, so a breakdown's trainings, paid_fen, held_fen and payable_fen add up to the
+ * programme's totals.
  */
 struct  Skills__V1__ProgressRow
 {
   ProtobufCMessage base;
   /*
-   * The key: a year, a category name, an industry code or an institution id.
+   * The key: a year ("2020"); a worker category ("G8", "G1/self-declared" when no department
+   * attested the worker's categories, "unknown" when none was recorded); an industry (a GB/T 4754
+   * division such as "C26" from the enterprise's registration, else "occupation-group-N", the
+   * occupation's major group); or an institution id.
    */
   char *key;
   /*
-   * A display label.
+   * The display label in Chinese, with the code where there is one: "2020", "G8 登记失业人员",
+   * "C26 化学原料和化学制品制造业", the institution's registered name.
    */
   char *label;
   /*
@@ -632,13 +903,26 @@ struct  Skills__V1__ProgressRow
    */
   int64_t trainings;
   /*
-   * Paid, in fen.
+   * Paid, in fen (the ledger's entries for these trainings' claims).
    */
   int64_t paid_fen;
+  /*
+   * Held until a condition is met (R7: the employment rate), in fen.
+   */
+  int64_t held_fen;
+  /*
+   * Decided and payable but not yet disbursed, in fen.
+   */
+  int64_t payable_fen;
+  /*
+   * The display label in English, with the code where there is one: "G8 registered unemployed";
+   * an institution's registered name as is.
+   */
+  char *label_en;
 };
 #define SKILLS__V1__PROGRESS_ROW__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__progress_row__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -661,12 +945,14 @@ struct  Skills__V1__ProgrammeProgress
   size_t n_by_year;
   Skills__V1__ProgressRow **by_year;
   /*
-   * By worker category.
+   * By worker category: each training once, under the worker's first attested category at the
+   * time of the decision, else the first self-declared one ("G1/self-declared"), else "unknown".
    */
   size_t n_by_category;
   Skills__V1__ProgressRow **by_category;
   /*
-   * By industry.
+   * By industry: the registered industry of the enterprise the worker was employed or hired by
+   * (G1/G2, new-hire pre-job training), else the occupation's major group.
    */
   size_t n_by_industry;
   Skills__V1__ProgressRow **by_industry;
@@ -680,17 +966,22 @@ struct  Skills__V1__ProgrammeProgress
    */
   int64_t paid_fen;
   /*
-   * Decided but held or not yet paid, in fen.
+   * Held until a condition is met (R7: the employment rate), in fen.
    */
   int64_t held_fen;
   /*
    * When computed.
    */
   Google__Protobuf__Timestamp *as_of;
+  /*
+   * Decided and payable but not yet disbursed, in fen. paid_fen + held_fen + payable_fen is what
+   * the decisions granted.
+   */
+  int64_t payable_fen;
 };
 #define SKILLS__V1__PROGRAMME_PROGRESS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__programme_progress__descriptor) \
-    , 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, NULL }
+    , 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, NULL, 0 }
 
 
 /*
@@ -715,10 +1006,22 @@ struct  Skills__V1__ExportLedgerRequest
    * Only this payee kind.
    */
   Skills__V1__PayeeKind payee_kind;
+  /*
+   * Only this claim's entries.
+   */
+  char *claim_id;
+  /*
+   * Only the entries of this enrolment's claim.
+   */
+  char *enrollment_id;
+  /*
+   * Only the entry that paid this tranche.
+   */
+  char *tranche_id;
 };
 #define SKILLS__V1__EXPORT_LEDGER_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skills__v1__export_ledger_request__descriptor) \
-    , NULL, NULL, 0, SKILLS__V1__PAYEE_KIND__PAYEE_KIND_UNSPECIFIED }
+    , NULL, NULL, 0, SKILLS__V1__PAYEE_KIND__PAYEE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Skills__V1__SubsidyStandard methods */
@@ -930,6 +1233,63 @@ Skills__V1__ListClaimsResponse *
 void   skills__v1__list_claims_response__free_unpacked
                      (Skills__V1__ListClaimsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Skills__V1__EmployerEvidence methods */
+void   skills__v1__employer_evidence__init
+                     (Skills__V1__EmployerEvidence         *message);
+size_t skills__v1__employer_evidence__get_packed_size
+                     (const Skills__V1__EmployerEvidence   *message);
+size_t skills__v1__employer_evidence__pack
+                     (const Skills__V1__EmployerEvidence   *message,
+                      uint8_t             *out);
+size_t skills__v1__employer_evidence__pack_to_buffer
+                     (const Skills__V1__EmployerEvidence   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__EmployerEvidence *
+       skills__v1__employer_evidence__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__employer_evidence__free_unpacked
+                     (Skills__V1__EmployerEvidence *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__ContributionEvidence methods */
+void   skills__v1__contribution_evidence__init
+                     (Skills__V1__ContributionEvidence         *message);
+size_t skills__v1__contribution_evidence__get_packed_size
+                     (const Skills__V1__ContributionEvidence   *message);
+size_t skills__v1__contribution_evidence__pack
+                     (const Skills__V1__ContributionEvidence   *message,
+                      uint8_t             *out);
+size_t skills__v1__contribution_evidence__pack_to_buffer
+                     (const Skills__V1__ContributionEvidence   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__ContributionEvidence *
+       skills__v1__contribution_evidence__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__contribution_evidence__free_unpacked
+                     (Skills__V1__ContributionEvidence *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__EmployedTrainee methods */
+void   skills__v1__employed_trainee__init
+                     (Skills__V1__EmployedTrainee         *message);
+size_t skills__v1__employed_trainee__get_packed_size
+                     (const Skills__V1__EmployedTrainee   *message);
+size_t skills__v1__employed_trainee__pack
+                     (const Skills__V1__EmployedTrainee   *message,
+                      uint8_t             *out);
+size_t skills__v1__employed_trainee__pack_to_buffer
+                     (const Skills__V1__EmployedTrainee   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__EmployedTrainee *
+       skills__v1__employed_trainee__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__employed_trainee__free_unpacked
+                     (Skills__V1__EmployedTrainee *message,
+                      ProtobufCAllocator *allocator);
 /* Skills__V1__ReportEmploymentRequest methods */
 void   skills__v1__report_employment_request__init
                      (Skills__V1__ReportEmploymentRequest         *message);
@@ -967,6 +1327,82 @@ Skills__V1__ReportEmploymentResponse *
                       const uint8_t       *data);
 void   skills__v1__report_employment_response__free_unpacked
                      (Skills__V1__ReportEmploymentResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__ConfirmEmploymentRequest methods */
+void   skills__v1__confirm_employment_request__init
+                     (Skills__V1__ConfirmEmploymentRequest         *message);
+size_t skills__v1__confirm_employment_request__get_packed_size
+                     (const Skills__V1__ConfirmEmploymentRequest   *message);
+size_t skills__v1__confirm_employment_request__pack
+                     (const Skills__V1__ConfirmEmploymentRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__confirm_employment_request__pack_to_buffer
+                     (const Skills__V1__ConfirmEmploymentRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__ConfirmEmploymentRequest *
+       skills__v1__confirm_employment_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__confirm_employment_request__free_unpacked
+                     (Skills__V1__ConfirmEmploymentRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__GetEmploymentReportRequest methods */
+void   skills__v1__get_employment_report_request__init
+                     (Skills__V1__GetEmploymentReportRequest         *message);
+size_t skills__v1__get_employment_report_request__get_packed_size
+                     (const Skills__V1__GetEmploymentReportRequest   *message);
+size_t skills__v1__get_employment_report_request__pack
+                     (const Skills__V1__GetEmploymentReportRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__get_employment_report_request__pack_to_buffer
+                     (const Skills__V1__GetEmploymentReportRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__GetEmploymentReportRequest *
+       skills__v1__get_employment_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__get_employment_report_request__free_unpacked
+                     (Skills__V1__GetEmploymentReportRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__ContributionRecord methods */
+void   skills__v1__contribution_record__init
+                     (Skills__V1__ContributionRecord         *message);
+size_t skills__v1__contribution_record__get_packed_size
+                     (const Skills__V1__ContributionRecord   *message);
+size_t skills__v1__contribution_record__pack
+                     (const Skills__V1__ContributionRecord   *message,
+                      uint8_t             *out);
+size_t skills__v1__contribution_record__pack_to_buffer
+                     (const Skills__V1__ContributionRecord   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__ContributionRecord *
+       skills__v1__contribution_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__contribution_record__free_unpacked
+                     (Skills__V1__ContributionRecord *message,
+                      ProtobufCAllocator *allocator);
+/* Skills__V1__AttestContributionRequest methods */
+void   skills__v1__attest_contribution_request__init
+                     (Skills__V1__AttestContributionRequest         *message);
+size_t skills__v1__attest_contribution_request__get_packed_size
+                     (const Skills__V1__AttestContributionRequest   *message);
+size_t skills__v1__attest_contribution_request__pack
+                     (const Skills__V1__AttestContributionRequest   *message,
+                      uint8_t             *out);
+size_t skills__v1__attest_contribution_request__pack_to_buffer
+                     (const Skills__V1__AttestContributionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skills__V1__AttestContributionRequest *
+       skills__v1__attest_contribution_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skills__v1__attest_contribution_request__free_unpacked
+                     (Skills__V1__AttestContributionRequest *message,
                       ProtobufCAllocator *allocator);
 /* Skills__V1__DisburseRequest methods */
 void   skills__v1__disburse_request__init
@@ -1117,11 +1553,32 @@ typedef void (*Skills__V1__ListClaimsRequest_Closure)
 typedef void (*Skills__V1__ListClaimsResponse_Closure)
                  (const Skills__V1__ListClaimsResponse *message,
                   void *closure_data);
+typedef void (*Skills__V1__EmployerEvidence_Closure)
+                 (const Skills__V1__EmployerEvidence *message,
+                  void *closure_data);
+typedef void (*Skills__V1__ContributionEvidence_Closure)
+                 (const Skills__V1__ContributionEvidence *message,
+                  void *closure_data);
+typedef void (*Skills__V1__EmployedTrainee_Closure)
+                 (const Skills__V1__EmployedTrainee *message,
+                  void *closure_data);
 typedef void (*Skills__V1__ReportEmploymentRequest_Closure)
                  (const Skills__V1__ReportEmploymentRequest *message,
                   void *closure_data);
 typedef void (*Skills__V1__ReportEmploymentResponse_Closure)
                  (const Skills__V1__ReportEmploymentResponse *message,
+                  void *closure_data);
+typedef void (*Skills__V1__ConfirmEmploymentRequest_Closure)
+                 (const Skills__V1__ConfirmEmploymentRequest *message,
+                  void *closure_data);
+typedef void (*Skills__V1__GetEmploymentReportRequest_Closure)
+                 (const Skills__V1__GetEmploymentReportRequest *message,
+                  void *closure_data);
+typedef void (*Skills__V1__ContributionRecord_Closure)
+                 (const Skills__V1__ContributionRecord *message,
+                  void *closure_data);
+typedef void (*Skills__V1__AttestContributionRequest_Closure)
+                 (const Skills__V1__AttestContributionRequest *message,
                   void *closure_data);
 typedef void (*Skills__V1__DisburseRequest_Closure)
                  (const Skills__V1__DisburseRequest *message,
@@ -1168,6 +1625,18 @@ struct Skills__V1__PaymentService_Service
                             const Skills__V1__ReportEmploymentRequest *input,
                             Skills__V1__ReportEmploymentResponse_Closure closure,
                             void *closure_data);
+  void (*confirm_employment)(Skills__V1__PaymentService_Service *service,
+                             const Skills__V1__ConfirmEmploymentRequest *input,
+                             Skills__V1__ReportEmploymentResponse_Closure closure,
+                             void *closure_data);
+  void (*get_employment_report)(Skills__V1__PaymentService_Service *service,
+                                const Skills__V1__GetEmploymentReportRequest *input,
+                                Skills__V1__ReportEmploymentResponse_Closure closure,
+                                void *closure_data);
+  void (*attest_contribution)(Skills__V1__PaymentService_Service *service,
+                              const Skills__V1__AttestContributionRequest *input,
+                              Skills__V1__ContributionRecord_Closure closure,
+                              void *closure_data);
   void (*disburse)(Skills__V1__PaymentService_Service *service,
                    const Skills__V1__DisburseRequest *input,
                    Skills__V1__LedgerEntry_Closure closure,
@@ -1193,6 +1662,9 @@ void skills__v1__payment_service__init (Skills__V1__PaymentService_Service *serv
       function_prefix__ ## get_claim,\
       function_prefix__ ## list_claims,\
       function_prefix__ ## report_employment,\
+      function_prefix__ ## confirm_employment,\
+      function_prefix__ ## get_employment_report,\
+      function_prefix__ ## attest_contribution,\
       function_prefix__ ## disburse,\
       function_prefix__ ## get_progress,\
       function_prefix__ ## export_ledger  }
@@ -1216,6 +1688,18 @@ void skills__v1__payment_service__report_employment(ProtobufCService *service,
                                                     const Skills__V1__ReportEmploymentRequest *input,
                                                     Skills__V1__ReportEmploymentResponse_Closure closure,
                                                     void *closure_data);
+void skills__v1__payment_service__confirm_employment(ProtobufCService *service,
+                                                     const Skills__V1__ConfirmEmploymentRequest *input,
+                                                     Skills__V1__ReportEmploymentResponse_Closure closure,
+                                                     void *closure_data);
+void skills__v1__payment_service__get_employment_report(ProtobufCService *service,
+                                                        const Skills__V1__GetEmploymentReportRequest *input,
+                                                        Skills__V1__ReportEmploymentResponse_Closure closure,
+                                                        void *closure_data);
+void skills__v1__payment_service__attest_contribution(ProtobufCService *service,
+                                                      const Skills__V1__AttestContributionRequest *input,
+                                                      Skills__V1__ContributionRecord_Closure closure,
+                                                      void *closure_data);
 void skills__v1__payment_service__disburse(ProtobufCService *service,
                                            const Skills__V1__DisburseRequest *input,
                                            Skills__V1__LedgerEntry_Closure closure,
@@ -1232,6 +1716,7 @@ void skills__v1__payment_service__export_ledger(ProtobufCService *service,
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    skills__v1__tranche_state__descriptor;
+extern const ProtobufCEnumDescriptor    skills__v1__employment_report_state__descriptor;
 extern const ProtobufCEnumDescriptor    skills__v1__payment_purpose__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__subsidy_standard__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__get_subsidy_standard_request__descriptor;
@@ -1244,8 +1729,15 @@ extern const ProtobufCMessageDescriptor skills__v1__submit_claim_response__descr
 extern const ProtobufCMessageDescriptor skills__v1__get_claim_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_claims_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__list_claims_response__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__employer_evidence__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__contribution_evidence__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__employed_trainee__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__report_employment_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__report_employment_response__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__confirm_employment_request__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__get_employment_report_request__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__contribution_record__descriptor;
+extern const ProtobufCMessageDescriptor skills__v1__attest_contribution_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__disburse_request__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__ledger_entry__descriptor;
 extern const ProtobufCMessageDescriptor skills__v1__get_progress_request__descriptor;

@@ -73,7 +73,10 @@ struct  Skills__V1__CategoryFact
    */
   Skills__V1__WorkerCategory category;
   /*
-   * Whether an authorised department confirmed the fact.
+   * Whether an authorised department confirmed the fact. Set by the service from the caller's
+   * certificate role (a role that may attest the category attests it); a request that sets it true
+   * where the caller's role may not attest the category (and the stored fact was not already
+   * attested with the same details) is INVALID_ARGUMENT, never silently dropped.
    */
   protobuf_c_boolean attested;
   /*
@@ -105,7 +108,8 @@ struct  Skills__V1__CategoryFact
    */
   protobuf_c_boolean zero_employment_family;
   /*
-   * G1/G2: unified social credit code of the employer.
+   * G1/G2: unified social credit code of the employer; required for G1 and G2 (18 characters,
+   * GB 32100-2015), not allowed on other categories.
    */
   char *employer_credit_code;
   /*
@@ -113,9 +117,10 @@ struct  Skills__V1__CategoryFact
    */
   char *school;
   /*
-   * G6: the youth is rural (R9 living allowance).
+   * Deprecated: Worker.hukou is the one source of truth for rural or urban (R9). On G6 facts the
+   * service sets it from the hukou; a request with rural = true and an urban hukou is INVALID_ARGUMENT.
    */
-  protobuf_c_boolean rural;
+  protobuf_c_boolean rural PROTOBUF_C__DEPRECATED;
   /*
    * G2: the day of hire.
    */
@@ -153,7 +158,7 @@ struct  Skills__V1__Worker
    */
   char *phone;
   /*
-   * Household registration kind.
+   * Household registration kind (required): the authoritative rural/urban fact (R9 for G6).
    */
   Skills__V1__Hukou hukou;
   /*

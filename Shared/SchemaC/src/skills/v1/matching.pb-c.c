@@ -2573,7 +2573,7 @@ const ProtobufCMessageDescriptor skills__v1__list_catalog_response__descriptor =
   (ProtobufCMessageInit) skills__v1__list_catalog_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__offering__field_descriptors[20] =
+static const ProtobufCFieldDescriptor skills__v1__offering__field_descriptors[21] =
 {
   {
     "id",
@@ -2815,6 +2815,18 @@ static const ProtobufCFieldDescriptor skills__v1__offering__field_descriptors[20
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "unsubsidised",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__Offering, unsubsidised),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__offering__field_indices_by_name[] = {
   4,   /* field[4] = capacity */
@@ -2835,13 +2847,14 @@ static const unsigned skills__v1__offering__field_indices_by_name[] = {
   6,   /* field[6] = start_date */
   11,   /* field[11] = subsidy_standard_fen */
   10,   /* field[10] = target_groups */
+  20,   /* field[20] = unsubsidised */
   13,   /* field[13] = venue */
   17,   /* field[17] = version */
 };
 static const ProtobufCIntRange skills__v1__offering__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 20 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor skills__v1__offering__descriptor =
 {
@@ -2851,7 +2864,7 @@ const ProtobufCMessageDescriptor skills__v1__offering__descriptor =
   "Skills__V1__Offering",
   "skills.v1",
   sizeof(Skills__V1__Offering),
-  20,
+  21,
   skills__v1__offering__field_descriptors,
   skills__v1__offering__field_indices_by_name,
   1,  skills__v1__offering__number_ranges,
@@ -3115,7 +3128,7 @@ const ProtobufCMessageDescriptor skills__v1__learning_time__descriptor =
   (ProtobufCMessageInit) skills__v1__learning_time__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__enrollment__field_descriptors[15] =
+static const ProtobufCFieldDescriptor skills__v1__enrollment__field_descriptors[16] =
 {
   {
     "id",
@@ -3297,6 +3310,18 @@ static const ProtobufCFieldDescriptor skills__v1__enrollment__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "last_learning_day",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__Enrollment, last_learning_day),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__enrollment__field_indices_by_name[] = {
   11,   /* field[11] = accepted_at */
@@ -3307,6 +3332,7 @@ static const unsigned skills__v1__enrollment__field_indices_by_name[] = {
   7,   /* field[7] = completion_date */
   0,   /* field[0] = id */
   3,   /* field[3] = institution_id */
+  15,   /* field[15] = last_learning_day */
   5,   /* field[5] = learning */
   2,   /* field[2] = offering_id */
   13,   /* field[13] = reason */
@@ -3318,7 +3344,7 @@ static const unsigned skills__v1__enrollment__field_indices_by_name[] = {
 static const ProtobufCIntRange skills__v1__enrollment__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor skills__v1__enrollment__descriptor =
 {
@@ -3328,7 +3354,7 @@ const ProtobufCMessageDescriptor skills__v1__enrollment__descriptor =
   "Skills__V1__Enrollment",
   "skills.v1",
   sizeof(Skills__V1__Enrollment),
-  15,
+  16,
   skills__v1__enrollment__field_descriptors,
   skills__v1__enrollment__field_indices_by_name,
   1,  skills__v1__enrollment__number_ranges,

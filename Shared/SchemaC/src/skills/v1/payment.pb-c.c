@@ -502,6 +502,141 @@ void   skills__v1__list_claims_response__free_unpacked
   assert(message->base.descriptor == &skills__v1__list_claims_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skills__v1__employer_evidence__init
+                     (Skills__V1__EmployerEvidence         *message)
+{
+  static const Skills__V1__EmployerEvidence init_value = SKILLS__V1__EMPLOYER_EVIDENCE__INIT;
+  *message = init_value;
+}
+size_t skills__v1__employer_evidence__get_packed_size
+                     (const Skills__V1__EmployerEvidence *message)
+{
+  assert(message->base.descriptor == &skills__v1__employer_evidence__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__employer_evidence__pack
+                     (const Skills__V1__EmployerEvidence *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__employer_evidence__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__employer_evidence__pack_to_buffer
+                     (const Skills__V1__EmployerEvidence *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__employer_evidence__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__EmployerEvidence *
+       skills__v1__employer_evidence__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__EmployerEvidence *)
+     protobuf_c_message_unpack (&skills__v1__employer_evidence__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__employer_evidence__free_unpacked
+                     (Skills__V1__EmployerEvidence *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__employer_evidence__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__contribution_evidence__init
+                     (Skills__V1__ContributionEvidence         *message)
+{
+  static const Skills__V1__ContributionEvidence init_value = SKILLS__V1__CONTRIBUTION_EVIDENCE__INIT;
+  *message = init_value;
+}
+size_t skills__v1__contribution_evidence__get_packed_size
+                     (const Skills__V1__ContributionEvidence *message)
+{
+  assert(message->base.descriptor == &skills__v1__contribution_evidence__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__contribution_evidence__pack
+                     (const Skills__V1__ContributionEvidence *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__contribution_evidence__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__contribution_evidence__pack_to_buffer
+                     (const Skills__V1__ContributionEvidence *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__contribution_evidence__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__ContributionEvidence *
+       skills__v1__contribution_evidence__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__ContributionEvidence *)
+     protobuf_c_message_unpack (&skills__v1__contribution_evidence__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__contribution_evidence__free_unpacked
+                     (Skills__V1__ContributionEvidence *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__contribution_evidence__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__employed_trainee__init
+                     (Skills__V1__EmployedTrainee         *message)
+{
+  static const Skills__V1__EmployedTrainee init_value = SKILLS__V1__EMPLOYED_TRAINEE__INIT;
+  *message = init_value;
+}
+size_t skills__v1__employed_trainee__get_packed_size
+                     (const Skills__V1__EmployedTrainee *message)
+{
+  assert(message->base.descriptor == &skills__v1__employed_trainee__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__employed_trainee__pack
+                     (const Skills__V1__EmployedTrainee *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__employed_trainee__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__employed_trainee__pack_to_buffer
+                     (const Skills__V1__EmployedTrainee *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__employed_trainee__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__EmployedTrainee *
+       skills__v1__employed_trainee__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__EmployedTrainee *)
+     protobuf_c_message_unpack (&skills__v1__employed_trainee__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__employed_trainee__free_unpacked
+                     (Skills__V1__EmployedTrainee *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__employed_trainee__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skills__v1__report_employment_request__init
                      (Skills__V1__ReportEmploymentRequest         *message)
 {
@@ -590,6 +725,186 @@ void   skills__v1__report_employment_response__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &skills__v1__report_employment_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__confirm_employment_request__init
+                     (Skills__V1__ConfirmEmploymentRequest         *message)
+{
+  static const Skills__V1__ConfirmEmploymentRequest init_value = SKILLS__V1__CONFIRM_EMPLOYMENT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__confirm_employment_request__get_packed_size
+                     (const Skills__V1__ConfirmEmploymentRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__confirm_employment_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__confirm_employment_request__pack
+                     (const Skills__V1__ConfirmEmploymentRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__confirm_employment_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__confirm_employment_request__pack_to_buffer
+                     (const Skills__V1__ConfirmEmploymentRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__confirm_employment_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__ConfirmEmploymentRequest *
+       skills__v1__confirm_employment_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__ConfirmEmploymentRequest *)
+     protobuf_c_message_unpack (&skills__v1__confirm_employment_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__confirm_employment_request__free_unpacked
+                     (Skills__V1__ConfirmEmploymentRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__confirm_employment_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__get_employment_report_request__init
+                     (Skills__V1__GetEmploymentReportRequest         *message)
+{
+  static const Skills__V1__GetEmploymentReportRequest init_value = SKILLS__V1__GET_EMPLOYMENT_REPORT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__get_employment_report_request__get_packed_size
+                     (const Skills__V1__GetEmploymentReportRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__get_employment_report_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__get_employment_report_request__pack
+                     (const Skills__V1__GetEmploymentReportRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__get_employment_report_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__get_employment_report_request__pack_to_buffer
+                     (const Skills__V1__GetEmploymentReportRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__get_employment_report_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__GetEmploymentReportRequest *
+       skills__v1__get_employment_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__GetEmploymentReportRequest *)
+     protobuf_c_message_unpack (&skills__v1__get_employment_report_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__get_employment_report_request__free_unpacked
+                     (Skills__V1__GetEmploymentReportRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__get_employment_report_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__contribution_record__init
+                     (Skills__V1__ContributionRecord         *message)
+{
+  static const Skills__V1__ContributionRecord init_value = SKILLS__V1__CONTRIBUTION_RECORD__INIT;
+  *message = init_value;
+}
+size_t skills__v1__contribution_record__get_packed_size
+                     (const Skills__V1__ContributionRecord *message)
+{
+  assert(message->base.descriptor == &skills__v1__contribution_record__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__contribution_record__pack
+                     (const Skills__V1__ContributionRecord *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__contribution_record__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__contribution_record__pack_to_buffer
+                     (const Skills__V1__ContributionRecord *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__contribution_record__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__ContributionRecord *
+       skills__v1__contribution_record__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__ContributionRecord *)
+     protobuf_c_message_unpack (&skills__v1__contribution_record__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__contribution_record__free_unpacked
+                     (Skills__V1__ContributionRecord *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__contribution_record__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skills__v1__attest_contribution_request__init
+                     (Skills__V1__AttestContributionRequest         *message)
+{
+  static const Skills__V1__AttestContributionRequest init_value = SKILLS__V1__ATTEST_CONTRIBUTION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skills__v1__attest_contribution_request__get_packed_size
+                     (const Skills__V1__AttestContributionRequest *message)
+{
+  assert(message->base.descriptor == &skills__v1__attest_contribution_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skills__v1__attest_contribution_request__pack
+                     (const Skills__V1__AttestContributionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skills__v1__attest_contribution_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skills__v1__attest_contribution_request__pack_to_buffer
+                     (const Skills__V1__AttestContributionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skills__v1__attest_contribution_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skills__V1__AttestContributionRequest *
+       skills__v1__attest_contribution_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skills__V1__AttestContributionRequest *)
+     protobuf_c_message_unpack (&skills__v1__attest_contribution_request__descriptor,
+                                allocator, len, data);
+}
+void   skills__v1__attest_contribution_request__free_unpacked
+                     (Skills__V1__AttestContributionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skills__v1__attest_contribution_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   skills__v1__disburse_request__init
@@ -1029,7 +1344,7 @@ const ProtobufCMessageDescriptor skills__v1__get_subsidy_standard_request__descr
   (ProtobufCMessageInit) skills__v1__get_subsidy_standard_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__tranche__field_descriptors[7] =
+static const ProtobufCFieldDescriptor skills__v1__tranche__field_descriptors[8] =
 {
   {
     "id",
@@ -1115,10 +1430,23 @@ static const ProtobufCFieldDescriptor skills__v1__tranche__field_descriptors[7] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "decided_by",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Skills__V1__Tranche, n_decided_by),
+    offsetof(Skills__V1__Tranche, decided_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__tranche__field_indices_by_name[] = {
   2,   /* field[2] = amount_fen */
   4,   /* field[4] = condition */
+  7,   /* field[7] = decided_by */
   0,   /* field[0] = id */
   1,   /* field[1] = index */
   6,   /* field[6] = ledger_entry_id */
@@ -1128,7 +1456,7 @@ static const unsigned skills__v1__tranche__field_indices_by_name[] = {
 static const ProtobufCIntRange skills__v1__tranche__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor skills__v1__tranche__descriptor =
 {
@@ -1138,7 +1466,7 @@ const ProtobufCMessageDescriptor skills__v1__tranche__descriptor =
   "Skills__V1__Tranche",
   "skills.v1",
   sizeof(Skills__V1__Tranche),
-  7,
+  8,
   skills__v1__tranche__field_descriptors,
   skills__v1__tranche__field_indices_by_name,
   1,  skills__v1__tranche__number_ranges,
@@ -1209,7 +1537,7 @@ const ProtobufCMessageDescriptor skills__v1__trace_line__descriptor =
   (ProtobufCMessageInit) skills__v1__trace_line__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__decision__field_descriptors[11] =
+static const ProtobufCFieldDescriptor skills__v1__decision__field_descriptors[12] =
 {
   {
     "eligible",
@@ -1343,6 +1671,18 @@ static const ProtobufCFieldDescriptor skills__v1__decision__field_descriptors[11
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "refusal_reason",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__Decision, refusal_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__decision__field_indices_by_name[] = {
   2,   /* field[2] = amount_fen */
@@ -1351,6 +1691,7 @@ static const unsigned skills__v1__decision__field_indices_by_name[] = {
   4,   /* field[4] = payee_id */
   3,   /* field[3] = payee_kind */
   7,   /* field[7] = policy_version */
+  11,   /* field[11] = refusal_reason */
   1,   /* field[1] = refusing_rule_ids */
   9,   /* field[9] = standard_fen */
   10,   /* field[10] = subsidy_year */
@@ -1360,7 +1701,7 @@ static const unsigned skills__v1__decision__field_indices_by_name[] = {
 static const ProtobufCIntRange skills__v1__decision__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor skills__v1__decision__descriptor =
 {
@@ -1370,7 +1711,7 @@ const ProtobufCMessageDescriptor skills__v1__decision__descriptor =
   "Skills__V1__Decision",
   "skills.v1",
   sizeof(Skills__V1__Decision),
-  11,
+  12,
   skills__v1__decision__field_descriptors,
   skills__v1__decision__field_indices_by_name,
   1,  skills__v1__decision__number_ranges,
@@ -1852,7 +2193,160 @@ const ProtobufCMessageDescriptor skills__v1__list_claims_response__descriptor =
   (ProtobufCMessageInit) skills__v1__list_claims_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__report_employment_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor skills__v1__employer_evidence__field_descriptors[2] =
+{
+  {
+    "credit_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__EmployerEvidence, credit_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "start_date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__EmployerEvidence, start_date),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__employer_evidence__field_indices_by_name[] = {
+  0,   /* field[0] = credit_code */
+  1,   /* field[1] = start_date */
+};
+static const ProtobufCIntRange skills__v1__employer_evidence__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skills__v1__employer_evidence__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.EmployerEvidence",
+  "EmployerEvidence",
+  "Skills__V1__EmployerEvidence",
+  "skills.v1",
+  sizeof(Skills__V1__EmployerEvidence),
+  2,
+  skills__v1__employer_evidence__field_descriptors,
+  skills__v1__employer_evidence__field_indices_by_name,
+  1,  skills__v1__employer_evidence__number_ranges,
+  (ProtobufCMessageInit) skills__v1__employer_evidence__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__contribution_evidence__field_descriptors[1] =
+{
+  {
+    "record_reference",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ContributionEvidence, record_reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__contribution_evidence__field_indices_by_name[] = {
+  0,   /* field[0] = record_reference */
+};
+static const ProtobufCIntRange skills__v1__contribution_evidence__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor skills__v1__contribution_evidence__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.ContributionEvidence",
+  "ContributionEvidence",
+  "Skills__V1__ContributionEvidence",
+  "skills.v1",
+  sizeof(Skills__V1__ContributionEvidence),
+  1,
+  skills__v1__contribution_evidence__field_descriptors,
+  skills__v1__contribution_evidence__field_indices_by_name,
+  1,  skills__v1__contribution_evidence__number_ranges,
+  (ProtobufCMessageInit) skills__v1__contribution_evidence__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__employed_trainee__field_descriptors[3] =
+{
+  {
+    "worker_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__EmployedTrainee, worker_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Skills__V1__EmployedTrainee, evidence_case),
+    offsetof(Skills__V1__EmployedTrainee, employer),
+    &skills__v1__employer_evidence__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contribution",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Skills__V1__EmployedTrainee, evidence_case),
+    offsetof(Skills__V1__EmployedTrainee, contribution),
+    &skills__v1__contribution_evidence__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__employed_trainee__field_indices_by_name[] = {
+  2,   /* field[2] = contribution */
+  1,   /* field[1] = employer */
+  0,   /* field[0] = worker_id */
+};
+static const ProtobufCIntRange skills__v1__employed_trainee__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor skills__v1__employed_trainee__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.EmployedTrainee",
+  "EmployedTrainee",
+  "Skills__V1__EmployedTrainee",
+  "skills.v1",
+  sizeof(Skills__V1__EmployedTrainee),
+  3,
+  skills__v1__employed_trainee__field_descriptors,
+  skills__v1__employed_trainee__field_indices_by_name,
+  1,  skills__v1__employed_trainee__number_ranges,
+  (ProtobufCMessageInit) skills__v1__employed_trainee__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__report_employment_request__field_descriptors[6] =
 {
   {
     "request_id",
@@ -1887,7 +2381,7 @@ static const ProtobufCFieldDescriptor skills__v1__report_employment_request__fie
     offsetof(Skills__V1__ReportEmploymentRequest, trained),
     NULL,
     NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_DEPRECATED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
@@ -1899,7 +2393,7 @@ static const ProtobufCFieldDescriptor skills__v1__report_employment_request__fie
     offsetof(Skills__V1__ReportEmploymentRequest, employed),
     NULL,
     NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_DEPRECATED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
@@ -1914,10 +2408,23 @@ static const ProtobufCFieldDescriptor skills__v1__report_employment_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "employed_trainees",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Skills__V1__ReportEmploymentRequest, n_employed_trainees),
+    offsetof(Skills__V1__ReportEmploymentRequest, employed_trainees),
+    &skills__v1__employed_trainee__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__report_employment_request__field_indices_by_name[] = {
   4,   /* field[4] = as_of */
   3,   /* field[3] = employed */
+  5,   /* field[5] = employed_trainees */
   1,   /* field[1] = offering_id */
   0,   /* field[0] = request_id */
   2,   /* field[2] = trained */
@@ -1925,7 +2432,7 @@ static const unsigned skills__v1__report_employment_request__field_indices_by_na
 static const ProtobufCIntRange skills__v1__report_employment_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor skills__v1__report_employment_request__descriptor =
 {
@@ -1935,14 +2442,14 @@ const ProtobufCMessageDescriptor skills__v1__report_employment_request__descript
   "Skills__V1__ReportEmploymentRequest",
   "skills.v1",
   sizeof(Skills__V1__ReportEmploymentRequest),
-  5,
+  6,
   skills__v1__report_employment_request__field_descriptors,
   skills__v1__report_employment_request__field_indices_by_name,
   1,  skills__v1__report_employment_request__number_ranges,
   (ProtobufCMessageInit) skills__v1__report_employment_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__report_employment_response__field_descriptors[6] =
+static const ProtobufCFieldDescriptor skills__v1__report_employment_response__field_descriptors[14] =
 {
   {
     "offering_id",
@@ -2016,19 +2523,123 @@ static const ProtobufCFieldDescriptor skills__v1__report_employment_response__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reason",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ReportEmploymentResponse, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ReportEmploymentResponse, state),
+    &skills__v1__employment_report_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ReportEmploymentResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposed_by",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ReportEmploymentResponse, proposed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "confirmed_by",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ReportEmploymentResponse, confirmed_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employed_trainees",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Skills__V1__ReportEmploymentResponse, n_employed_trainees),
+    offsetof(Skills__V1__ReportEmploymentResponse, employed_trainees),
+    &skills__v1__employed_trainee__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "proposed_at",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ReportEmploymentResponse, proposed_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "confirmed_at",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ReportEmploymentResponse, confirmed_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__report_employment_response__field_indices_by_name[] = {
+  13,   /* field[13] = confirmed_at */
+  10,   /* field[10] = confirmed_by */
   2,   /* field[2] = employed */
+  11,   /* field[11] = employed_trainees */
   3,   /* field[3] = employment_rate_bp */
   0,   /* field[0] = offering_id */
+  12,   /* field[12] = proposed_at */
+  9,   /* field[9] = proposed_by */
+  6,   /* field[6] = reason */
   5,   /* field[5] = released */
+  8,   /* field[8] = revision */
+  7,   /* field[7] = state */
   4,   /* field[4] = threshold_met */
   1,   /* field[1] = trained */
 };
 static const ProtobufCIntRange skills__v1__report_employment_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor skills__v1__report_employment_response__descriptor =
 {
@@ -2038,11 +2649,267 @@ const ProtobufCMessageDescriptor skills__v1__report_employment_response__descrip
   "Skills__V1__ReportEmploymentResponse",
   "skills.v1",
   sizeof(Skills__V1__ReportEmploymentResponse),
-  6,
+  14,
   skills__v1__report_employment_response__field_descriptors,
   skills__v1__report_employment_response__field_indices_by_name,
   1,  skills__v1__report_employment_response__number_ranges,
   (ProtobufCMessageInit) skills__v1__report_employment_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__confirm_employment_request__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ConfirmEmploymentRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "offering_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ConfirmEmploymentRequest, offering_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ConfirmEmploymentRequest, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__confirm_employment_request__field_indices_by_name[] = {
+  1,   /* field[1] = offering_id */
+  0,   /* field[0] = request_id */
+  2,   /* field[2] = revision */
+};
+static const ProtobufCIntRange skills__v1__confirm_employment_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor skills__v1__confirm_employment_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.ConfirmEmploymentRequest",
+  "ConfirmEmploymentRequest",
+  "Skills__V1__ConfirmEmploymentRequest",
+  "skills.v1",
+  sizeof(Skills__V1__ConfirmEmploymentRequest),
+  3,
+  skills__v1__confirm_employment_request__field_descriptors,
+  skills__v1__confirm_employment_request__field_indices_by_name,
+  1,  skills__v1__confirm_employment_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__confirm_employment_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__get_employment_report_request__field_descriptors[1] =
+{
+  {
+    "offering_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__GetEmploymentReportRequest, offering_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__get_employment_report_request__field_indices_by_name[] = {
+  0,   /* field[0] = offering_id */
+};
+static const ProtobufCIntRange skills__v1__get_employment_report_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor skills__v1__get_employment_report_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.GetEmploymentReportRequest",
+  "GetEmploymentReportRequest",
+  "Skills__V1__GetEmploymentReportRequest",
+  "skills.v1",
+  sizeof(Skills__V1__GetEmploymentReportRequest),
+  1,
+  skills__v1__get_employment_report_request__field_descriptors,
+  skills__v1__get_employment_report_request__field_indices_by_name,
+  1,  skills__v1__get_employment_report_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__get_employment_report_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__contribution_record__field_descriptors[6] =
+{
+  {
+    "record_reference",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ContributionRecord, record_reference),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "worker_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ContributionRecord, worker_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "employer_credit_code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ContributionRecord, employer_credit_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "month",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ContributionRecord, month),
+    &skills__v1__calendar_date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attested_by",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ContributionRecord, attested_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attested_at",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ContributionRecord, attested_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__contribution_record__field_indices_by_name[] = {
+  5,   /* field[5] = attested_at */
+  4,   /* field[4] = attested_by */
+  2,   /* field[2] = employer_credit_code */
+  3,   /* field[3] = month */
+  0,   /* field[0] = record_reference */
+  1,   /* field[1] = worker_id */
+};
+static const ProtobufCIntRange skills__v1__contribution_record__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor skills__v1__contribution_record__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.ContributionRecord",
+  "ContributionRecord",
+  "Skills__V1__ContributionRecord",
+  "skills.v1",
+  sizeof(Skills__V1__ContributionRecord),
+  6,
+  skills__v1__contribution_record__field_descriptors,
+  skills__v1__contribution_record__field_indices_by_name,
+  1,  skills__v1__contribution_record__number_ranges,
+  (ProtobufCMessageInit) skills__v1__contribution_record__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skills__v1__attest_contribution_request__field_descriptors[2] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__AttestContributionRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "record",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__AttestContributionRequest, record),
+    &skills__v1__contribution_record__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skills__v1__attest_contribution_request__field_indices_by_name[] = {
+  1,   /* field[1] = record */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange skills__v1__attest_contribution_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skills__v1__attest_contribution_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skills.v1.AttestContributionRequest",
+  "AttestContributionRequest",
+  "Skills__V1__AttestContributionRequest",
+  "skills.v1",
+  sizeof(Skills__V1__AttestContributionRequest),
+  2,
+  skills__v1__attest_contribution_request__field_descriptors,
+  skills__v1__attest_contribution_request__field_indices_by_name,
+  1,  skills__v1__attest_contribution_request__number_ranges,
+  (ProtobufCMessageInit) skills__v1__attest_contribution_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor skills__v1__disburse_request__field_descriptors[2] =
@@ -2096,7 +2963,7 @@ const ProtobufCMessageDescriptor skills__v1__disburse_request__descriptor =
   (ProtobufCMessageInit) skills__v1__disburse_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__ledger_entry__field_descriptors[14] =
+static const ProtobufCFieldDescriptor skills__v1__ledger_entry__field_descriptors[15] =
 {
   {
     "id",
@@ -2215,7 +3082,7 @@ static const ProtobufCFieldDescriptor skills__v1__ledger_entry__field_descriptor
     offsetof(Skills__V1__LedgerEntry, rule_ids),
     NULL,
     &protobuf_c_empty_string,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_DEPRECATED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
@@ -2266,6 +3133,18 @@ static const ProtobufCFieldDescriptor skills__v1__ledger_entry__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "decided_by",
+    15,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Skills__V1__LedgerEntry, n_decided_by),
+    offsetof(Skills__V1__LedgerEntry, decided_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__ledger_entry__field_indices_by_name[] = {
   6,   /* field[6] = amount_fen */
@@ -2273,6 +3152,7 @@ static const unsigned skills__v1__ledger_entry__field_indices_by_name[] = {
   13,   /* field[13] = booked_by */
   11,   /* field[11] = certificate_number */
   3,   /* field[3] = claim_id */
+  14,   /* field[14] = decided_by */
   10,   /* field[10] = enrollment_id */
   0,   /* field[0] = id */
   5,   /* field[5] = payee_id */
@@ -2286,7 +3166,7 @@ static const unsigned skills__v1__ledger_entry__field_indices_by_name[] = {
 static const ProtobufCIntRange skills__v1__ledger_entry__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor skills__v1__ledger_entry__descriptor =
 {
@@ -2296,7 +3176,7 @@ const ProtobufCMessageDescriptor skills__v1__ledger_entry__descriptor =
   "Skills__V1__LedgerEntry",
   "skills.v1",
   sizeof(Skills__V1__LedgerEntry),
-  14,
+  15,
   skills__v1__ledger_entry__field_descriptors,
   skills__v1__ledger_entry__field_indices_by_name,
   1,  skills__v1__ledger_entry__number_ranges,
@@ -2341,7 +3221,7 @@ const ProtobufCMessageDescriptor skills__v1__get_progress_request__descriptor =
   (ProtobufCMessageInit) skills__v1__get_progress_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__progress_row__field_descriptors[4] =
+static const ProtobufCFieldDescriptor skills__v1__progress_row__field_descriptors[7] =
 {
   {
     "key",
@@ -2391,17 +3271,56 @@ static const ProtobufCFieldDescriptor skills__v1__progress_row__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "held_fen",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ProgressRow, held_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "payable_fen",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ProgressRow, payable_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "label_en",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ProgressRow, label_en),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__progress_row__field_indices_by_name[] = {
+  4,   /* field[4] = held_fen */
   0,   /* field[0] = key */
   1,   /* field[1] = label */
+  6,   /* field[6] = label_en */
   3,   /* field[3] = paid_fen */
+  5,   /* field[5] = payable_fen */
   2,   /* field[2] = trainings */
 };
 static const ProtobufCIntRange skills__v1__progress_row__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor skills__v1__progress_row__descriptor =
 {
@@ -2411,14 +3330,14 @@ const ProtobufCMessageDescriptor skills__v1__progress_row__descriptor =
   "Skills__V1__ProgressRow",
   "skills.v1",
   sizeof(Skills__V1__ProgressRow),
-  4,
+  7,
   skills__v1__progress_row__field_descriptors,
   skills__v1__progress_row__field_indices_by_name,
   1,  skills__v1__progress_row__number_ranges,
   (ProtobufCMessageInit) skills__v1__progress_row__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__programme_progress__field_descriptors[9] =
+static const ProtobufCFieldDescriptor skills__v1__programme_progress__field_descriptors[10] =
 {
   {
     "target",
@@ -2528,6 +3447,18 @@ static const ProtobufCFieldDescriptor skills__v1__programme_progress__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "payable_fen",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ProgrammeProgress, payable_fen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__programme_progress__field_indices_by_name[] = {
   8,   /* field[8] = as_of */
@@ -2537,13 +3468,14 @@ static const unsigned skills__v1__programme_progress__field_indices_by_name[] = 
   2,   /* field[2] = by_year */
   7,   /* field[7] = held_fen */
   6,   /* field[6] = paid_fen */
+  9,   /* field[9] = payable_fen */
   0,   /* field[0] = target */
   1,   /* field[1] = total */
 };
 static const ProtobufCIntRange skills__v1__programme_progress__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor skills__v1__programme_progress__descriptor =
 {
@@ -2553,14 +3485,14 @@ const ProtobufCMessageDescriptor skills__v1__programme_progress__descriptor =
   "Skills__V1__ProgrammeProgress",
   "skills.v1",
   sizeof(Skills__V1__ProgrammeProgress),
-  9,
+  10,
   skills__v1__programme_progress__field_descriptors,
   skills__v1__programme_progress__field_indices_by_name,
   1,  skills__v1__programme_progress__number_ranges,
   (ProtobufCMessageInit) skills__v1__programme_progress__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skills__v1__export_ledger_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor skills__v1__export_ledger_request__field_descriptors[7] =
 {
   {
     "from_date",
@@ -2610,17 +3542,56 @@ static const ProtobufCFieldDescriptor skills__v1__export_ledger_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "claim_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ExportLedgerRequest, claim_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "enrollment_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ExportLedgerRequest, enrollment_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tranche_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skills__V1__ExportLedgerRequest, tranche_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skills__v1__export_ledger_request__field_indices_by_name[] = {
   2,   /* field[2] = after_sequence */
+  4,   /* field[4] = claim_id */
+  5,   /* field[5] = enrollment_id */
   0,   /* field[0] = from_date */
   3,   /* field[3] = payee_kind */
   1,   /* field[1] = to_date */
+  6,   /* field[6] = tranche_id */
 };
 static const ProtobufCIntRange skills__v1__export_ledger_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor skills__v1__export_ledger_request__descriptor =
 {
@@ -2630,7 +3601,7 @@ const ProtobufCMessageDescriptor skills__v1__export_ledger_request__descriptor =
   "Skills__V1__ExportLedgerRequest",
   "skills.v1",
   sizeof(Skills__V1__ExportLedgerRequest),
-  4,
+  7,
   skills__v1__export_ledger_request__field_descriptors,
   skills__v1__export_ledger_request__field_indices_by_name,
   1,  skills__v1__export_ledger_request__number_ranges,
@@ -2669,6 +3640,36 @@ const ProtobufCEnumDescriptor skills__v1__tranche_state__descriptor =
   skills__v1__tranche_state__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
+static const ProtobufCEnumValue skills__v1__employment_report_state__enum_values_by_number[3] =
+{
+  { "EMPLOYMENT_REPORT_STATE_UNSPECIFIED", "SKILLS__V1__EMPLOYMENT_REPORT_STATE__EMPLOYMENT_REPORT_STATE_UNSPECIFIED", 0 },
+  { "EMPLOYMENT_REPORT_STATE_PROPOSED", "SKILLS__V1__EMPLOYMENT_REPORT_STATE__EMPLOYMENT_REPORT_STATE_PROPOSED", 1 },
+  { "EMPLOYMENT_REPORT_STATE_CONFIRMED", "SKILLS__V1__EMPLOYMENT_REPORT_STATE__EMPLOYMENT_REPORT_STATE_CONFIRMED", 2 },
+};
+static const ProtobufCIntRange skills__v1__employment_report_state__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex skills__v1__employment_report_state__enum_values_by_name[3] =
+{
+  { "EMPLOYMENT_REPORT_STATE_CONFIRMED", 2 },
+  { "EMPLOYMENT_REPORT_STATE_PROPOSED", 1 },
+  { "EMPLOYMENT_REPORT_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor skills__v1__employment_report_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "skills.v1.EmploymentReportState",
+  "EmploymentReportState",
+  "Skills__V1__EmploymentReportState",
+  "skills.v1",
+  3,
+  skills__v1__employment_report_state__enum_values_by_number,
+  3,
+  skills__v1__employment_report_state__enum_values_by_name,
+  1,
+  skills__v1__employment_report_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
 static const ProtobufCEnumValue skills__v1__payment_purpose__enum_values_by_number[3] =
 {
   { "PAYMENT_PURPOSE_UNSPECIFIED", "SKILLS__V1__PAYMENT_PURPOSE__PAYMENT_PURPOSE_UNSPECIFIED", 0 },
@@ -2699,22 +3700,28 @@ const ProtobufCEnumDescriptor skills__v1__payment_purpose__descriptor =
   skills__v1__payment_purpose__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skills__v1__payment_service__method_descriptors[8] =
+static const ProtobufCMethodDescriptor skills__v1__payment_service__method_descriptors[11] =
 {
   { "GetSubsidyStandard", &skills__v1__get_subsidy_standard_request__descriptor, &skills__v1__subsidy_standard__descriptor },
   { "SubmitClaim", &skills__v1__submit_claim_request__descriptor, &skills__v1__submit_claim_response__descriptor },
   { "GetClaim", &skills__v1__get_claim_request__descriptor, &skills__v1__claim__descriptor },
   { "ListClaims", &skills__v1__list_claims_request__descriptor, &skills__v1__list_claims_response__descriptor },
   { "ReportEmployment", &skills__v1__report_employment_request__descriptor, &skills__v1__report_employment_response__descriptor },
+  { "ConfirmEmployment", &skills__v1__confirm_employment_request__descriptor, &skills__v1__report_employment_response__descriptor },
+  { "GetEmploymentReport", &skills__v1__get_employment_report_request__descriptor, &skills__v1__report_employment_response__descriptor },
+  { "AttestContribution", &skills__v1__attest_contribution_request__descriptor, &skills__v1__contribution_record__descriptor },
   { "Disburse", &skills__v1__disburse_request__descriptor, &skills__v1__ledger_entry__descriptor },
   { "GetProgress", &skills__v1__get_progress_request__descriptor, &skills__v1__programme_progress__descriptor },
   { "ExportLedger", &skills__v1__export_ledger_request__descriptor, &skills__v1__ledger_entry__descriptor },
 };
 const unsigned skills__v1__payment_service__method_indices_by_name[] = {
-  5,        /* Disburse */
-  7,        /* ExportLedger */
+  7,        /* AttestContribution */
+  5,        /* ConfirmEmployment */
+  8,        /* Disburse */
+  10,        /* ExportLedger */
   2,        /* GetClaim */
-  6,        /* GetProgress */
+  6,        /* GetEmploymentReport */
+  9,        /* GetProgress */
   0,        /* GetSubsidyStandard */
   3,        /* ListClaims */
   4,        /* ReportEmployment */
@@ -2727,7 +3734,7 @@ const ProtobufCServiceDescriptor skills__v1__payment_service__descriptor =
   "PaymentService",
   "Skills__V1__PaymentService",
   "skills.v1",
-  8,
+  11,
   skills__v1__payment_service__method_descriptors,
   skills__v1__payment_service__method_indices_by_name
 };
@@ -2771,13 +3778,37 @@ void skills__v1__payment_service__report_employment(ProtobufCService *service,
   assert(service->descriptor == &skills__v1__payment_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void skills__v1__payment_service__confirm_employment(ProtobufCService *service,
+                                                     const Skills__V1__ConfirmEmploymentRequest *input,
+                                                     Skills__V1__ReportEmploymentResponse_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__payment_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skills__v1__payment_service__get_employment_report(ProtobufCService *service,
+                                                        const Skills__V1__GetEmploymentReportRequest *input,
+                                                        Skills__V1__ReportEmploymentResponse_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__payment_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skills__v1__payment_service__attest_contribution(ProtobufCService *service,
+                                                      const Skills__V1__AttestContributionRequest *input,
+                                                      Skills__V1__ContributionRecord_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &skills__v1__payment_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void skills__v1__payment_service__disburse(ProtobufCService *service,
                                            const Skills__V1__DisburseRequest *input,
                                            Skills__V1__LedgerEntry_Closure closure,
                                            void *closure_data)
 {
   assert(service->descriptor == &skills__v1__payment_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__payment_service__get_progress(ProtobufCService *service,
                                                const Skills__V1__GetProgressRequest *input,
@@ -2785,7 +3816,7 @@ void skills__v1__payment_service__get_progress(ProtobufCService *service,
                                                void *closure_data)
 {
   assert(service->descriptor == &skills__v1__payment_service__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__payment_service__export_ledger(ProtobufCService *service,
                                                 const Skills__V1__ExportLedgerRequest *input,
@@ -2793,7 +3824,7 @@ void skills__v1__payment_service__export_ledger(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &skills__v1__payment_service__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skills__v1__payment_service__init (Skills__V1__PaymentService_Service *service,
                                         Skills__V1__PaymentService_ServiceDestroy destroy)

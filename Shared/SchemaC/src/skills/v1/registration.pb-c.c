@@ -1050,7 +1050,7 @@ static const ProtobufCFieldDescriptor skills__v1__category_fact__field_descripto
     offsetof(Skills__V1__CategoryFact, rural),
     NULL,
     NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_DEPRECATED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
