@@ -14,7 +14,7 @@ export SKILLS_VENV := $(PYTHON_VENV)
 .DEFAULT_GOAL := help
 # Targets build on each other's side effects (certificates, generated code, the venv): run in order.
 .NOTPARALLEL:
-.PHONY: help deps proto proto-check certs build build-release test test-swift test-interop run bench bench-rpc bench-schema clean distclean
+.PHONY: help deps proto proto-check packages-check certs build build-release test test-swift test-interop run bench bench-rpc bench-schema clean distclean
 
 help: ## list the targets
 	@echo "make <target>   (SWIFT=$(SWIFT))"
@@ -30,6 +30,9 @@ proto: ## regenerate Shared/SchemaC and Shared/Schema from Protos/
 proto-check: ## fail when the committed generated code is stale
 	bash Tools/schemagen/generate.sh --check
 
+packages-check: ## fail when the build reads a file from a Debian package Tools/system-packages.txt does not cover
+	bash Tools/check-system-packages.sh
+
 certs: ## make the dev CA and certificates in Deploy/certs/out (idempotent)
 	@bash Deploy/certs/make-dev-certs.sh "$(CERT_DIR)"
 
@@ -39,7 +42,7 @@ build: ## debug build
 build-release: ## release build
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
-test: deps certs proto-check test-swift test-interop ## the whole suite (what .ci/run runs)
+test: deps certs proto-check test-swift packages-check test-interop ## the whole suite (what .ci/run runs)
 	@echo "make test: all passed"
 
 test-swift: ## build everything (tests included) and run the Swift tests

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages the build and the tests need are installed.
-#   protobuf-c (runtime headers + protoc-c), protoc, OpenSSL headers, pkg-config (SwiftPM finds
-#   openssl through it), nghttp2-client (h2load for the RPC benchmark), nginx + libnginx-mod-stream
-#   (Deploy/nginx checks and the live load-balancer test), librsvg2-bin (`skillsctl progress --chart x.png`).
+# Makes sure the Debian packages the build and the tests need are installed: the list in
+# Tools/system-packages.txt (what each is for is noted there; Tools/check-system-packages.sh, run by
+# `make test`, checks that the list covers every system file the build reads).
 # As root: installs what is missing with apt-get. Otherwise: prints the exact command and exits 1.
 # Extra packages can be appended as arguments (e.g. postgresql).
+# Environment: SKILLS_SYSTEM_PACKAGES (another list file).
 set -euo pipefail
 
-PACKAGES=(libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev pkg-config nghttp2-client
-          nginx libnginx-mod-stream librsvg2-bin "$@")
+LIST="${SKILLS_SYSTEM_PACKAGES:-$(dirname "${BASH_SOURCE[0]}")/system-packages.txt}"
+mapfile -t PACKAGES < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$LIST")
+PACKAGES+=("$@")
 
 if ! command -v dpkg-query >/dev/null; then
     echo "ensure-system-packages: not a Debian/Ubuntu system (no dpkg); install the equivalents of:" >&2

@@ -6,6 +6,10 @@
 # Usage: generate.sh            regenerate in place
 #        generate.sh --check    regenerate into a temporary directory; fail (exit 1) and list the
 #                               stale files when the committed output differs
+#        generate.sh --list-inputs   print the files outside the repository it reads (protoc,
+#                               protoc-gen-c, the Python interpreter, imported .proto files such as
+#                               google/protobuf/timestamp.proto), one per line; for
+#                               Tools/check-system-packages.sh
 # Needs protoc and protoc-gen-c (Debian: protobuf-compiler, protobuf-c-compiler, libprotobuf-dev for
 # google/protobuf/timestamp.proto) and a Python 3 with the `protobuf` package: $PYTHON, else
 # .venv/bin/python under the package root, else python3.
@@ -15,10 +19,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
 CHECK=0
+LIST_INPUTS=0
 case "${1:-}" in
   --check) CHECK=1 ;;
+  --list-inputs) LIST_INPUTS=1 ;;
   "") ;;
-  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--check | --list-inputs]" >&2; exit 2 ;;
 esac
 
 if [[ -n "${PYTHON:-}" ]]; then
@@ -48,6 +54,17 @@ mkdir -p "$OUT" "$WORK/c"
 mapfile -t PROTOS < <(cd Protos && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
 ALL=("${PROTOS[@]}" google/protobuf/timestamp.proto)
 INCLUDES=(-I Protos -I "$PROTO_INCLUDE")
+
+if [[ $LIST_INPUTS == 1 ]]; then
+  command -v protoc protoc-gen-c
+  "$PY" -c 'import os, sys; print(os.path.realpath(sys.executable))'
+  # What protoc really opens for each file (it writes a make rule per single input file).
+  for proto in "${ALL[@]}"; do
+    protoc "${INCLUDES[@]}" --dependency_out="$WORK/deps.d" --descriptor_set_out="$WORK/deps.desc" "$proto"
+    sed -e 's/^[^:]*://' -e 's/\\$//' "$WORK/deps.d" | tr ' ' '\n'
+  done | grep '^/' | LC_ALL=C sort -u
+  exit 0
+fi
 
 protoc "${INCLUDES[@]}" --include_imports --include_source_info --descriptor_set_out="$WORK/full.desc" "${ALL[@]}"
 protoc "${INCLUDES[@]}" --include_imports --descriptor_set_out="$WORK/reflection.desc" "${ALL[@]}"
