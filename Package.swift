@@ -188,6 +188,14 @@ let package = Package(
             path: "Tests/Support/Echo",
             swiftSettings: swiftSettings
         ),
+        // The four services' handlers in one process over the in-process transport (tests only).
+        .target(
+            name: "PlatformTestSupport",
+            dependencies: ["RPC", "Schema", "ServiceKit", "Storage", "Policy", "RegistrationCore", "MatchingCore",
+                           "AssessmentCore", "PaymentCore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support/Platform",
+            swiftSettings: swiftSettings
+        ),
         // A small echo server used by the interoperability tests and the RPC benchmark.
         .executableTarget(
             name: "skills-echo",
@@ -220,19 +228,19 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistrationTests",
-            dependencies: ["RegistrationCore", "Schema"],
+            dependencies: ["RegistrationCore", "Schema", "PlatformTestSupport"],
             path: "Tests/RegistrationTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MatchingTests",
-            dependencies: ["MatchingCore", "Schema", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MatchingCore", "Schema", "PlatformTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/MatchingTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AssessmentTests",
-            dependencies: ["AssessmentCore", "Schema"],
+            dependencies: ["AssessmentCore", "Schema", "PlatformTestSupport"],
             path: "Tests/AssessmentTests",
             exclude: ["python"],
             swiftSettings: swiftSettings

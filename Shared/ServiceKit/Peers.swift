@@ -41,6 +41,18 @@ public final class Peers: Sendable {
         self.timeout = .milliseconds(settings.peerTimeoutMs)
     }
 
+    /// Peers over transports made elsewhere (say `InProcessTransport`s in tests); `close()` leaves
+    /// them alone.
+    public init(registration: any ClientTransport, matching: any ClientTransport, assessment: any ClientTransport,
+                payment: any ClientTransport, timeout: Duration) {
+        self.registration = RegistrationServiceClient(registration)
+        self.matching = MatchingServiceClient(matching)
+        self.assessment = AssessmentServiceClient(assessment)
+        self.payment = PaymentServiceClient(payment)
+        self.channels = []
+        self.timeout = timeout
+    }
+
     func close() async {
         for channel in channels { await channel.close() }
     }

@@ -322,21 +322,7 @@ final class ServerStreamHandler: ChannelInboundHandler {
     }
 
     private func writeStatus(_ error: any Error, context: ChannelHandlerContext) {
-        let rpcError: RPCError
-        switch error {
-        case let error as RPCError:
-            rpcError = error
-        case let error as SchemaError:
-            rpcError = error.rpcError
-        case let error as any RPCErrorConvertible:
-            rpcError = error.rpcError
-        case is CancellationError:
-            rpcError = RPCError(.cancelled, "the call was cancelled")
-        default:
-            router.logger.error("handler failed with an unmapped error", metadata: [
-                "method": "\(method?.descriptor.path ?? "?")", "error": "\(String(reflecting: error))"])
-            rpcError = RPCError(.unknown, "internal error")
-        }
+        let rpcError = router.status(for: error, method: method?.descriptor)
         writeStatus(rpcError.code, rpcError.message, trailers: rpcError.metadata, context: context)
     }
 

@@ -1,0 +1,30 @@
+import Logging
+import RPC
+import Schema
+import Storage
+
+// The pieces `ServiceRunner.run` assembles a service from, for hosts other than the executable:
+// tests that run every service's handlers in one process over `InProcessServer`.
+
+extension ServiceEnvironment {
+    public init(settings: ServiceSettings, store: SQLStore, peers: Peers, logger: Logger) {
+        self.init(settings: settings, store: store, idempotent: IdempotentCalls(store: store), audit: AuditTrail(store: store),
+                  peers: peers, logger: logger)
+    }
+}
+
+extension ServiceManifest {
+    /// Creates or upgrades ServiceKit's tables and the service's own, as the executable does at start.
+    public func migrate(_ store: SQLStore) async throws {
+        try await store.migrate(ServiceKitMigrations.all + migrations)
+    }
+
+    /// `definitions` as the executable serves them: every handler runs under the business day its
+    /// call names, which is refused (`FAILED_PRECONDITION`) unless `acceptBusinessDate`.
+    public func served(_ definitions: [ServiceDefinition], acceptBusinessDate: Bool) -> [ServiceDefinition] {
+        definitions.map { BusinessDay.applied(to: $0, accepted: acceptBusinessDate) }
+    }
+
+    /// The interceptor that decides who may call what: the service's access table by certificate role.
+    public var authorization: AuthorizationInterceptor { AuthorizationInterceptor(table: accessTable) }
+}
