@@ -194,25 +194,18 @@ struct DemoRun: Sendable {
         return .success(outcomes)
     }
 
-    /// The institution reports that every demo trainee of the cohort found work (R7), and finance
-    /// pays the tranches that releases.
+    /// The institution proposes that every demo trainee of the cohort found work, each with an
+    /// employer and a start date (R7); hrss confirms with its own certificate, and finance pays the
+    /// tranches the confirmation released.
     func reportEmployment(offeringIndex: Int, trained: Int, offeringID: String) async throws(Failure) -> CohortResult {
         let offering = population.offerings[offeringIndex]
-        let reported = offering.end.adding(days: 90)
         do {
-            let report = try await retry.run("PaymentService/ReportEmployment") {
-                try await clients.payment("institution").reportEmployment(ReportEmploymentRequest(
-                    requestId: "\(requestPrefix)-o\(offeringIndex)-report", offeringId: offeringID, trained: Int32(trained),
-                    employed: Int32(trained), asOf: reported.calendarDate), options: dates.on(reported))
-            }
-            var disbursed: [LedgerEntry] = []
-            for tranche in report.released {
-                disbursed.append(try await TraineeJourney.disburse(tranche.id, requestID: "\(requestPrefix)-o\(offeringIndex)-disburse-\(tranche.id)",
-                                                                   options: dates.on(reported.adding(days: 10)), clients: clients, retry: retry))
-            }
-            progress.step("\(population.institutions[offering.institutionIndex].institution.name) reported employment "
-                + "\(report.employed)/\(report.trained) for the project-based \(offering.occupation.name) cohort; "
-                + "\(disbursed.count) held tranche(s) released and paid")
+            let (report, disbursed) = try await CohortReport(
+                offering: offering, offeringID: offeringID, outcome: EmploymentOutcome(trained: trained, employed: trained),
+                requestPrefix: "\(requestPrefix)-o\(offeringIndex)", dates: dates).run(clients: clients, retry: retry)
+            progress.step("\(population.institutions[offering.institutionIndex].institution.name) proposed employment "
+                + "\(report.employed)/\(report.trained) for the project-based \(offering.occupation.name) cohort, "
+                + "\(report.confirmedBy) confirmed it; \(disbursed.count) held tranche(s) released and paid")
             return CohortResult(offeringIndex: offeringIndex, report: report, disbursed: disbursed)
         } catch {
             throw Failure(step: "employment report of the project-based cohort in \(offering.occupation.name) (R7)", error: error)

@@ -27,7 +27,7 @@ struct DemoSummary {
             let offering = population.offerings[cohort.offeringIndex]
             let rate = cohort.report.employmentRateBp
             lines.append("  project-based \(offering.occupation.name) cohort: employment \(cohort.report.employed)/\(cohort.report.trained) "
-                + "(\(rate / 100).\(rate % 100 / 10)%) reported, threshold \(cohort.report.thresholdMet ? "met" : "not met"), "
+                + "(\(rate / 100).\(rate % 100 / 10)%) proposed by \(cohort.report.proposedBy), confirmed by \(cohort.report.confirmedBy), threshold \(cohort.report.thresholdMet ? "met" : "not met"), "
                 + "\(cohort.disbursed.count) held tranche(s) released and paid (R7)")
         }
         let demand = results.demand

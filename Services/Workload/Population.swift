@@ -56,6 +56,11 @@ public struct EmploymentOutcome: Sendable, Hashable {
     public let trained: Int
     public let employed: Int
 
+    public init(trained: Int, employed: Int) {
+        self.trained = trained
+        self.employed = employed
+    }
+
     /// The rate in basis points, rounded down as the payment service reports it.
     public var rateBasisPoints: Int { trained > 0 ? employed * 10_000 / trained : 0 }
 

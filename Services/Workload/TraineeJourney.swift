@@ -123,37 +123,3 @@ public struct TraineeJourney: Sendable {
         }
     }
 }
-
-/// The institution of a project-based offering reports employment after training (R7), once every
-/// trainee's claim is decided; finance then pays the tranches the report released.
-public struct CohortReport: Sendable {
-    public let offering: PlannedOffering
-    public let offeringID: String
-    public let outcome: EmploymentOutcome
-    public let requestPrefix: String
-    public let dates: BusinessDates
-
-    public init(offering: PlannedOffering, offeringID: String, outcome: EmploymentOutcome, requestPrefix: String,
-                dates: BusinessDates = BusinessDates(enabled: false)) {
-        self.dates = dates
-        self.offering = offering
-        self.offeringID = offeringID
-        self.outcome = outcome
-        self.requestPrefix = requestPrefix
-    }
-
-    public func run(clients: PlatformClients, retry: CallRetry) async throws -> (report: ReportEmploymentResponse, disbursed: [LedgerEntry]) {
-        let reported = offering.end.adding(days: 90)
-        let report = try await retry.run("PaymentService/ReportEmployment") {
-            try await clients.payment("institution").reportEmployment(ReportEmploymentRequest(
-                requestId: "\(requestPrefix)-report", offeringId: offeringID, trained: Int32(outcome.trained),
-                employed: Int32(outcome.employed), asOf: reported.calendarDate), options: dates.on(reported))
-        }
-        var disbursed: [LedgerEntry] = []
-        for tranche in report.released {
-            disbursed.append(try await TraineeJourney.disburse(tranche.id, requestID: "\(requestPrefix)-disburse-\(tranche.id)",
-                                                               options: dates.on(reported.adding(days: 10)), clients: clients, retry: retry))
-        }
-        return (report, disbursed)
-    }
-}

@@ -233,3 +233,73 @@ public enum OfferingKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// R7: project-based training (项目制培训).
     case projectBased
 }
+
+/// The check of a unified social credit code (统一社会信用代码, GB 32100-2015), shared by
+/// registration (its `UnifiedSocialCreditCode` validates registered codes with typed errors) and
+/// payment (R7 employment evidence names employers by this code).
+///
+/// 18 characters from the 31-character alphabet `0123456789ABCDEFGHJKLMNPQRTUWXY` (no I, O, Z, S,
+/// V); the 18th is a check character: `check = 31 - (sum of value × weight over the first 17 mod
+/// 31)`, and 31 becomes 0. Lower case is accepted as upper case.
+public enum CreditCodeCheck {
+    /// The standard's name, quoted in messages.
+    public static let standard = "GB 32100-2015"
+    /// The code's alphabet; a character's value is its index.
+    public static let alphabet: [Character] = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    /// Weights of the first 17 characters (3^i mod 31).
+    public static let weights: [Int] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    /// What is wrong with a code, in the order it is checked.
+    public enum Problem: Sendable, Hashable {
+        case missing
+        case wrongLength(Int)
+        /// 1-based position and the character found there.
+        case invalidCharacter(position: Int, Character)
+        case wrongCheckCharacter(expected: Character, found: Character)
+
+        /// An English sentence naming the standard.
+        public var message: String {
+            switch self {
+            case .missing: "a unified social credit code is required (18 characters, \(CreditCodeCheck.standard))"
+            case .wrongLength(let n): "wrong length: a unified social credit code has 18 characters, got \(n) (\(CreditCodeCheck.standard))"
+            case .invalidCharacter(let position, let c):
+                "character \(position) is '\(c)': only digits and the letters ABCDEFGHJKLMNPQRTUWXY are allowed (\(CreditCodeCheck.standard))"
+            case .wrongCheckCharacter(let expected, let found):
+                "wrong check character: expected '\(expected)', got '\(found)' (\(CreditCodeCheck.standard), MOD 31)"
+            }
+        }
+    }
+
+    /// Nil when `code` is a valid code; otherwise the first problem found.
+    public static func problem(in code: String) -> Problem? {
+        let chars = Array(code)
+        guard !chars.isEmpty else { return .missing }
+        guard chars.count == 18 else { return .wrongLength(chars.count) }
+        var values: [Int] = []
+        values.reserveCapacity(18)
+        for (index, c) in chars.enumerated() {
+            guard let v = value(of: upper(c)) else { return .invalidCharacter(position: index + 1, c) }
+            values.append(v)
+        }
+        let expected = alphabet[checkValue(forFirst17: Array(values.prefix(17)))]
+        return upper(chars[17]) == expected ? nil : .wrongCheckCharacter(expected: expected, found: chars[17])
+    }
+
+    /// The check value (index into `alphabet`) for the first 17 values.
+    public static func checkValue(forFirst17 values: [Int]) -> Int {
+        precondition(values.count == 17, "17 values expected")
+        var sum = 0
+        for (v, w) in zip(values, weights) { sum += v * w }
+        let check = 31 - sum % 31
+        return check == 31 ? 0 : check
+    }
+
+    /// The character's value, or nil outside the alphabet (after upper-casing).
+    public static func value(of c: Character) -> Int? { alphabet.firstIndex(of: c) }
+
+    /// ASCII lower case to upper case; anything else unchanged.
+    public static func upper(_ c: Character) -> Character {
+        guard let ascii = c.asciiValue, ascii >= 97, ascii <= 122 else { return c }
+        return Character(Unicode.Scalar(ascii - 32))
+    }
+}

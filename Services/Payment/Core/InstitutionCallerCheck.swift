@@ -20,6 +20,13 @@ struct InstitutionCallerCheck: Sendable {
         } catch let error as RPCError {
             throw PaymentError.peer(service: "matching", error)
         }
+        try await authorize(offering: offering, context: context)
+    }
+
+    /// As `authorize(offeringID:context:)`, for an offering already read from matching.
+    func authorize(offering: Offering, context: ServerContext) async throws {
+        guard context.peer.role == "institution" else { return }
+        let peers = environment.peers
         let institution: Institution
         do {
             institution = try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: offering.institutionId),

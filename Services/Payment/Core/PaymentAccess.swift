@@ -9,8 +9,12 @@ public enum PaymentAccess {
         service + "SubmitClaim": ["hrss", "matching"],
         service + "GetClaim": ["hrss", "finance", "matching", "institution", "worker-portal", "assessment"],
         service + "ListClaims": ["hrss", "finance", "matching", "institution"],
-        // An institution reports only for its own offerings (InstitutionCallerCheck).
+        // R7: an institution proposes only for its own offerings (InstitutionCallerCheck); hrss
+        // confirms with another certificate; social insurance attests contribution records.
         service + "ReportEmployment": ["hrss", "institution"],
+        service + "ConfirmEmployment": ["hrss"],
+        service + "GetEmploymentReport": ["hrss", "institution", "finance"],
+        service + "AttestContribution": ["social-insurance"],
         service + "Disburse": ["finance"],
         service + "GetProgress": ["*"],
         service + "ExportLedger": ["finance", "hrss"],

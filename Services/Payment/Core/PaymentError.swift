@@ -1,3 +1,4 @@
+import Policy
 import Schema
 
 /// What the payment service refuses, and the gRPC status of each refusal.
@@ -11,6 +12,10 @@ enum PaymentError: RPCErrorConvertible {
     case peer(service: String, RPCError)
     /// The caller's certificate does not act for the offering's institution.
     case notInstitutionSystem(institution: String, caller: String)
+    /// R7: entries of an employment report that cannot count (INVALID_ARGUMENT when one is
+    /// malformed, FAILED_PRECONDITION when they conflict with the platform's records).
+    case employmentEvidence([EmploymentCohort.Problem])
+    case exists(String)
 
     var rpcError: RPCError {
         switch self {
@@ -26,6 +31,10 @@ enum PaymentError: RPCErrorConvertible {
         case .notInstitutionSystem(let institution, let caller):
             return RPCError(.permissionDenied, "certificate '\(caller)' does not act for institution \(institution), which delivers " +
                             "this offering (registration: Institution.system_certificate_names)")
+        case .employmentEvidence(let problems):
+            let code: StatusCode = problems.contains(where: \.malformed) ? .invalidArgument : .failedPrecondition
+            return RPCError(code, "R7: employment report refused, nothing recorded: " + problems.map(\.description).joined(separator: "; "))
+        case .exists(let message): return RPCError(.alreadyExists, message)
         case .peer(let service, let error):
             let code: StatusCode = error.code == .notFound ? .failedPrecondition : (error.code == .deadlineExceeded ? .unavailable : error.code)
             return RPCError(code, "\(service): \(error.message)")

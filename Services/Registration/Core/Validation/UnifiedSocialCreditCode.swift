@@ -1,3 +1,5 @@
+import Policy
+
 /// A validated unified social credit code (统一社会信用代码, GB 32100-2015).
 ///
 /// 18 characters from the 31-character alphabet `0123456789ABCDEFGHJKLMNPQRTUWXY` (no I, O, Z, S,
@@ -7,11 +9,11 @@
 /// Checks, in this order: length, characters, check character.
 public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertible {
     /// The standard's name, quoted in messages.
-    public static let standard = "GB 32100-2015"
+    public static let standard = CreditCodeCheck.standard
     /// The code's alphabet; a character's value is its index.
-    public static let alphabet: [Character] = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    public static let alphabet: [Character] = CreditCodeCheck.alphabet
     /// Weights of the first 17 characters (3^i mod 31).
-    public static let weights: [Int] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    public static let weights: [Int] = CreditCodeCheck.weights
 
     /// The normalised code (upper case).
     public let value: String
@@ -55,11 +57,7 @@ public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertib
 
     /// The check value (index into `alphabet`) for the first 17 values.
     public static func checkValue(forFirst17 values: [Int]) -> Int {
-        precondition(values.count == 17, "17 values expected")
-        var sum = 0
-        for (v, w) in zip(values, weights) { sum += v * w }
-        let check = 31 - sum % 31
-        return check == 31 ? 0 : check
+        CreditCodeCheck.checkValue(forFirst17: values)
     }
 
     /// The check character for a 17-character prefix; `nil` when it is not 17 characters of the
@@ -81,12 +79,7 @@ public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertib
 
     public var description: String { value }
 
-    static func value(of c: Character) -> Int? {
-        alphabet.firstIndex(of: c)
-    }
+    static func value(of c: Character) -> Int? { CreditCodeCheck.value(of: c) }
 
-    static func upper(_ c: Character) -> Character {
-        guard let ascii = c.asciiValue, ascii >= 97, ascii <= 122 else { return c }
-        return Character(Unicode.Scalar(ascii - 32))
-    }
+    static func upper(_ c: Character) -> Character { CreditCodeCheck.upper(c) }
 }
