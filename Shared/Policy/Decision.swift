@@ -63,14 +63,19 @@ public struct Tranche: Sendable, Hashable, Codable {
     public var condition: TrancheCondition
     /// The rule that made this tranche (R7 for the split, R6/R8 for the payee, R9 for allowances).
     public var rule: RuleID
+    /// Every rule that decided this tranche's amount, payee or timing (R11), in POLICY.md order:
+    /// `RuleAttribution`. Rules that only passed a check are in the trace, not here.
+    public var decidedBy: [RuleID]
 
-    public init(index: Int, purpose: TranchePurpose, amountFen: Int64, payee: Payee, condition: TrancheCondition, rule: RuleID) {
+    public init(index: Int, purpose: TranchePurpose, amountFen: Int64, payee: Payee, condition: TrancheCondition, rule: RuleID,
+                decidedBy: [RuleID]? = nil) {
         self.index = index
         self.purpose = purpose
         self.amountFen = amountFen
         self.payee = payee
         self.condition = condition
         self.rule = rule
+        self.decidedBy = decidedBy ?? [rule]
     }
 
     public var isHeld: Bool {
@@ -173,6 +178,19 @@ public struct SubsidyDecision: Sendable, Hashable, Codable {
 
     /// The trace as text, one line per rule: "R3: ... / R3: ...".
     public var traceText: String { trace.map(\.description).joined(separator: "\n") }
+
+    /// The rules that decided what is paid (the union of the tranches' `decidedBy`), POLICY.md order.
+    public var decidedBy: [RuleID] {
+        var rules = RuleSet()
+        for tranche in tranches { for rule in tranche.decidedBy { rules.insert(rule) } }
+        return rules.sorted
+    }
+
+    /// Why it was refused, in English: the refusing rules' trace lines ("R1: ...; R2: ..."); empty
+    /// when eligible.
+    public var refusalReason: String {
+        trace.filter { $0.outcome == .refused }.map(\.en).joined(separator: "; ")
+    }
 }
 
 /// R7: the answer to an employment report.

@@ -112,8 +112,9 @@ public enum SubsidyEngine {
             var zh: [String] = []
             var en: [String] = []
             if !policy.isInForce(on: date) {
-                zh.append("结业日期\(date)不在政策版本\(policy.version)的执行期（\(policy.effectiveFrom)至\(policy.effectiveTo)）内")
-                en.append("completion date \(date) is outside policy version \(policy.version) (\(policy.effectiveFrom) to \(policy.effectiveTo))")
+                let outside = RuleAttribution.outsidePeriod(date, policy: policy)
+                zh.append(outside.zh)
+                en.append(outside.en)
             }
             if occupation == nil {
                 zh.append("职业\(enrollment.occupationCode)不在补贴标准目录内")
@@ -330,11 +331,13 @@ public enum SubsidyEngine {
             if eligible {
                 if first > 0 {
                     tranches.append(Tranche(index: tranches.count + 1, purpose: .trainingSubsidy, amountFen: first,
-                                            payee: payee, condition: .onDecision, rule: .r7))
+                                            payee: payee, condition: .onDecision, rule: .r7,
+                                            decidedBy: RuleAttribution.trainingSubsidy(regime: regime)))
                 }
                 if rest > 0 {
                     tranches.append(Tranche(index: tranches.count + 1, purpose: .trainingSubsidy, amountFen: rest,
-                                            payee: payee, condition: .employmentRateAtLeast(permille: threshold), rule: .r7))
+                                            payee: payee, condition: .employmentRateAtLeast(permille: threshold), rule: .r7,
+                                            decidedBy: RuleAttribution.trainingSubsidy(regime: regime)))
                 }
                 r7 = TraceLine(.r7, .passed,
                     zh: "R7: 项目制培训：先行拨付\(pct)%（\(yuanZH(first))）给\(payeeZH(payee))，其余\(100 - pct)%（\(yuanZH(rest))）待培训后就业率达到\(permilleText(threshold))以上再拨付",
@@ -346,7 +349,8 @@ public enum SubsidyEngine {
         } else {
             if eligible && amount > 0 {
                 tranches.append(Tranche(index: 1, purpose: .trainingSubsidy, amountFen: amount, payee: payee,
-                                        condition: .onDecision, rule: regime == .enterprise ? .r6 : .r8))
+                                        condition: .onDecision, rule: regime == .enterprise ? .r6 : .r8,
+                                        decidedBy: RuleAttribution.trainingSubsidy(regime: regime)))
             }
             r7 = TraceLine(.r7, .notApplicable, zh: "R7: 非项目制培训，一次性拨付，不分期",
                            en: "R7: not project-based: a single tranche")
@@ -444,7 +448,8 @@ public enum SubsidyEngine {
                     allowance = la.dailyFen * Int64(days)
                     if allowance > 0 {
                         tranches.append(Tranche(index: tranches.count + 1, purpose: .livingAllowance, amountFen: allowance,
-                                                payee: allowancePayee, condition: .onDecision, rule: .r9))
+                                                payee: allowancePayee, condition: .onDecision, rule: .r9,
+                                                decidedBy: RuleAttribution.livingAllowance))
                     }
                     r9 = TraceLine(.r9, .passed,
                         zh: "R9: 生活费补贴（\(g.rawValue)\(g.titleZH)）：\(yuanZH(la.dailyFen))/天×\(days)天=\(yuanZH(allowance))，支付给\(payeeZH(allowancePayee))（培训\(enrollment.trainingDays)天，出勤\(enrollment.attendancePercent)%，上限\(la.maxDaysPerTraining)天）",

@@ -118,13 +118,15 @@ public enum PolicyBridge {
             tranches: decision.tranches.enumerated().map { position, tranche in
                 // The contract counts tranches from 0; ids keep the engine's 1-based number.
                 Schema.Tranche(id: "\(claimID)-t\(tranche.index)", index: Int32(position), amountFen: tranche.amountFen,
-                               state: tranche.isHeld ? .held : .payable, condition: tranche.condition.text)
+                               state: tranche.isHeld ? .held : .payable, condition: tranche.condition.text,
+                               decidedBy: tranche.decidedBy.map(\.rawValue))
             },
             livingAllowanceFen: decision.livingAllowanceFen,
             policyVersion: decision.policyVersion,
             trace: decision.trace.map { Schema.TraceLine(ruleId: $0.rule.rawValue, zh: $0.zh, en: $0.en) },
             standardFen: decision.standardFen,
-            subsidyYear: Int32(decision.year))
+            subsidyYear: Int32(decision.year),
+            refusalReason: decision.refusalReason)
     }
 
     /// Who receives each tranche and why, as the ledger records it.
