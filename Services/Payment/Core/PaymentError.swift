@@ -10,6 +10,8 @@ enum PaymentError: RPCErrorConvertible {
     case alreadyPaid(tranche: String, entry: String)
     case fundExhausted(needed: Int64, balance: Int64)
     case peer(service: String, RPCError)
+    /// R2: the claim's certificate number is unknown to assessment (or not a number at all).
+    case r2Certificate(number: String, what: String, detail: String, malformed: Bool)
     /// The caller's certificate does not act for the offering's institution.
     case notInstitutionSystem(institution: String, caller: String)
     /// R7: entries of an employment report that cannot count (INVALID_ARGUMENT when one is
@@ -31,6 +33,10 @@ enum PaymentError: RPCErrorConvertible {
         case .notInstitutionSystem(let institution, let caller):
             return RPCError(.permissionDenied, "certificate '\(caller)' does not act for institution \(institution), which delivers " +
                             "this offering (registration: Institution.system_certificate_names)")
+        case .r2Certificate(let number, let what, let detail, let malformed):
+            let message = "R2: certificate \(number) \(what) (assessment: \(detail)); a subsidy is paid only after the worker " +
+                "holds a certificate obtained from this training"
+            return malformed ? RPCError(.invalidArgument, "certificate_number: \(message)") : RPCError(.failedPrecondition, message)
         case .employmentEvidence(let problems):
             let code: StatusCode = problems.contains(where: \.malformed) ? .invalidArgument : .failedPrecondition
             return RPCError(code, "R7: employment report refused, nothing recorded: " + problems.map(\.description).joined(separator: "; "))

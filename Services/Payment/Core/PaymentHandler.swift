@@ -103,9 +103,13 @@ public struct PaymentHandler: PaymentServiceProvider {
             throw PaymentError.precondition("enrolment \(enrollment.id) has no completion date")
         }
         let offering = try await peer("matching") { try await peers.matching.getOffering(GetOfferingRequest(offeringId: enrollment.offeringId), options: options) }
+        if offering.unsubsidised {
+            throw PaymentError.precondition("R1: offering \(offering.id) was published unsubsidised (Offering.unsubsidised): " +
+                                            "no subsidy standard applies to its trainings, so nothing is paid")
+        }
         async let worker = peer("registration") { try await peers.registration.getWorker(GetWorkerRequest(key: .workerId(enrollment.workerId)), options: options) }
         async let institution = peer("registration") { try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: enrollment.institutionId), options: options) }
-        let certificate = try await peer("assessment") { try await peers.assessment.getCertificate(GetCertificateRequest(number: request.certificateNumber), options: options) }
+        let certificate = try await certificateForR2(request.certificateNumber)
         // R2: the certificate must verify with the assessment service (valid, not revoked, untampered).
         let verification = try await peer("assessment") {
             try await peers.assessment.verifyCertificate(VerifyCertificateRequest(number: certificate.number, content: certificate.content,
@@ -113,6 +117,20 @@ public struct PaymentHandler: PaymentServiceProvider {
         }
         return ClaimFacts(enrollment: enrollment, offering: offering, worker: try await worker, institution: try await institution,
                           certificate: certificate, certificateStatus: verification.status, completion: completion)
+    }
+
+    /// R2: the certificate the claim names, from assessment. An unknown or malformed number is the
+    /// claim's problem under R2, said as such rather than as assessment's own status.
+    private func certificateForR2(_ number: String) async throws -> Certificate {
+        let peers = environment.peers
+        do {
+            return try await peers.assessment.getCertificate(GetCertificateRequest(number: number), options: peers.options)
+        } catch let error as RPCError where error.code == .notFound || error.code == .invalidArgument {
+            let what = error.code == .notFound ? "is not a certificate the assessment service issued" : "is not a certificate number"
+            throw PaymentError.r2Certificate(number: number, what: what, detail: error.message, malformed: error.code == .invalidArgument)
+        } catch let error as RPCError {
+            throw PaymentError.peer(service: "assessment", error)
+        }
     }
 
     private func decideAndStore(_ request: SubmitClaimRequest, facts: ClaimFacts, context: ServerContext) async throws -> SubmitClaimResponse {
@@ -185,7 +203,42 @@ public struct PaymentHandler: PaymentServiceProvider {
         return ListClaimsResponse(claims: claims, nextPageToken: ids.count == size ? ids.last ?? "" : "")
     }
 
-    // MARK: Employment (R7): PaymentHandler+Employment.swift
+    // MARK: Employment (R7)
+
+    public func reportEmployment(request: ReportEmploymentRequest, context: ServerContext) async throws -> ReportEmploymentResponse {
+        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "required") }
+        guard request.trained > 0 else { throw PaymentError.invalid(field: "trained", message: "must be positive") }
+        guard request.employed >= 0, request.employed <= request.trained else {
+            throw PaymentError.invalid(field: "employed", message: "must be 0..trained (\(request.trained)), got \(request.employed)")
+        }
+        // A retry is answered from the first result before anyone is asked again.
+        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
+                                                                             context: context, as: ReportEmploymentResponse.self) {
+            return previous
+        }
+        try await InstitutionCallerCheck(environment: environment).authorize(offeringID: request.offeringId, context: context)
+        let day = PolicyBridge.date(request.asOf) ?? BusinessDay.today()
+        let release = SubsidyEngine.releaseHeldTranche(
+            employment: EmploymentReport(offeringId: request.offeringId, trained: Int(request.trained), employed: Int(request.employed)),
+            policy: book.versionFor(day))
+        let store = self.store
+        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
+                                                    entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
+                                                    detail: { (r: ReportEmploymentResponse) in "R7 rate \(r.employmentRateBp) bp, released \(r.released.count)" }) { db in
+            var released: [Schema.Tranche] = []
+            if release.released {
+                for row in try await store.heldTranches(offeringID: request.offeringId, in: db) {
+                    try await store.setTrancheState(row.id, .payable, in: db)
+                    released.append(Schema.Tranche(id: row.id, index: Int32(row.idx), amountFen: row.amount_fen, state: .payable))
+                }
+            }
+            let response = ReportEmploymentResponse(offeringId: request.offeringId, trained: request.trained, employed: request.employed,
+                                                    employmentRateBp: Int32(release.rateBasisPoints), thresholdMet: release.released,
+                                                    released: released)
+            try await store.saveEmploymentReport(response, in: db)
+            return response
+        }
+    }
 
     // MARK: Disbursement (R11)
 
@@ -219,13 +272,17 @@ public struct PaymentHandler: PaymentServiceProvider {
                 throw PaymentError.fundExhausted(needed: tranche.amount_fen, balance: try await store.fundBalance(in: db))
             }
             let now = Date()
+            // R11: the rules that decided this tranche, as the claim's decision recorded them (a claim
+            // decided before tranches named them falls back to the tranche's one rule).
+            let decidedBy = decision.tranches.first { $0.id == tranche.id }?.decidedBy ?? []
             var entry = LedgerEntry(
                 id: "le-\(tranche.id)", trancheId: tranche.id, claimId: claim.id,
                 payeeKind: Schema.PayeeKind(rawValue: Int32(tranche.payee_kind)), payeeId: tranche.payee_id, amountFen: tranche.amount_fen,
                 purpose: PaymentPurpose(rawValue: Int32(tranche.purpose)), policyVersion: decision.policyVersion,
                 ruleIds: Array(Set(["R11", tranche.rule] + decision.trace.map(\.ruleId))).sorted(),
                 enrollmentId: claim.enrollmentId, certificateNumber: claim.certificateNumber,
-                bookedAt: Timestamps.timestamp(now), bookedBy: context.peer.commonName)
+                bookedAt: Timestamps.timestamp(now), bookedBy: context.peer.commonName,
+                decidedBy: decidedBy.isEmpty ? [tranche.rule] : decidedBy)
             entry = try await store.insert(entry, bookedOn: PaymentHandler.shanghaiDay(now), in: db)
             try await store.setTrancheState(tranche.id, .paid, ledgerEntryID: entry.id, in: db)
             return entry
@@ -274,9 +331,14 @@ public struct PaymentHandler: PaymentServiceProvider {
         guard request.payeeKind.isRecognized else { throw PaymentError.invalid(field: "payee_kind", message: "unknown value \(request.payeeKind.rawValue)") }
         let from = request.fromDate.flatMap { PolicyBridge.date($0)?.description } ?? ""
         let to = request.toDate.flatMap { PolicyBridge.date($0)?.description } ?? ""
+        let filter = PaymentStore.LedgerFilter(claimID: request.claimId, enrollmentID: request.enrollmentId, trancheID: request.trancheId)
+        for (value, field) in [(filter.claimID, "claim_id"), (filter.enrollmentID, "enrollment_id"), (filter.trancheID, "tranche_id")]
+        where value.utf8.count > 128 {
+            throw PaymentError.invalid(field: field, message: "at most 128 bytes")
+        }
         var after = request.afterSequence
         while true {
-            let page = try await store.ledger(afterSequence: after, from: from, to: to, payee: request.payeeKind, limit: 500)
+            let page = try await store.ledger(afterSequence: after, from: from, to: to, payee: request.payeeKind, filter: filter, limit: 500)
             for entry in page { try await responses.write(entry) }
             guard let last = page.last, page.count == 500 else { return }
             after = last.sequence

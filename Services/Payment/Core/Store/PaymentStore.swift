@@ -81,16 +81,6 @@ struct PaymentStore: Sendable {
                  "CREATE INDEX claims_offering ON claims (offering_id, id)",
                  "CREATE INDEX tranches_claim ON tranches (claim_id, idx)"]
             },
-            // R7 evidence: contribution records attested by the social-insurance role. Employment
-            // reports keep using employment_reports (one row per offering, the proposal's state inside).
-            Migration(version: 110, name: "social-insurance contribution records (R7 evidence)") { dialect in
-                ["""
-                CREATE TABLE contribution_records (
-                    record_reference TEXT PRIMARY KEY,
-                    worker_id TEXT NOT NULL,
-                    data \(dialect.blob) NOT NULL)
-                """]
-            },
         ]
     }
 
@@ -256,10 +246,23 @@ struct PaymentStore: Sendable {
         return entry
     }
 
-    func ledger(afterSequence: Int64, from: String, to: String, payee: Schema.PayeeKind, limit: Int) async throws -> [LedgerEntry] {
+    /// ExportLedger's filters by what an entry pays for; empty = any.
+    struct LedgerFilter: Sendable {
+        var claimID = ""
+        var enrollmentID = ""
+        var trancheID = ""
+    }
+
+    func ledger(afterSequence: Int64, from: String, to: String, payee: Schema.PayeeKind, filter: LedgerFilter = LedgerFilter(),
+                limit: Int) async throws -> [LedgerEntry] {
         struct Row: Decodable { var sequence: Int64; var data: Data }
         return try await store.read { db in
             var query = SQLQueryString("SELECT sequence, data FROM ledger WHERE sequence > \(bind: afterSequence)")
+            if !filter.claimID.isEmpty { query = query + " AND claim_id = \(bind: filter.claimID)" }
+            if !filter.trancheID.isEmpty { query = query + " AND tranche_id = \(bind: filter.trancheID)" }
+            if !filter.enrollmentID.isEmpty {
+                query = query + " AND claim_id IN (SELECT id FROM claims WHERE enrollment_id = \(bind: filter.enrollmentID))"
+            }
             if !from.isEmpty { query = query + " AND booked_on >= \(bind: from)" }
             if !to.isEmpty { query = query + " AND booked_on <= \(bind: to)" }
             if payee != .unspecified { query = query + " AND payee_kind = \(bind: Int(payee.rawValue))" }
