@@ -203,42 +203,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         return ListClaimsResponse(claims: claims, nextPageToken: ids.count == size ? ids.last ?? "" : "")
     }
 
-    // MARK: Employment (R7)
-
-    public func reportEmployment(request: ReportEmploymentRequest, context: ServerContext) async throws -> ReportEmploymentResponse {
-        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "required") }
-        guard request.trained > 0 else { throw PaymentError.invalid(field: "trained", message: "must be positive") }
-        guard request.employed >= 0, request.employed <= request.trained else {
-            throw PaymentError.invalid(field: "employed", message: "must be 0..trained (\(request.trained)), got \(request.employed)")
-        }
-        // A retry is answered from the first result before anyone is asked again.
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
-                                                                             context: context, as: ReportEmploymentResponse.self) {
-            return previous
-        }
-        try await InstitutionCallerCheck(environment: environment).authorize(offeringID: request.offeringId, context: context)
-        let day = PolicyBridge.date(request.asOf) ?? BusinessDay.today()
-        let release = SubsidyEngine.releaseHeldTranche(
-            employment: EmploymentReport(offeringId: request.offeringId, trained: Int(request.trained), employed: Int(request.employed)),
-            policy: book.versionFor(day))
-        let store = self.store
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
-                                                    detail: { (r: ReportEmploymentResponse) in "R7 rate \(r.employmentRateBp) bp, released \(r.released.count)" }) { db in
-            var released: [Schema.Tranche] = []
-            if release.released {
-                for row in try await store.heldTranches(offeringID: request.offeringId, in: db) {
-                    try await store.setTrancheState(row.id, .payable, in: db)
-                    released.append(Schema.Tranche(id: row.id, index: Int32(row.idx), amountFen: row.amount_fen, state: .payable))
-                }
-            }
-            let response = ReportEmploymentResponse(offeringId: request.offeringId, trained: request.trained, employed: request.employed,
-                                                    employmentRateBp: Int32(release.rateBasisPoints), thresholdMet: release.released,
-                                                    released: released)
-            try await store.saveEmploymentReport(response, in: db)
-            return response
-        }
-    }
+    // MARK: Employment (R7): PaymentHandler+Employment.swift
 
     // MARK: Disbursement (R11)
 

@@ -81,6 +81,16 @@ struct PaymentStore: Sendable {
                  "CREATE INDEX claims_offering ON claims (offering_id, id)",
                  "CREATE INDEX tranches_claim ON tranches (claim_id, idx)"]
             },
+            // R7 evidence: contribution records attested by the social-insurance role. Employment
+            // reports keep using employment_reports (one row per offering, the proposal's state inside).
+            Migration(version: 110, name: "social-insurance contribution records (R7 evidence)") { dialect in
+                ["""
+                CREATE TABLE contribution_records (
+                    record_reference TEXT PRIMARY KEY,
+                    worker_id TEXT NOT NULL,
+                    data \(dialect.blob) NOT NULL)
+                """]
+            },
         ]
     }
 
