@@ -26,6 +26,8 @@ enum MatchingError: RPCErrorConvertible {
     case notInstitutionSystem(institution: String, caller: String)
     /// O5: the enrolment's claim has not paid what it can (see `EnrollmentPaidRule`).
     case notPaid(enrollment: String, reason: String)
+    /// A policy rule refuses the request; the message starts with the rule id and says why.
+    case rule(String)
 
     var rpcError: RPCError {
         switch self {
@@ -72,6 +74,8 @@ enum MatchingError: RPCErrorConvertible {
                             "(registration: Institution.system_certificate_names)")
         case .notPaid(let enrollment, let reason):
             return RPCError(.failedPrecondition, "enrolment \(enrollment) cannot go from CLAIMED to PAID: \(reason)")
+        case .rule(let message):
+            return RPCError(.failedPrecondition, message)
         }
     }
 }

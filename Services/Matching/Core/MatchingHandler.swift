@@ -14,10 +14,11 @@ public struct MatchingHandler: MatchingServiceProvider {
     /// The policy file the eligibility preview (O3) is computed with.
     let policy: PreviewPolicy
 
-    public init(environment: ServiceEnvironment) {
+    /// - Parameter policy: the checked `--policy-file`; `nil` previews with the bundled policy.
+    public init(environment: ServiceEnvironment, policy: LoadedPolicy? = nil) {
         self.environment = environment
         self.store = MatchingStore(store: environment.store)
-        self.policy = PreviewPolicy.bundled(logger: environment.logger)
+        self.policy = policy.map { PreviewPolicy(book: $0.book) } ?? PreviewPolicy.bundled(logger: environment.logger)
     }
 
     public static let manifest = ServiceManifest(name: "matching", defaultPort: 7102, accessTable: MatchingAccess.table,
@@ -302,18 +303,22 @@ public struct MatchingHandler: MatchingServiceProvider {
         guard institution.licenceScopeOccupations.contains(code) else {
             throw MatchingError.r10("the licence scope of institution \(institution.id) does not cover occupation \(code)")
         }
-        // R1: the standard in force on the last day of training, as shown to workers. Payment decides
-        // the amount again at claim time with the completion date, so the figure here is informative:
-        // when payment is unreachable or has no standard, the offering is published with 0 (and a
-        // warning) rather than not at all.
-        do {
-            let standard = try await peers.payment.getSubsidyStandard(
-                GetSubsidyStandardRequest(occupationCode: code, level: offering.level, onDate: end.calendarDate), options: peers.options)
-            offering.subsidyStandardFen = standard.amountFen
-        } catch {
-            environment.logger.warning("no subsidy standard from payment; publishing the offering with 0",
-                                       metadata: ["occupation": "\(code)", "level": "\(offering.level.protoName)", "error": "\(error)"])
+        // R1: a subsidised offering needs the standard in force on its last day of training (shown to
+        // workers; payment decides again with the completion date, which lies within the offering's
+        // dates). Without one it is refused, unless published explicitly unsubsidised.
+        if offering.unsubsidised {
             offering.subsidyStandardFen = 0
+        } else {
+            do {
+                let standard = try await peers.payment.getSubsidyStandard(
+                    GetSubsidyStandardRequest(occupationCode: code, level: offering.level, onDate: end.calendarDate), options: peers.options)
+                offering.subsidyStandardFen = standard.amountFen
+            } catch let error as RPCError where error.code == .notFound {
+                throw MatchingError.rule(OfferingDatesRule.noStandard(occupation: code, level: offering.level, end: end,
+                                                                      lastPolicyDay: OfferingDatesRule.lastPolicyDay(policy.book)))
+            } catch let error as RPCError {
+                throw RPCError(.unavailable, "payment did not give the R1 subsidy standard (\(error.code)): \(error.message); try again")
+            }
         }
         offering.id = Self.newID("o")
         offering.enrolled = 0
@@ -510,13 +515,15 @@ public struct MatchingHandler: MatchingServiceProvider {
         guard (1...1440).contains(request.minutes) else {
             throw MatchingError.invalid(field: "minutes", message: "must be 1..1440 (one day), got \(request.minutes)")
         }
-        if let day = try Self.optionalDate(request.day, field: "day"), Self.today() < day {
+        let learningDay = try Self.optionalDate(request.day, field: "day")
+        if let day = learningDay, Self.today() < day {
             throw MatchingError.invalid(field: "day", message: "\(day.text) is in the future")
         }
         let channel = request.channel
         let minutes = request.minutes
         return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
                                     to: .inTraining, detail: "+\(minutes) min \(channel.protoName)") { enrollment, _ in
+            if let day = learningDay { enrollment.lastLearningDay = OfferingDatesRule.latest(enrollment.lastLearningDay, day) }
             if let index = enrollment.learning.firstIndex(where: { $0.channel == channel }) {
                 enrollment.learning[index].minutes += minutes
             } else {
@@ -534,8 +541,15 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "completion_date", message: "\(completion.text) is in the future")
         }
         let attendance = request.attendancePercent
+        let store = self.store
         return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
-                                    to: .completed, detail: "attendance \(attendance)%") { enrollment, _ in
+                                    to: .completed, detail: "attendance \(attendance)%") { enrollment, db in
+            let offering = try await store.offering(id: enrollment.offeringId, in: db)
+            if let problem = OfferingDatesRule.completionProblem(completion: completion, offeringID: enrollment.offeringId,
+                                                                 start: Day(offering?.startDate), end: Day(offering?.endDate),
+                                                                 lastLearning: Day(enrollment.lastLearningDay)) {
+                throw MatchingError.rule(problem)
+            }
             enrollment.attendancePercent = attendance
             enrollment.completionDate = completion.calendarDate
             enrollment.completedAt = Timestamps.timestamp()
@@ -598,7 +612,7 @@ public struct MatchingHandler: MatchingServiceProvider {
                 guard current.state == .completed else {
                     throw MatchingError.illegalTransition(enrollment: current.id, from: current.state, to: .claimed)
                 }
-                next.reason = "claim \(claim.id) refused: \(decision.refusingRuleIds.joined(separator: ", "))"
+                next.reason = "claim \(claim.id) refused: \(Self.refusal(decision))"
             }
             next.version = current.version + 1
             guard try await store.replaceEnrollment(next, previousVersion: current.version, in: db) else {
@@ -606,10 +620,16 @@ public struct MatchingHandler: MatchingServiceProvider {
             }
             let message = decision.eligible
                 ? "claim \(claim.id) accepted: \(decision.amountFen) fen"
-                : "claim \(claim.id) refused by \(decision.refusingRuleIds.joined(separator: ", "))"
+                : "claim \(claim.id) refused: \(Self.refusal(decision))"
             return RequestPaymentResponse(enrollment: next, claimId: claim.id, eligible: decision.eligible,
                                           refusingRuleIds: decision.refusingRuleIds, message: message)
         }
+    }
+
+    /// A refused decision's reason with its rule ids ("R1: the completion date ..."); the bare ids
+    /// for a decision from a payment service that gives no reason.
+    static func refusal(_ decision: Decision) -> String {
+        decision.refusalReason.isEmpty ? "refused by \(decision.refusingRuleIds.joined(separator: ", "))" : decision.refusalReason
     }
 
     // MARK: Enrolments
