@@ -77,7 +77,6 @@ final class WorkerRequestValidationTests: XCTestCase {
             ("G2 hired impossible", { $0.categories[0] = CategoryFact(category: .g2NewHire, employerCreditCode: employerCode, hiredOn: CalendarDate(year: 2019, month: 2, day: 29)) },
              "worker.categories[0].hired_on", .impossibleDate),
             ("G3 without school", { $0.categories[0] = CategoryFact(category: .g3Student) }, "worker.categories[0].school", .missing),
-            ("G6 rural mismatch (rural hukou)", { $0.categories[1].rural = false }, "worker.categories[1].rural", .inconsistent),
             ("G6 rural mismatch (urban hukou)", { $0.hukou = .urban }, "worker.categories[1].rural", .inconsistent),
             ("low income on G8", { $0.categories[2].lowIncomeFamily = true }, "worker.categories[2].low_income_family", .inconsistent),
             ("school on G1", { $0.categories[0].school = "德州学院" }, "worker.categories[0].school", .inconsistent),

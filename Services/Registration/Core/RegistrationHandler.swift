@@ -40,8 +40,13 @@ public struct RegistrationHandler: RegistrationServiceProvider {
     // MARK: Workers
 
     public func registerWorker(request: RegisterWorkerRequest, context: ServerContext) async throws -> Worker {
-        let problems = WorkerRequestValidation.validate(request, today: Self.today())
-        guard problems.isEmpty, let submitted = request.worker else { throw RegistrationError.invalid(problems) }
+        var problems = WorkerRequestValidation.validate(request, today: Self.today())
+        if let worker = request.worker {
+            problems += WorkerFactsConsistency.unbackedAttestations(worker.categories, callerRole: role(context), previous: [],
+                                                                    table: attestation, field: "worker.categories")
+        }
+        guard problems.isEmpty, var submitted = request.worker else { throw RegistrationError.invalid(problems) }
+        submitted.categories = WorkerFactsConsistency.mirrorHukou(submitted.categories, hukou: submitted.hukou)
         let now = Timestamps.timestamp()
         var worker = attestation.attest(worker: submitted, callerRole: role(context), callerIdentity: context.peer.commonName, at: now)
         worker.idNumber = worker.idNumber.uppercased()
@@ -103,6 +108,15 @@ public struct RegistrationHandler: RegistrationServiceProvider {
             if mask.contains("categories") { merged.categories = submitted.categories }
             if mask.contains("draws_monthly_pension") { merged.drawsMonthlyPension = submitted.drawsMonthlyPension }
             if mask.contains("district") { merged.district = submitted.district }
+            // Attestation is the caller role's to give, and hukou is the one rural/urban fact.
+            var problems = WorkerFactsConsistency.ruralContradictions(merged.categories, hukou: merged.hukou, field: "worker.categories")
+            if mask.contains("categories") {
+                problems += WorkerFactsConsistency.unbackedAttestations(submitted.categories, callerRole: callerRole,
+                                                                        previous: current.categories, table: attestation,
+                                                                        field: "worker.categories")
+            }
+            guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
+            merged.categories = WorkerFactsConsistency.mirrorHukou(merged.categories, hukou: merged.hukou)
             let now = Timestamps.timestamp()
             merged = attestation.attest(worker: merged, callerRole: callerRole, callerIdentity: context.peer.commonName,
                                         at: now, previous: current)

@@ -207,14 +207,14 @@ public enum WorkerRequestValidation {
                                       max: RequestChecks.maxOrganisationNameLength)
             }
         case .g6TwoAfterYouth:
-            // R9 pays G6 youth by hukou: rural, or urban with (attested) low-income support. The
-            // fact's `rural` must say the same as the worker's hukou.
-            if hukou == .rural && !fact.rural {
+            // R9 pays G6 youth by hukou: rural, or urban with (attested) low-income support.
+            // worker.hukou is the source of truth; the deprecated `rural` may only agree with it
+            // (false cannot be told from "not given", so only rural = true with an urban hukou
+            // contradicts it; the service fills `rural` from the hukou).
+            if hukou == .urban && fact.rural {
                 problems.add("\(path).rural", .inconsistent,
-                             "G6 rural is false but worker.hukou is HUKOU_RURAL; set rural = true (R9 follows the household registration)")
-            } else if hukou == .urban && fact.rural {
-                problems.add("\(path).rural", .inconsistent,
-                             "G6 rural is true but worker.hukou is HUKOU_URBAN; an urban youth qualifies for R9 through low_income_family instead")
+                             "G6 rural is true but worker.hukou is HUKOU_URBAN; worker.hukou is the one source of truth (rural is " +
+                             "deprecated): leave rural unset, and an urban youth qualifies for R9 through low_income_family")
             }
         default:
             break
