@@ -128,7 +128,9 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             }
             let issuedAt = Timestamps.timestamp()
             var certificate = Certificate()
-            certificate.number = try CertificateNumber.generate(issuedAt: issuedAt)
+            // The number carries the year of issue on the business date (a replay of 2021 issues
+            // DZ-2021-...), not the wall clock's; issued_at stays the wall clock.
+            certificate.number = try CertificateNumber.generate(year: BusinessDay.today().year)
             certificate.kind = kind
             certificate.level = assessment.level
             certificate.workerId = assessment.workerId

@@ -6,7 +6,9 @@ import Schema
 /// 80 bits from OpenSSL's `RAND_bytes` + 1 check character, e.g. `DZ-2020-7K3QX0M9D2F4G8HZ` + `R`
 /// (25 characters). The check character is Luhn mod 32 over the 16 random characters (code
 /// values 0..31 in alphabet order, doubling every second character from the right), which catches
-/// every single-character typo and most adjacent swaps. `YYYY` is the issue year.
+/// every single-character typo and most adjacent swaps. `YYYY` is the year of issue on the business
+/// date in Asia/Shanghai (`BusinessDay`): the wall clock's year in production, the played year in a
+/// replay or demo started with `--accept-business-date`.
 ///
 /// 80 random bits make a number unguessable (2^80 tries) and collisions negligible (about 4e-15
 /// over 100 000 numbers); the store must still enforce uniqueness and retry on a clash.
@@ -43,7 +45,14 @@ public enum CertificateNumber {
         return "\(prefix)-\(year)-" + String(decoding: codes.map { alphabet[$0] }, as: UTF8.self)
     }
 
-    /// A fresh number for a certificate issued at `issuedAt` (the year in the policy's time zone).
+    /// The year a well-formed number was issued in (`DZ-2021-...` -> 2021); nil otherwise.
+    public static func year(of number: String) -> Int? {
+        guard isWellFormed(number) else { return nil }
+        return Int(number.dropFirst(prefix.count + 1).prefix(4))
+    }
+
+    /// A fresh number for a certificate issued at the instant `issuedAt` (its year in the policy's
+    /// time zone); the service numbers by the business date instead (`generate(year:)`).
     public static func generate(issuedAt: Google_Protobuf_Timestamp) throws(SigningError) -> String {
         try generate(year: RFC3339.year(of: issuedAt, utcOffsetSeconds: policyUTCOffsetSeconds))
     }
