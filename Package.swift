@@ -270,5 +270,14 @@ let package = Package(
             path: "Tests/PolicyTests",
             swiftSettings: swiftSettings
         ),
+        // Payment's T1 report: the aggregation, its names and its queries (SQLite; PostgreSQL with
+        // SKILLS_TEST_POSTGRES_URL).
+        .testTarget(
+            name: "PaymentTests",
+            dependencies: ["PaymentCore", "Schema", "Storage", .product(name: "SQLKit", package: "sql-kit"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/PaymentTests",
+            swiftSettings: swiftSettings
+        ),
     ]
 )

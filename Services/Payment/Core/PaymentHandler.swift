@@ -59,6 +59,9 @@ public struct PaymentHandler: PaymentServiceProvider {
         var certificate: Certificate
         var certificateStatus: VerifyCertificateResponse.Status
         var completion: PolicyDate
+        /// The GB/T 4754 industry of the enterprise that employs or hires the worker, for T1's
+        /// report; "" when there is none.
+        var employerIndustry = ""
     }
 
     public func submitClaim(request: SubmitClaimRequest, context: ServerContext) async throws -> SubmitClaimResponse {
@@ -115,8 +118,10 @@ public struct PaymentHandler: PaymentServiceProvider {
             try await peers.assessment.verifyCertificate(VerifyCertificateRequest(number: certificate.number, content: certificate.content,
                                                                                   signature: certificate.signature), options: options)
         }
-        return ClaimFacts(enrollment: enrollment, offering: offering, worker: try await worker, institution: try await institution,
-                          certificate: certificate, certificateStatus: verification.status, completion: completion)
+        let claimant = try await worker
+        return ClaimFacts(enrollment: enrollment, offering: offering, worker: claimant, institution: try await institution,
+                          certificate: certificate, certificateStatus: verification.status, completion: completion,
+                          employerIndustry: try await employerIndustry(offering: offering, worker: claimant))
     }
 
     /// R2: the certificate the claim names, from assessment. An unknown or malformed number is the
@@ -172,7 +177,9 @@ public struct PaymentHandler: PaymentServiceProvider {
                     worker_id: facts.worker.id, occupation: facts.offering.occupation?.code ?? "", level: Int(facts.offering.level.rawValue),
                     year: decision.year, slot: slot, enrollment_id: facts.enrollment.id, completion: facts.completion.description,
                     categories: facts.worker.categories.filter(\.attested).map { "G\($0.category.rawValue)" }.joined(separator: ","),
-                    institution_id: facts.institution.id, amount_fen: decision.totalFen), claimID: claimID, in: db)
+                    institution_id: facts.institution.id, amount_fen: decision.totalFen,
+                    report_category: ProgressReport.categoryKey(facts.worker.categories), industry: facts.employerIndustry,
+                    institution_name: facts.institution.name), claimID: claimID, in: db)
                 for (tranche, details) in zip(contractDecision.tranches, PolicyBridge.trancheDetails(decision)) {
                     try await store.insertTranche(tranche, claimID: claimID, offeringID: facts.offering.id, payee: details.payee,
                                                   payeeID: details.payeeID, purpose: details.purpose, rule: details.rule, in: db)
@@ -264,33 +271,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         PolicyDate(dayNumber: Int((date.timeIntervalSince1970 + 8 * 3600) / 86_400)).description
     }
 
-    // MARK: Progress (T1) and the ledger
-
-    public func getProgress(request: GetProgressRequest, context: ServerContext) async throws -> ProgrammeProgress {
-        let year = Int(request.year)
-        let policy = book.versionFor(BusinessDay.today())
-        let byYear = try await store.progressRows(year: year, column: "year")
-        let byInstitution = try await store.progressRows(year: year, column: "institution_id")
-        let byOccupation = try await store.progressRows(year: year, column: "occupation")
-        var categoryCounts: [String: Int64] = [:]
-        for list in try await store.subsidyCategories(year: year) {
-            for category in list.split(separator: ",") { categoryCounts[String(category), default: 0] += 1 }
-        }
-        let (paid, held) = try await store.moneyTotals()
-        let total = byYear.reduce(0) { $0 + $1.trainings }
-        return ProgrammeProgress(
-            target: Int64(SubsidyEngine.targetProgress(subsidisedTrainings: Int(total), policy: policy).target),
-            total: total,
-            byYear: byYear.map { ProgressRow(key: $0.key, label: $0.key, trainings: $0.trainings, paidFen: $0.fen) },
-            byCategory: categoryCounts.sorted { $0.key.count == $1.key.count ? $0.key < $1.key : $0.key.count < $1.key.count }
-                .map { ProgressRow(key: $0.key, label: $0.key, trainings: $0.value) },
-            // The contract's "industry": the occupation's major group (first digit of the code).
-            byIndustry: Dictionary(grouping: byOccupation, by: { String($0.key.prefix(1)) }).sorted { $0.key < $1.key }
-                .map { ProgressRow(key: $0.key, label: "occupation group \($0.key)", trainings: $0.value.reduce(0) { $0 + $1.trainings },
-                                   paidFen: $0.value.reduce(0) { $0 + $1.fen }) },
-            byInstitution: byInstitution.map { ProgressRow(key: $0.key, label: $0.key, trainings: $0.trainings, paidFen: $0.fen) },
-            paidFen: paid, heldFen: held, asOf: Timestamps.timestamp())
-    }
+    // MARK: The ledger (progress, T1: PaymentHandler+Progress.swift)
 
     public func exportLedger(request: ExportLedgerRequest, responses: MessageWriter<LedgerEntry>, context: ServerContext) async throws {
         guard request.payeeKind.isRecognized else { throw PaymentError.invalid(field: "payee_kind", message: "unknown value \(request.payeeKind.rawValue)") }

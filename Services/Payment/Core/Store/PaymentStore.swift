@@ -91,6 +91,8 @@ struct PaymentStore: Sendable {
                     data \(dialect.blob) NOT NULL)
                 """]
             },
+            // T1's report: what each subsidised training counts under (ProgressStore.swift).
+            progressMigration,
         ]
     }
 
@@ -107,6 +109,11 @@ struct PaymentStore: Sendable {
         var categories: String
         var institution_id: String
         var amount_fen: Int64
+        /// For T1's report (ProgressStore.swift): the category the training counts under, the
+        /// enterprise's GB/T 4754 industry ("" without one) and the institution's name.
+        var report_category: String
+        var industry: String
+        var institution_name: String
     }
 
     func subsidies(workerID: String, in db: any SQLDatabase) async throws -> [SubsidyRow] {
@@ -116,10 +123,11 @@ struct PaymentStore: Sendable {
     func insertSubsidy(_ row: SubsidyRow, claimID: String, in db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO subsidies (worker_id, occupation, level, year, slot, enrollment_id, claim_id, completion, categories,
-                                   institution_id, amount_fen)
+                                   institution_id, amount_fen, report_category, industry, institution_name)
             VALUES (\(bind: row.worker_id), \(bind: row.occupation), \(bind: row.level), \(bind: row.year), \(bind: row.slot),
                     \(bind: row.enrollment_id), \(bind: claimID), \(bind: row.completion), \(bind: row.categories),
-                    \(bind: row.institution_id), \(bind: row.amount_fen))
+                    \(bind: row.institution_id), \(bind: row.amount_fen), \(bind: row.report_category), \(bind: row.industry),
+                    \(bind: row.institution_name))
             """).run()
     }
 
@@ -289,43 +297,5 @@ struct PaymentStore: Sendable {
         let data = Data(report.serializedBytes())
         try await db.raw("DELETE FROM employment_reports WHERE offering_id = \(bind: report.offeringId)").run()
         try await db.raw("INSERT INTO employment_reports (offering_id, data) VALUES (\(bind: report.offeringId), \(bind: data))").run()
-    }
-
-    struct Totals: Decodable { var n: Int64?; var fen: Int64? }
-
-    /// Subsidised trainings and money paid per value of a `subsidies` column (year, institution_id,
-    /// occupation). Paid is what the ledger holds for those claims, not what was decided.
-    func progressRows(year: Int, column: String) async throws -> [(key: String, trainings: Int64, fen: Int64)] {
-        struct Row: Decodable { var key: String; var n: Int64 }
-        struct PaidRow: Decodable { var key: String; var fen: Int64 }
-        return try await store.read { db in
-            let filter = year > 0 ? SQLQueryString(" WHERE s.year = \(bind: year)") : SQLQueryString("")
-            let counts = try await db.raw(SQLQueryString("SELECT CAST(s.\(unsafeRaw: column) AS TEXT) AS key, COUNT(*) AS n FROM subsidies s")
-                + filter + SQLQueryString(" GROUP BY s.\(unsafeRaw: column) ORDER BY s.\(unsafeRaw: column)")).all(decoding: Row.self)
-            let paid = try await db.raw(SQLQueryString("""
-                SELECT CAST(s.\(unsafeRaw: column) AS TEXT) AS key, CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) AS fen
-                FROM ledger l JOIN subsidies s ON s.claim_id = l.claim_id
-                """) + filter + SQLQueryString(" GROUP BY s.\(unsafeRaw: column)")).all(decoding: PaidRow.self)
-            let paidByKey = Dictionary(paid.map { ($0.key, $0.fen) }, uniquingKeysWith: +)
-            return counts.map { ($0.key, $0.n, paidByKey[$0.key] ?? 0) }
-        }
-    }
-
-    func subsidyCategories(year: Int) async throws -> [String] {
-        struct Row: Decodable { var categories: String }
-        return try await store.read { db in
-            let query = year > 0 ? SQLQueryString("SELECT categories FROM subsidies WHERE year = \(bind: year)") : "SELECT categories FROM subsidies"
-            return try await db.raw(query).all(decoding: Row.self).map(\.categories)
-        }
-    }
-
-    func moneyTotals() async throws -> (paid: Int64, held: Int64) {
-        struct Row: Decodable { var fen: Int64 }
-        return try await store.read { db in
-            let paid = try await db.raw("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS fen FROM ledger").first(decoding: Row.self)?.fen ?? 0
-            let held = try await db.raw("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS fen FROM tranches WHERE state = \(bind: Int(TrancheState.held.rawValue))")
-                .first(decoding: Row.self)?.fen ?? 0
-            return (paid, held)
-        }
     }
 }
