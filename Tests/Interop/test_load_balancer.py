@@ -165,7 +165,7 @@ def test_a_replica_killed_mid_run_loses_no_acknowledged_enrolment(balanced):
     svc = balanced.svc
     inst = institution(svc, [ELECTRICIAN.code])
     offering = svc.match("hrss", balanced.replicas[0].target).PublishOffering(
-        m.PublishOfferingRequest(request_id=rid(), offering=an_offering(inst.id, capacity=CAPACITY)), timeout=15)
+        m.PublishOfferingRequest(request_id=rid(), offering=an_offering(inst.id, capacity=CAPACITY, unsubsidised=True)), timeout=15)
     workers = [worker(svc).id for _ in range(WORKERS)]
 
     work: queue.Queue = queue.Queue()

@@ -4,7 +4,8 @@ dev certificates of each role. SQLite (a fresh data dir per module).
 
 Issue 9 (O1..O5, C1..C3):
 - O2 PublishOffering checks R10 against registration (accepted filing covering the occupation)
-  and shows payment's subsidy standard; with payment unreachable it publishes with standard 0;
+  and shows payment's subsidy standard (R1: refused without one unless unsubsidised; with payment
+  unreachable a subsidised offering is UNAVAILABLE);
 - O3 SelectOffering never oversells: 30 concurrent selects (grpc.aio) on capacity 10 give exactly
   10 enrolments and 20 FAILED_PRECONDITION; a second active enrolment is ALREADY_EXISTS;
 - O4 accept / learn / complete through the enrolment state machine; an illegal transition is
@@ -18,6 +19,7 @@ Issue 9 (O1..O5, C1..C3):
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime
 import os
 import random
@@ -28,7 +30,7 @@ import pytest
 
 import services
 from conftest import SERVER_NAME, channel_credentials, secure_channel, wait_until_serving
-from services import shanghai_today, rid, ServiceProcess, credit_code, id_number, service_binary, skills_v1
+from services import rid, ServiceProcess, credit_code, id_number, service_binary, skills_v1
 
 stubs = skills_v1()  # generates every skills/v1 proto and puts them on sys.path
 from skills.v1 import assessment_pb2 as a  # noqa: E402  (type: ignore)
@@ -44,6 +46,9 @@ TIMEOUT = 15.0
 ELECTRICIAN = c.Occupation(code="6-31-01-03", name="电工")  # has a standard in the shipped policy file
 L4 = c.SKILL_LEVEL_L4_INTERMEDIATE_WORKER
 FP = grpc.StatusCode.FAILED_PRECONDITION
+# The services run with --accept-business-date and every call says it is this day: the shipped policy
+# has standards only up to 2021-12-31 (R1), and a subsidised offering needs one on its end date.
+BUSINESS_DAY = datetime.date(2021, 6, 15)
 
 
 # --------------------------------------------------------------------------------------------
@@ -78,10 +83,34 @@ def _start(process: ServiceProcess, port: int | None = None) -> ServiceProcess:
     return process
 
 
+class _Details(collections.namedtuple("_Details", ("method", "timeout", "metadata", "credentials", "wait_for_ready",
+                                                   "compression")), grpc.ClientCallDetails):
+    pass
+
+
+class BusinessDay(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Adds `skills-business-date: <day>` to every call of a channel."""
+
+    def __init__(self, day: datetime.date):
+        self.day = day
+
+    def _details(self, details):
+        metadata = list(details.metadata or []) + [("skills-business-date", self.day.isoformat())]
+        return _Details(details.method, details.timeout, metadata, details.credentials,
+                        getattr(details, "wait_for_ready", None), getattr(details, "compression", None))
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+
 class Services:
-    def __init__(self, certs: Path, processes: dict[str, ServiceProcess]):
+    def __init__(self, certs: Path, processes: dict[str, ServiceProcess], business_day: datetime.date | None = None):
         self.certs = certs
         self.processes = processes
+        self.business_day = business_day
         self._channels: dict[str, grpc.Channel] = {}
 
     @property
@@ -91,7 +120,10 @@ class Services:
     def _channel(self, target: str, role: str) -> grpc.Channel:
         key = f"{target}/{role}"
         if key not in self._channels:
-            self._channels[key] = secure_channel(target, self.certs, role)
+            channel = secure_channel(target, self.certs, role)
+            if self.business_day is not None:
+                channel = grpc.intercept_channel(channel, BusinessDay(self.business_day))
+            self._channels[key] = channel
         return self._channels[key]
 
     def match(self, role: str = "hrss", target: str | None = None):
@@ -115,7 +147,8 @@ def svc(certs, tmp_path_factory):
         wait_until_serving(target, certs, timeout, alive)
 
     def process(name: str, extra: list[str]) -> ServiceProcess:
-        return ServiceProcess(name, _required(name), certs, tmp_path_factory.mktemp(f"match-{name}"), ready, extra=extra)
+        return ServiceProcess(name, _required(name), certs, tmp_path_factory.mktemp(f"match-{name}"), ready,
+                              extra=extra + ["--accept-business-date"])
 
     registration = _start(process("registration", []))
     assessment = _start(process("assessment", ["--registration-addr", registration.target]))
@@ -130,7 +163,7 @@ def svc(certs, tmp_path_factory):
     running["matching"] = _start(process("matching", [
         "--registration-addr", registration.target, "--assessment-addr", assessment.target,
         "--payment-addr", f"127.0.0.1:{payment_port}", "--peer-timeout-ms", "3000"]), matching_port)
-    svc = Services(certs, running)
+    svc = Services(certs, running, BUSINESS_DAY)
     yield svc
     svc.close_channels()
     status = running["matching"].stop()
@@ -156,7 +189,7 @@ def cdate(day: datetime.date) -> c.CalendarDate:
     return c.CalendarDate(year=day.year, month=day.month, day=day.day)
 
 
-TODAY = shanghai_today()
+TODAY = BUSINESS_DAY
 
 
 # The CN of Deploy/certs/out/institution.pem: the system acting for the institutions tests register.
@@ -210,9 +243,9 @@ def accept(svc, enrollment_id: str, yes: bool = True, reason: str = "", role: st
                                                                       accept=yes, reason=reason), timeout=TIMEOUT)
 
 
-def learn(svc, enrollment_id: str, channel, minutes: int, role: str = "institution"):
+def learn(svc, enrollment_id: str, channel, minutes: int, role: str = "institution", day: datetime.date = TODAY):
     return svc.match(role).RecordLearning(m.RecordLearningRequest(request_id=rid(), enrollment_id=enrollment_id,
-                                                                  channel=channel, minutes=minutes, day=cdate(TODAY)),
+                                                                  channel=channel, minutes=minutes, day=cdate(day)),
                                           timeout=TIMEOUT)
 
 
@@ -250,8 +283,8 @@ def test_publish_offering_checks_r10_against_registration(svc):
     offering = publish(svc, an_offering(accepted.id, target_groups=[c.WORKER_CATEGORY_G8_UNEMPLOYED]), request_id=request_id)
     assert offering.id.startswith("o-") and offering.enrolled == 0 and offering.version == 1
     assert offering.published_at.seconds > 0
-    # The shipped (sample) policy file has no standard in force today, so payment answers NOT_FOUND: 0.
-    assert offering.subsidy_standard_fen == 0
+    # R1: the standard in force on the offering's end date (electrician level 4 from 2020-07-01).
+    assert offering.subsidy_standard_fen == 165000
     # A retry answers the first result.
     assert publish(svc, an_offering(accepted.id, target_groups=[c.WORKER_CATEGORY_G8_UNEMPLOYED]), request_id=request_id) == offering
     assert svc.match("payment").GetOffering(m.GetOfferingRequest(offering_id=offering.id), timeout=TIMEOUT) == offering
@@ -302,18 +335,25 @@ def test_publish_offering_refuses_bad_fields(svc, field, change):
     assert list(svc.match().ListOfferings(m.ListOfferingsRequest(institution_id=inst.id), timeout=TIMEOUT)) == []
 
 
-def test_publish_offering_with_payment_unreachable_shows_standard_zero(svc, certs, tmp_path_factory):
+def test_publish_offering_with_payment_unreachable(svc, certs, tmp_path_factory):
+    """A subsidised offering needs payment's R1 standard: UNAVAILABLE (retry later) and nothing
+    published; an unsubsidised one needs no standard and is published with 0."""
     def ready(target, timeout, alive):
         wait_until_serving(target, certs, timeout, alive)
 
     lonely = _start(ServiceProcess("matching", _required("matching"), certs, tmp_path_factory.mktemp("match-nopay"), ready,
                                    extra=["--registration-addr", svc.processes["registration"].target,
-                                          "--payment-addr", f"127.0.0.1:{services.free_port()}", "--peer-timeout-ms", "2000"]))
+                                          "--payment-addr", f"127.0.0.1:{services.free_port()}", "--peer-timeout-ms", "2000",
+                                          "--accept-business-date"]))
     try:
         inst = institution(svc, [ELECTRICIAN.code])
-        offering = publish(svc, an_offering(inst.id), target=lonely.target)
-        assert offering.subsidy_standard_fen == 0 and offering.id
-        assert "no subsidy standard from payment" in lonely.log.read_text(errors="replace")
+        error = error_of(svc.match(target=lonely.target).PublishOffering,
+                         m.PublishOfferingRequest(request_id=rid(), offering=an_offering(inst.id)))
+        assert error.code() == grpc.StatusCode.UNAVAILABLE and "R1" in error.details(), error.details()
+        assert list(svc.match(target=lonely.target).ListOfferings(m.ListOfferingsRequest(institution_id=inst.id),
+                                                                  timeout=TIMEOUT)) == []
+        offering = publish(svc, an_offering(inst.id, unsubsidised=True), target=lonely.target)
+        assert offering.subsidy_standard_fen == 0 and offering.unsubsidised and offering.id
     finally:
         assert lonely.stop() == 0
 
@@ -527,7 +567,8 @@ def test_capacity_is_never_oversold_under_concurrent_selects(svc, certs):
             async def one(worker_id):
                 try:
                     await stub.SelectOffering(m.SelectOfferingRequest(request_id=rid(), worker_id=worker_id,
-                                                                      offering_id=offering.id), timeout=60)
+                                                                      offering_id=offering.id), timeout=60,
+                                              metadata=(("skills-business-date", TODAY.isoformat()),))
                     return "ok"
                 except grpc.aio.AioRpcError as error:
                     return (error.code(), error.details())
@@ -615,7 +656,8 @@ def test_catalogue_entries_are_published_replaced_and_listed(svc):
 
     # An offering of a catalogued occupation carries its catalogue.
     inst = institution(svc, [code])
-    offering = publish(svc, an_offering(inst.id, occupation=c.Occupation(code=code, name="化工总控工")))
+    # (Not in the policy's standards table: published unsubsidised, R1.)
+    offering = publish(svc, an_offering(inst.id, occupation=c.Occupation(code=code, name="化工总控工"), unsubsidised=True))
     assert offering.catalog == c.CATALOG_KIND_C1_KEY_INDUSTRY
 
     for bad in (dict(kind=c.CATALOG_KIND_UNSPECIFIED), dict(levels=[]), dict(levels=[7]),

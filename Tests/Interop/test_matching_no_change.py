@@ -18,11 +18,11 @@ import grpc
 import pytest
 
 import test_matching as tm
-from services import shanghai_today, rid
+from services import rid
 from test_matching import ELECTRICIAN, L4, TIMEOUT, cdate, c, m, r
 
 svc = tm.svc
-TODAY = shanghai_today()
+TODAY = tm.TODAY  # the business day every call of tm.svc carries
 BIG = "字" * 5000
 BAD_DATE = c.CalendarDate(year=2021, month=2, day=30)
 FUTURE = cdate(TODAY + datetime.timedelta(days=5))

@@ -20,11 +20,11 @@ import grpc
 import pytest
 
 import test_matching as tm
-from services import shanghai_today, rid
+from services import rid
 from test_matching import ELECTRICIAN, L4, TIMEOUT, cdate, error_of, m, c, r
 
 svc = tm.svc  # the module-scoped services of test_matching, started afresh for this module
-TODAY = shanghai_today()
+TODAY = tm.TODAY  # the business day every call of tm.svc carries
 EDU = "education"
 S = m  # the S1 messages live in matching.proto
 
