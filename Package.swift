@@ -192,7 +192,7 @@ let package = Package(
         .target(
             name: "PlatformTestSupport",
             dependencies: ["RPC", "Schema", "ServiceKit", "Storage", "Policy", "RegistrationCore", "MatchingCore",
-                           "AssessmentCore", "PaymentCore", .product(name: "Logging", package: "swift-log")],
+                           "AssessmentCore", "PaymentCore", "Workload", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support/Platform",
             swiftSettings: swiftSettings
         ),
@@ -274,7 +274,7 @@ let package = Package(
         // SKILLS_TEST_POSTGRES_URL).
         .testTarget(
             name: "PaymentTests",
-            dependencies: ["PaymentCore", "Schema", "Storage", .product(name: "SQLKit", package: "sql-kit"),
+            dependencies: ["PaymentCore", "Schema", "Storage", "PlatformTestSupport", .product(name: "SQLKit", package: "sql-kit"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/PaymentTests",
             swiftSettings: swiftSettings

@@ -92,19 +92,22 @@ public struct InProcessTransport: ClientTransport {
             }
         }
         defer { writer.cancel() }
-        let responses = decoded(Response.self, call: call, responseMetadata: options.responseMetadata)
+        let (responses, sink) = decoded(Response.self, call: call, responseMetadata: options.responseMetadata)
         return try await withTaskCancellationHandler {
             let result = try await body(responses)
             call.cancel()
             return result
         } onCancel: {
             call.cancel()
+            // At once, so that a body reading the responses sees the cancellation, not just an end.
+            sink.finish(throwing: RPCError(.cancelled, "the call was cancelled"))
         }
     }
 
     /// The call's framed responses deframed (with this client's size limit) and decoded.
     private func decoded<Response: ProtoMessage>(_ type: Response.Type, call: InProcessCall,
-                                                 responseMetadata: ResponseMetadata?) -> MessageStream<Response> {
+                                                 responseMetadata: ResponseMetadata?)
+        -> (MessageStream<Response>, AsyncThrowingStream<Response, any Error>.Continuation) {
         let (stream, continuation) = AsyncThrowingStream<Response, any Error>.makeStream()
         let limit = maxReceiveMessageBytes
         let pump = Task {
@@ -129,7 +132,7 @@ public struct InProcessTransport: ClientTransport {
             }
         }
         continuation.onTermination = { _ in pump.cancel() }
-        return MessageStream(stream)
+        return (MessageStream(stream), continuation)
     }
 
     private static func nextResponse(_ deframer: inout MessageDeframer) throws(RPCError) -> ByteBuffer? {

@@ -9,6 +9,7 @@ import RPC
 import Schema
 import ServiceKit
 import Storage
+import Synchronization
 
 /// Who a test calls as: what a server would read from the caller's TLS client certificate.
 public struct TestCaller: Sendable, Hashable {
@@ -61,6 +62,10 @@ public final class TestPlatform: Sendable {
     public let directory: String
     /// Each service's database, by service name, for tests that look behind the API.
     public let stores: [String: SQLStore]
+    private let serials = Atomic<Int>(0)
+
+    /// A number not handed out before by this platform: for unique request ids, ID numbers and codes.
+    public func nextSerial() -> Int { serials.wrappingAdd(1, ordering: .relaxed).newValue }
 
     private init(directory: String, stores: [String: SQLStore]) {
         self.directory = directory
