@@ -279,5 +279,12 @@ let package = Package(
             path: "Tests/PaymentTests",
             swiftSettings: swiftSettings
         ),
+        // skillsctl's own logic (the executable target, imported @testable): the T1 chart's layout.
+        .testTarget(
+            name: "CtlTests",
+            dependencies: ["skillsctl", "Schema"],
+            path: "Tests/CtlTests",
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -72,47 +72,7 @@ struct Health: AsyncParsableCommand {
     }
 }
 
-struct Progress: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Target T1: subsidised trainings against the programme target, from payment.")
-    @OptionGroup var connection: Connection
-    @Option(help: "Only this year (0: all).") var year = 0
-    @Option(help: "Also draw T1 by year and by category into FILE.svg (or FILE.png, with rsvg-convert).", completion: .file())
-    var chart: String?
-
-    func run() async throws {
-        if let chart, !chart.lowercased().hasSuffix(".svg"), !chart.lowercased().hasSuffix(".png") {
-            FileHandleOutput.error("--chart: '\(chart)' must end in .svg or .png")
-            throw ExitCode(2)
-        }
-        let channel = try connection.channel(connection.paymentAddr)
-        defer { Task { await channel.close() } }
-        let progress: ProgrammeProgress
-        do {
-            progress = try await PaymentServiceClient(channel).getProgress(GetProgressRequest(year: Int32(year)))
-        } catch let error as RPCError {
-            FileHandleOutput.error("payment: \(error)")
-            throw ExitCode(error.code == .unavailable ? 3 : 1)
-        }
-        let permille = progress.target > 0 ? progress.total * 1000 / progress.target : 0
-        print("T1: \(progress.total) of \(progress.target) subsidised trainings (\(permille / 10).\(permille % 10)%)")
-        print("paid \(Money.yuan(progress.paidFen)), held \(Money.yuan(progress.heldFen))")
-        if let chart {
-            do {
-                try ProgressChart(progress: progress).write(to: chart)
-            } catch {
-                FileHandleOutput.error(error.description)
-                throw ExitCode(1)
-            }
-        }
-        for (title, rows) in [("by year", progress.byYear), ("by category", progress.byCategory),
-                              ("by occupation group", progress.byIndustry), ("by institution", progress.byInstitution)] where !rows.isEmpty {
-            print("\n\(title)")
-            for row in rows {
-                print("  \(row.label.rightPadded(28)) \(String(row.trainings).leftPadded(8))  \(Money.yuan(row.paidFen).leftPadded(16))")
-            }
-        }
-    }
-}
+// Progress (T1): ProgressCommand.swift.
 
 struct Ledger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The special fund's ledger.", subcommands: [Export.self])
