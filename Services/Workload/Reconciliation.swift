@@ -4,7 +4,8 @@ import Schema
 /// and against what the platform acknowledged to the replay. Ports Tests/Interop/reconcile.py and
 /// adds the programme-level checks:
 /// - ledger sequences run 1..n without gaps; no tranche paid twice; no entry id twice;
-/// - every entry carries a policy version, rule ids with R11, an enrolment and a certificate, and
+/// - every entry carries a policy version, rule ids with R11, the rules that decided it (its
+///   tranche's decided_by), an enrolment and a certificate, and
 ///   pays a PAID tranche of an eligible decision of the same enrolment, certificate, policy,
 ///   amount and payee (the decision's payee; the R9 allowance, the last tranche, to the worker);
 ///   every PAID tranche has its entry; per payee the ledger sums equal the paid tranches;
@@ -170,6 +171,12 @@ public enum Reconciliation {
             }
             if entry.certificateNumber != claim.certificateNumber {
                 problem(.entryDisagreesWithClaim, "\(at): certificate \(entry.certificateNumber) != claim's \(claim.certificateNumber)")
+            }
+            if entry.decidedBy.isEmpty {
+                problem(.untraceableEntry, "\(at): no decided_by (the rules that decided the payment, R11)")
+            } else if let tranche = decision.tranches.first(where: { $0.id == entry.trancheId }), !tranche.decidedBy.isEmpty,
+                      tranche.decidedBy != entry.decidedBy {
+                problem(.entryDisagreesWithClaim, "\(at): decided by \(entry.decidedBy) != its tranche's \(tranche.decidedBy)")
             }
             if entry.policyVersion != decision.policyVersion {
                 problem(.entryDisagreesWithClaim, "\(at): policy \(entry.policyVersion) != decision's \(decision.policyVersion)")

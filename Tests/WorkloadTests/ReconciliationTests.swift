@@ -13,7 +13,8 @@ struct LedgerFixture {
                            year: Int32 = 2020, kind: OfferingKind = .ordinary, offering: String = "o-1",
                            tranches: [(Int64, TrancheState)] = [(150_000, .paid)]) {
         let decisionTranches = tranches.enumerated().map { n, t in
-            Tranche(id: "\(id)-t\(n + 1)", index: Int32(n), amountFen: t.0, state: t.1, ledgerEntryId: t.1 == .paid ? "le-\(id)-t\(n + 1)" : "")
+            Tranche(id: "\(id)-t\(n + 1)", index: Int32(n), amountFen: t.0, state: t.1, ledgerEntryId: t.1 == .paid ? "le-\(id)-t\(n + 1)" : "",
+                    decidedBy: ["R1", "R2", kind == .projectBased ? "R7" : "R8"])
         }
         let claim = Claim(id: id, enrollmentId: "e-\(id)", workerId: worker, offeringId: offering, institutionId: "i-1",
                           certificateNumber: "CERT-\(id)", occupation: Occupation(code: occupation, name: ""), level: level,
@@ -26,7 +27,7 @@ struct LedgerFixture {
             let entry = LedgerEntry(id: tranche.ledgerEntryId, sequence: Int64(ledger.count + 1), trancheId: tranche.id, claimId: id,
                                     payeeKind: .institution, payeeId: "i-1", amountFen: tranche.amountFen, purpose: .trainingSubsidy,
                                     policyVersion: "dezhou-2019-2021/v1", ruleIds: ["R1", "R11", "R8"], enrollmentId: "e-\(id)",
-                                    certificateNumber: "CERT-\(id)")
+                                    certificateNumber: "CERT-\(id)", decidedBy: tranche.decidedBy)
             ledger.append(entry)
             expected.disbursements[tranche.id] = entry
         }
@@ -87,6 +88,7 @@ struct LedgerFixture {
     @Test func anEntryWithoutTheFundsRuleOrCertificate() {
         expect(.untraceableEntry) { $0.ledger[1].ruleIds = ["R1"] }
         expect(.untraceableEntry) { $0.ledger[1].certificateNumber = "" }
+        expect(.untraceableEntry) { $0.ledger[1].decidedBy = [] }
     }
 
     @Test func anEntryForAnUnknownClaim() {
@@ -100,6 +102,7 @@ struct LedgerFixture {
     @Test func anEntryThatDisagreesWithItsClaim() {
         expect(.entryDisagreesWithClaim) { $0.ledger[0].certificateNumber = "CERT-other" }
         expect(.entryDisagreesWithClaim) { $0.ledger[0].payeeId = "i-2" }
+        expect(.entryDisagreesWithClaim) { $0.ledger[0].decidedBy = ["R1", "R2", "R8", "R9"] }
     }
 
     @Test func aPaidTrancheWithoutEntry() {
