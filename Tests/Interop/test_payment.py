@@ -166,6 +166,18 @@ class MatchingStandIn(mg.MatchingServiceServicer):
             context.abort(grpc.StatusCode.NOT_FOUND, f"no offering {request.offering_id}")
         return found
 
+    def ListEnrollments(self, request, context):
+        """By offering (and state), in id order, paged like matching (R7: payment counts the cohort)."""
+        self._caller(context)
+        with self.lock:
+            rows = sorted((e for e in self.enrollments.values()
+                           if (not request.offering_id or e.offering_id == request.offering_id)
+                           and (not request.state or e.state == request.state)
+                           and e.id > request.page_token), key=lambda e: e.id)
+        size = request.page_size or 100
+        page = rows[:size]
+        return m.ListEnrollmentsResponse(enrollments=page, next_page_token=page[-1].id if len(page) == size else "")
+
 
 def _health_handler() -> grpc.GenericRpcHandler:
     def check(request, context):
@@ -641,33 +653,42 @@ def test_project_based_cohort_holds_40_percent_until_85_percent_employment(env):
         error = error_of(env.pay("finance").Disburse, p.DisburseRequest(request_id=rid(), tranche_id=t1.id))
         assert error.code() == FP and "R7" in error.details(), error.details()
 
-    # 849 of 1000: below 85 %, nothing released, the claims still say why.
-    threshold = POLICY.threshold_permille(completion)
-    below = env.pay("hrss").ReportEmployment(p.ReportEmploymentRequest(
-        request_id=rid(), offering_id=off.id, trained=1000, employed=threshold - 1, as_of=cdate(dt.date(2021, 2, 1))),
-        timeout=TIMEOUT)
-    assert not below.threshold_met and list(below.released) == []
-    assert below.employment_rate_bp == (threshold - 1) * 10
+    # R7 on evidence (issue 17): the platform's cohort is these 4 completed trainees. The institution's
+    # proposal of 3 of 4 (75 %) releases nothing, and neither would its old "17 of 20" counts.
+    def employed(workers):
+        return [p.EmployedTrainee(worker_id=w.id, employer=p.EmployerEvidence(
+            credit_code=credit_code(), start_date=cdate(completion + dt.timedelta(days=30)))) for w in workers]
+
+    error = error_of(env.pay("institution").ReportEmployment, p.ReportEmploymentRequest(
+        request_id=rid(), offering_id=off.id, trained=20, employed=17))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "R7" in error.details(), error.details()
+    below = env.pay("institution").ReportEmployment(p.ReportEmploymentRequest(
+        request_id=rid(), offering_id=off.id, employed_trainees=employed(cohort[:3])), timeout=TIMEOUT)
+    assert below.state == p.EMPLOYMENT_REPORT_STATE_PROPOSED and list(below.released) == []
+    assert (below.trained, below.employed, below.employment_rate_bp, below.threshold_met) == (4, 3, 7500, False)
     for claim in claims:
         t1 = sorted(get_claim(env, claim.id).decision.tranches, key=lambda t: t.index)[1]
         assert t1.state == HELD and "R7" in t1.condition
         error = error_of(env.pay("finance").Disburse, p.DisburseRequest(request_id=rid(), tranche_id=t1.id))
         assert error.code() == FP and "R7" in error.details()
 
-    # Only a system of the offering's institution reports for it: institution-b-dev is another one's.
+    # Only a system of the offering's institution proposes for it: institution-b-dev is another one's.
     error = error_of(env.pay("institution-b").ReportEmployment, p.ReportEmploymentRequest(
-        request_id=rid(), offering_id=off.id, trained=20, employed=20, as_of=cdate(dt.date(2021, 3, 1))))
+        request_id=rid(), offering_id=off.id, employed_trainees=employed(cohort)))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED and inst.id in error.details(), error.details()
     for claim in claims:
         assert sorted(get_claim(env, claim.id).decision.tranches, key=lambda t: t.index)[1].state == HELD
     error = error_of(env.pay("institution").ReportEmployment, p.ReportEmploymentRequest(
-        request_id=rid(), offering_id="o-nothing", trained=20, employed=20))
+        request_id=rid(), offering_id="o-nothing", employed_trainees=employed(cohort)))
     assert error.code() == grpc.StatusCode.NOT_FOUND, error.details()
 
-    # 17 of 20 = 85 %: released.
-    met = env.pay("institution").ReportEmployment(p.ReportEmploymentRequest(
-        request_id=rid(), offering_id=off.id, trained=20, employed=17, as_of=cdate(dt.date(2021, 3, 1))), timeout=TIMEOUT)
-    assert met.threshold_met and met.employment_rate_bp == 8500
+    # Corrected to 4 of 4 and confirmed by hrss (another certificate): released.
+    proposal = env.pay("institution").ReportEmployment(p.ReportEmploymentRequest(
+        request_id=rid(), offering_id=off.id, employed_trainees=employed(cohort)), timeout=TIMEOUT)
+    assert proposal.revision == 2 and proposal.threshold_met and list(proposal.released) == []
+    met = env.pay("hrss").ConfirmEmployment(p.ConfirmEmploymentRequest(
+        request_id=rid(), offering_id=off.id, revision=proposal.revision), timeout=TIMEOUT)
+    assert met.threshold_met and met.employment_rate_bp == 10000 and met.confirmed_by == "hrss-dev"
     held_ids = {sorted(cl.decision.tranches, key=lambda t: t.index)[1].id for cl in claims}
     assert {t.id for t in met.released} == held_ids
     assert all(t.state == PAYABLE and t.amount_fen == rest for t in met.released)
@@ -677,10 +698,10 @@ def test_project_based_cohort_holds_40_percent_until_85_percent_employment(env):
         assert_entry(disburse(env, t1.id), claim, t1, INSTITUTION, inst.id)
         final = get_claim(env, claim.id)
         assert [t.state for t in final.decision.tranches] == [PAID, PAID]
-    # A second report releases nothing more.
-    again = env.pay("hrss").ReportEmployment(p.ReportEmploymentRequest(
-        request_id=rid(), offering_id=off.id, trained=20, employed=20), timeout=TIMEOUT)
-    assert again.threshold_met and list(again.released) == []
+    # A confirmed report is final.
+    error = error_of(env.pay("institution").ReportEmployment, p.ReportEmploymentRequest(
+        request_id=rid(), offering_id=off.id, employed_trainees=employed(cohort)))
+    assert error.code() == FP and "R7" in error.details(), error.details()
 
 
 def test_r9_allowance_g5_completing_2020_06_30(env):
