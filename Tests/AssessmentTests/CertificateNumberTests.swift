@@ -3,6 +3,11 @@ import Schema
 import XCTest
 
 final class CertificateNumberTests: XCTestCase {
+    func testTheYearOfIssueIsReadBack() throws {
+        XCTAssertEqual(CertificateNumber.year(of: try CertificateNumber.generate(year: 2021)), 2021)
+        XCTAssertNil(CertificateNumber.year(of: "DZ-2021-NOPE"))
+    }
+
     func testUniqueAndWellFormedOver100k() throws {
         var seen = Set<String>()
         seen.reserveCapacity(100_000)
