@@ -177,7 +177,7 @@ let package = Package(
         // skillsctl: the operators' and integrators' CLI.
         .executableTarget(
             name: "skillsctl",
-            dependencies: ["RPC", "Schema", "Workload", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["RPC", "Schema", "Workload", "Policy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Ctl",
             swiftSettings: swiftSettings
         ),

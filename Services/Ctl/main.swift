@@ -15,7 +15,7 @@ struct SkillsCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skillsctl",
         abstract: "Operate and query the skills platform over mTLS.",
-        subcommands: [Health.self, Progress.self, Ledger.self, Call.self, Replay.self, Demo.self, Bench.self])
+        subcommands: [Health.self, Progress.self, Ledger.self, Call.self, Replay.self, Demo.self, Bench.self, PolicyCommand.self])
 }
 
 /// Where the services are and who is calling.

@@ -88,9 +88,12 @@ extension PolicyData {
             try check(!o.code.isEmpty, "an occupation without a code")
             try check(index[o.code] == nil, "occupation \(o.code) listed twice")
             var byLevel: [Int64?] = Array(repeating: nil, count: 6)
-            for (key, fen) in o.levels {
+            for (key, price) in o.levels.sorted(by: { $0.key < $1.key }) {
                 guard let level = Int(key), SkillLevel.valid.contains(level) else {
                     throw PolicyDataError("version \(id): occupation \(o.code): level \(key) is not 1...5")
+                }
+                guard let fen = price else {
+                    throw PolicyDataError("version \(id): occupation \(o.code) \(o.zh) level \(key): no price (null)")
                 }
                 try check(fen > 0 && fen <= 100_000_000, "occupation \(o.code) level \(key): \(fen) fen out of range")
                 byLevel[level] = fen
@@ -201,6 +204,14 @@ struct PolicyFileJSON: Codable {
     var format: String
     var notes: [String]?
     var versions: [VersionJSON]
+    /// Days on purpose without any version (PolicyFileCheck refuses any other gap between periods).
+    var intendedGaps: [IntendedGapJSON]?
+}
+
+struct IntendedGapJSON: Codable {
+    var from: PolicyDate
+    var to: PolicyDate
+    var reason: String
 }
 
 struct VersionJSON: Codable {
@@ -252,13 +263,17 @@ struct StandardsJSON: Codable {
     var unit: String
     var note: String?
     var occupations: [OccupationJSON]
+    /// Prices of the previous period this one drops on purpose: `"CODE"` (the occupation) or
+    /// `"CODE:LEVEL"` (PolicyFileCheck refuses any other price that disappears).
+    var withdrawn: [String]?
 }
 
 struct OccupationJSON: Codable {
     var code: String
     var zh: String
     var en: String
-    var levels: [String: Int64]
+    /// Level ("1"..."5") to fen; `null` is a price left blank, which validation refuses.
+    var levels: [String: Int64?]
 }
 
 struct PerYearJSON: Codable {

@@ -11,9 +11,13 @@ struct SkillsMatching: AsyncParsableCommand {
 
     @OptionGroup var settings: ServiceSettings
 
+    @OptionGroup var policySettings: PolicySettings
+
     func run() async throws {
+        let policy = try policySettings.load()
         try await ServiceRunner.run(MatchingHandler.manifest, settings: settings) { environment in
-            [MatchingHandler(environment: environment).serviceDefinition]
+            policy.announce(logger: environment.logger)
+            return [MatchingHandler(environment: environment, policy: policy).serviceDefinition]
         }
     }
 }

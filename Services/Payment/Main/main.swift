@@ -15,15 +15,13 @@ struct SkillsPayment: AsyncParsableCommand {
     @Option(help: "The special fund's opening balance in fen, set when the database is created. [env: SKILLS_PAYMENT_FUND_FEN]")
     var fundFen: Int64 = Int64(Environment.string("SKILLS_PAYMENT_FUND_FEN") ?? "") ?? 50_000_000_000
 
-    @Option(help: "A policy data file (JSON) instead of the bundled Dezhou 2019-2021 policy. [env: SKILLS_POLICY_FILE]")
-    var policyFile: String = Environment.string("SKILLS_POLICY_FILE") ?? ""
+    @OptionGroup var policySettings: PolicySettings
 
     func run() async throws {
-        let book = try policyFile.isEmpty ? PolicyBook.bundled() : PolicyBook(contentsOf: URL(fileURLWithPath: policyFile))
+        let policy = try policySettings.load()
         try await ServiceRunner.run(PaymentHandler.manifest(initialFundFen: fundFen), settings: settings) { environment in
-            [PaymentHandler(environment: environment, book: book).serviceDefinition]
+            policy.announce(logger: environment.logger)
+            return [PaymentHandler(environment: environment, book: policy.book).serviceDefinition]
         }
     }
 }
-
-import Foundation

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Policy
+
+/// `--policy-file`, taken by every service that applies the rules (matching's eligibility preview,
+/// payment). The file is checked with `PolicyFileCheck`, the same code as `skillsctl policy check`,
+/// so a file the check refuses never reaches a running service.
+public struct PolicySettings: ParsableArguments, Sendable {
+    public init() {}
+
+    @Option(help: "Policy data file (JSON, format skills-policy/1; check it with `skillsctl policy check FILE`); empty: the bundled Dezhou 2019-2021 policy. [env: SKILLS_POLICY_FILE]")
+    public var policyFile: String = Environment.string("SKILLS_POLICY_FILE") ?? ""
+
+    /// Checks and loads the policy; throws a `ServiceStartupError` that lists every problem.
+    public func load() throws -> LoadedPolicy {
+        let url: URL
+        if policyFile.isEmpty {
+            guard let bundled = PolicyBook.bundledURL() else {
+                throw ServiceStartupError("the bundled policy file \(PolicyBook.defaultFileName).json is missing from the build")
+            }
+            url = bundled
+        } else {
+            url = URL(fileURLWithPath: policyFile)
+        }
+        let report = PolicyFileCheck.check(contentsOf: url)
+        guard report.problems.isEmpty, let book = report.book else {
+            let count = report.problems.count
+            throw ServiceStartupError("policy file \(url.path) is not valid (\(count) problem\(count == 1 ? "" : "s")); not starting:\n"
+                + report.problems.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        return LoadedPolicy(path: url.path, book: book, version: report.version, fingerprint: report.fingerprint,
+                            lastDay: report.lastDay)
+    }
+}
+
+/// A checked policy file and how to tell which one a running service uses.
+public struct LoadedPolicy: Sendable {
+    public let path: String
+    public let book: PolicyBook
+    /// The id of the version with the latest start (`PolicyCheckReport.version`).
+    public let version: String
+    /// SHA-256 of the file's canonical content (`PolicyCheckReport.fingerprint`).
+    public let fingerprint: String
+    /// The last day any version covers; claims completed after it are refused under R1.
+    public let lastDay: PolicyDate?
+
+    /// Logs the policy in force and publishes `skills_policy_info{version,fingerprint} 1` on
+    /// /metrics. Call it once logging and metrics are bootstrapped (in `ServiceRunner.run`'s
+    /// `services` closure).
+    public func announce(logger: Logger) {
+        logger.notice("policy in force", metadata: [
+            "policy_version": "\(version)", "policy_fingerprint": "\(fingerprint)",
+            "policy_last_day": "\(lastDay.map { "\($0)" } ?? "?")", "policy_file": "\(path)",
+        ])
+        if let lastDay, lastDay < BusinessDay.wallClockToday() {
+            logger.warning("the policy's last period ends \(lastDay): claims completed after it are refused under R1 unless the caller names an earlier business date (--accept-business-date); add the standards of the later period to the policy file")
+        }
+        Gauge(label: "skills_policy_info", dimensions: [("version", version), ("fingerprint", fingerprint)]).record(1)
+    }
+}
