@@ -11,7 +11,7 @@ import SQLKit
 /// platform computes from matching's cohort. A proposal may be replaced until it is confirmed.
 extension PaymentHandler {
     public func reportEmployment(request: ReportEmploymentRequest, context: ServerContext) async throws -> ReportEmploymentResponse {
-        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "required") }
+        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "R7: required") }
         guard request.trained == 0, request.employed == 0 else {
             throw PaymentError.invalid(field: request.trained != 0 ? "trained" : "employed", message:
                 "R7: trained and employed are deprecated and refused: the platform counts the cohort (matching's completed " +
@@ -61,7 +61,7 @@ extension PaymentHandler {
     }
 
     public func confirmEmployment(request: ConfirmEmploymentRequest, context: ServerContext) async throws -> ReportEmploymentResponse {
-        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "required") }
+        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "R7: required") }
         guard request.revision > 0 else {
             throw PaymentError.invalid(field: "revision", message: "R7: the revision of the proposal you reviewed is required (GetEmploymentReport)")
         }
@@ -124,7 +124,7 @@ extension PaymentHandler {
     }
 
     public func getEmploymentReport(request: GetEmploymentReportRequest, context: ServerContext) async throws -> ReportEmploymentResponse {
-        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "required") }
+        guard !request.offeringId.isEmpty else { throw PaymentError.invalid(field: "offering_id", message: "R7: required") }
         try await InstitutionCallerCheck(environment: environment).authorize(offeringID: request.offeringId, context: context)
         let store = self.store
         guard let report = try await environment.store.read({ try await store.employmentReport(offeringID: request.offeringId, in: $0) }) else {
@@ -134,19 +134,21 @@ extension PaymentHandler {
     }
 
     public func attestContribution(request: AttestContributionRequest, context: ServerContext) async throws -> ContributionRecord {
-        guard var record = request.record else { throw PaymentError.invalid(field: "record", message: "required") }
+        guard var record = request.record else { throw PaymentError.invalid(field: "record", message: "R7: required") }
         guard !record.recordReference.isEmpty, record.recordReference.utf8.count <= 64 else {
-            throw PaymentError.invalid(field: "record.record_reference", message: "required, at most 64 bytes")
+            throw PaymentError.invalid(field: "record.record_reference", message: "R7: required, at most 64 bytes")
         }
-        guard !record.workerId.isEmpty else { throw PaymentError.invalid(field: "record.worker_id", message: "required") }
+        guard !record.workerId.isEmpty else { throw PaymentError.invalid(field: "record.worker_id", message: "R7: required") }
         if let problem = CreditCodeCheck.problem(in: record.employerCreditCode) {
-            throw PaymentError.invalid(field: "record.employer_credit_code", message: problem.message)
+            throw PaymentError.invalid(field: "record.employer_credit_code", message: "R7: " + problem.message)
         }
-        guard let month = PolicyBridge.date(record.month), month <= BusinessDay.today() else {
-            throw PaymentError.invalid(field: "record.month", message: "a calendar date of a month that has begun")
+        let today = BusinessDay.today()
+        guard let day = PolicyBridge.date(record.month), (day.year, day.month) <= (today.year, today.month) else {
+            throw PaymentError.invalid(field: "record.month", message: "R7: a calendar date in a month that has begun (today is \(today))")
         }
+        let month = PolicyDate(day.year, day.month, 1)
         record.employerCreditCode = record.employerCreditCode.uppercased()
-        record.month = PolicyBridge.calendarDate(PolicyDate(month.year, month.month, 1))
+        record.month = PolicyBridge.calendarDate(month)
         record.attestedBy = context.peer.commonName
         record.attestedAt = Timestamps.timestamp()
         let store = self.store
@@ -157,7 +159,7 @@ extension PaymentHandler {
             if let existing = try await store.contributionRecord(reference: attested.recordReference, in: db) {
                 guard existing.workerId == attested.workerId, existing.employerCreditCode == attested.employerCreditCode,
                       existing.month == attested.month else {
-                    throw PaymentError.exists("contribution record \(attested.recordReference) is already attested with other content " +
+                    throw PaymentError.exists("R7: contribution record \(attested.recordReference) is already attested with other content " +
                                               "(worker \(existing.workerId)); a record reference is attested once")
                 }
                 return existing
@@ -176,9 +178,9 @@ extension PaymentHandler {
         do {
             offering = try await peers.matching.getOffering(GetOfferingRequest(offeringId: id), options: peers.options)
         } catch let error as RPCError where error.code == .notFound {
-            throw PaymentError.notFound("no offering \(id)")
+            throw PaymentError.notFound("R7: no offering \(id)")
         } catch let error as RPCError {
-            throw PaymentError.peer(service: "matching", error)
+            throw PaymentError.peer(service: "matching (R7 cohort)", error)
         }
         guard offering.kind == .projectBased else {
             throw PaymentError.precondition("R7: offering \(id) is \(offering.kind.protoName), not project-based: it has no held " +
@@ -199,7 +201,7 @@ extension PaymentHandler {
                 page = try await peers.matching.listEnrollments(ListEnrollmentsRequest(offeringId: offeringID, pageSize: 1000, pageToken: token),
                                                                 options: peers.options)
             } catch let error as RPCError {
-                throw PaymentError.peer(service: "matching", error)
+                throw PaymentError.peer(service: "matching (R7 cohort)", error)
             }
             for enrollment in page.enrollments where [.completed, .claimed, .paid].contains(enrollment.state) {
                 // A completed enrolment always carries its date; without one no evidence can be dated after it.
