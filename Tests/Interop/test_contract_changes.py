@@ -142,7 +142,10 @@ def test_offering_without_a_standard_is_refused_unless_unsubsidised(svc):
 
     # Its training runs, but payment subsidises nothing (R1) and says why.
     trainee = tm.worker(svc)
-    enrollment = tm.select(december, trainee.id, published.id).enrollment
+    selected = tm.select(december, trainee.id, published.id)
+    assert not selected.eligibility.eligible and list(selected.eligibility.refusing_rule_ids) == ["R1"]
+    assert "unsubsidised" in selected.eligibility.message
+    enrollment = selected.enrollment
     tm.accept(december, enrollment.id)
     january = on(svc, D(2022, 1, 25))
     tm.learn(january, enrollment.id, c.LEARNING_CHANNEL_OFFLINE, 240, day=D(2022, 1, 10))

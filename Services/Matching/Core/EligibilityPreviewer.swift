@@ -31,6 +31,13 @@ enum EligibilityPreviewer {
     /// - Parameter priorClaims: the worker's claims at payment; nil when payment did not answer.
     static func preview(worker: Worker, offering: Offering, enrollmentID: String, today: Day, priorClaims: [Claim]?,
                         book: PolicyBook?) -> EligibilityPreview {
+        if offering.unsubsidised {
+            var preview = EligibilityPreview()
+            preview.refusingRuleIds = ["R1"]
+            preview.message = "R1: offering \(offering.id) is published unsubsidised: no subsidy is paid for it; the training may " +
+                "still be taken self-paid"
+            return preview
+        }
         guard let book else { return simplePreview(worker: worker, offering: offering) }
         let code = offering.occupation?.code ?? ""
         var days = 0
