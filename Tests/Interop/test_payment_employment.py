@@ -111,6 +111,7 @@ class Cohort:
             end_date=cdate(END), project_id=f"proj-{rid()[:8]}"))
         self.completed: list[str] = []
         self.in_training: list[str] = []
+        self.pending: dict[str, str] = {}  # worker id -> enrolment id of those still in training
         self.claims = []
         for n in range(completed + in_training):
             worker = tm.worker(svc)
@@ -118,15 +119,20 @@ class Cohort:
             tm.accept(svc, enrollment.id)
             if n >= completed:
                 self.in_training.append(worker.id)
+                self.pending[worker.id] = enrollment.id
                 continue
-            svc.match("institution").RecordLearning(m.RecordLearningRequest(
-                request_id=rid(), enrollment_id=enrollment.id, channel=c.LEARNING_CHANNEL_OFFLINE, minutes=240,
-                day=cdate(COMPLETION - datetime.timedelta(days=1))), timeout=TIMEOUT)
-            done = tm.complete(svc, enrollment.id, day=COMPLETION)
-            assert done.state == c.ENROLLMENT_STATE_COMPLETED
-            self.completed.append(worker.id)
-            if n < claims:
-                self.claims.append(self._claim(worker.id, enrollment.id))
+            self.finish(worker.id, enrollment.id, claim=n < claims)
+
+    def finish(self, worker_id: str, enrollment_id: str, claim: bool) -> None:
+        """Learning, completion on COMPLETION, and a claim when asked."""
+        self.svc.match("institution").RecordLearning(m.RecordLearningRequest(
+            request_id=rid(), enrollment_id=enrollment_id, channel=c.LEARNING_CHANNEL_OFFLINE, minutes=240,
+            day=cdate(COMPLETION - datetime.timedelta(days=1))), timeout=TIMEOUT)
+        done = tm.complete(self.svc, enrollment_id, day=COMPLETION)
+        assert done.state == c.ENROLLMENT_STATE_COMPLETED
+        self.completed.append(worker_id)
+        if claim:
+            self.claims.append(self._claim(worker_id, enrollment_id))
 
     def _claim(self, worker_id: str, enrollment_id: str):
         scheduled = self.svc.ass().ScheduleAssessment(a.ScheduleAssessmentRequest(request_id=rid(), assessment=a.Assessment(
@@ -306,3 +312,22 @@ def test_correction_before_confirmation_not_after_and_both_acts_are_audited(svc)
         (tm.INSTITUTION_SYSTEM, "institution", "ReportEmployment"),
         ("hrss-dev", "hrss", "ConfirmEmployment")]
     assert "revision 2" in trail[1][3] and "18 of 20" in trail[2][3], trail
+
+
+def test_a_cohort_that_grows_after_confirmation_gets_a_new_report(svc):
+    cohort = Cohort(svc, completed=3, in_training=1, claims=1)
+    confirmed = cohort.confirm(cohort.propose(cohort.completed).revision)
+    assert confirmed.threshold_met and len(confirmed.released) == 1
+    error = error_of(pay(svc, "institution").ReportEmployment, p.ReportEmploymentRequest(
+        request_id=rid(), offering_id=cohort.offering.id, employed_trainees=[employed(w) for w in cohort.completed]))
+    assert error.code() == FP and "final" in error.details() and "cohort of 3" in error.details(), error.details()
+    # A fourth trainee completes later and claims: without a new report its 40% would stay held for ever.
+    late = cohort.in_training[0]
+    cohort.finish(late, cohort.pending[late], claim=True)
+    late_held = cohort.held()[1]
+    assert late_held.state == HELD
+    proposal = cohort.propose(cohort.completed)
+    assert (proposal.revision, proposal.trained, proposal.employed) == (2, 4, 4)
+    again = cohort.confirm(proposal.revision)
+    assert [t.id for t in again.released] == [late_held.id] and again.trained == 4
+    assert [t.state for t in cohort.held()] == [PAYABLE, PAYABLE]

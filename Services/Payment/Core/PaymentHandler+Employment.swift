@@ -37,9 +37,12 @@ extension PaymentHandler {
                                                     detail: { (r: ReportEmploymentResponse) in
                                                         "R7 proposed revision \(r.revision): \(r.employed) of \(r.trained) employed" }) { db in
             let existing = try await store.employmentReport(offeringID: request.offeringId, in: db)
-            if let existing, existing.state == .confirmed {
+            // A confirmed report is final for the cohort it counted. Trainees who completed later
+            // would otherwise hold their 40% for ever, so a grown cohort gets a new report.
+            if let existing, existing.state == .confirmed, cohort.count <= Int(existing.trained) {
                 throw PaymentError.precondition("R7: the employment report of offering \(request.offeringId) was confirmed by " +
-                    "\(existing.confirmedBy) (revision \(existing.revision)); a confirmed report is final and cannot be replaced")
+                    "\(existing.confirmedBy) (revision \(existing.revision)) for its cohort of \(existing.trained); a confirmed " +
+                    "report is final and cannot be replaced (a new one is possible only once more trainees have completed)")
             }
             try await Self.check(request.employedTrainees, cohort: cohort, today: today, store: store, in: db)
             let release = EmploymentCohort.release(employed: request.employedTrainees.count, cohortSize: cohort.count, policy: policy)

@@ -1062,7 +1062,9 @@ public struct EmployedTrainee: ProtoMessage, CMessageBacked {
 /// R7: proposes (institution or hrss) the employment of a project-based offering's cohort, trainee
 /// by trainee. A proposal releases nothing: the bureau confirms it (ConfirmEmployment) with another
 /// certificate. A new proposal replaces an unconfirmed one (the revision goes up); once a proposal is
-/// confirmed, the report is final and a new one is FAILED_PRECONDITION naming R7.
+/// confirmed, the report is final for the cohort it counted and a new one is FAILED_PRECONDITION
+/// naming R7, unless more trainees have completed since: then a new proposal over the grown cohort
+/// may be made and confirmed the same way (their held tranches would otherwise never be released).
 public struct ReportEmploymentRequest: ProtoMessage, CMessageBacked {
     public static let protoName = "skills.v1.ReportEmploymentRequest"
 
