@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "Schema", targets: ["Schema"]),
         .library(name: "RPC", targets: ["RPC"]),
         .library(name: "Policy", targets: ["Policy"]),
+        // For the storage benchmark in Benchmarks/ (old layer against new).
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "SQL", targets: ["SQL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -81,6 +84,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Shared/Storage",
+            swiftSettings: swiftSettings
+        ),
+        // The system SQLite (Debian libsqlite3-dev) and libpq (libpq-dev) for the SQL module.
+        .systemLibrary(name: "CSQLite", path: "Shared/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // The storage layer replacing Storage (issue 14): statements prepared once per connection,
+        // a transaction is one hop to its connection's thread; SQLite (WAL) or PostgreSQL (libpq).
+        .target(
+            name: "SQL",
+            dependencies: ["CSQLite", "CLibPQ"],
+            path: "Shared/SQL",
             swiftSettings: swiftSettings
         ),
         // What every service executable shares: settings, logging, metrics, audit, idempotency.
@@ -250,6 +264,12 @@ let package = Package(
             dependencies: ["Storage", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/StorageTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SQLTests",
+            dependencies: ["SQL"],
+            path: "Tests/SQLTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
