@@ -15,12 +15,13 @@ VENV="${SKILLS_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 
 # pip name -> module that proves it is installed
-PACKAGES=(grpcio grpcio-tools protobuf grpcio-health-checking cryptography pytest pyyaml)
+PACKAGES=(grpcio grpcio-tools protobuf grpcio-health-checking grpcio-reflection cryptography pytest pyyaml)
 declare -A MODULE=(
     [grpcio]=grpc
     [grpcio-tools]=grpc_tools.protoc
     [protobuf]=google.protobuf
     [grpcio-health-checking]=grpc_health.v1.health_pb2
+    [grpcio-reflection]=grpc_reflection.v1alpha.proto_reflection_descriptor_database
     [cryptography]=cryptography.x509
     [pytest]=pytest
     [pyyaml]=yaml

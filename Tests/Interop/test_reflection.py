@@ -1,6 +1,7 @@
-"""Server reflection (grpc.reflection.v1) on the Swift server, read by a Python client.
+"""Server reflection (grpc.reflection.v1, and v1alpha beside it) on the Swift servers, read by Python clients.
 
-grpcurl and similar tools use it to list and call methods without the .proto files.
+grpcurl and similar tools use it to list and call methods without the .proto files; grpcio-reflection's
+ProtoReflectionDescriptorDatabase asks the older grpc.reflection.v1alpha package.
 """
 import importlib.util
 import subprocess
@@ -9,9 +10,12 @@ import tempfile
 from pathlib import Path
 
 import grpc
-from google.protobuf import descriptor_pb2
+import pytest
+from google.protobuf import descriptor_pb2, descriptor_pool
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
-from conftest import secure_channel
+from conftest import secure_channel, wait_until_serving
+from services import ServiceProcess, service_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,3 +66,63 @@ def test_file_containing_symbol_with_dependencies(echo_server, certs):
     assert registration[0] == "skills/v1/registration.proto"
     assert "google/protobuf/timestamp.proto" in registration
     assert responses[2].error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0]
+
+
+REFLECTION = {"grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"}
+SERVICES = {
+    "registration": "skills.v1.RegistrationService",
+    "matching": "skills.v1.MatchingService",
+    "assessment": "skills.v1.AssessmentService",
+    "payment": "skills.v1.PaymentService",
+}
+
+
+def test_echo_server_answers_v1alpha_like_v1(echo_server, certs):
+    with secure_channel(echo_server, certs) as channel:
+        database = ProtoReflectionDescriptorDatabase(channel)
+        assert set(database.get_services()) == {"skills.testing.v1.Echo"} | REFLECTION
+        echo = descriptor_pool.DescriptorPool(database).FindServiceByName("skills.testing.v1.Echo")
+        assert [m.name for m in echo.methods] == ["Get", "Expand", "Collect", "Update"]
+        with pytest.raises(KeyError):
+            database.FindFileContainingSymbol("no.such.Symbol")
+
+
+@pytest.fixture(scope="module")
+def platform(certs, tmp_path_factory):
+    """The four services, each on its own free port and data directory."""
+    processes = {}
+    try:
+        for service in SERVICES:
+            processes[service] = ServiceProcess(
+                service, service_binary(service), certs, tmp_path_factory.mktemp(f"reflection-{service}"),
+                lambda target, timeout, alive: wait_until_serving(target, certs, timeout, alive)).start()
+        yield {service: process.target for service, process in processes.items()}
+    finally:
+        for process in processes.values():
+            process.stop()
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_grpcio_reflection_client_resolves_every_method(platform, certs, service):
+    with secure_channel(platform[service], certs) as channel:
+        database = ProtoReflectionDescriptorDatabase(channel)
+        names = set(database.get_services())
+        assert names == {SERVICES[service]} | REFLECTION
+        pool = descriptor_pool.DescriptorPool(database)
+        resolved = 0
+        for name in sorted(names):
+            descriptor = pool.FindServiceByName(name)
+            assert descriptor.methods, name
+            for method in descriptor.methods:
+                symbol = f"{name}.{method.name}"
+                file = database.FindFileContainingSymbol(symbol)
+                assert file.name == descriptor.file.name, symbol
+                assert pool.FindMethodByName(symbol) is not None
+                for message in (method.input_type, method.output_type):
+                    assert pool.FindMessageTypeByName(message.full_name).file.name == \
+                        database.FindFileContainingSymbol(message.full_name).name, message.full_name
+                resolved += 1
+        own = pool.FindServiceByName(SERVICES[service])
+        assert own.file.name == f"skills/v1/{service}.proto"
+        assert own.file.GetOptions().go_package.endswith("/skills/v1;skillsv1")
+        assert resolved >= len(own.methods) + 4

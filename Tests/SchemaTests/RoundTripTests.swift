@@ -70,7 +70,8 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(Skills_Testing_V1_Echo.Method.collect.descriptor.kind, .clientStreaming)
         let names = SchemaCatalog.services.map(\.name)
         XCTAssertEqual(Set(names), [
-            "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "skills.testing.v1.Echo", "skills.v1.RegistrationService",
+            "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
+            "skills.testing.v1.Echo", "skills.v1.RegistrationService",
             "skills.v1.MatchingService", "skills.v1.AssessmentService", "skills.v1.PaymentService",
         ])
         XCTAssertEqual(RegistrationService.descriptor.methods.count, 13)

@@ -42,7 +42,7 @@ SCALARS = {
 }
 
 READ_ONLY_PREFIXES = ("Get", "List", "Verify", "Check", "Watch", "Export")
-ALWAYS_IDEMPOTENT_PACKAGES = ("skills.testing.v1", "grpc.reflection.v1")  # test echo; reflection only reads
+ALWAYS_IDEMPOTENT_PACKAGES = ("skills.testing.v1", "grpc.reflection.v1", "grpc.reflection.v1alpha")  # test echo; reflection only reads
 PLAIN_PACKAGE = "skills.v1"
 
 

@@ -39,8 +39,11 @@ public final class GRPCServer: Service, Sendable {
         self.tls = try TLSContextStore(role: .server, configuration: configuration.tls)
         let health = HealthService()
         self.health = health
-        let reflection = ReflectionService(services: services.map(\.descriptor.name) + [Grpc_Health_V1_Health.name, Grpc_Reflection_V1_ServerReflection.name])
-        self.router = ServerCallRouter(services: services + [health.serviceDefinition, reflection.serviceDefinition],
+        let reflection = ReflectionService(services: services.map(\.descriptor.name) + [
+            Grpc_Health_V1_Health.name, Grpc_Reflection_V1_ServerReflection.name, Grpc_Reflection_V1alpha_ServerReflection.name,
+        ])
+        self.router = ServerCallRouter(services: services + [health.serviceDefinition, reflection.serviceDefinition,
+                                                             reflection.v1alphaServiceDefinition],
                                        interceptors: interceptors,
                                        maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, logger: logger)
         if let eventLoopGroup {

@@ -1,6 +1,6 @@
 import Schema
 
-/// `grpc.reflection.v1.ServerReflection`, answered from the descriptor set that `protoc` writes for
+/// `grpc.reflection.v1.ServerReflection` (and v1alpha, see `v1alphaServiceDefinition`), answered from the descriptor set that `protoc` writes for
 /// `Protos/` (embedded in the schema module), so grpcurl and similar tools can list and call the
 /// methods without the proto files.
 public struct ReflectionService: Grpc_Reflection_V1_ServerReflectionProvider {
@@ -22,6 +22,16 @@ public struct ReflectionService: Grpc_Reflection_V1_ServerReflectionProvider {
         for try await request in requests {
             try await responses.write(answer(request))
         }
+    }
+
+    /// `grpc.reflection.v1alpha.ServerReflection`, the older package that clients such as
+    /// grpcio-reflection still ask for, answered by the same code: its messages are field for field
+    /// those of v1, so the v1 types read and write them.
+    public var v1alphaServiceDefinition: ServiceDefinition {
+        let method = RPCMethod<Request, Response>(Grpc_Reflection_V1alpha_ServerReflection.Method.serverReflectionInfo.descriptor)
+        return ServiceDefinition(descriptor: Grpc_Reflection_V1alpha_ServerReflection.descriptor, methods: [
+            .bidirectionalStreaming(method) { try await self.serverReflectionInfo(requests: $0, responses: $1, context: $2) },
+        ])
     }
 
     func answer(_ request: Request) -> Response {

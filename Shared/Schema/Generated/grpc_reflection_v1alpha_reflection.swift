@@ -472,7 +472,7 @@ public enum Grpc_Reflection_V1alpha_ServerReflection {
         /// The reflection service is structured as a bidirectional stream, ensuring
         /// all related requests go to a single server.
         public static let serverReflectionInfo = RPCMethod<Grpc_Reflection_V1alpha_ServerReflectionRequest, Grpc_Reflection_V1alpha_ServerReflectionResponse>(
-            MethodDescriptor(service: "grpc.reflection.v1alpha.ServerReflection", method: "ServerReflectionInfo", kind: .bidirectionalStreaming, isIdempotent: false))
+            MethodDescriptor(service: "grpc.reflection.v1alpha.ServerReflection", method: "ServerReflectionInfo", kind: .bidirectionalStreaming, isIdempotent: true))
     }
 
     public static let descriptor = ServiceDescriptor(name: name, methods: [
