@@ -806,6 +806,22 @@ def test_r10_filing_not_accepted(env):
     assert_refused(submit(env, e, cert), "R10")
 
 
+def test_completion_outside_the_offering_is_refused_under_r1(env):
+    """Issue 17: a completion date after the offering ended (or before it started) cannot move a
+    training into another year or standards version; payment refuses it and stores no claim."""
+    w = worker(env, categories=[fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
+    off = offering(env, institution(env), start=dt.date(2020, 11, 1), end=dt.date(2020, 11, 20))
+    for completion in (dt.date(2021, 2, 15), dt.date(2020, 10, 31)):
+        e = enrollment(env, w, off, completion)
+        cert = certificate(env, w, off, e)
+        error = error_of(env.pay("hrss").SubmitClaim, p.SubmitClaimRequest(request_id=rid(), enrollment_id=e.id,
+                                                                          certificate_number=cert.number))
+        assert error.code() == FP and error.details().startswith("R1: "), error.details()
+        assert completion.isoformat() in error.details() and "2020-11-20" in error.details()
+        listed = env.pay("finance").ListClaims(p.ListClaimsRequest(worker_id=w.id), timeout=TIMEOUT).claims
+        assert [claim.enrollment_id for claim in listed if claim.enrollment_id == e.id] == []
+
+
 def test_r10_occupation_outside_licence_scope(env):
     w = worker(env, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
     _, e, cert = trained(env, w, inst=institution(env, scope=[COOK]), code=ELECTRICIAN)

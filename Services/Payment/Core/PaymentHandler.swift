@@ -110,6 +110,15 @@ public struct PaymentHandler: PaymentServiceProvider {
             throw PaymentError.precondition("R1: offering \(offering.id) was published unsubsidised (Offering.unsubsidised): " +
                                             "no subsidy standard applies to its trainings, so nothing is paid")
         }
+        // The completion date picks the standard (R1) and the year (R3): it must lie within the
+        // offering's dates (matching enforces this at CompleteTraining; enrolments completed
+        // before it did are caught here).
+        if let start = PolicyBridge.date(offering.startDate), let end = PolicyBridge.date(offering.endDate),
+           completion < start || end < completion {
+            throw PaymentError.precondition("R1: the completion date \(completion) of enrolment \(enrollment.id) lies outside " +
+                                            "offering \(offering.id)'s dates (\(start) to \(end)); the completion date chooses " +
+                                            "the standard in force (R1) and the year the training counts in (R3)")
+        }
         async let worker = peer("registration") { try await peers.registration.getWorker(GetWorkerRequest(key: .workerId(enrollment.workerId)), options: options) }
         async let institution = peer("registration") { try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: enrollment.institutionId), options: options) }
         let certificate = try await certificateForR2(request.certificateNumber)
