@@ -4,10 +4,18 @@
 Runs `Tools/run-local.sh` with the debug build (RUN_CONFIG=debug; `make run` itself builds release)
 and RUN_EXIT_AFTER_START=1, twice on one data directory of its own (a second `make run` reuses
 ./data), on ports of its own (RUN_PORT_BASE / RUN_METRICS_PORT_BASE) so other tests never clash.
+Also: a port already taken (gRPC, or metrics answering /healthz as another platform's does) fails
+before anything starts, naming the port and its process; a second run at once fails and leaves the
+first serving; the services exit when the script is SIGKILLed.
 """
+import http.server
 import os
+import re
+import signal
 import socket
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,3 +85,133 @@ def test_run_local_runs_the_demo_twice_on_the_same_data(tmp_path, certs):
     ports = " or ".join(f"sport = :{port_base + n}" for n in range(1, 5))
     probe = subprocess.run(["bash", "-c", f"ss -ltn '( {ports} )' | tail -n +2"], capture_output=True, text=True)
     assert probe.stdout.strip() == "", probe.stdout
+
+
+# --- a port or the data directory already in use; what outlives the script ----------------------
+
+def listening_socket(port: int) -> socket.socket:
+    s = socket.socket()
+    s.bind(("127.0.0.1", port))
+    s.listen()
+    return s
+
+
+class Healthy(http.server.BaseHTTPRequestHandler):
+    """Another platform's metrics endpoint: /healthz says 200."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok\n")
+
+    def log_message(self, *args):
+        pass
+
+
+def running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+def start_platform(data: Path, certs: Path, port_base: int, metrics_base: int) -> tuple[subprocess.Popen, dict[str, int]]:
+    """run-local.sh without the demo, until it waits for Ctrl-C; the PID of each service it reports."""
+    env = dict(os.environ, RUN_CONFIG="debug", RUN_DEMO="0", SKILLS_DATA_DIR=str(data), CERT_DIR=str(certs),
+               RUN_PORT_BASE=str(port_base), RUN_METRICS_PORT_BASE=str(metrics_base))
+    process = subprocess.Popen(["bash", str(ROOT / "Tools" / "run-local.sh")], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 90
+    seen = ""
+    while time.monotonic() < deadline and "Ctrl-C stops the services" not in seen:
+        line = process.stdout.readline()
+        seen += line
+        if not line and process.poll() is not None:
+            break
+    pids = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+SERVING .*\(pid (\d+)\)$", seen, re.M)}
+    if "Ctrl-C stops the services" not in seen or len(pids) != 4:
+        stop_platform(process)
+        raise AssertionError(f"run-local.sh did not start the four services:\n{seen}")
+    return process, pids
+
+
+def stop_platform(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=60)
+
+
+def test_a_taken_grpc_port_fails_before_anything_starts(tmp_path, certs):
+    data = tmp_path / "data"
+    port_base, metrics_base = free_port_block(), free_port_block()
+    with listening_socket(port_base + 3):
+        result = run_local(data, certs, port_base, metrics_base)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"port {port_base + 3} (assessment gRPC) is already in use by " in result.stderr, result.stderr
+    assert f"(pid {os.getpid()})" in result.stderr, "ss names the process holding the port"
+    assert "nothing was started" in result.stderr and "RUN_PORT_BASE=" in result.stderr
+    assert "SERVING" not in result.stdout
+    assert not list((data / "logs").glob("*.log")), "no service was started"
+
+
+def test_a_taken_metrics_port_answering_healthz_is_not_reported_as_serving(tmp_path, certs):
+    # The failure seen while `make run` ran in another terminal: /healthz on the port said 200, so
+    # every service was listed SERVING although its own process had died on bind.
+    data = tmp_path / "data"
+    port_base, metrics_base = free_port_block(), free_port_block()
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", metrics_base + 2), Healthy)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        result = run_local(data, certs, port_base, metrics_base)
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"port {metrics_base + 2} (matching metrics) is already in use by " in result.stderr, result.stderr
+    assert "SERVING" not in result.stdout
+
+
+def test_a_second_run_fails_clearly_and_leaves_the_first_serving(tmp_path, certs):
+    data = tmp_path / "data"
+    port_base, metrics_base = free_port_block(), free_port_block()
+    first, pids = start_platform(data, certs, port_base, metrics_base)
+    try:
+        same_data = run_local(data, certs, free_port_block(), free_port_block())
+        assert same_data.returncode == 1, same_data.stdout + same_data.stderr
+        assert f"another run-local.sh (make run) is using {data} (pid {first.pid})" in same_data.stderr, same_data.stderr
+        assert "nothing was started" in same_data.stderr
+
+        same_ports = run_local(tmp_path / "other-data", certs, port_base, metrics_base)
+        assert same_ports.returncode == 1, same_ports.stdout + same_ports.stderr
+        assert f"port {port_base + 1} (registration gRPC) is already in use by skills-registra (pid {pids['registration']})" \
+            in same_ports.stderr, same_ports.stderr
+        assert "SERVING" not in same_ports.stdout
+
+        assert all(running(pid) for pid in pids.values()), pids
+        addresses = [f"--{name}-addr=127.0.0.1:{port_base + n}"
+                     for n, name in enumerate(("registration", "matching", "assessment", "payment"), start=1)]
+        health = subprocess.run([str(ROOT / ".build" / "debug" / "skillsctl"), "health", *addresses, "--cert-dir", str(certs)],
+                                capture_output=True, text=True, timeout=60)
+        assert health.returncode == 0, health.stdout + health.stderr
+    finally:
+        stop_platform(first)
+    assert not any(running(pid) for pid in pids.values())
+
+
+def test_the_services_exit_when_run_local_is_killed(tmp_path, certs):
+    process, pids = start_platform(tmp_path / "data", certs, free_port_block(), free_port_block())
+    try:
+        os.kill(process.pid, signal.SIGKILL)  # no trap runs: the services must notice by themselves
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(running(pid) for pid in pids.values()):
+            time.sleep(0.1)
+        left = {name: pid for name, pid in pids.items() if running(pid)}
+        assert not left, f"still running 30 s after run-local.sh was killed: {left}"
+    finally:
+        for pid in pids.values():
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -1,20 +1,71 @@
-"""skillsctl against the services started by `make run`'s script (debug build, own data directory)."""
+"""skillsctl against the services started by `make run`'s script (debug build, own data directory,
+own ports), while another "platform" holds the default ports 7101-7104 and 9101-9104: the tests must
+pass whatever else runs on this machine (they failed while `make run` was running in another terminal,
+and run-local.sh reported the other platform's /healthz as its own SERVING)."""
+import http.server
 import os
 import signal
+import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from test_run_local import free_port_block
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".build" / "debug"
+DEFAULT_PORTS = (7101, 7102, 7103, 7104)
+DEFAULT_METRICS_PORTS = (9101, 9102, 9103, 9104)
+
+
+class _Healthy(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok\n")
+
+    def log_message(self, *args):
+        pass
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory, certs):
+def other_platform():
+    """Occupies each default port that is free, as another `make run` would: gRPC ports listen and
+    never answer, metrics ports answer /healthz with 200."""
+    held = []
+    for port in DEFAULT_PORTS:
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            s.listen()
+            held.append(s)
+        except OSError:
+            s.close()  # already taken: by another platform, which is the point
+    servers = []
+    for port in DEFAULT_METRICS_PORTS:
+        try:
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Healthy)
+        except OSError:
+            continue
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    yield
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    for s in held:
+        s.close()
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory, certs, other_platform):
     data = tmp_path_factory.mktemp("skillsctl-data")
-    env = dict(os.environ, RUN_CONFIG="debug", SKILLS_DATA_DIR=str(data), CERT_DIR=str(certs))
+    base, metrics = free_port_block(), free_port_block()
+    env = dict(os.environ, RUN_CONFIG="debug", SKILLS_DATA_DIR=str(data), CERT_DIR=str(certs),
+               RUN_PORT_BASE=str(base), RUN_METRICS_PORT_BASE=str(metrics))
     process = subprocess.Popen(["bash", str(ROOT / "Tools" / "run-local.sh")], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -26,13 +77,18 @@ def platform(tmp_path_factory, certs):
             break
         if process.poll() is not None:
             pytest.fail(f"run-local.sh exited early:\n{seen}")
-    yield certs
+    yield {"certs": certs, "addresses": ["--registration-addr", f"127.0.0.1:{base + 1}", "--matching-addr", f"127.0.0.1:{base + 2}",
+                                         "--assessment-addr", f"127.0.0.1:{base + 3}", "--payment-addr", f"127.0.0.1:{base + 4}"]}
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
 
 
-def ctl(certs, *args):
-    return subprocess.run([str(BIN / "skillsctl"), *args, "--cert-dir", str(certs)], capture_output=True, text=True, timeout=60)
+def ctl(platform, *args):
+    """skillsctl with the platform's addresses, except those `args` set themselves."""
+    pairs = platform["addresses"]
+    addresses = [item for flag, value in zip(pairs[::2], pairs[1::2]) if flag not in args for item in (flag, value)]
+    return subprocess.run([str(BIN / "skillsctl"), *args, *addresses, "--cert-dir", str(platform["certs"])],
+                          capture_output=True, text=True, timeout=60)
 
 
 def test_health_lists_every_service_serving(platform):
