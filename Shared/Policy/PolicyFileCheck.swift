@@ -248,8 +248,8 @@ public enum PolicyFileCheck {
                     + "add the price, or list \"\(entry)\" in standards.withdrawn if it is dropped on purpose"))
             }
             for entry in withdrawn.sorted() {
-                let parts = entry.split(separator: ":").map(String.init)
-                let priced = before.occupation(parts[0]).map { occupation in
+                let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+                let priced = parts.first.flatMap { before.occupation($0) }.map { occupation in
                     parts.count == 1 || (parts.count == 2 && Int(parts[1]).flatMap { occupation.standardFen(level: $0) } != nil)
                 } ?? false
                 if !priced {

@@ -104,6 +104,12 @@ final class PolicyFileCheckTests: XCTestCase {
         standards["withdrawn"] = ["6-31-01-03:3"]
         later["standards"] = standards
         XCTAssertEqual(PolicyFileCheck.check(json: try adding([later])).problems, [])
+
+        standards["withdrawn"] = ["6-31-01-03:3", "", "6-31-01-03:x", "9-99-99-99"]
+        later["standards"] = standards
+        let odd = PolicyFileCheck.check(json: try adding([later]))
+        XCTAssertEqual(odd.problems.map(\.kind), [.schema, .schema, .schema])
+        XCTAssertTrue(odd.problems.allSatisfy { $0.message.contains("standards.withdrawn lists") }, "\(odd.problems)")
     }
 
     func testBlankPriceIsAMissingPrice() throws {
