@@ -108,6 +108,7 @@ public enum ServiceRunner {
             "address": "\(settings.host):\(server.localPort ?? port)", "database": "\(location)"])
         let group = ServiceGroup(configuration: .init(services: lifecycle.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        if settings.exitWhenStdinCloses { LauncherWatch.terminateWhenStandardInputCloses(logger: logger) }
         try await group.run()
         reload.cancel()
         await peers.close()

@@ -64,6 +64,10 @@ public struct ServiceSettings: ParsableArguments, Sendable {
 
     @Flag(help: "Take 'today' from the caller's skills-business-date metadata (replays and demos of 2019-2021; never in production). [env: SKILLS_ACCEPT_BUSINESS_DATE=1]")
     public var acceptBusinessDate: Bool = Environment.bool("SKILLS_ACCEPT_BUSINESS_DATE")
+
+    /// `inversion`: ArgumentParser rejects a plain Bool flag whose default (here from the environment) is true.
+    @Flag(inversion: .prefixedNo, help: "Shut down as on SIGTERM when standard input reaches end of file: a launcher that passes a pipe it holds makes the service exit when the launcher does, even on SIGKILL. [env: SKILLS_EXIT_WHEN_STDIN_CLOSES=1]")
+    public var exitWhenStdinCloses: Bool = Environment.bool("SKILLS_EXIT_WHEN_STDIN_CLOSES")
 }
 
 /// Reads `SKILLS_*` variables.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EchoSupport
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,6 +33,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Event loop threads (0: one per core).") var threads = 0
     @Flag(help: "Do not require a client certificate (for load generators such as h2load that cannot send one).")
     var noClientAuth = false
+    @Flag(inversion: .prefixedNo, help: "Shut down as on SIGTERM when standard input reaches end of file (a launcher holding the pipe exited). [env: SKILLS_EXIT_WHEN_STDIN_CLOSES=1]")
+    var exitWhenStdinCloses = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["SKILLS_EXIT_WHEN_STDIN_CLOSES"]?.lowercased() ?? "")
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -49,7 +52,28 @@ struct Serve: AsyncParsableCommand {
         print("listening on \(host):\(server.localPort ?? port)")
         fflush(nil)
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        if exitWhenStdinCloses { Self.terminateWhenStandardInputCloses() }
         try await group.run()
+    }
+
+    /// What ServiceKit's `LauncherWatch` does for the services (this executable does not link
+    /// ServiceKit): SIGTERM to itself once standard input, a pipe the launcher holds, reads end of file.
+    static func terminateWhenStandardInputCloses() {
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 256)
+            while true {
+                let count = read(STDIN_FILENO, &buffer, buffer.count)
+                if count > 0 || (count < 0 && errno == EINTR) { continue }
+                break
+            }
+            for _ in 0..<200 {  // up to 2 s for ServiceLifecycle to take SIGTERM over (a drain, not an abrupt end)
+                var current = sigaction()
+                if sigaction(SIGTERM, nil, &current) == 0 && current.__sigaction_handler.sa_handler != nil { break }
+                usleep(10_000)
+            }
+            kill(getpid(), SIGTERM)
+        }
+        thread.start()
     }
 }
 
