@@ -48,8 +48,9 @@ struct DemoSummary {
 
         let claim = results.trainings.values.sorted { $0.trainingIndex < $1.trainingIndex }.first { !$0.outcome.claimID.isEmpty }?.claim
         lines += ["", "Where to look next:",
-                  "  \(command) progress                         T1 by year, category, occupation group, institution",
+                  "  \(command) progress                         T1 by year, category, industry, institution",
                   "  \(command) progress --chart t1.svg          ... drawn as a chart",
+                  "  \(command) progress --csv > t1.csv          ... as CSV for the bureau's reports",
                   "  \(command) ledger export --csv --role finance",
                   "  \(command) call payment GetClaim --role finance --json '{\"claimId\": \"\(claim?.id ?? "...")\"}'",
                   "  \(command) call registration GetWorker --json '{\"workerId\": \"\(claim?.workerId ?? "...")\"}'",

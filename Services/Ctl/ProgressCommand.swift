@@ -109,6 +109,7 @@ enum ProgressTable {
             let rows = breakdown.rows(progress)
             out += "\n\(breakdown.title)\n"
             out += line(["trainings", "paid", "held", "payable"], name: "name")
+            if rows.isEmpty { out += "  (no subsidised trainings yet)\n" }
             for row in rows {
                 out += line([String(row.trainings), Money.yuan(row.paidFen), Money.yuan(row.heldFen), Money.yuan(row.payableFen)],
                             name: displayName(row))

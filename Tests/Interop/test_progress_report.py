@@ -128,6 +128,11 @@ def test_a_year_adds_up_to_its_row_of_the_whole_programme(platform, report):
     assert headline(ctl(platform, "progress", "--year", year["key"]))["trainings"] == int(year["trainings"])
 
 
+def test_a_negative_year_is_refused_by_name(platform):
+    result = subprocess.run([str(BIN / "skillsctl"), "progress", "--year=-1", *platform], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "INVALID_ARGUMENT" in result.stderr and "year" in result.stderr, result.stderr
+
+
 def test_no_row_shows_a_bare_code(report):
     _, _, rows = report
     for row in rows:
