@@ -731,7 +731,7 @@ def test_two_replicas_on_postgres_never_oversell(svc, certs, tmp_path_factory, p
 
     payment = svc.processes.get("payment")
     extra = ["--registration-addr", svc.processes["registration"].target,
-             "--payment-addr", payment.target if payment else f"127.0.0.1:{services.free_port()}"]
+             "--payment-addr", payment.target if payment else f"127.0.0.1:{services.free_port()}", "--accept-business-date"]
     replicas = [_start(ServiceProcess("matching", _required("matching"), certs, tmp_path_factory.mktemp(f"match-pg{i}"), ready,
                                       database=postgres_url, extra=extra)) for i in range(2)]
     try:
@@ -749,7 +749,8 @@ def test_two_replicas_on_postgres_never_oversell(svc, certs, tmp_path_factory, p
                 async def attempt(i, worker_id):
                     try:
                         await stubs_[i % 2].SelectOffering(m.SelectOfferingRequest(
-                            request_id=rid(), worker_id=worker_id, offering_id=offering.id), timeout=120)
+                            request_id=rid(), worker_id=worker_id, offering_id=offering.id), timeout=120,
+                            metadata=(("skills-business-date", TODAY.isoformat()),))
                         return "ok"
                     except grpc.aio.AioRpcError as error:
                         return (error.code(), error.details())
