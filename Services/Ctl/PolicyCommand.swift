@@ -35,7 +35,10 @@ struct PolicyCommand: ParsableCommand {
             }
             for gap in report.intendedGaps { print("  intended gap \(gap)") }
             if let last = report.lastDay {
-                print("after \(last): no subsidy standard; claims completed later are refused under R1")
+                let offset = report.book?.versions.last?.utcOffsetSeconds ?? 8 * 3600
+                let today = PolicyDate(epochSeconds: Int64(Date().timeIntervalSince1970), utcOffsetSeconds: offset)
+                let ended = last < today ? " (that is before today, \(today): a service started with this file refuses today's claims)" : ""
+                print("after \(last): no subsidy standard; claims completed later are refused under R1\(ended)")
             }
         }
     }

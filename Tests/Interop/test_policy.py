@@ -79,7 +79,7 @@ def test_check_accepts_the_shipped_file_and_prints_version_and_fingerprint():
     assert re.search(r"^fingerprint: sha256:[0-9a-f]{64}$", result.stdout, re.M), result.stdout
     assert "2019-01-01..2020-06-30  dezhou-2019-2021/v1" in result.stdout
     assert "2020-07-01..2021-12-31  dezhou-2019-2021/v2" in result.stdout
-    assert "after 2021-12-31: no subsidy standard" in result.stdout
+    assert "after 2021-12-31: no subsidy standard; claims completed later are refused under R1 (that is before today" in result.stdout
 
 
 def test_check_accepts_a_later_period_and_the_fingerprint_follows_the_content(tmp_path):
