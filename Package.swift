@@ -266,6 +266,13 @@ let package = Package(
             path: "Tests/StorageTests",
             swiftSettings: swiftSettings
         ),
+        // The old storage layer against the new on one transaction (Benchmarks/README.md, "Storage layer").
+        .executableTarget(
+            name: "storage-bench",
+            dependencies: ["Storage", "SQL", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/StorageBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SQLTests",
             dependencies: ["SQL"],

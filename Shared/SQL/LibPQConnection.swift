@@ -20,6 +20,8 @@ public final class LibPQConnection: DBConnection {
             throw DBError(.unavailable, message)
         }
         self.handle = handle
+        // Server notices (a DROP ... IF EXISTS that skipped) are not errors: not printed to stderr.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
     }
 
     deinit { PQfinish(handle) }
