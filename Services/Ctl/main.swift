@@ -82,17 +82,19 @@ struct Ledger: AsyncParsableCommand {
         @OptionGroup var connection: Connection
         @Flag(help: "CSV with a header line (the only format for now).") var csv = false
         @Option(help: "Only entries after this sequence number.") var afterSequence: Int64 = 0
+        @Option(help: "Only this claim's entries.") var claim = ""
 
         func run() async throws {
             let channel = try connection.channel(connection.paymentAddr)
-            print("sequence,id,booked_at_unix,tranche_id,claim_id,enrollment_id,certificate_number,payee_kind,payee_id,amount_fen,purpose,policy_version,rule_ids")
+            print("sequence,id,booked_at_unix,tranche_id,claim_id,enrollment_id,certificate_number,payee_kind,payee_id,amount_fen,purpose,policy_version,rule_ids,decided_by")
             do {
-                try await PaymentServiceClient(channel).exportLedger(ExportLedgerRequest(afterSequence: afterSequence)) { entries in
+                try await PaymentServiceClient(channel).exportLedger(ExportLedgerRequest(afterSequence: afterSequence, claimId: claim)) { entries in
                     for try await entry in entries {
                         let fields: [String] = [
                             String(entry.sequence), entry.id, String(entry.bookedAt?.seconds ?? 0), entry.trancheId, entry.claimId,
                             entry.enrollmentId, entry.certificateNumber, entry.payeeKind.protoName, entry.payeeId,
                             String(entry.amountFen), entry.purpose.protoName, entry.policyVersion, entry.ruleIds.joined(separator: " "),
+                            entry.decidedBy.joined(separator: " "),
                         ]
                         print(fields.map(CSV.field).joined(separator: ","))
                     }
