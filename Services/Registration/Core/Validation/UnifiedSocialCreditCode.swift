@@ -20,39 +20,23 @@ public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertib
 
     /// Validates `string` as the field `field` (the path named in a thrown error).
     public init(validating string: String, field: String = "credit_code") throws(ValidationError) {
-        let chars = Array(string)
-        guard !chars.isEmpty else {
-            throw ValidationError(field: field, code: .missing,
-                                  message: "a unified social credit code is required (18 characters, \(Self.standard))")
-        }
-        guard chars.count == 18 else {
-            throw ValidationError(field: field, code: .wrongLength,
-                                  message: "wrong length: a unified social credit code has 18 characters, got \(chars.count) (\(Self.standard))")
-        }
-        var values: [Int] = []
-        values.reserveCapacity(18)
-        var normalised: [Character] = []
-        normalised.reserveCapacity(18)
-        for (index, c) in chars.enumerated() {
-            let upper = Self.upper(c)
-            guard let v = Self.value(of: upper) else {
-                let hint: String
-                switch upper {
-                case "I", "O", "Z", "S", "V": hint = "; the letters I, O, Z, S and V are never used"
-                default: hint = ""
-                }
-                throw ValidationError(field: field, code: .invalidCharacter,
-                                      message: "character \(index + 1) is \(quoted(c)): only digits and the letters ABCDEFGHJKLMNPQRTUWXY are allowed\(hint) (\(Self.standard))")
-            }
-            values.append(v)
-            normalised.append(upper)
-        }
-        let expected = Self.alphabet[Self.checkValue(forFirst17: Array(values.prefix(17)))]
-        guard normalised[17] == expected else {
+        // The check itself is Policy's (CreditCodeCheck, shared with payment's R7 evidence); the
+        // typed codes and the hint about never-used letters are registration's.
+        switch CreditCodeCheck.problem(in: string) {
+        case nil:
+            self.value = String(string.map(Self.upper))
+        case .missing?:
+            throw ValidationError(field: field, code: .missing, message: CreditCodeCheck.Problem.missing.message)
+        case .wrongLength(let count)?:
+            throw ValidationError(field: field, code: .wrongLength, message: CreditCodeCheck.Problem.wrongLength(count).message)
+        case .invalidCharacter(let position, let c)?:
+            let hint = ["I", "O", "Z", "S", "V"].contains(Self.upper(c)) ? "; the letters I, O, Z, S and V are never used" : ""
+            throw ValidationError(field: field, code: .invalidCharacter,
+                                  message: "character \(position) is \(quoted(c)): only digits and the letters ABCDEFGHJKLMNPQRTUWXY are allowed\(hint) (\(Self.standard))")
+        case .wrongCheckCharacter(let expected, let found)?:
             throw ValidationError(field: field, code: .wrongCheckCharacter,
-                                  message: "wrong check character: expected '\(expected)', got '\(chars[17])' (\(Self.standard), MOD 31)")
+                                  message: CreditCodeCheck.Problem.wrongCheckCharacter(expected: expected, found: found).message)
         }
-        self.value = String(normalised)
     }
 
     /// The check value (index into `alphabet`) for the first 17 values.
