@@ -9,6 +9,7 @@ import Glibc
 /// The four service executables started by `skillsctl replay --launch`: free loopback ports, a
 /// fresh data directory (SQLite) or one PostgreSQL database per service, SIGKILL and restart on the
 /// same port and data (`--faults`), and each process's peak resident memory (VmHWM).
+/// The services exit when skillsctl does, however it ends (SIGKILL included): see `launch`.
 actor ReplayPlatform {
     static let serviceNames = ["registration", "matching", "assessment", "payment"]
 
@@ -18,6 +19,8 @@ actor ReplayPlatform {
         let dataDir: String
         let database: String?
         var process: Process?
+        /// The write end of the process's standard input; see `launch`.
+        var lifeline: Pipe?
         var peakKiB: Int = 0
         var starts = 0
         /// CPU time (user + system, clock ticks) of earlier incarnations, and of the running one when last sampled.
@@ -104,9 +107,15 @@ actor ReplayPlatform {
         try log.seekToEnd()
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        // Standard input is a pipe only this process writes to (never, in fact): when skillsctl exits,
+        // even by SIGKILL, the kernel closes it and the service, told to by the environment variable
+        // (older executables ignore it), reads end of file and shuts down as on SIGTERM.
+        let lifeline = Pipe()
+        process.standardInput = lifeline
+        process.environment = ProcessInfo.processInfo.environment.merging(["SKILLS_EXIT_WHEN_STDIN_CLOSES": "1"]) { $1 }
         try process.run()
         service.process = process
+        service.lifeline = lifeline
         service.starts += 1
         services[name] = service
     }

@@ -7,7 +7,8 @@ executables, then the special fund's ledger reconciled with what the platform ac
   Disburse transactions are retried after serialisation failures;
 - 250 trainings with a random service SIGKILLed about every 2 s and restarted on the same port and
   data: still exact (no lost acknowledged write, no double payment); and 100 so on PostgreSQL;
-- exit codes scripts rely on: 2 for usage errors, 3 when the services are unreachable.
+- exit codes scripts rely on: 2 for usage errors, 3 when the services are unreachable;
+- the launched services exit by themselves when skillsctl is SIGKILLed.
 
 Binaries: skillsctl and the services from the directory of SKILLS_ECHO_BIN (the Makefile sets it),
 else .build/debug. Budget: under ~3 minutes with a debug build on 2 cores.
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,57 @@ def test_exit_codes_for_usage_and_unreachable(certs):
                                   "--cert-dir", str(certs)], capture_output=True, text=True, timeout=60)
     assert unreachable.returncode == 3, unreachable.stdout + unreachable.stderr
     assert "not serving" in unreachable.stderr
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+def _service_children(parent: int) -> dict[int, str]:
+    """The skills-* processes whose parent is `parent` (PID -> command name), from /proc."""
+    children = {}
+    for stat_path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stat = stat_path.read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if ppid == parent and name.startswith("skills-"):
+            children[int(stat_path.parent.name)] = name
+    return children
+
+
+def test_launched_services_exit_when_skillsctl_is_sigkilled(certs, tmp_path):
+    """No trap can run on SIGKILL: each launched service reads end of file on the standard input pipe
+    skillsctl held (SKILLS_EXIT_WHEN_STDIN_CLOSES) and shuts down by itself."""
+    command = [str(_skillsctl()), "replay", "--launch", "--bin-dir", str(_bin_dir()), "--data-dir", str(tmp_path / "data"),
+               "--cert-dir", str(certs), "--trainings", "500", "--concurrency", "4"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               start_new_session=True)
+    services: dict[int, str] = {}
+    try:
+        seen = ""
+        while not seen.endswith("\n") or "replay: " not in seen:  # the services serve; the journeys begin
+            line = process.stderr.readline()
+            assert line, f"skillsctl ended before the replay began:\n{seen}"
+            seen += line
+        services = _service_children(process.pid)
+        assert sorted(services.values()) == ["skills-assessme", "skills-matching", "skills-payment", "skills-registra"], services
+        process.kill()
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_running(pid) for pid in services):
+            time.sleep(0.1)
+        left = {pid: name for pid, name in services.items() if _running(pid)}
+        assert not left, f"still running 30 s after skillsctl was SIGKILLed: {left}"
+    finally:
+        subprocess.run(["pkill", "-KILL", "-s", str(process.pid)], check=False)
+        for pid in services:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
