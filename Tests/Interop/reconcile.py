@@ -4,8 +4,9 @@
 entry, from sequence 1) and the claims returned by `ListClaims` (every page), and checks:
 
 - no tranche id appears twice in the ledger, no ledger id twice, sequences run 1..n without gaps;
-- every ledger entry carries a policy version, rule ids (including R11), an enrolment and a
-  certificate number, and these agree with the claim it names;
+- every ledger entry carries a policy version, rule ids (including R11), the rules that decided it
+  (decided_by, equal to its tranche's), an enrolment and a certificate number, and these agree with
+  the claim it names;
 - every ledger entry pays a tranche of an *eligible* decision that the claim shows as PAID with
   that entry's id and the same amount, and every PAID tranche has its ledger entry;
 - for every payee (kind, id), the sum of the ledger amounts equals the sum of the paid tranches of
@@ -117,6 +118,10 @@ def reconcile(ledger, claims) -> Reconciliation:
             continue
         if tranche.amount_fen != entry.amount_fen:
             problems.append(f"{where}: amount {entry.amount_fen} != tranche's {tranche.amount_fen}")
+        if not entry.decided_by:
+            problems.append(f"{where}: no decided_by (the rules that decided the payment, R11)")
+        elif tranche.decided_by and list(tranche.decided_by) != list(entry.decided_by):
+            problems.append(f"{where}: decided by {list(entry.decided_by)} != its tranche's {list(tranche.decided_by)}")
         if tranche.state != TRANCHE_PAID:
             problems.append(f"{where}: the claim shows the tranche in state {tranche.state}, not PAID")
         if tranche.ledger_entry_id != entry.id:

@@ -1063,8 +1063,15 @@ def test_zz_reconciliation_catches_a_doctored_ledger(env):
     bare = p.LedgerEntry()
     bare.CopyFrom(entry)
     bare.ClearField("certificate_number")
+    undecided = p.LedgerEntry()
+    undecided.CopyFrom(entry)
+    undecided.ClearField("decided_by")
+    widened = p.LedgerEntry()
+    widened.CopyFrom(entry)
+    widened.decided_by.append("R6")
     for doctored, words in [(ledger + [twice], "paid twice"), ([more] + ledger[1:], "amount"),
-                            (ledger[1:], "no ledger entry"), ([bare] + ledger[1:], "certificate_number")]:
+                            (ledger[1:], "no ledger entry"), ([bare] + ledger[1:], "certificate_number"),
+                            ([undecided] + ledger[1:], "no decided_by"), ([widened] + ledger[1:], "its tranche's")]:
         with pytest.raises(ReconciliationError) as raised:
             reconcile(doctored, claims)
         assert words in str(raised.value), str(raised.value)
