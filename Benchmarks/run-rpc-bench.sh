@@ -15,7 +15,9 @@
 # Usage: bash Benchmarks/run-rpc-bench.sh      (or `make bench-rpc`)
 # Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_CONFIGS ("1x1 4x64"),
 #   BENCH_PAYLOAD (1024), BENCH_H2LOAD (1; 0 skips), BENCH_H2LOAD_CONFIG ("-c 4 -m 16"),
-#   BENCH_SKIP_BUILD (1 reuses the release binaries), BENCH_OUT (the result file).
+#   BENCH_SKIP_BUILD (1 reuses the release binaries), BENCH_OUT (the result file),
+#   BENCH_OURS_BIN / BENCH_BASE_BIN (serve with these executables instead of the release builds).
+# Every server it starts is stopped when it exits, also on Ctrl-C or SIGTERM.
 set -euo pipefail
 
 bench="$(cd "$(dirname "$0")" && pwd)"
@@ -38,6 +40,8 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 log() { echo "[rpc-bench] $*" >&2; }
 
@@ -51,10 +55,10 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
     log "building grpc-swift-echo and skills-echo-load (release; the first build of grpc-swift-2 takes ~10 min on 2 cores) ..."
     (cd "$bench" && nice -n 10 swift build -c release >&2)
 fi
-ours_bin="$(cd "$root" && swift build -c release --scratch-path "$main_scratch" --show-bin-path)/skills-echo"
+ours_bin="${BENCH_OURS_BIN:-$(cd "$root" && swift build -c release --scratch-path "$main_scratch" --show-bin-path)/skills-echo}"
 bench_bin="$(cd "$bench" && swift build -c release --show-bin-path)"
 ours_load="$bench_bin/skills-echo-load"
-base_bin="$bench_bin/grpc-swift-echo"
+base_bin="${BENCH_BASE_BIN:-$bench_bin/grpc-swift-echo}"
 
 # --- certificates --------------------------------------------------------------------------------
 bash "$root/Deploy/certs/make-dev-certs.sh" "$certs" >&2
@@ -68,20 +72,22 @@ cpu_ticks() { # utime+stime of a process (fields 14 and 15, counted after the ")
 }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-start_server() { # name logfile command... ; prints "PID PORT"
+# Runs in this shell, not in a $(...) or <(...) subshell: the PID must reach `pids` here for the
+# EXIT trap to stop the server (a subshell's copy of `pids` was lost with it, which left the
+# servers running after every `make bench-rpc`).
+start_server() { # name logfile command... ; sets server_pid and server_port
     local name="$1" logfile="$2"; shift 2
     "$@" > "$logfile" 2>&1 &
-    local pid=$!
-    pids+=("$pid")
-    local port=""
+    server_pid=$!
+    pids+=("$server_pid")
+    server_port=""
     for _ in $(seq 1 200); do
-        port="$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$logfile" | head -n 1)"
-        [[ -n "$port" ]] && break
-        kill -0 "$pid" 2>/dev/null || { cat "$logfile" >&2; echo "$name exited" >&2; exit 1; }
+        server_port="$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$logfile" | head -n 1)"
+        [[ -n "$server_port" ]] && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$logfile" >&2; echo "$name exited" >&2; exit 1; }
         sleep 0.1
     done
-    [[ -n "$port" ]] || { cat "$logfile" >&2; echo "$name did not start" >&2; exit 1; }
-    echo "$pid $port"
+    [[ -n "$server_port" ]] || { cat "$logfile" >&2; echo "$name did not start" >&2; exit 1; }
 }
 
 # Samples a process's VmRSS every 0.2 s into a file until stopped; the file keeps the maximum.
@@ -117,8 +123,10 @@ PY
 }
 
 # --- servers -------------------------------------------------------------------------------------
-read -r ours_pid ours_port < <(start_server ours "$work/ours.log" "$ours_bin" serve --host 127.0.0.1 --port 0 "${server_tls[@]}")
-read -r base_pid base_port < <(start_server grpc-swift-2 "$work/base.log" "$base_bin" serve --host 127.0.0.1 --port 0 "${server_tls[@]}")
+start_server ours "$work/ours.log" "$ours_bin" serve --host 127.0.0.1 --port 0 "${server_tls[@]}"
+ours_pid=$server_pid ours_port=$server_port
+start_server grpc-swift-2 "$work/base.log" "$base_bin" serve --host 127.0.0.1 --port 0 "${server_tls[@]}"
+base_pid=$server_pid base_port=$server_port
 log "ours: pid $ours_pid port $ours_port; grpc-swift-2: pid $base_pid port $base_port"
 sleep 1
 echo "{\"stack\":\"ours\",\"label\":\"idle\",\"rss_idle_kib\":$(rss_kib "$ours_pid")}" >> "$results"
@@ -190,13 +198,15 @@ msg = b"\x0a" + varint(5) + b"bench" + b"\x12" + varint(n) + payload
 open(path, "wb").write(b"\x00" + struct.pack(">I", len(msg)) + msg)
 PY
     if "$ours_bin" serve --help 2>&1 | grep -q -- '--no-client-auth'; then
-        read -r h_pid h_port < <(start_server ours-h2load "$work/ours-h2.log" "$ours_bin" serve --host 127.0.0.1 --port 0 "${server_tls[@]}" --no-client-auth)
+        start_server ours-h2load "$work/ours-h2.log" "$ours_bin" serve --host 127.0.0.1 --port 0 "${server_tls[@]}" --no-client-auth
+        h_pid=$server_pid h_port=$server_port
         h2load_run ours "$h_pid" "$h_port"
         kill -TERM "$h_pid" 2>/dev/null || true
     else
         log "skipping h2load against ours: \`skills-echo serve\` has no --no-client-auth and h2load cannot present a client certificate"
     fi
-    read -r h_pid h_port < <(start_server grpc-swift-2-h2load "$work/base-h2.log" "$base_bin" serve --host 127.0.0.1 --port 0 "${server_tls[@]}" --no-client-auth)
+    start_server grpc-swift-2-h2load "$work/base-h2.log" "$base_bin" serve --host 127.0.0.1 --port 0 "${server_tls[@]}" --no-client-auth
+    h_pid=$server_pid h_port=$server_port
     h2load_run grpc-swift-2 "$h_pid" "$h_port"
     kill -TERM "$h_pid" 2>/dev/null || true
 else
