@@ -185,7 +185,9 @@ def swift_echo_server(certs: Path, tmp_path_factory):
         "--cert", str(certs / "echo.pem"), "--key", str(certs / "echo.key"), "--ca", str(certs / "ca.pem"),
     ]
     with open(log, "wb") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT)
+        # It exits when this process does, however it ends: standard input is a pipe held here.
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
+                                   env=dict(os.environ, SKILLS_EXIT_WHEN_STDIN_CLOSES="1"))
     server = SwiftEchoServer(target=f"127.0.0.1:{port}", process=process, log=log)
 
     def alive():

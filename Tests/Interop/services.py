@@ -210,7 +210,10 @@ class ServiceProcess:
         with open(self.log, "ab") as log_file:
             log_file.write(f"\n=== start {self.starts}: {' '.join(command)}\n".encode())
             log_file.flush()
-            self.process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT)
+            # Standard input is a pipe this process holds: the service exits when the tests (or a
+            # benchmark) end, however they end, SIGKILL included.
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
+                                            env=dict(os.environ, SKILLS_EXIT_WHEN_STDIN_CLOSES="1"))
         process = self.process
 
         def alive():
