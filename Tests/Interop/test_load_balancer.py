@@ -18,6 +18,7 @@ SKILLS_TEST_POSTGRES_URL, the debug binaries (skills-*, skillsctl).
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import queue
@@ -34,8 +35,11 @@ import pytest
 
 import services
 from conftest import SERVER_NAME, channel_credentials, secure_channel, wait_until_serving
-from services import ServiceProcess, rid
-from test_matching import ELECTRICIAN, Services, _required, _start, an_offering, institution, m, mg, worker
+from services import ServiceProcess, rid, shanghai_today
+from test_matching import ELECTRICIAN, Services, _required, _start, an_offering, cdate, institution, m, mg, worker
+
+# These services take no business date: the offering runs from today (Asia/Shanghai), unsubsidised.
+TODAY = shanghai_today()
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_CONF = ROOT / "Deploy" / "nginx" / "skills-grpc.conf"
@@ -165,7 +169,9 @@ def test_a_replica_killed_mid_run_loses_no_acknowledged_enrolment(balanced):
     svc = balanced.svc
     inst = institution(svc, [ELECTRICIAN.code])
     offering = svc.match("hrss", balanced.replicas[0].target).PublishOffering(
-        m.PublishOfferingRequest(request_id=rid(), offering=an_offering(inst.id, capacity=CAPACITY, unsubsidised=True)), timeout=15)
+        m.PublishOfferingRequest(request_id=rid(), offering=an_offering(
+            inst.id, capacity=CAPACITY, start_date=cdate(TODAY), end_date=cdate(TODAY + datetime.timedelta(days=60)),
+            unsubsidised=True)), timeout=15)
     workers = [worker(svc).id for _ in range(WORKERS)]
 
     work: queue.Queue = queue.Queue()
