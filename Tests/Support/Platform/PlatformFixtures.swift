@@ -81,11 +81,11 @@ extension TestPlatform {
     public func publishOffering(institutionID: String, occupation: Occupation = FixtureOccupations.electrician,
                                 level: SkillLevel = .l4IntermediateWorker, kind: OfferingKind = .ordinary,
                                 start: CivilDay, end: CivilDay, capacity: Int32 = 10,
-                                enterpriseCreditCode: String = "") async throws -> Offering {
+                                enterpriseCreditCode: String = "", projectID: String = "") async throws -> Offering {
         try await matching(as: .hrss).publishOffering(PublishOfferingRequest(requestId: requestID("offering"), offering: Offering(
             occupation: occupation, level: level, institutionId: institutionID, capacity: capacity,
             startDate: start.calendarDate, endDate: end.calendarDate, mode: .offline, kind: kind, classHours: 80,
-            venue: "德城区实训基地", enterpriseCreditCode: enterpriseCreditCode)), options: Self.on(start.adding(days: -30)))
+            venue: "德城区实训基地", enterpriseCreditCode: enterpriseCreditCode, projectId: projectID)), options: Self.on(start.adding(days: -30)))
     }
 
     /// O3 and O4: the worker selects the offering, the institution accepts, records 4 hours of
