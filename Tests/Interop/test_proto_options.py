@@ -126,3 +126,13 @@ def test_readme_go_command_compiles_with_protoc_alone(tmp_path):
     files = descriptor_pb2.FileDescriptorSet.FromString((tmp_path / "go.pb").read_bytes()).file
     assert {f.name for f in files} == {f"skills/v1/{n}.proto" for n in ("assessment", "common", "matching", "payment", "registration")}
     assert {f.options.go_package for f in files} == {f"{GO_ROOT}/skills/v1;skillsv1"}
+
+
+@pytest.mark.skipif(shutil.which("protoc") is None, reason="protoc is not installed")
+def test_java_over_every_proto_lands_in_each_files_declared_package(tmp_path):
+    everything = sorted(str(p.relative_to(PROTOS)) for p in PROTOS.rglob("*.proto"))
+    result = subprocess.run(["protoc", f"-I{PROTOS}", f"--java_out={tmp_path}", *everything], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    packages = {str(p.parent.relative_to(tmp_path)).replace("/", ".") for p in tmp_path.rglob("*.java")}
+    assert packages == {"cn.gov.dezhou.skills.v1", "cn.gov.dezhou.skills.testing.v1", "io.grpc.health.v1",
+                        "io.grpc.reflection.v1", "io.grpc.reflection.v1alpha"}, packages
