@@ -1,3 +1,5 @@
+import Policy
+
 /// Resident ID numbers (GB 11643-1999): 6-digit region, 8-digit birth date, 3-digit sequence and
 /// an ISO 7064 MOD 11-2 check character.
 public enum ResidentIDNumbers {
@@ -29,17 +31,15 @@ public enum ResidentIDNumbers {
 }
 
 /// Unified social credit codes (GB 32100-2015): 17 characters of the 31-character alphabet and a
-/// MOD 31 check character.
+/// MOD 31 check character (the check is Policy's `CreditCodeCheck`, which the services use).
 public enum CreditCodes {
-    static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
-    static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    static let alphabet = CreditCodeCheck.alphabet
 
     /// The check character of the first 17 characters; nil when one is outside the alphabet.
     public static func checkCharacter(first17: String) -> Character? {
-        let values = first17.compactMap { alphabet.firstIndex(of: $0) }
+        let values = first17.compactMap { CreditCodeCheck.value(of: $0) }
         guard values.count == 17, first17.count == 17 else { return nil }
-        let sum = zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 }
-        return alphabet[(31 - sum % 31) % 31]
+        return alphabet[CreditCodeCheck.checkValue(forFirst17: values)]
     }
 
     /// A code of an enterprise (`91`) registered in `region`, numbered `serial` (distinct serials
