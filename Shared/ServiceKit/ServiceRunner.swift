@@ -65,21 +65,20 @@ public enum ServiceRunner {
             throw ServiceStartupError("--database-connections must be at least 1, got \(settings.databaseConnections)")
         }
         let store = try await SQLStore.open(location, logger: logger, postgresConnections: settings.databaseConnections)
-        try await store.migrate(ServiceKitMigrations.all + manifest.migrations)
+        try await manifest.migrate(store)
 
         let peers = try Peers(settings: settings, tls: tls, logger: logger)
-        let environment = ServiceEnvironment(settings: settings, store: store, idempotent: IdempotentCalls(store: store),
-                                             audit: AuditTrail(store: store), peers: peers, logger: logger)
+        let environment = ServiceEnvironment(settings: settings, store: store, peers: peers, logger: logger)
         let accepted = settings.acceptBusinessDate
         if accepted {
             logger.warning("accepting skills-business-date from callers: a replay or demo deployment, not a production one")
         }
-        let definitions = try await services(environment).map { BusinessDay.applied(to: $0, accepted: accepted) }
+        let definitions = manifest.served(try await services(environment), acceptBusinessDate: accepted)
         let server = try GRPCServer(
             configuration: ServerConfiguration(host: settings.host, port: port, tls: tls,
                                                shutdownGracePeriod: .seconds(settings.shutdownGrace)),
             services: definitions,
-            interceptors: [AuthorizationInterceptor(table: manifest.accessTable), RequestLogInterceptor(logger: logger),
+            interceptors: [manifest.authorization, RequestLogInterceptor(logger: logger),
                            MetricsInterceptor()],
             logger: logger)
 
