@@ -82,7 +82,10 @@ async def run(args) -> dict:
                 occupation=c.Occupation(code=code, name=code), level=4, institution_id=inst.id, capacity=100000,
                 start_date=c.CalendarDate(year=2021, month=1, day=1),
                 end_date=c.CalendarDate(year=end.tm_year, month=end.tm_mon, day=end.tm_mday),
-                mode=m.TRAINING_MODE_OFFLINE, kind=c.OFFERING_KIND_ORDINARY, class_hours=80))))
+                mode=m.TRAINING_MODE_OFFLINE, kind=c.OFFERING_KIND_ORDINARY, class_hours=80,
+                # Open until after today, beyond the policy's last standard (2021-12-31): R1 allows
+                # that only for an unsubsidised offering.
+                unsubsidised=True))))
 
         workers: list[str] = []
         todo = list(range(args.workers))
