@@ -38,7 +38,7 @@ struct Replay: AsyncParsableCommand {
     var database = "sqlite"
     @Option(help: "With --launch: SIGKILL a random service about every this many seconds, and restart it (0: never).")
     var faults: Double = 0
-    @Option(help: "Send each call's day in the programme (skills-business-date): auto (on when launched services accept it), on, off.")
+    @Option(help: "Send each call's day in the programme (skills-business-date): auto (on, unless launched services cannot accept it), on, off.")
     var businessDates: DatesMode = .auto
     @Option(help: "Also write the report as Markdown to this file.") var reportFile: String?
 
@@ -64,7 +64,10 @@ struct Replay: AsyncParsableCommand {
         var platform: ReplayPlatform?
         var addresses = ServiceAddresses(registration: connection.registrationAddr, matching: connection.matchingAddr,
                                          assessment: connection.assessmentAddr, payment: connection.paymentAddr)
-        var datesOn = businessDates == .on
+        // Off, offerings stay open until the run's own day, after the policy's last standard: a
+        // subsidised offering cannot be published then (R1), so a running platform is assumed to
+        // take business dates unless told otherwise (it says so clearly when it does not).
+        var datesOn = businessDates != .off
         var dataDirectory = ""
         if launch {
             let bin = binDir ?? Self.ownDirectory()
