@@ -150,7 +150,10 @@ public enum PolicyFileCheck {
                 let data = try PolicyData(validating: version)
                 merged[version.version] = version
                 versions.append(data)
+                // What this version itself says: its base, and the prices it withdraws (a version
+                // that inherits the standards inherits the prices too, so it withdraws none).
                 version.extends = original.extends
+                version.standards?.withdrawn = original.standards?.withdrawn
                 raw.append(version)
             } catch {
                 problems.append(PolicyProblem(kind: .schema, message: error.message))

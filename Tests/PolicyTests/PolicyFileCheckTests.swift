@@ -104,6 +104,9 @@ final class PolicyFileCheckTests: XCTestCase {
         standards["withdrawn"] = ["6-31-01-03:3"]
         later["standards"] = standards
         XCTAssertEqual(PolicyFileCheck.check(json: try adding([later])).problems, [])
+        // A version that inherits those standards inherits the prices, and withdraws nothing itself.
+        let inheriting: [String: Any] = ["version": "dezhou-2025/v1", "extends": Self.next, "effectiveFrom": "2025-01-01", "effectiveTo": "2025-12-31"]
+        XCTAssertEqual(PolicyFileCheck.check(json: try adding([later, inheriting])).problems, [])
 
         standards["withdrawn"] = ["6-31-01-03:3", "", "6-31-01-03:x", "9-99-99-99"]
         later["standards"] = standards
