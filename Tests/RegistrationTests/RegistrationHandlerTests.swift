@@ -101,6 +101,21 @@ final class RegistrationHandlerTests: XCTestCase {
         XCTAssertEqual(workerCount, 1)
     }
 
+    /// A platform started without --accept-business-date refuses a caller's day, as production does.
+    func testABusinessDateIsRefusedUnlessTheServiceAcceptsOne() async throws {
+        let production = try await TestPlatform.start(acceptBusinessDate: false)
+        let refused = await refusal {
+            try await production.registration(as: .hrss).registerWorker(self.workerRequest("reg-8", idNumber: production.newIDNumber()),
+                                                                        options: TestPlatform.on(PlatformDay(2021, 3, 1)))
+        }
+        let count = try await production.registration(as: .hrss).listWorkers(ListWorkersRequest()) { try await $0.collect() }.count
+        await production.close()
+        XCTAssertEqual(refused?.code, .failedPrecondition)
+        XCTAssertEqual(refused?.message,
+                       "this service does not accept skills-business-date (start it with --accept-business-date for a replay)")
+        XCTAssertEqual(count, 0)
+    }
+
     func testAnUnknownWorkerIsNotFound() async {
         let refused = await refusal { try await self.platform.registration(as: .hrss).getWorker(GetWorkerRequest(key: .workerId("w-missing"))) }
         XCTAssertEqual(refused?.code, .notFound, "\(String(describing: refused))")
