@@ -521,9 +521,11 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let channel = request.channel
         let minutes = request.minutes
+        // Without a day the learning happened on the business day it is recorded.
+        let learnedOn = learningDay ?? Self.today()
         return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
                                     to: .inTraining, detail: "+\(minutes) min \(channel.protoName)") { enrollment, _ in
-            if let day = learningDay { enrollment.lastLearningDay = OfferingDatesRule.latest(enrollment.lastLearningDay, day) }
+            enrollment.lastLearningDay = OfferingDatesRule.latest(enrollment.lastLearningDay, learnedOn)
             if let index = enrollment.learning.firstIndex(where: { $0.channel == channel }) {
                 enrollment.learning[index].minutes += minutes
             } else {
