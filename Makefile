@@ -56,6 +56,7 @@ test-interop: certs ## Python grpcio <-> Swift gRPC interop tests (needs the deb
 		"$(PY)" -m pytest Tests/Interop $(PYTEST_FLAGS)
 
 run: deps certs ## build (release, skillsctl included), start the services on loopback with SQLite in ./data, run the five-order demo; Ctrl-C stops them
+	bash Tools/run-local.sh --check
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 	CERT_DIR="$(CERT_DIR)" bash Tools/run-local.sh
 

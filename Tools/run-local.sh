@@ -7,6 +7,8 @@
 #   RUN_DEMO=0                   # start the services without the demo
 #   RUN_PORT_BASE=7100           # gRPC ports BASE+1..BASE+4 (registration, matching, assessment, payment)
 #   RUN_METRICS_PORT_BASE=9100   # metrics ports likewise
+# `run-local.sh --check` only checks that the data directory and the ports are free (make run does,
+# before its release build, so a taken port is reported at once rather than after the build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -23,7 +25,7 @@ say() { echo "run-local: $*" >&2; }
 # name port metrics-port
 SERVICES=("registration $((PORT_BASE + 1)) $((METRICS_BASE + 1))" "assessment $((PORT_BASE + 3)) $((METRICS_BASE + 3))"
           "payment $((PORT_BASE + 4)) $((METRICS_BASE + 4))")
-[[ -x "$BIN/skills-matching" ]] && SERVICES+=("matching $((PORT_BASE + 2)) $((METRICS_BASE + 2))")
+[[ -x "$BIN/skills-matching" || "${1:-}" == --check ]] && SERVICES+=("matching $((PORT_BASE + 2)) $((METRICS_BASE + 2))")
 ADDRESSES=(--registration-addr "127.0.0.1:$((PORT_BASE + 1))" --matching-addr "127.0.0.1:$((PORT_BASE + 2))"
            --assessment-addr "127.0.0.1:$((PORT_BASE + 3))" --payment-addr "127.0.0.1:$((PORT_BASE + 4))")
 
@@ -75,6 +77,7 @@ if [[ $taken == 1 ]]; then
     say "e.g. RUN_PORT_BASE=$((PORT_BASE + 100)) RUN_METRICS_PORT_BASE=$((METRICS_BASE + 100)) make run"
     exit 1
 fi
+[[ "${1:-}" == --check ]] && exit 0
 
 # --- start ---------------------------------------------------------------------------------------
 # Every service reads its standard input from a FIFO whose only writer is this script

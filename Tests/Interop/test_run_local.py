@@ -215,3 +215,17 @@ def test_the_services_exit_when_run_local_is_killed(tmp_path, certs):
         for pid in pids.values():
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_check_only_reports_a_taken_port_and_passes_on_free_ones(tmp_path, certs):
+    """`make run` runs `run-local.sh --check` before its release build: a taken port is reported at once."""
+    port_base, metrics_base = free_port_block(), free_port_block()
+    env = dict(os.environ, SKILLS_DATA_DIR=str(tmp_path / "data"), RUN_PORT_BASE=str(port_base),
+               RUN_METRICS_PORT_BASE=str(metrics_base))
+    command = ["bash", str(ROOT / "Tools" / "run-local.sh"), "--check"]
+    with listening_socket(port_base + 2):
+        taken = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert taken.returncode == 1 and f"port {port_base + 2} (matching gRPC) is already in use" in taken.stderr, taken.stderr
+    free = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert free.returncode == 0, free.stderr
+    assert free.stdout == "" and not list((tmp_path / "data" / "logs").glob("*.log"))
