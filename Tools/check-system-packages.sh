@@ -55,7 +55,7 @@ inputs="$work/inputs" # path <TAB> who reads it
 : >"$inputs"
 add() { printf '%s\t%s\n' "$1" "$2" >>"$inputs"; }
 add_deps() { # reader, make-style dependency text on stdin
-    tr ' \\' '\n\n' | sed 's/:$//' | grep '^/' | while IFS= read -r path; do add "$path" "$1"; done
+    tr ' \\' '\n\n' | sed 's/:$//' | { grep '^/' || true; } | while IFS= read -r path; do add "$path" "$1"; done
 }
 
 # 1. The compiler's dependency files of the last build.
@@ -78,7 +78,9 @@ while IFS=$'\t' read -r path pc; do
         pc_file="$(pkg-config --path "$pc" 2>/dev/null)" || { say "pkg-config does not know $pc (Package.swift, $path)"; exit 1; }
         add "$pc_file" "pkg-config $pc"
         read -r -a cflags <<<"$(pkg-config --cflags "$pc")"
-        for flag in $(pkg-config --libs "$pc"); do [[ "$flag" == -l* ]] && libraries+=("${flag#-l}"); done
+        for flag in $(pkg-config --libs "$pc"); do
+            if [[ "$flag" == -l* ]]; then libraries+=("${flag#-l}"); fi
+        done
     fi
     while read -r header; do
         "$CLANG" -M -x c "${cflags[@]}" "$path/$header" | add_deps "the $(basename "$path") module ($header)"
@@ -98,7 +100,7 @@ mapfile -t -O "${#libraries[@]}" libraries < <(
     done)
 for lib in $(printf '%s\n' "${libraries[@]}" | sort -u); do
     resolved="$("$CLANG" -print-file-name="lib$lib.so")"
-    [[ "$resolved" == /* && -e "$resolved" ]] && add "$resolved" "linking -l$lib"
+    if [[ "$resolved" == /* && -e "$resolved" ]]; then add "$resolved" "linking -l$lib"; fi
 done
 
 # 4. Shared libraries the built executables load.
