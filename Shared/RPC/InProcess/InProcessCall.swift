@@ -183,17 +183,20 @@ final class InProcessCall: Sendable {
         handler?.cancel()
         timer?.cancel()
         requestSink.finish(throwing: status ?? RPCError(.cancelled, "the call has ended"))
+        // Reported before the caller hears the status, so a test that reads logs or metrics right
+        // after a call finds it there.
+        if let router, let context {
+            let duration = ContinuousClock.now - startedAt
+            for interceptor in router.interceptors {
+                interceptor.completed(context, code: status?.code ?? .ok, message: status?.message ?? "", duration: duration)
+            }
+        }
         if let status {
             // The message makes the trip through grpc-message's percent-encoding.
             let message = StatusMessageCoding.decode(StatusMessageCoding.encode(status.message))
             responseSink.finish(throwing: RPCError(status.code, message, metadata: trailers))
         } else {
             responseSink.finish()
-        }
-        guard let router, let context else { return }
-        let duration = ContinuousClock.now - startedAt
-        for interceptor in router.interceptors {
-            interceptor.completed(context, code: status?.code ?? .ok, message: status?.message ?? "", duration: duration)
         }
     }
 
