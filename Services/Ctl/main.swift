@@ -57,8 +57,10 @@ struct Health: AsyncParsableCommand {
         for service in connection.services {
             let channel = try connection.channel(service.addresses)
             let status: String
+            let answer = ResponseMetadata()
             do {
-                let response = try await Grpc_Health_V1_HealthClient(channel).check(Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
+                let response = try await Grpc_Health_V1_HealthClient(channel).check(
+                    Grpc_Health_V1_HealthCheckRequest(service: service.grpcName), options: CallOptions(responseMetadata: answer))
                 status = response.status.protoName
             } catch let error as RPCError {
                 status = error.code == .unavailable || error.code == .deadlineExceeded ? "UNREACHABLE" : "\(error.code)"
@@ -66,7 +68,9 @@ struct Health: AsyncParsableCommand {
             await channel.close()
             if status != "SERVING" { allServing = false }
             let shown = Style.paint(status, status == "SERVING" ? "32" : "31")
-            print("\(service.name.rightPadded(13)) \(service.addresses.rightPadded(22)) \(shown)")
+            // Services that apply the rules name their policy file's version and fingerprint (ServiceKit's LoadedPolicy).
+            let policy = answer.trailers["skills-policy"].map { "  policy \($0)" } ?? ""
+            print("\(service.name.rightPadded(13)) \(service.addresses.rightPadded(22)) \(shown)\(policy)")
         }
         if !allServing { throw ExitCode(1) }
     }

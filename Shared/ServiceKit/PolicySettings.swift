@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import Metrics
 import Policy
+import RPC
+import Schema
 
 /// `--policy-file`, taken by every service that applies the rules (matching's eligibility preview,
 /// payment). The file is checked with `PolicyFileCheck`, the same code as `skillsctl policy check`,
@@ -58,5 +60,21 @@ public struct LoadedPolicy: Sendable {
             logger.warning("the policy's last period ends \(lastDay): claims completed after it are refused under R1 unless the caller names an earlier business date (--accept-business-date); add the standards of the later period to the policy file")
         }
         Gauge(label: "skills_policy_info", dimensions: [("version", version), ("fingerprint", fingerprint)]).record(1)
+    }
+
+    /// The trailer every `grpc.health.v1.Health` answer carries (`skillsctl health` shows it).
+    public static let trailerName = "skills-policy"
+
+    /// Adds `skills-policy: <version> sha256:<fingerprint>` to health answers.
+    public var healthTrailer: any ServerInterceptor { PolicyTrailerInterceptor(value: "\(version) sha256:\(fingerprint)") }
+}
+
+struct PolicyTrailerInterceptor: ServerInterceptor {
+    let value: String
+
+    func accept(_ context: ServerContext) throws(RPCError) {
+        if context.method.service == Grpc_Health_V1_Health.name {
+            context.responseTrailers.add(LoadedPolicy.trailerName, value)
+        }
     }
 }

@@ -41,7 +41,9 @@ public struct ServiceEnvironment: Sendable {
 /// authorization, request logs and metrics, health wired to the database, certificate reload on
 /// SIGHUP, and graceful shutdown on SIGTERM/SIGINT.
 public enum ServiceRunner {
-    public static func run(_ manifest: ServiceManifest, settings: ServiceSettings,
+    /// - Parameter interceptors: run after authorization, request logs and metrics (e.g. the
+    ///   policy's health trailer).
+    public static func run(_ manifest: ServiceManifest, settings: ServiceSettings, interceptors: [any ServerInterceptor] = [],
                            services: @Sendable (ServiceEnvironment) async throws -> [ServiceDefinition]) async throws {
         bootstrapLogging(settings)
         let registry = PrometheusCollectorRegistry()
@@ -79,7 +81,7 @@ public enum ServiceRunner {
                                                shutdownGracePeriod: .seconds(settings.shutdownGrace)),
             services: definitions,
             interceptors: [manifest.authorization, RequestLogInterceptor(logger: logger),
-                           MetricsInterceptor()],
+                           MetricsInterceptor()] + interceptors,
             logger: logger)
 
         var lifecycle: [any Service] = [server, DatabaseHealthMonitor(store: store, health: server.health,

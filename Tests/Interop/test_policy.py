@@ -1,5 +1,6 @@
 """Policy files from the operator's side: `skillsctl policy check`, services that refuse to start on a
-bad `--policy-file`, and the policy version and fingerprint a running service shows (/metrics, log).
+bad `--policy-file`, and the policy version and fingerprint a running service shows (/metrics, log,
+`skillsctl health`).
 
 The files are the shipped Dezhou 2019-2021 policy plus a 2022-2024 period, good or broken."""
 import copy
@@ -192,6 +193,16 @@ def test_running_services_show_the_policy_version_and_fingerprint(certs, tmp_pat
         # A policy that ended before today: the log says what that means for today's claims.
         assert "the policy's last period ends 2021-12-31: claims completed after it are refused under R1" in matching_log
         assert "the policy's last period ends 2024-12-31" in payment_log
+        # skillsctl health shows the policy of the services that apply the rules (a health trailer).
+        nobody = f"127.0.0.1:{free_port()}"
+        health = subprocess.run([str(skillsctl()), "health", "--cert-dir", str(certs), "--timeout-ms", "3000",
+                                 "--registration-addr", nobody, "--assessment-addr", nobody,
+                                 "--matching-addr", matching.target, "--payment-addr", payment.target],
+                                capture_output=True, text=True, timeout=60)
+        rows = {line.split()[0]: line for line in health.stdout.splitlines()}
+        assert rows["payment"].endswith(f"SERVING  policy {NEXT} sha256:{fingerprint_of(good)}"), health.stdout
+        assert rows["matching"].endswith(f"SERVING  policy dezhou-2019-2021/v2 sha256:{fingerprint_of(SHIPPED)}"), health.stdout
+        assert "policy" not in rows["registration"] and health.returncode == 1, health.stdout
     finally:
         payment.stop()
         matching.stop()

@@ -15,7 +15,7 @@ struct SkillsMatching: AsyncParsableCommand {
 
     func run() async throws {
         let policy = try policySettings.load()
-        try await ServiceRunner.run(MatchingHandler.manifest, settings: settings) { environment in
+        try await ServiceRunner.run(MatchingHandler.manifest, settings: settings, interceptors: [policy.healthTrailer]) { environment in
             policy.announce(logger: environment.logger)
             return [MatchingHandler(environment: environment, policy: policy).serviceDefinition]
         }

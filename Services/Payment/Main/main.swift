@@ -19,7 +19,8 @@ struct SkillsPayment: AsyncParsableCommand {
 
     func run() async throws {
         let policy = try policySettings.load()
-        try await ServiceRunner.run(PaymentHandler.manifest(initialFundFen: fundFen), settings: settings) { environment in
+        try await ServiceRunner.run(PaymentHandler.manifest(initialFundFen: fundFen), settings: settings,
+                                    interceptors: [policy.healthTrailer]) { environment in
             policy.announce(logger: environment.logger)
             return [PaymentHandler(environment: environment, book: policy.book).serviceDefinition]
         }
