@@ -86,11 +86,21 @@ while IFS=$'\t' read -r path pc; do
         "$CLANG" -M -x c "${cflags[@]}" "$path/$header" | add_deps "the $(basename "$path") module ($header)"
     done < <(sed -n 's/^[[:space:]]*\(umbrella \)\{0,1\}header "\([^"]*\)".*/\2/p' "$path/module.modulemap")
 done < <(awk '
-    /\.systemLibrary\(/ { inside = 1; path = ""; pc = "" }
-    inside && /path:/      { match($0, /path: *"[^"]*"/);      path = substr($0, RSTART, RLENGTH); sub(/^path: *"/, "", path); sub(/"$/, "", path) }
-    inside && /pkgConfig:/ { match($0, /pkgConfig: *"[^"]*"/); pc = substr($0, RSTART, RLENGTH);   sub(/^pkgConfig: *"/, "", pc);  sub(/"$/, "", pc) }
-    inside && /^[[:space:]]*\),?[[:space:]]*$/ { inside = 0; if (path != "") print path "\t" pc }
-' Package.swift)
+    # A .systemLibrary( ... ) call, on one line or several: its path and pkgConfig, emitted when its
+    # parentheses close.
+    function field(text, name,    value) {
+        if (!match(text, name ": *\"[^\"]*\"")) return ""
+        value = substr(text, RSTART, RLENGTH); sub(/^[^"]*"/, "", value); sub(/"$/, "", value); return value
+    }
+    {
+        text = $0
+        if (!inside && (start = index(text, ".systemLibrary(")) > 0) { inside = 1; depth = 0; path = ""; pc = ""; text = substr(text, start) }
+        if (!inside) next
+        if (field(text, "path") != "") path = field(text, "path")
+        if (field(text, "pkgConfig") != "") pc = field(text, "pkgConfig")
+        depth += gsub(/\(/, "(", text) - gsub(/\)/, ")", text)
+        if (depth <= 0) { inside = 0; if (path != "") print path "\t" pc }
+    }' Package.swift)
 
 # 3. Libraries the link asks for, resolved like the linker driver does.
 mapfile -t -O "${#libraries[@]}" libraries < <(
