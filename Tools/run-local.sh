@@ -47,7 +47,7 @@ fi
 port_holder() {
     local line
     if command -v ss >/dev/null; then
-        line=$(ss -Hltnp "( sport = :$1 )" 2>/dev/null | head -n 1)
+        line=$(ss -Hltnp "( sport = :$1 )" 2>/dev/null | sed -n 1p || true)
         [[ -n "$line" ]] || return 1
         if [[ "$line" =~ users:\(\(\"([^\"]+)\",pid=([0-9]+) ]]; then
             echo "${BASH_REMATCH[1]} (pid ${BASH_REMATCH[2]})"
@@ -90,7 +90,6 @@ exec {lifeline_in}<"$lifeline"
 rm -f "$lifeline"
 
 pids=()
-names=()
 stop() {
     ((${#pids[@]} > 0)) || return 0
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -111,7 +110,6 @@ for entry in "${SERVICES[@]}"; do
         --cert-dir "$CERT_DIR" "${ADDRESSES[@]}" --accept-business-date \
         <&"$lifeline_in" {lifeline_in}<&- {lifeline_fd}>&- >>"$DATA_DIR/logs/$name.log" 2>&1 &
     pids+=($!)
-    names+=("$name")
 done
 exec {lifeline_in}<&-
 
