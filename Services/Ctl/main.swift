@@ -68,9 +68,10 @@ struct Health: AsyncParsableCommand {
             await channel.close()
             if status != "SERVING" { allServing = false }
             let shown = Style.paint(status, status == "SERVING" ? "32" : "31")
-            // Services that apply the rules name their policy file's version and fingerprint (ServiceKit's LoadedPolicy).
-            let policy = answer.trailers["skills-policy"].map { "  policy \($0)" } ?? ""
-            print("\(service.name.rightPadded(13)) \(service.addresses.rightPadded(22)) \(shown)\(policy)")
+            print("\(service.name.rightPadded(13)) \(service.addresses.rightPadded(22)) \(shown)")
+            // Services that apply the rules name their policy file's version and fingerprint (ServiceKit's
+            // LoadedPolicy), on a line of its own so that a service's line still ends with its status.
+            if let policy = answer.trailers["skills-policy"] { print("\("".rightPadded(13)) policy \(policy)") }
         }
         if !allServing { throw ExitCode(1) }
     }
