@@ -1,4 +1,5 @@
 import PlatformTestSupport
+import RPC
 import Schema
 import XCTest
 
@@ -140,6 +141,19 @@ final class PaymentHandlerTests: XCTestCase {
             XCTAssertEqual(decision.tranches, [])
             let entries = try await ledger(platform)
             XCTAssertEqual(entries, [])
+        }
+    }
+
+    /// Health answers for the payment service, with the policy it decides by in a trailer, as the
+    /// executable's interceptors add it.
+    func testHealthServesPaymentAndNamesThePolicy() async throws {
+        try await withPlatform { platform in
+            let received = ResponseMetadata()
+            let health = Grpc_Health_V1_HealthClient(InProcessTransport(server: platform.paymentServer, peer: TestCaller.finance.identity))
+            let answer = try await health.check(Grpc_Health_V1_HealthCheckRequest(service: "skills.v1.PaymentService"),
+                                                options: CallOptions(responseMetadata: received))
+            XCTAssertEqual(answer.status, .serving)
+            XCTAssertTrue(received.trailers["skills-policy"]?.hasPrefix("dezhou-2019-2021/") ?? false, "\(received.trailers)")
         }
     }
 

@@ -82,6 +82,10 @@ public final class TestPlatform: Sendable {
         if acceptBusinessDate { arguments.append("--accept-business-date") }
         let settings = try ServiceSettings.parse(arguments)
         let logger = Logger(label: "skills.test-platform") { _ in SwiftLogNoOpLogHandler() }
+        // The bundled policy, checked and loaded as matching and payment load it at start.
+        var policySettings = try PolicySettings.parse([])
+        policySettings.policyFile = ""
+        let policy = try policySettings.load()
 
         let manifests = ["registration": RegistrationHandler.manifest, "matching": MatchingHandler.manifest,
                          "assessment": AssessmentHandler.manifest, "payment": PaymentHandler.manifest(initialFundFen: fundFen)]
@@ -97,18 +101,19 @@ public final class TestPlatform: Sendable {
             return ServiceEnvironment(settings: settings, store: store, peers: platform.peers(of: name, timeout: peerTimeout),
                                       logger: logger)
         }
-        let definitions: [(InProcessServer, ServiceManifest, ServiceDefinition)] = [
+        let definitions: [(InProcessServer, ServiceManifest, ServiceDefinition, [any ServerInterceptor])] = [
             (platform.registrationServer, RegistrationHandler.manifest,
-             RegistrationHandler(environment: try environment("registration")).serviceDefinition),
-            (platform.matchingServer, MatchingHandler.manifest, MatchingHandler(environment: try environment("matching")).serviceDefinition),
+             RegistrationHandler(environment: try environment("registration")).serviceDefinition, []),
+            (platform.matchingServer, MatchingHandler.manifest,
+             MatchingHandler(environment: try environment("matching"), policy: policy).serviceDefinition, [policy.healthTrailer]),
             (platform.assessmentServer, AssessmentHandler.manifest,
-             try AssessmentHandler(environment: try environment("assessment")).serviceDefinition),
+             try AssessmentHandler(environment: try environment("assessment")).serviceDefinition, []),
             (platform.paymentServer, PaymentHandler.manifest(initialFundFen: fundFen),
-             PaymentHandler(environment: try environment("payment"), book: try PolicyBook.bundled()).serviceDefinition),
+             PaymentHandler(environment: try environment("payment"), book: policy.book).serviceDefinition, [policy.healthTrailer]),
         ]
-        for (server, manifest, definition) in definitions {
+        for (server, manifest, definition, extra) in definitions {
             server.serve(manifest.served([definition], acceptBusinessDate: acceptBusinessDate),
-                         interceptors: [manifest.authorization], logger: logger)
+                         interceptors: [manifest.authorization] + extra, logger: logger)
         }
         return platform
     }
