@@ -144,6 +144,29 @@ final class InProcessTransportTests: XCTestCase {
             try await InProcessTransport(server: server, peer: Self.hrss).unary(wrong, request: Request(), options: CallOptions())
         }
     }
+
+    /// A handler runs as a server's would: it inherits no task-local value of the calling task (say
+    /// the caller's business day), and it sees the caller's deadline.
+    func testHandlersInheritNothingFromTheCallingTask() async throws {
+        let definition = ServiceDefinition(descriptor: Skills_Testing_V1_Echo.descriptor, methods: [
+            .unary(Skills_Testing_V1_Echo.Method.get) { _, context in
+                let remaining = context.deadline.map { $0 - ContinuousClock.now } ?? .zero
+                return Skills_Testing_V1_EchoResponse(text: CallerMarker.value ?? "none", count: Int32(remaining / .milliseconds(1)))
+            },
+        ])
+        let client = EchoClient(InProcessTransport(server: InProcessServer(services: [definition]), peer: Self.hrss))
+        let response = try await CallerMarker.$value.withValue("the caller's") {
+            try await client.get(Request(), options: CallOptions(timeout: .seconds(3)))
+        }
+        XCTAssertEqual(response.text, "none")
+        XCTAssertGreaterThan(response.count, 1_000)
+        XCTAssertLessThanOrEqual(response.count, 3_000)
+    }
+}
+
+/// A task-local value of the calling side.
+enum CallerMarker {
+    @TaskLocal static var value: String?
 }
 
 /// Collects the status codes the server reports, in order.
