@@ -76,12 +76,16 @@ final class PaymentHandlerTests: XCTestCase {
         }
     }
 
+    /// A retry returns the first entry; a second request for the same tranche is refused.
     func testATranchePaidOnceIsNotPaidAgain() async throws {
         try await withPlatform { platform in
             let (_, claim) = try await claimed(platform)
             let tranche = try payable(claim)
             let entry = try await platform.payment(as: .finance).disburse(DisburseRequest(requestId: "pay-3", trancheId: tranche.id),
                                                                           options: paidOn)
+            let retried = try await platform.payment(as: .finance).disburse(DisburseRequest(requestId: "pay-3", trancheId: tranche.id),
+                                                                            options: paidOn)
+            XCTAssertEqual(retried, entry, "a retry with the same request_id returns the first answer")
             let refused = await refusal {
                 try await platform.payment(as: .finance).disburse(DisburseRequest(requestId: "pay-4", trancheId: tranche.id), options: self.paidOn)
             }
