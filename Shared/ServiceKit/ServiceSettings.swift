@@ -41,7 +41,9 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: SKILLS_LOG_LEVEL]")
     public var logLevel: String = Environment.string("SKILLS_LOG_LEVEL") ?? "info"
 
-    @Flag(help: "Log JSON lines instead of text. [env: SKILLS_LOG_JSON=1]")
+    /// Every Bool flag has a `--no-` form: ArgumentParser refuses a plain flag whose default (here from
+    /// the environment) is true, and a service started with SKILLS_LOG_JSON=1 exited with a usage error.
+    @Flag(inversion: .prefixedNo, help: "Log JSON lines instead of text. [env: SKILLS_LOG_JSON=1]")
     public var logJSON: Bool = Environment.bool("SKILLS_LOG_JSON")
 
     @Option(help: "Addresses of the registration service, comma-separated host:port. [env: SKILLS_REGISTRATION_ADDR]")
@@ -62,7 +64,7 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     @Option(help: "Seconds that in-flight calls get to finish on SIGTERM. [env: SKILLS_SHUTDOWN_GRACE]")
     public var shutdownGrace: Int = Environment.int("SKILLS_SHUTDOWN_GRACE") ?? 10
 
-    @Flag(help: "Take 'today' from the caller's skills-business-date metadata (replays and demos of 2019-2021; never in production). [env: SKILLS_ACCEPT_BUSINESS_DATE=1]")
+    @Flag(inversion: .prefixedNo, help: "Take 'today' from the caller's skills-business-date metadata (replays and demos of 2019-2021; never in production). [env: SKILLS_ACCEPT_BUSINESS_DATE=1]")
     public var acceptBusinessDate: Bool = Environment.bool("SKILLS_ACCEPT_BUSINESS_DATE")
 
     /// `inversion`: ArgumentParser rejects a plain Bool flag whose default (here from the environment) is true.
