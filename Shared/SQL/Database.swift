@@ -8,7 +8,8 @@ import Synchronization
 /// per connection. SQLite has one writer connection (transactions run one at a time, `BEGIN
 /// IMMEDIATE`) and a few reader connections that run alongside it; PostgreSQL has a bounded pool
 /// of blocking libpq connections, each on a thread of its own, where a lost connection is dropped
-/// and reopened by a later call. Call `close()` when done: the threads live until then.
+/// and reopened by a later call. Call `close()` when done: the threads live until then. A call
+/// whose task is cancelled still runs once it has been queued (its body is not interruptible).
 public final class Database: Sendable {
     /// Where the database is: an SQLite file, or a PostgreSQL server.
     public enum Location: Sendable, Hashable {
