@@ -103,6 +103,26 @@ final class PostgresDatabaseTests: DatabaseTestCase {
         XCTAssertEqual(database.serializationRetries, retriesBefore)
     }
 
+    /// A statement past the statement timeout fails (typed, with its SQL state) instead of hanging,
+    /// and the connection stays usable.
+    func testStatementTimeoutBoundsACall() async throws {
+        let database = try await open {
+            $0.postgresConnections = 1
+            $0.statementTimeoutMilliseconds = 200
+        }
+        let started = ContinuousClock.now
+        do {
+            try await database.read { try $0.execute("SELECT pg_sleep(5)") }
+            XCTFail("pg_sleep(5) outlived a 200 ms statement timeout")
+        } catch let error as DBError {
+            XCTAssertEqual(error.kind, .busy, "\(error)")
+            XCTAssertEqual(error.sqlState, "57014")
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(3))
+        let one = try await database.read { try $0.first("SELECT 1") { try $0.int64(0) } }
+        XCTAssertEqual(one, 1)
+    }
+
     /// Two database objects (two replicas) migrating one schema at once apply each migration once.
     func testMigrationsUnderTheAdvisoryLock() async throws {
         guard case .postgres(let url) = Self.location else { return }
