@@ -49,6 +49,10 @@ public final class Database: Sendable {
         public var connectTimeoutSeconds = 2
         /// The longest a PostgreSQL statement (lock waits included) may run; 0 means no limit.
         public var statementTimeoutMilliseconds = 30_000
+        /// The longest a PostgreSQL statement waits for the server's answer before its connection
+        /// counts as lost (a server that hangs with its connections open); 0 means no limit. Longer
+        /// than `statementTimeoutMilliseconds`, so the server's own timeout normally comes first.
+        public var responseTimeoutMilliseconds = 35_000
         /// How long a sent request may stay unacknowledged by the server's TCP stack before the
         /// connection counts as lost (a server that vanished without closing its sockets).
         public var tcpUserTimeoutMilliseconds = 10_000
@@ -110,7 +114,7 @@ public final class Database: Sendable {
             let conninfo = conninfo(url, options)
             let gate = ConnectGate(interval: options.reconnectInterval)
             let pool = ConnectionThreads(name: "postgres", count: max(1, options.postgresConnections),
-                                         open: { try gate.connect { try LibPQConnection(conninfo: conninfo) } },
+                                         open: { try gate.connect { try LibPQConnection(conninfo: conninfo, responseTimeoutMilliseconds: options.responseTimeoutMilliseconds) } },
                                          isHealthy: { $0.isHealthy })
             let database = Database(dialect: .postgres, backend: .postgres(pool), options: options)
             do {

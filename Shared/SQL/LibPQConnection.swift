@@ -1,4 +1,5 @@
 import CLibPQ
+import Glibc
 
 /// A blocking connection to PostgreSQL through libpq, with a cache of server-side prepared
 /// statements keyed by SQL text (named `s1`, `s2`, ... on this session). Parameters are sent as
@@ -10,9 +11,17 @@ public final class LibPQConnection: DBConnection {
     private var cache: [String: String] = [:]
     private var nextName = 1
     private var statistics = DBStatementStatistics(prepared: 0, reused: 0, cached: 0)
+    private let responseTimeoutMilliseconds: Int
+    /// Set when the server did not answer in time: the session is in an unknown state.
+    private var abandoned = false
 
     /// Connects (blocking, bounded by the conninfo's `connect_timeout`). Throws `.unavailable`.
-    public init(conninfo: String) throws {
+    /// - Parameter responseTimeoutMilliseconds: the longest a prepared statement waits for the
+    ///   server's answer before the connection counts as lost (0: no limit). It bounds a call when
+    ///   the server hangs with its sockets open, which neither TCP timeouts nor the server's own
+    ///   statement_timeout catch.
+    public init(conninfo: String, responseTimeoutMilliseconds: Int = 0) throws {
+        self.responseTimeoutMilliseconds = responseTimeoutMilliseconds
         guard let handle = PQconnectdb(conninfo) else { throw DBError(.unavailable, "libpq: out of memory") }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = Self.message(handle)
@@ -27,7 +36,7 @@ public final class LibPQConnection: DBConnection {
     deinit { PQfinish(handle) }
 
     /// Whether the connection is still usable (false once the server closed it or it broke).
-    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    public var isHealthy: Bool { !abandoned && PQstatus(handle) == CONNECTION_OK }
 
     /// Whether the session is inside a transaction block (or a failed one) right now.
     var inTransaction: Bool {
@@ -98,12 +107,12 @@ public final class LibPQConnection: DBConnection {
             offsets.append(start)
             formats.append(format)
         }
-        let result: OpaquePointer? = buffer.withUnsafeBufferPointer { storage in
+        let sent = buffer.withUnsafeBufferPointer { storage in
             let base = storage.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
             let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset < 0 ? nil : base.map { $0 + offset } }
-            return PQexecPrepared(handle, name, Int32(binds.count), values, lengths, formats, 0)
+            return PQsendQueryPrepared(handle, name, Int32(binds.count), values, lengths, formats, 0)
         }
-        guard let result else { throw lostOrOther(sql) }
+        guard sent == 1, let result = try awaitResult() else { throw lostOrOther(sql) }
         do {
             try check(result, sql)
         } catch {
@@ -124,13 +133,50 @@ public final class LibPQConnection: DBConnection {
         }
         let name = "s\(nextName)"
         nextName += 1
-        let result = PQprepare(handle, name, sql, 0, nil)
+        guard PQsendPrepare(handle, name, sql, 0, nil) == 1, let result = try awaitResult() else { throw lostOrOther(sql) }
         defer { PQclear(result) }
-        guard let result else { throw lostOrOther(sql) }
         try check(result, sql)
         cache[sql] = name
         statistics.prepared += 1
         return name
+    }
+
+    /// The first result of what was just sent (the rest are cleared), waiting at most the
+    /// response timeout for each part of the answer.
+    private func awaitResult() throws -> OpaquePointer? {
+        let deadline = ContinuousClock.now + .milliseconds(responseTimeoutMilliseconds)
+        var first: OpaquePointer?
+        do {
+            while true {
+                try waitUntilReadable(deadline)
+                guard let result = PQgetResult(handle) else { return first }
+                if first == nil { first = result } else { PQclear(result) }
+            }
+        } catch {
+            PQclear(first)
+            throw error
+        }
+    }
+
+    private func waitUntilReadable(_ deadline: ContinuousClock.Instant) throws {
+        while PQisBusy(handle) == 1 {
+            var timeout: Int32 = -1
+            if responseTimeoutMilliseconds > 0 {
+                let remaining = (deadline - .now).components
+                let milliseconds = remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000
+                guard milliseconds > 0 else {
+                    abandoned = true
+                    throw DBError(.connectionLost, "no answer from the server within \(responseTimeoutMilliseconds) ms")
+                }
+                timeout = Int32(clamping: milliseconds)
+            }
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, timeout) < 0 && errno != EINTR {
+                abandoned = true
+                throw DBError(.connectionLost, "poll: errno \(errno)")
+            }
+            guard PQconsumeInput(handle) == 1 else { throw DBError(.connectionLost, Self.message(handle)) }
+        }
     }
 
     private func check(_ result: OpaquePointer?, _ sql: String) throws {

@@ -80,6 +80,33 @@ final class PostgresOutageTests: XCTestCase {
         await database.close()
     }
 
+    /// A server that stops answering but keeps its connection open (its backend process frozen
+    /// with SIGSTOP): the call fails with `connectionLost` after the response timeout instead of
+    /// waiting for ever, and the next call gets a new connection.
+    func testAHungServerCostsAtMostTheResponseTimeout() async throws {
+        var options = Database.Options()
+        options.postgresConnections = 1
+        options.responseTimeoutMilliseconds = 1000
+        let database = try await Database.open(.postgres(url: "postgres://postgres@127.0.0.1:\(port)/postgres"), options: options)
+        let backend = try await database.read { try $0.first("SELECT pg_backend_pid()") { try $0.int64(0) } } ?? 0
+        XCTAssertGreaterThan(backend, 0)
+        XCTAssertEqual(kill(pid_t(backend), SIGSTOP), 0)
+        let started = ContinuousClock.now
+        do {
+            try await database.read { try $0.execute("SELECT 1") }
+            XCTFail("a frozen server answered")
+        } catch let error as DBError {
+            XCTAssertEqual(error.kind, .connectionLost, "\(error)")
+        }
+        let elapsed = ContinuousClock.now - started
+        kill(pid_t(backend), SIGCONT)
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(900))
+        XCTAssertLessThan(elapsed, .seconds(5))
+        let next = try await database.read { try $0.first("SELECT pg_backend_pid()") { try $0.int64(0) } }
+        XCTAssertNotEqual(next, backend, "the abandoned connection was replaced")
+        await database.close()
+    }
+
     private func startServer() throws {
         try run("/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/pg_ctl", "-D", directory + "/data",
                 "-l", directory + "/server.log", "-w", "-t", "30",
