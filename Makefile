@@ -14,7 +14,7 @@ export SKILLS_VENV := $(PYTHON_VENV)
 .DEFAULT_GOAL := help
 # Targets build on each other's side effects (certificates, generated code, the venv): run in order.
 .NOTPARALLEL:
-.PHONY: help deps proto proto-check packages-check certs build build-release test test-swift test-interop run bench bench-rpc bench-schema clean distclean
+.PHONY: help deps proto proto-check packages-check format format-check certs build build-release test test-swift test-interop run bench bench-rpc bench-schema clean distclean
 
 help: ## list the targets
 	@echo "make <target>   (SWIFT=$(SWIFT))"
@@ -30,6 +30,12 @@ proto: ## regenerate Shared/SchemaC and Shared/Schema from Protos/
 proto-check: ## fail when the committed generated code is stale
 	bash Tools/schemagen/generate.sh --check
 
+format: ## format every hand-written Swift file as .swift-format says (120 columns)
+	bash Tools/format-check.sh --fix
+
+format-check: ## fail when a hand-written Swift file is not formatted as .swift-format says
+	bash Tools/format-check.sh
+
 packages-check: ## fail when the build reads a file from a Debian package Tools/system-packages.txt does not cover
 	bash Tools/check-system-packages.sh
 
@@ -42,7 +48,7 @@ build: ## debug build
 build-release: ## release build
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
-test: deps certs proto-check test-swift packages-check test-interop ## the whole suite (what .ci/run runs)
+test: deps certs proto-check format-check test-swift packages-check test-interop ## the whole suite (what .ci/run runs)
 	@echo "make test: all passed"
 
 test-swift: ## build everything (tests included) and run the Swift tests

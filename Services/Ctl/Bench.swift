@@ -41,10 +41,12 @@ struct Bench: AsyncParsableCommand {
         let certDir = URL(fileURLWithPath: connection.certDir).standardizedFileURL.path
         let clients: PlatformClients
         do {
-            clients = try PlatformClients(addresses: ServiceAddresses(
-                registration: connection.registrationAddr, matching: connection.matchingAddr,
-                assessment: connection.assessmentAddr, payment: connection.paymentAddr),
-                certificateDirectory: certDir, connectionsPerService: connections, timeout: .milliseconds(connection.timeoutMs))
+            clients = try PlatformClients(
+                addresses: ServiceAddresses(
+                    registration: connection.registrationAddr, matching: connection.matchingAddr,
+                    assessment: connection.assessmentAddr, payment: connection.paymentAddr),
+                certificateDirectory: certDir, connectionsPerService: connections,
+                timeout: .milliseconds(connection.timeoutMs))
         } catch {
             FileHandleOutput.error("bench: cannot set up the clients (certificates in \(certDir)?): \(error)")
             throw ExitCode(3)
@@ -56,7 +58,8 @@ struct Bench: AsyncParsableCommand {
             await clients.close()
             FileHandleOutput.error("bench: preparing \(scenario.rawValue) failed: \(error)")
             if let error = error as? RPCError, error.message.contains(BusinessDates.metadataKey) {
-                FileHandleOutput.error("bench: the services must be started with --accept-business-date (make run does)")
+                FileHandleOutput.error(
+                    "bench: the services must be started with --accept-business-date (make run does)")
             }
             throw ExitCode(Self.unreachable(error) ? 3 : 1)
         }
@@ -84,9 +87,10 @@ struct Bench: AsyncParsableCommand {
         let elapsed = clock.now - started
         await clients.close()
         let counts = tally.counts
-        let report = BenchReport(scenario: scenario, concurrency: concurrency, connections: connections, elapsed: elapsed,
-                                 iterations: counts.done, failedIterations: counts.failed, methods: prepared.retry.metrics.snapshot(),
-                                 firstError: counts.firstError)
+        let report = BenchReport(
+            scenario: scenario, concurrency: concurrency, connections: connections, elapsed: elapsed,
+            iterations: counts.done, failedIterations: counts.failed, methods: prepared.retry.metrics.snapshot(),
+            firstError: counts.firstError)
         print(json ? report.json : report.text)
         if counts.failed > 0 {
             throw ExitCode(counts.firstErrorUnreachable && counts.done == 0 ? 3 : 1)

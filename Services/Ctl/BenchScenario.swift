@@ -49,7 +49,9 @@ struct BenchScenario: Sendable {
     static let dates = BusinessDates(enabled: true)
 
     /// Prepares `name` (outside the measured loop; its calls are not in the figures).
-    static func prepare(_ name: BenchScenarioName, clients: PlatformClients, institutionSystem: String) async throws -> BenchScenario {
+    static func prepare(_ name: BenchScenarioName, clients: PlatformClients, institutionSystem: String) async throws
+        -> BenchScenario
+    {
         let identities = BenchIdentities()
         let setupRetry = CallRetry(metrics: CallMetrics(), maxAttempts: 6)
         let prefix = identities.runPrefix
@@ -60,47 +62,67 @@ struct BenchScenario: Sendable {
         case .getWorker:
             var ids: [String] = []
             for n in 0..<32 {
-                ids.append(try await register(identities.next(), clients: clients, retry: setupRetry, requestID: "\(prefix)-prep-w\(n)"))
+                ids.append(
+                    try await register(
+                        identities.next(), clients: clients, retry: setupRetry, requestID: "\(prefix)-prep-w\(n)"))
             }
             prepared = .workers(ids)
         case .enrolment, .verifyCertificate:
-            let offering = try await publishOffering(clients: clients, retry: setupRetry, prefix: prefix, institutionSystem: institutionSystem)
+            let offering = try await publishOffering(
+                clients: clients, retry: setupRetry, prefix: prefix, institutionSystem: institutionSystem)
             prepared = .offering(offering)
             if name == .verifyCertificate {
-                let scenario = BenchScenario(name: .enrolment, clients: clients, retry: setupRetry, identities: identities, prepared: prepared)
+                let scenario = BenchScenario(
+                    name: .enrolment, clients: clients, retry: setupRetry, identities: identities, prepared: prepared)
                 prepared = .certificate(try await scenario.enrol(tag: "prep"))
             }
         }
-        return BenchScenario(name: name, clients: clients, retry: CallRetry(metrics: CallMetrics(), maxAttempts: 1),
-                             identities: identities, prepared: prepared)
+        return BenchScenario(
+            name: name, clients: clients, retry: CallRetry(metrics: CallMetrics(), maxAttempts: 1),
+            identities: identities, prepared: prepared)
     }
 
     /// An institution (filing accepted, the bench's institution system listed), the catalogue, and
     /// one offering of a small seeded population, republished with room for every enrolment of a run.
-    static func publishOffering(clients: PlatformClients, retry: CallRetry, prefix: String, institutionSystem: String) async throws -> BenchOffering {
+    static func publishOffering(clients: PlatformClients, retry: CallRetry, prefix: String, institutionSystem: String)
+        async throws -> BenchOffering
+    {
         let standards = try SubsidyStandards()
-        let population = Population.generate(trainings: 1, seed: UInt64.random(in: 1...UInt64(Int32.max)), standards: standards)
-        let published = try await ProgrammeSetup(population: population, clients: clients, retry: retry, requestPrefix: prefix,
-                                                 openUntil: standards.programmeEnd, dates: dates).run(concurrency: 4)
-        try await DemoRun.letInstitutionSystemAct(institutionSystem, institutionIDs: published.institutionIDs, clients: clients,
-                                                  retry: retry, requestPrefix: prefix)
+        let population = Population.generate(
+            trainings: 1, seed: UInt64.random(in: 1...UInt64(Int32.max)), standards: standards)
+        let published = try await ProgrammeSetup(
+            population: population, clients: clients, retry: retry, requestPrefix: prefix,
+            openUntil: standards.programmeEnd, dates: dates
+        ).run(concurrency: 4)
+        try await DemoRun.letInstitutionSystemAct(
+            institutionSystem, institutionIDs: published.institutionIDs, clients: clients,
+            retry: retry, requestPrefix: prefix)
         guard let planned = population.offerings.first(where: { $0.kind == .ordinary }) else {
             throw RPCError(.internalError, "the bench population has no ordinary offering")
         }
         let offering = Offering(
-            occupation: planned.occupation, level: planned.skillLevel, institutionId: published.institutionIDs[planned.institutionIndex],
-            capacity: 100_000, startDate: planned.start.calendarDate, endDate: planned.end.calendarDate, mode: .offline, kind: .ordinary,
-            subsidyStandardFen: 0, classHours: 40, venue: "德州市实训基地1号楼", enterpriseCreditCode: "", projectId: "", catalog: planned.catalog)
+            occupation: planned.occupation, level: planned.skillLevel,
+            institutionId: published.institutionIDs[planned.institutionIndex],
+            capacity: 100_000, startDate: planned.start.calendarDate, endDate: planned.end.calendarDate, mode: .offline,
+            kind: .ordinary,
+            subsidyStandardFen: 0, classHours: 40, venue: "德州市实训基地1号楼", enterpriseCreditCode: "", projectId: "",
+            catalog: planned.catalog)
         let response = try await retry.run("MatchingService/PublishOffering") {
-            try await clients.matching("hrss").publishOffering(PublishOfferingRequest(requestId: "\(prefix)-bench-offering", offering: offering),
-                                                               options: dates.on(planned.start.adding(days: -30)))
+            try await clients.matching("hrss").publishOffering(
+                PublishOfferingRequest(requestId: "\(prefix)-bench-offering", offering: offering),
+                options: dates.on(planned.start.adding(days: -30)))
         }
-        return BenchOffering(id: response.id, occupation: planned.occupation, level: planned.skillLevel, start: planned.start, end: planned.end)
+        return BenchOffering(
+            id: response.id, occupation: planned.occupation, level: planned.skillLevel, start: planned.start,
+            end: planned.end)
     }
 
-    static func register(_ worker: Worker, clients: PlatformClients, retry: CallRetry, requestID: String) async throws -> String {
+    static func register(_ worker: Worker, clients: PlatformClients, retry: CallRetry, requestID: String) async throws
+        -> String
+    {
         try await retry.run("RegistrationService/RegisterWorker") {
-            try await clients.registration("hrss").registerWorker(RegisterWorkerRequest(requestId: requestID, worker: worker))
+            try await clients.registration("hrss").registerWorker(
+                RegisterWorkerRequest(requestId: requestID, worker: worker))
         }.id
     }
 
@@ -108,7 +130,8 @@ struct BenchScenario: Sendable {
     func iteration(worker: Int, n: Int) async throws {
         switch (name, prepared) {
         case (.registerWorker, _):
-            _ = try await Self.register(identities.next(), clients: clients, retry: retry, requestID: "\(identities.runPrefix)-\(worker)-\(n)")
+            _ = try await Self.register(
+                identities.next(), clients: clients, retry: retry, requestID: "\(identities.runPrefix)-\(worker)-\(n)")
         case (.getWorker, .workers(let ids)):
             let id = ids[(worker + n) % ids.count]
             _ = try await retry.run("RegistrationService/GetWorker") {
@@ -132,45 +155,60 @@ struct BenchScenario: Sendable {
         guard case .offering(let offering) = prepared else { throw RPCError(.internalError, "no offering prepared") }
         let prefix = "\(identities.runPrefix)-\(tag)"
         let dates = Self.dates
-        let workerID = try await Self.register(identities.next(), clients: clients, retry: retry, requestID: "\(prefix)-w")
+        let workerID = try await Self.register(
+            identities.next(), clients: clients, retry: retry, requestID: "\(prefix)-w")
         let selected = try await retry.run("MatchingService/SelectOffering") {
             try await clients.matching("worker-portal").selectOffering(
-                SelectOfferingRequest(requestId: "\(prefix)-select", workerId: workerID, offeringId: offering.id), options: dates.on(offering.start))
+                SelectOfferingRequest(requestId: "\(prefix)-select", workerId: workerID, offeringId: offering.id),
+                options: dates.on(offering.start))
         }
         guard let enrollmentID = selected.enrollment?.id, !enrollmentID.isEmpty else {
             throw RPCError(.internalError, "SelectOffering returned no enrolment")
         }
         _ = try await retry.run("MatchingService/AcceptEnrollment") {
             try await clients.matching("institution").acceptEnrollment(
-                AcceptEnrollmentRequest(requestId: "\(prefix)-accept", enrollmentId: enrollmentID, accept: true), options: dates.on(offering.start))
+                AcceptEnrollmentRequest(requestId: "\(prefix)-accept", enrollmentId: enrollmentID, accept: true),
+                options: dates.on(offering.start))
         }
         _ = try await retry.run("MatchingService/RecordLearning") {
-            try await clients.matching("institution").recordLearning(RecordLearningRequest(
-                requestId: "\(prefix)-learn", enrollmentId: enrollmentID, channel: .offline, minutes: 480, day: offering.start.calendarDate),
+            try await clients.matching("institution").recordLearning(
+                RecordLearningRequest(
+                    requestId: "\(prefix)-learn", enrollmentId: enrollmentID, channel: .offline, minutes: 480,
+                    day: offering.start.calendarDate),
                 options: dates.on(offering.start))
         }
         _ = try await retry.run("MatchingService/CompleteTraining") {
-            try await clients.matching("institution").completeTraining(CompleteTrainingRequest(
-                requestId: "\(prefix)-complete", enrollmentId: enrollmentID, completionDate: offering.end.calendarDate, attendancePercent: 95),
+            try await clients.matching("institution").completeTraining(
+                CompleteTrainingRequest(
+                    requestId: "\(prefix)-complete", enrollmentId: enrollmentID,
+                    completionDate: offering.end.calendarDate, attendancePercent: 95),
                 options: dates.on(offering.end))
         }
         let assessed = dates.on(offering.end.adding(days: 7))
         let assessment = try await retry.run("AssessmentService/ScheduleAssessment") {
-            try await clients.assessment().scheduleAssessment(ScheduleAssessmentRequest(requestId: "\(prefix)-schedule", assessment: Assessment(
-                method: .levelRecognition, workerId: workerID, occupation: offering.occupation, level: offering.level,
-                enrollmentId: enrollmentID, venue: "德州市职业技能鉴定中心")), options: assessed)
+            try await clients.assessment().scheduleAssessment(
+                ScheduleAssessmentRequest(
+                    requestId: "\(prefix)-schedule",
+                    assessment: Assessment(
+                        method: .levelRecognition, workerId: workerID, occupation: offering.occupation,
+                        level: offering.level,
+                        enrollmentId: enrollmentID, venue: "德州市职业技能鉴定中心")), options: assessed)
         }
         _ = try await retry.run("AssessmentService/RecordResult") {
-            try await clients.assessment().recordResult(RecordResultRequest(
-                requestId: "\(prefix)-result", assessmentId: assessment.id, score: 80, passed: true, assessor: "王考评员"), options: assessed)
+            try await clients.assessment().recordResult(
+                RecordResultRequest(
+                    requestId: "\(prefix)-result", assessmentId: assessment.id, score: 80, passed: true,
+                    assessor: "王考评员"), options: assessed)
         }
         let certificate = try await retry.run("AssessmentService/IssueCertificate") {
-            try await clients.assessment().issueCertificate(IssueCertificateRequest(requestId: "\(prefix)-certificate", assessmentId: assessment.id),
-                                                            options: assessed)
+            try await clients.assessment().issueCertificate(
+                IssueCertificateRequest(requestId: "\(prefix)-certificate", assessmentId: assessment.id),
+                options: assessed)
         }
         _ = try await retry.run("MatchingService/RequestPayment") {
-            try await clients.matching("hrss").requestPayment(RequestPaymentRequest(
-                requestId: "\(prefix)-pay", enrollmentId: enrollmentID, certificateNumber: certificate.number),
+            try await clients.matching("hrss").requestPayment(
+                RequestPaymentRequest(
+                    requestId: "\(prefix)-pay", enrollmentId: enrollmentID, certificateNumber: certificate.number),
                 options: dates.on(offering.end.adding(days: 14)))
         }
         return certificate.number
@@ -180,7 +218,9 @@ struct BenchScenario: Sendable {
 /// Fresh, valid workers for a bench run: resident ID numbers from a random region and birth day
 /// per run, a sequence of 1000 per day, so two runs collide only when they draw the same block.
 final class BenchIdentities: Sendable {
-    static let regions = ["371402", "371403", "371422", "371423", "371424", "371425", "371426", "371427", "371428", "371481", "371482"]
+    static let regions = [
+        "371402", "371403", "371422", "371423", "371424", "371425", "371426", "371427", "371428", "371481", "371482",
+    ]
     static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭")
     static let givenNames = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明")
 
@@ -194,11 +234,16 @@ final class BenchIdentities: Sendable {
             value += 1
             return value - 1
         }
-        let idNumber = ResidentIDNumbers.make(region: region, birth: firstDay.adding(days: n / 1000), sequence: n % 1000)
-        let name = String(Self.surnames[n % Self.surnames.count]) + String(Self.givenNames[(n / Self.surnames.count) % Self.givenNames.count])
+        let idNumber = ResidentIDNumbers.make(
+            region: region, birth: firstDay.adding(days: n / 1000), sequence: n % 1000)
+        let name =
+            String(Self.surnames[n % Self.surnames.count])
+            + String(Self.givenNames[(n / Self.surnames.count) % Self.givenNames.count])
         var fact = CategoryFact(category: .g8Unemployed)
         fact.evidenceReference = "BENCH-\(n)"
-        return Worker(idNumber: idNumber, name: name, phone: "139\(10_000_000 + n % 89_999_999)", hukou: .urban, categories: [fact],
-                      district: region)
+        return Worker(
+            idNumber: idNumber, name: name, phone: "139\(10_000_000 + n % 89_999_999)", hukou: .urban,
+            categories: [fact],
+            district: region)
     }
 }

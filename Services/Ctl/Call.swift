@@ -1,8 +1,9 @@
 import ArgumentParser
 import RPC
 import Schema
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `skillsctl call <service> <Method>`: any method of the schema with a JSON request, the
@@ -12,26 +13,31 @@ struct Call: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Call any method with a JSON request and print the response as JSON.",
         discussion: """
-        The response is pretty-printed on a terminal and one line otherwise; a server-streaming \
-        method prints one JSON object per line. Client-streaming methods take a JSON array of requests.
-        Exit codes: 0 ok, 1 an error status (code and message on stderr), 2 unknown service, method \
-        or field, or bad JSON, 3 unreachable.
+            The response is pretty-printed on a terminal and one line otherwise; a server-streaming \
+            method prints one JSON object per line. Client-streaming methods take a JSON array of requests.
+            Exit codes: 0 ok, 1 an error status (code and message on stderr), 2 unknown service, method \
+            or field, or bad JSON, 3 unreachable.
 
-          skillsctl call registration GetWorker --json '{"workerId": "w-1"}'
-          skillsctl call registration RegisterWorker --json @worker.json --set worker.name=张三 --request-id auto
-          skillsctl call grpc.health.v1.Health Check --json '{}' --addr 127.0.0.1:7102
-        """)
+              skillsctl call registration GetWorker --json '{"workerId": "w-1"}'
+              skillsctl call registration RegisterWorker --json @worker.json --set worker.name=张三 --request-id auto
+              skillsctl call grpc.health.v1.Health Check --json '{}' --addr 127.0.0.1:7102
+            """)
 
     @OptionGroup var connection: Connection
-    @Argument(help: "registration, matching, assessment, payment, or a full service name such as grpc.health.v1.Health.")
+    @Argument(
+        help: "registration, matching, assessment, payment, or a full service name such as grpc.health.v1.Health.")
     var service: String
     @Argument(help: "The method, e.g. SelectOffering.") var method: String
     @Option(help: "The request as JSON: inline text, @file, or - for standard input.") var json = "{}"
-    @Option(name: .customLong("set"), help: ArgumentHelp("Set one field, e.g. worker.name=张三 (repeatable).", valueName: "path=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Set one field, e.g. worker.name=张三 (repeatable).", valueName: "path=value"))
     var assignments: [String] = []
     @Option(help: "'auto' fills an empty request_id with a fresh id; anything else is used as the request_id.")
     var requestId: String?
-    @Option(help: "Address(es) to call instead of the service's --<service>-addr (needed for services other than the four).")
+    @Option(
+        help: "Address(es) to call instead of the service's --<service>-addr (needed for services other than the four)."
+    )
     var addr: String?
     @Flag(help: "Also print fields that are at their default value.") var emitDefaults = false
 
@@ -49,16 +55,21 @@ struct Call: AsyncParsableCommand {
         do {
             channel = try connection.channel(target.addresses)
         } catch {
-            FileHandleOutput.error("cannot set up the connection (certificate of role '\(connection.role)' in \(connection.certDir)?): \(error)")
+            FileHandleOutput.error(
+                "cannot set up the connection (certificate of role '\(connection.role)' in \(connection.certDir)?): \(error)"
+            )
             throw ExitCode(2)
         }
-        let printer = ResponsePrinter(mapping: target.mapping, typeName: target.method.outputType, emitDefaults: emitDefaults)
+        let printer = ResponsePrinter(
+            mapping: target.mapping, typeName: target.method.outputType, emitDefaults: emitDefaults)
         do {
             try await target.invoke(on: channel, requests: requests, printer: printer)
             await channel.close()
         } catch let error as RPCError {
             await channel.close()
-            FileHandleOutput.error("\(target.displayName): \(error.code) (\(error.code.rawValue))\(error.message.isEmpty ? "" : ": \(error.message)")")
+            FileHandleOutput.error(
+                "\(target.displayName): \(error.code) (\(error.code.rawValue))\(error.message.isEmpty ? "" : ": \(error.message)")"
+            )
             throw ExitCode(error.code == .unavailable ? 3 : 1)
         } catch let error as ProtoJSONError {
             await channel.close()
@@ -70,7 +81,9 @@ struct Call: AsyncParsableCommand {
     private func buildRequests(_ target: CallTarget) throws(UsageProblem) -> [EncodedMessage] {
         let text = try CallRequest.text(of: json)
         let parsed: JSONValue
-        do throws(ProtoJSONError) { parsed = try JSONParser.parse(text) } catch { throw UsageProblem("--json: \(error)") }
+        do throws(ProtoJSONError) { parsed = try JSONParser.parse(text) } catch {
+            throw UsageProblem("--json: \(error)")
+        }
         guard let input = target.mapping.pool.message(named: target.method.inputType) else {
             throw UsageProblem("the descriptor set has no message \(target.method.inputType)")
         }
@@ -95,7 +108,9 @@ struct Call: AsyncParsableCommand {
                 let which = documents.count > 1 ? " (request \(position))" : ""
                 throw UsageProblem("\(input.fullName)\(which): \(error)")
             }
-            do throws(SchemaError) { requests.append(try EncodedMessage(bytes: bytes)) } catch { throw UsageProblem("\(error)") }
+            do throws(SchemaError) { requests.append(try EncodedMessage(bytes: bytes)) } catch {
+                throw UsageProblem("\(error)")
+            }
         }
         return requests
     }
@@ -126,9 +141,13 @@ struct CallTarget {
             let names = Self.shortNames + pool.services.map(\.fullName)
             throw UsageProblem("unknown service '\(service)'; one of: \(names.joined(separator: ", "))")
         }
-        guard let schema = pool.service(named: fullName) else { throw UsageProblem("the descriptor set has no service \(fullName)") }
+        guard let schema = pool.service(named: fullName) else {
+            throw UsageProblem("the descriptor set has no service \(fullName)")
+        }
         guard let method = schema.method(named: methodName) else {
-            throw UsageProblem("\(fullName) has no method '\(methodName)'; it has: \(schema.methods.map(\.name).joined(separator: ", "))")
+            throw UsageProblem(
+                "\(fullName) has no method '\(methodName)'; it has: \(schema.methods.map(\.name).joined(separator: ", "))"
+            )
         }
         guard let addresses = address ?? defaultAddress else {
             throw UsageProblem("\(fullName) runs on every service: say which with --addr host:port")
@@ -162,13 +181,17 @@ struct CallTarget {
                 for try await response in responses { try printer.print(response, streaming: true) }
             }
         case .clientStreaming:
-            try printer.print(try await channel.clientStreaming(rpc, options: options) { writer in
-                try await writer.write(contentsOf: requests)
-            })
+            try printer.print(
+                try await channel.clientStreaming(rpc, options: options) { writer in
+                    try await writer.write(contentsOf: requests)
+                })
         case .bidirectionalStreaming:
-            try await channel.bidirectionalStreaming(rpc, options: options, requests: { writer in
-                try await writer.write(contentsOf: requests)
-            }) { responses in
+            try await channel.bidirectionalStreaming(
+                rpc, options: options,
+                requests: { writer in
+                    try await writer.write(contentsOf: requests)
+                }
+            ) { responses in
                 for try await response in responses { try printer.print(response, streaming: true) }
             }
         }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Schema
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A problem with what the operator typed (exit 2), as opposed to an answer from the platform.
 struct UsageProblem: Error, CustomStringConvertible {
@@ -21,7 +22,9 @@ struct CallRequest {
         if source.hasPrefix("@") {
             let path = String(source.dropFirst())
             let descriptor = open(path, O_RDONLY)
-            guard descriptor >= 0 else { throw UsageProblem("cannot read --json file '\(path)': \(String(cString: strerror(errno)))") }
+            guard descriptor >= 0 else {
+                throw UsageProblem("cannot read --json file '\(path)': \(String(cString: strerror(errno)))")
+            }
             defer { close(descriptor) }
             return try readAll(descriptor: descriptor, name: path)
         }
@@ -39,9 +42,13 @@ struct CallRequest {
             }
             if count == 0 { break }
             bytes += chunk[0..<count]
-            guard bytes.count <= SchemaLimits.maxMessageBytes else { throw UsageProblem("\(name) is larger than \(SchemaLimits.maxMessageBytes) bytes") }
+            guard bytes.count <= SchemaLimits.maxMessageBytes else {
+                throw UsageProblem("\(name) is larger than \(SchemaLimits.maxMessageBytes) bytes")
+            }
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw UsageProblem("\(name) is not UTF-8 text") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw UsageProblem("\(name) is not UTF-8 text")
+        }
         return text
     }
 
@@ -54,24 +61,32 @@ struct CallRequest {
         }
         let path = assignment[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let raw = String(assignment[assignment.index(after: equals)...])
-        guard !path.isEmpty, !path.contains(where: \.isEmpty) else { throw UsageProblem("--set '\(assignment)': empty field name in the path") }
+        guard !path.isEmpty, !path.contains(where: \.isEmpty) else {
+            throw UsageProblem("--set '\(assignment)': empty field name in the path")
+        }
         var fields: [FieldSchema] = []
         var current = message
         for (position, key) in path.enumerated() {
             guard let field = current.field(jsonKey: key) else {
-                throw UsageProblem("--set \(path.prefix(position + 1).joined(separator: ".")): \(current.fullName) has no field '\(key)'")
+                throw UsageProblem(
+                    "--set \(path.prefix(position + 1).joined(separator: ".")): \(current.fullName) has no field '\(key)'"
+                )
             }
             fields.append(field)
             if position < path.count - 1 {
                 guard field.kind == .message, !field.isRepeated, let next = pool.message(named: field.typeName) else {
-                    throw UsageProblem("--set \(path.prefix(position + 1).joined(separator: ".")) is not a message field, so it has no '\(path[position + 1])'")
+                    throw UsageProblem(
+                        "--set \(path.prefix(position + 1).joined(separator: ".")) is not a message field, so it has no '\(path[position + 1])'"
+                    )
                 }
                 current = next
             }
         }
         guard let last = fields.last else { throw UsageProblem("--set '\(assignment)' names no field") }
         let value: JSONValue
-        if !last.isRepeated, [.string, .bytes, .enumeration].contains(last.kind) || last.typeName == "google.protobuf.Timestamp" {
+        if !last.isRepeated,
+            [.string, .bytes, .enumeration].contains(last.kind) || last.typeName == "google.protobuf.Timestamp"
+        {
             value = .string(raw)
         } else {
             do throws(ProtoJSONError) {
@@ -83,7 +98,9 @@ struct CallRequest {
         return Self.setting(value, at: fields[...], in: request)
     }
 
-    private static func setting(_ value: JSONValue, at fields: ArraySlice<FieldSchema>, in object: JSONValue) -> JSONValue {
+    private static func setting(_ value: JSONValue, at fields: ArraySlice<FieldSchema>, in object: JSONValue)
+        -> JSONValue
+    {
         guard let field = fields.first else { return value }
         var members: [JSONValue.JSONMember] = []
         if case .object(let existing) = object { members = existing }
@@ -110,7 +127,8 @@ struct CallRequest {
         var generator = SystemRandomNumberGenerator()
         let high = UInt64.random(in: .min ... .max, using: &generator)
         let low = UInt32.random(in: .min ... .max, using: &generator)
-        return "cli-" + String(high, radix: 16).leftPadded(16, with: "0") + String(low, radix: 16).leftPadded(8, with: "0")
+        return "cli-" + String(high, radix: 16).leftPadded(16, with: "0")
+            + String(low, radix: 16).leftPadded(8, with: "0")
     }
 }
 

@@ -25,7 +25,10 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var connection: Connection
     @Option(help: "Seed of the demo's population: the same seed reruns idempotently, another one brings other people.")
     var seed: UInt64 = 2021
-    @Option(help: "Common name of the institution certificate (--cert-dir/institution.pem) the demo's institutions are run by.")
+    @Option(
+        help:
+            "Common name of the institution certificate (--cert-dir/institution.pem) the demo's institutions are run by."
+    )
     var institutionSystem = "institution-dev"
     /// Enough trainings that every wanted group has a single-training worker, few enough to set up in seconds.
     static let populationSize = 120
@@ -33,10 +36,12 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         for service in connection.services {
             let channel = try connection.channel(service.addresses)
-            let status = try? await Grpc_Health_V1_HealthClient(channel).check(Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
+            let status = try? await Grpc_Health_V1_HealthClient(channel).check(
+                Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
             await channel.close()
             guard status?.status == .serving else {
-                FileHandleOutput.error("demo: \(service.name) at \(service.addresses) is not serving (start the services with make run)")
+                FileHandleOutput.error(
+                    "demo: \(service.name) at \(service.addresses) is not serving (start the services with make run)")
                 throw ExitCode(3)
             }
         }
@@ -47,21 +52,24 @@ struct Demo: AsyncParsableCommand {
             FileHandleOutput.error("demo: cannot read the bundled policy file: \(error)")
             throw ExitCode(1)
         }
-        let cast = DemoCast(population: Population.generate(trainings: Self.populationSize, seed: seed, standards: standards))
+        let cast = DemoCast(
+            population: Population.generate(trainings: Self.populationSize, seed: seed, standards: standards))
         guard !cast.members.isEmpty else {
             FileHandleOutput.error("demo: seed \(seed) gives no suitable workers; try another --seed")
             throw ExitCode(1)
         }
         let certDir = URL(fileURLWithPath: connection.certDir).standardizedFileURL.path
-        let addresses = ServiceAddresses(registration: connection.registrationAddr, matching: connection.matchingAddr,
-                                         assessment: connection.assessmentAddr, payment: connection.paymentAddr)
+        let addresses = ServiceAddresses(
+            registration: connection.registrationAddr, matching: connection.matchingAddr,
+            assessment: connection.assessmentAddr, payment: connection.paymentAddr)
         var asEnterprise = connection
         asEnterprise.role = "enterprise"
         let clients: PlatformClients
         let enterpriseChannel: GRPCChannel
         do {
-            clients = try PlatformClients(addresses: addresses, certificateDirectory: certDir, connectionsPerService: 1,
-                                          timeout: .milliseconds(connection.timeoutMs), eventLoopThreads: 1)
+            clients = try PlatformClients(
+                addresses: addresses, certificateDirectory: certDir, connectionsPerService: 1,
+                timeout: .milliseconds(connection.timeoutMs), eventLoopThreads: 1)
             enterpriseChannel = try asEnterprise.channel(connection.matchingAddr)
         } catch {
             FileHandleOutput.error("demo: cannot set up the clients (certificates in \(certDir)?): \(error)")
@@ -70,9 +78,10 @@ struct Demo: AsyncParsableCommand {
         let requestPrefix = "demo\(seed)-\(cast.fingerprint)"
         // Setup, one step per worker and per training, the cohort reports, the demand, the read-back.
         let progress = DemoProgress(steps: 3 + cast.members.count + cast.trainings.count + cast.projectCohorts.count)
-        let run = DemoRun(cast: cast, clients: clients, enterpriseMatching: MatchingServiceClient(enterpriseChannel),
-                          retry: CallRetry(metrics: CallMetrics(), maxAttempts: 6), requestPrefix: requestPrefix, progress: progress,
-                          institutionSystem: institutionSystem)
+        let run = DemoRun(
+            cast: cast, clients: clients, enterpriseMatching: MatchingServiceClient(enterpriseChannel),
+            retry: CallRetry(metrics: CallMetrics(), maxAttempts: 6), requestPrefix: requestPrefix, progress: progress,
+            institutionSystem: institutionSystem)
         let outcome: Result<DemoRun.Results, DemoRun.Failure>
         do {
             outcome = .success(try await run.run())
@@ -84,13 +93,15 @@ struct Demo: AsyncParsableCommand {
         await clients.close()
         switch outcome {
         case .success(let results):
-            let summary = DemoSummary(cast: cast, results: results, seed: seed, requestPrefix: requestPrefix, command: Self.invokedAs)
+            let summary = DemoSummary(
+                cast: cast, results: results, seed: seed, requestPrefix: requestPrefix, command: Self.invokedAs)
             print(summary.text)
         case .failure(let failure):
             FileHandleOutput.error("demo failed at \(failure.description)")
             if let error = failure.error as? RPCError {
                 if error.message.contains(BusinessDates.metadataKey) {
-                    FileHandleOutput.error("demo: the services must be started with --accept-business-date (make run does)")
+                    FileHandleOutput.error(
+                        "demo: the services must be started with --accept-business-date (make run does)")
                 }
                 throw ExitCode(error.code == .unavailable ? 3 : 1)
             }

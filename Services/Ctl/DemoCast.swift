@@ -30,7 +30,8 @@ struct DemoCast: Sendable {
     /// the institution reports employment for (R7).
     var projectCohorts: [Int: [Int]] {
         var cohorts: [Int: [Int]] = [:]
-        for index in trainings where population.offerings[population.trainings[index].offeringIndex].kind == .projectBased {
+        for index in trainings
+        where population.offerings[population.trainings[index].offeringIndex].kind == .projectBased {
             cohorts[population.trainings[index].offeringIndex, default: []].append(index)
         }
         return cohorts
@@ -48,18 +49,24 @@ struct DemoCast: Sendable {
                 return population.workers[w].primaryCategory == category && schedule.count == 1
                     && population.trainings[schedule[0]].expected == .eligible && !taken.contains(w)
             }
-            let project = candidates.first { population.offerings[population.trainings[population.schedules[$0][0]].offeringIndex].kind == .projectBased }
+            let project = candidates.first {
+                population.offerings[population.trainings[population.schedules[$0][0]].offeringIndex].kind
+                    == .projectBased
+            }
             guard let chosen = project ?? candidates.first else { continue }
             taken.insert(chosen)
             members.append(Member(workerIndex: chosen, label: label, trainings: population.schedules[chosen]))
         }
         if let repeater = population.workers.indices.first(where: { w in
-            population.schedules[w].count == 2 && population.schedules[w].last.map { population.trainings[$0].expected } == .refused(rule: "R4")
+            population.schedules[w].count == 2
+                && population.schedules[w].last.map { population.trainings[$0].expected } == .refused(rule: "R4")
         }) {
             let category = population.workers[repeater].primaryCategory
             let group = Self.wanted.first { $0.category == category }?.label ?? Self.groupLabel(category)
-            members.append(Member(workerIndex: repeater, label: "\(group), trains twice in the same occupation and level",
-                                  trainings: population.schedules[repeater]))
+            members.append(
+                Member(
+                    workerIndex: repeater, label: "\(group), trains twice in the same occupation and level",
+                    trainings: population.schedules[repeater]))
         }
         self.members = members
     }
@@ -83,13 +90,17 @@ struct DemoCast: Sendable {
         }
         for entry in population.catalogue { mix(entry.serializedBytes()) }
         for offering in population.offerings {
-            mix("\(offering.occupation.code)/\(offering.level)/\(offering.kind)/\(offering.catalog)/\(offering.start)/\(offering.end)/\(offering.capacity)/\(offering.institutionIndex)/\(offering.enterpriseCreditCode)/\(offering.projectID)".utf8)
+            mix(
+                "\(offering.occupation.code)/\(offering.level)/\(offering.kind)/\(offering.catalog)/\(offering.start)/\(offering.end)/\(offering.capacity)/\(offering.institutionIndex)/\(offering.enterpriseCreditCode)/\(offering.projectID)"
+                    .utf8)
         }
         for member in members {
             mix(population.workers[member.workerIndex].worker.serializedBytes())
             for index in member.trainings {
                 let training = population.trainings[index]
-                mix("\(training.offeringIndex)/\(training.completion)/\(training.attendancePercent)/\(training.learning.map { "\($0.channel):\($0.minutes)" })".utf8)
+                mix(
+                    "\(training.offeringIndex)/\(training.completion)/\(training.attendancePercent)/\(training.learning.map { "\($0.channel):\($0.minutes)" })"
+                        .utf8)
             }
         }
         return String(hash % 0x10_0000_0000, radix: 36)

@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The demo's progress on standard error: a bar redrawn in place on a terminal, one plain line

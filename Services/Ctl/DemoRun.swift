@@ -55,30 +55,40 @@ struct DemoRun: Sendable {
     func run() async throws(Failure) -> Results {
         let published: PublishedProgramme
         do {
-            let setup = ProgrammeSetup(population: population, clients: clients, retry: retry, requestPrefix: requestPrefix,
-                                       openUntil: population.offerings.map(\.end).max() ?? CivilDay(2021, 12, 31), dates: dates)
+            let setup = ProgrammeSetup(
+                population: population, clients: clients, retry: retry, requestPrefix: requestPrefix,
+                openUntil: population.offerings.map(\.end).max() ?? CivilDay(2021, 12, 31), dates: dates)
             published = try await setup.run(concurrency: 4)
         } catch {
-            throw Failure(step: "registering enterprises and institutions, publishing the catalogue and offerings", error: error)
+            throw Failure(
+                step: "registering enterprises and institutions, publishing the catalogue and offerings", error: error)
         }
-        progress.step("registered \(population.enterprises.count) enterprises and \(population.institutions.count) institutions "
-            + "(filings accepted), published \(population.catalogue.count) catalogue entries and \(population.offerings.count) offerings")
+        progress.step(
+            "registered \(population.enterprises.count) enterprises and \(population.institutions.count) institutions "
+                + "(filings accepted), published \(population.catalogue.count) catalogue entries and \(population.offerings.count) offerings"
+        )
 
         do {
-            try await Self.letInstitutionSystemAct(institutionSystem, institutionIDs: published.institutionIDs, clients: clients,
-                                                   retry: retry, requestPrefix: requestPrefix)
+            try await Self.letInstitutionSystemAct(
+                institutionSystem, institutionIDs: published.institutionIDs, clients: clients,
+                retry: retry, requestPrefix: requestPrefix)
         } catch {
-            throw Failure(step: "letting the system '\(institutionSystem)' act for the demo's institutions", error: error)
+            throw Failure(
+                step: "letting the system '\(institutionSystem)' act for the demo's institutions", error: error)
         }
         let demand = try await submitEnterpriseDemand()
         var results = Results(published: published, demand: demand)
 
         let outcomes = try await runMembers(published: published)
-        for (index, outcome) in outcomes { results.trainings[index] = TrainingResult(trainingIndex: index, outcome: outcome, claim: Claim()) }
+        for (index, outcome) in outcomes {
+            results.trainings[index] = TrainingResult(trainingIndex: index, outcome: outcome, claim: Claim())
+        }
 
         for (offeringIndex, trainees) in cast.projectCohorts.sorted(by: { $0.key < $1.key }) {
-            results.cohorts.append(try await reportEmployment(offeringIndex: offeringIndex, trained: trainees.count,
-                                                              offeringID: published.offeringIDs[offeringIndex]))
+            results.cohorts.append(
+                try await reportEmployment(
+                    offeringIndex: offeringIndex, trained: trainees.count,
+                    offeringID: published.offeringIDs[offeringIndex]))
         }
 
         do {
@@ -101,23 +111,27 @@ struct DemoRun: Sendable {
         } catch {
             throw Failure(step: "reading the claims, the ledger and T1 back", error: error)
         }
-        progress.step("read back \(results.trainings.count) claims, the ledger (\(results.ledger.count) entries) and T1")
+        progress.step(
+            "read back \(results.trainings.count) claims, the ledger (\(results.ledger.count) entries) and T1")
         return results
     }
 
     /// Lists `system` among each institution's systems (hrss), unless it is already there: only a
     /// listed system may act for an institution's offerings (O4, R7). Also used by `skillsctl bench`.
-    static func letInstitutionSystemAct(_ system: String, institutionIDs: [String], clients: PlatformClients, retry: CallRetry,
-                                        requestPrefix: String) async throws {
+    static func letInstitutionSystemAct(
+        _ system: String, institutionIDs: [String], clients: PlatformClients, retry: CallRetry,
+        requestPrefix: String
+    ) async throws {
         for (i, id) in institutionIDs.enumerated() {
             let institution = try await retry.run("RegistrationService/GetInstitution") {
                 try await clients.registration("hrss").getInstitution(GetInstitutionRequest(institutionId: id))
             }
             guard !institution.systemCertificateNames.contains(system) else { continue }
             _ = try await retry.run("RegistrationService/SetInstitutionSystems") {
-                try await clients.registration("hrss").setInstitutionSystems(SetInstitutionSystemsRequest(
-                    requestId: "\(requestPrefix)-inst-\(i)-systems", institutionId: id,
-                    systemCertificateNames: institution.systemCertificateNames + [system], expectedVersion: 0))
+                try await clients.registration("hrss").setInstitutionSystems(
+                    SetInstitutionSystemsRequest(
+                        requestId: "\(requestPrefix)-inst-\(i)-systems", institutionId: id,
+                        systemCertificateNames: institution.systemCertificateNames + [system], expectedVersion: 0))
             }
         }
     }
@@ -125,16 +139,24 @@ struct DemoRun: Sendable {
     /// O1 from the enterprise side: places wanted in the occupation the enterprise employee trains in.
     func submitEnterpriseDemand() async throws(Failure) -> Demand {
         guard let enterprise = population.enterprises.first else {
-            throw Failure(step: "the enterprise's demand", error: RPCError(.internalError, "the population has no enterprise"))
+            throw Failure(
+                step: "the enterprise's demand", error: RPCError(.internalError, "the population has no enterprise"))
         }
-        let employee = cast.members.first { population.workers[$0.workerIndex].primaryCategory == .g1EnterpriseEmployee } ?? cast.members.first
-        let offering = employee.flatMap { $0.trainings.first }.map { population.offerings[population.trainings[$0].offeringIndex] }
+        let employee =
+            cast.members.first { population.workers[$0.workerIndex].primaryCategory == .g1EnterpriseEmployee }
+            ?? cast.members.first
+        let offering =
+            employee.flatMap { $0.trainings.first }.map { population.offerings[population.trainings[$0].offeringIndex] }
             ?? population.offerings[0]
         do {
             let demand = try await retry.run("MatchingService/SubmitDemand") {
-                try await enterpriseMatching.submitDemand(SubmitDemandRequest(requestId: "\(requestPrefix)-enterprise-demand", demand: Demand(
-                    requester: .enterpriseCreditCode(enterprise.creditCode), occupation: offering.occupation, level: offering.skillLevel,
-                    headcount: 5, district: enterprise.district, note: "demo: places for our workshop")),
+                try await enterpriseMatching.submitDemand(
+                    SubmitDemandRequest(
+                        requestId: "\(requestPrefix)-enterprise-demand",
+                        demand: Demand(
+                            requester: .enterpriseCreditCode(enterprise.creditCode), occupation: offering.occupation,
+                            level: offering.skillLevel,
+                            headcount: 5, district: enterprise.district, note: "demo: places for our workshop")),
                     options: dates.on(offering.start.adding(days: -40)))
             }
             progress.step("\(enterprise.name) asked for 5 places in \(offering.occupation.name) (O1)")
@@ -163,32 +185,45 @@ struct DemoRun: Sendable {
         return try outcome.get()
     }
 
-    func runMember(_ member: DemoCast.Member, published: PublishedProgramme) async -> Result<[(Int, TraineeJourney.Outcome)], Failure> {
+    func runMember(_ member: DemoCast.Member, published: PublishedProgramme) async -> Result<
+        [(Int, TraineeJourney.Outcome)], Failure
+    > {
         let worker = population.workers[member.workerIndex]
         let workerID: String
         do {
-            workerID = try await ProgrammeSetup.registerWorker(worker, clients: clients, retry: retry,
-                                                               requestID: "\(requestPrefix)-w\(member.workerIndex)")
+            workerID = try await ProgrammeSetup.registerWorker(
+                worker, clients: clients, retry: retry,
+                requestID: "\(requestPrefix)-w\(member.workerIndex)")
         } catch {
-            return .failure(Failure(step: "registering \(worker.worker.name), \(member.label), by \(worker.registeringRole)", error: error))
+            return .failure(
+                Failure(
+                    step: "registering \(worker.worker.name), \(member.label), by \(worker.registeringRole)",
+                    error: error))
         }
         progress.step("\(worker.registeringRole) registered \(worker.worker.name), \(member.label)")
         var outcomes: [(Int, TraineeJourney.Outcome)] = []
         for index in member.trainings {
             let training = population.trainings[index]
             let offering = population.offerings[training.offeringIndex]
-            let journey = TraineeJourney(training: training, offering: offering, workerID: workerID,
-                                         offeringID: published.offeringIDs[training.offeringIndex],
-                                         requestPrefix: "\(requestPrefix)-t\(index)", dates: dates)
+            let journey = TraineeJourney(
+                training: training, offering: offering, workerID: workerID,
+                offeringID: published.offeringIDs[training.offeringIndex],
+                requestPrefix: "\(requestPrefix)-t\(index)", dates: dates)
             do {
                 let outcome = try await journey.run(clients: clients, retry: retry)
                 outcomes.append((index, outcome))
-                let decision = outcome.eligible ? "claim eligible" : "claim refused \(outcome.refusingRuleIDs.joined(separator: ", "))"
-                progress.step("\(worker.worker.name): \(offering.occupation.name) level \(offering.level), completed \(training.completion), "
-                    + "certificate \(outcome.certificateNumber), \(decision)")
+                let decision =
+                    outcome.eligible
+                    ? "claim eligible" : "claim refused \(outcome.refusingRuleIDs.joined(separator: ", "))"
+                progress.step(
+                    "\(worker.worker.name): \(offering.occupation.name) level \(offering.level), completed \(training.completion), "
+                        + "certificate \(outcome.certificateNumber), \(decision)")
             } catch {
-                return .failure(Failure(step: "\(worker.worker.name)'s training in \(offering.occupation.name) (\(offering.start)..\(offering.end))",
-                                        error: error))
+                return .failure(
+                    Failure(
+                        step:
+                            "\(worker.worker.name)'s training in \(offering.occupation.name) (\(offering.start)..\(offering.end))",
+                        error: error))
             }
         }
         return .success(outcomes)
@@ -201,14 +236,18 @@ struct DemoRun: Sendable {
         let offering = population.offerings[offeringIndex]
         do {
             let (report, disbursed) = try await CohortReport(
-                offering: offering, offeringID: offeringID, outcome: EmploymentOutcome(trained: trained, employed: trained),
-                requestPrefix: "\(requestPrefix)-o\(offeringIndex)", dates: dates).run(clients: clients, retry: retry)
-            progress.step("\(population.institutions[offering.institutionIndex].institution.name) proposed employment "
-                + "\(report.employed)/\(report.trained) for the project-based \(offering.occupation.name) cohort, "
-                + "\(report.confirmedBy) confirmed it; \(disbursed.count) held tranche(s) released and paid")
+                offering: offering, offeringID: offeringID,
+                outcome: EmploymentOutcome(trained: trained, employed: trained),
+                requestPrefix: "\(requestPrefix)-o\(offeringIndex)", dates: dates
+            ).run(clients: clients, retry: retry)
+            progress.step(
+                "\(population.institutions[offering.institutionIndex].institution.name) proposed employment "
+                    + "\(report.employed)/\(report.trained) for the project-based \(offering.occupation.name) cohort, "
+                    + "\(report.confirmedBy) confirmed it; \(disbursed.count) held tranche(s) released and paid")
             return CohortResult(offeringIndex: offeringIndex, report: report, disbursed: disbursed)
         } catch {
-            throw Failure(step: "employment report of the project-based cohort in \(offering.occupation.name) (R7)", error: error)
+            throw Failure(
+                step: "employment report of the project-based cohort in \(offering.occupation.name) (R7)", error: error)
         }
     }
 }

@@ -6,13 +6,17 @@ import Policy
 /// (`PolicyFileCheck`), for an operator preparing a new file.
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Policy data files (the subsidy standards and rules the services decide with).",
+        commandName: "policy",
+        abstract: "Policy data files (the subsidy standards and rules the services decide with).",
         subcommands: [Check.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Validate a policy file: format, periods without overlaps or undeclared gaps, every price carried into the next period.",
-            discussion: "On success prints the policy version and fingerprint (what the services show as skills_policy_info) and exits 0; otherwise prints each problem on standard error and exits 1.")
+            abstract:
+                "Validate a policy file: format, periods without overlaps or undeclared gaps, every price carried into the next period.",
+            discussion:
+                "On success prints the policy version and fingerprint (what the services show as skills_policy_info) and exits 0; otherwise prints each problem on standard error and exits 1."
+        )
 
         @Argument(help: "The policy file (JSON, format skills-policy/1).")
         var file: String
@@ -37,7 +41,9 @@ struct PolicyCommand: ParsableCommand {
             if let last = report.lastDay {
                 let offset = report.book?.versions.last?.utcOffsetSeconds ?? 8 * 3600
                 let today = PolicyDate(epochSeconds: Int64(Date().timeIntervalSince1970), utcOffsetSeconds: offset)
-                let ended = last < today ? " (that is before today, \(today): a service started with this file refuses today's claims)" : ""
+                let ended =
+                    last < today
+                    ? " (that is before today, \(today): a service started with this file refuses today's claims)" : ""
                 print("after \(last): no subsidy standard; claims completed later are refused under R1\(ended)")
             }
         }

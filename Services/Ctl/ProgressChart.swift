@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Schema
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Target T1 drawn as a hand-written SVG: overall progress against the programme target, then
 /// one bar per row of each breakdown (year, worker category, industry, institution), each row
@@ -46,12 +47,18 @@ struct ProgressChart {
         var y = 40
         let target = max(progress.target, 0)
         let percent = target > 0 ? Double(progress.total) * 100 / Double(target) : 0
-        elements.append(.text(x: Self.margin, y: y, content: "T1: \(progress.total) of \(target) subsidised trainings (\(Self.oneDecimal(percent))%)",
-                              size: 20, bold: true, fill: "#111827"))
+        elements.append(
+            .text(
+                x: Self.margin, y: y,
+                content: "T1: \(progress.total) of \(target) subsidised trainings (\(Self.oneDecimal(percent))%)",
+                size: 20, bold: true, fill: "#111827"))
         let barY = y + 20
         y += 64
-        elements.append(.text(x: Self.margin, y: y, content: "paid \(Money.yuan(progress.paidFen)), held \(Money.yuan(progress.heldFen)), "
-                              + "payable \(Money.yuan(progress.payableFen))", size: 13, bold: false, fill: "#374151"))
+        elements.append(
+            .text(
+                x: Self.margin, y: y,
+                content: "paid \(Money.yuan(progress.paidFen)), held \(Money.yuan(progress.heldFen)), "
+                    + "payable \(Money.yuan(progress.payableFen))", size: 13, bold: false, fill: "#374151"))
         y += 20
 
         var running: Int64 = 0
@@ -66,17 +73,24 @@ struct ProgressChart {
             ("By industry 按行业", progress.byIndustry, [], "#d97706"),
             ("By institution 按培训机构", progress.byInstitution, [], "#7c3aed"),
         ]
-        let labelColumn = min(Self.maxLabelWidth, sections.flatMap(\.1).flatMap(Self.labelLines).map {
-            TextMeasure.width($0.text, size: $0.size, bold: false)
-        }.max() ?? 0)
+        let labelColumn = min(
+            Self.maxLabelWidth,
+            sections.flatMap(\.1).flatMap(Self.labelLines).map {
+                TextMeasure.width($0.text, size: $0.size, bold: false)
+            }.max() ?? 0)
         for (title, rows, notes, colour) in sections {
-            elements += Self.section(title, rows: rows, notes: notes, labelColumn: max(labelColumn, 120), colour: colour, y: &y)
+            elements += Self.section(
+                title, rows: rows, notes: notes, labelColumn: max(labelColumn, 120), colour: colour, y: &y)
         }
 
         let width = max(Self.minimumWidth, (elements.map(\.right).max() ?? 0) + Self.margin)
         let filled = target > 0 ? min(1, Double(progress.total) / Double(target)) : 0
-        elements.insert(.rect(x: Self.margin, y: barY, width: width - 2 * Self.margin, height: 24, fill: "#e5e7eb"), at: 1)
-        elements.insert(.rect(x: Self.margin, y: barY, width: Int(Double(width - 2 * Self.margin) * filled), height: 24, fill: "#2563eb"), at: 2)
+        elements.insert(
+            .rect(x: Self.margin, y: barY, width: width - 2 * Self.margin, height: 24, fill: "#e5e7eb"), at: 1)
+        elements.insert(
+            .rect(
+                x: Self.margin, y: barY, width: Int(Double(width - 2 * Self.margin) * filled), height: 24,
+                fill: "#2563eb"), at: 2)
         return Layout(elements: elements, width: width, height: y + 20)
     }
 
@@ -86,21 +100,23 @@ struct ProgressChart {
         for element in layout.elements {
             switch element {
             case let .text(x, y, content, size, bold, fill):
-                body += "<text x=\"\(x)\" y=\"\(y)\" font-size=\"\(size)\" font-weight=\"\(bold ? "bold" : "normal")\" fill=\"\(fill)\">"
+                body +=
+                    "<text x=\"\(x)\" y=\"\(y)\" font-size=\"\(size)\" font-weight=\"\(bold ? "bold" : "normal")\" fill=\"\(fill)\">"
                     + "\(Self.escaped(content))</text>\n"
             case let .rect(x, y, width, height, fill):
-                body += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(width)\" height=\"\(height)\" fill=\"\(fill)\" rx=\"2\"/>\n"
+                body +=
+                    "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(width)\" height=\"\(height)\" fill=\"\(fill)\" rx=\"2\"/>\n"
             }
         }
         return """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(layout.width)" height="\(layout.height)" \
-        viewBox="0 0 \(layout.width) \(layout.height)" font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, DejaVu Sans, sans-serif">
-        <title>T1 progress: subsidised trainings against the target</title>
-        <rect width="100%" height="100%" fill="#ffffff"/>
-        \(body)</svg>
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(layout.width)" height="\(layout.height)" \
+            viewBox="0 0 \(layout.width) \(layout.height)" font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, DejaVu Sans, sans-serif">
+            <title>T1 progress: subsidised trainings against the target</title>
+            <rect width="100%" height="100%" fill="#ffffff"/>
+            \(body)</svg>
 
-        """
+            """
     }
 
     /// A row's label as drawn: the Chinese label, then the English one in grey when it says more,
@@ -109,20 +125,25 @@ struct ProgressChart {
         let chinese = row.label.isEmpty ? row.key : row.label
         var lines = TextMeasure.wrap(chinese, size: labelSize, width: maxLabelWidth).map { ($0, labelSize, "#111827") }
         if !row.labelEn.isEmpty, row.labelEn != chinese {
-            lines += TextMeasure.wrap(row.labelEn, size: noteSize, width: maxLabelWidth).map { ($0, noteSize, "#6b7280") }
+            lines += TextMeasure.wrap(row.labelEn, size: noteSize, width: maxLabelWidth).map {
+                ($0, noteSize, "#6b7280")
+            }
         }
         return lines
     }
 
-    private static func section(_ title: String, rows: [ProgressRow], notes: [String], labelColumn: Int, colour: String,
-                                y: inout Int) -> [Element] {
+    private static func section(
+        _ title: String, rows: [ProgressRow], notes: [String], labelColumn: Int, colour: String,
+        y: inout Int
+    ) -> [Element] {
         var out: [Element] = []
         y += 36
         out.append(.text(x: margin, y: y, content: title, size: 16, bold: true, fill: "#111827"))
         y += 12
         guard !rows.isEmpty else {
             y += 20
-            out.append(.text(x: margin, y: y, content: "no subsidised trainings yet", size: 13, bold: false, fill: "#6b7280"))
+            out.append(
+                .text(x: margin, y: y, content: "no subsidised trainings yet", size: 13, bold: false, fill: "#6b7280"))
             return out
         }
         let barX = margin + labelColumn + 16
@@ -130,15 +151,22 @@ struct ProgressChart {
         for (index, row) in rows.enumerated() {
             let lines = labelLines(row)
             for (offset, line) in lines.enumerated() {
-                out.append(.text(x: margin, y: y + 17 + offset * 16, content: line.text, size: line.size, bold: false, fill: line.fill))
+                out.append(
+                    .text(
+                        x: margin, y: y + 17 + offset * 16, content: line.text, size: line.size, bold: false,
+                        fill: line.fill))
             }
             let length = Int(Double(barWidth) * Double(max(row.trainings, 0)) / Double(largest))
             out.append(.rect(x: barX, y: y + 4, width: length, height: 18, fill: colour))
             var figures = "\(row.trainings) · paid \(Money.yuan(row.paidFen)) · held \(Money.yuan(row.heldFen))"
             if row.payableFen != 0 { figures += " · payable \(Money.yuan(row.payableFen))" }
-            out.append(.text(x: barX + length + 6, y: y + 17, content: figures, size: noteSize, bold: false, fill: "#374151"))
+            out.append(
+                .text(x: barX + length + 6, y: y + 17, content: figures, size: noteSize, bold: false, fill: "#374151"))
             if index < notes.count {
-                out.append(.text(x: barX + length + 6, y: y + 33, content: notes[index], size: noteSize - 1, bold: false, fill: "#6b7280"))
+                out.append(
+                    .text(
+                        x: barX + length + 6, y: y + 33, content: notes[index], size: noteSize - 1, bold: false,
+                        fill: "#6b7280"))
             }
             y += max(lines.count, index < notes.count ? 2 : 1) * 16 + 10
         }
@@ -171,7 +199,9 @@ struct ProgressChart {
             try Self.writeFile(path, Array(svg.utf8))
         } else if lowered.hasSuffix(".png") {
             guard let converter = Self.executable(named: "rsvg-convert") else {
-                throw ChartProblem("a PNG chart needs rsvg-convert, which is not installed: apt-get install librsvg2-bin (or write FILE.svg)")
+                throw ChartProblem(
+                    "a PNG chart needs rsvg-convert, which is not installed: apt-get install librsvg2-bin (or write FILE.svg)"
+                )
             }
             let svgPath = path + ".tmp.svg"
             try Self.writeFile(svgPath, Array(svg.utf8))

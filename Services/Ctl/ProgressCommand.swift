@@ -9,7 +9,8 @@ import Schema
 /// command keeps no table of names of its own.
 struct Progress: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Target T1: subsidised trainings against the programme target, by year, category, industry and institution (payment).",
+        abstract:
+            "Target T1: subsidised trainings against the programme target, by year, category, industry and institution (payment).",
         discussion: """
             Every subsidised training is counted once in each breakdown, so each breakdown adds up to the totals. \
             --csv writes RFC 4180 CSV (UTF-8, CRLF, a header row) with money in yuan (two decimals) and in fen.
@@ -40,11 +41,14 @@ struct Progress: AsyncParsableCommand {
 
     @OptionGroup var connection: Connection
     @Option(help: "Only this year (0: all).") var year = 0
-    @Option(help: "Also draw T1 by year, category, industry and institution into FILE.svg (or FILE.png, with rsvg-convert).",
-            completion: .file())
+    @Option(
+        help:
+            "Also draw T1 by year, category, industry and institution into FILE.svg (or FILE.png, with rsvg-convert).",
+        completion: .file())
     var chart: String?
     @Flag(help: "Write the breakdowns as CSV on standard output instead of tables.") var csv = false
-    @Option(help: "Only this breakdown: year, category, industry or institution (default: all four).") var by: Breakdown?
+    @Option(help: "Only this breakdown: year, category, industry or institution (default: all four).") var by:
+        Breakdown?
 
     func run() async throws {
         if let chart, !chart.lowercased().hasSuffix(".svg"), !chart.lowercased().hasSuffix(".png") {
@@ -80,8 +84,10 @@ struct Progress: AsyncParsableCommand {
 
 /// T1 as text: tables for a terminal and CSV for spreadsheets.
 enum ProgressTable {
-    static let csvHeader = ["breakdown", "key", "name_zh", "name_en", "trainings", "paid_yuan", "paid_fen", "held_yuan", "held_fen",
-                            "payable_yuan", "payable_fen"]
+    static let csvHeader = [
+        "breakdown", "key", "name_zh", "name_en", "trainings", "paid_yuan", "paid_fen", "held_yuan", "held_fen",
+        "payable_yuan", "payable_fen",
+    ]
 
     /// RFC 4180: a header row, then one record per row of each breakdown; lines end in CRLF.
     /// Totals are not repeated as records, so a column sums to them.
@@ -89,9 +95,11 @@ enum ProgressTable {
         var lines = [csvHeader.joined(separator: ",")]
         for breakdown in breakdowns {
             for row in breakdown.rows(progress) {
-                let fields = [breakdown.rawValue, row.key, row.label, row.labelEn, String(row.trainings),
-                              plainYuan(row.paidFen), String(row.paidFen), plainYuan(row.heldFen), String(row.heldFen),
-                              plainYuan(row.payableFen), String(row.payableFen)]
+                let fields = [
+                    breakdown.rawValue, row.key, row.label, row.labelEn, String(row.trainings),
+                    plainYuan(row.paidFen), String(row.paidFen), plainYuan(row.heldFen), String(row.heldFen),
+                    plainYuan(row.payableFen), String(row.payableFen),
+                ]
                 lines.append(fields.map(CSV.field).joined(separator: ","))
             }
         }
@@ -103,20 +111,30 @@ enum ProgressTable {
     /// the figures out of line.
     static func text(_ progress: ProgrammeProgress, breakdowns: [Progress.Breakdown]) -> String {
         let permille = progress.target > 0 ? progress.total * 1000 / progress.target : 0
-        var out = "T1: \(progress.total) of \(progress.target) subsidised trainings (\(permille / 10).\(permille % 10)%)\n"
-        out += "paid \(Money.yuan(progress.paidFen)), held \(Money.yuan(progress.heldFen)), payable \(Money.yuan(progress.payableFen))\n"
+        var out =
+            "T1: \(progress.total) of \(progress.target) subsidised trainings (\(permille / 10).\(permille % 10)%)\n"
+        out +=
+            "paid \(Money.yuan(progress.paidFen)), held \(Money.yuan(progress.heldFen)), payable \(Money.yuan(progress.payableFen))\n"
         for breakdown in breakdowns {
             let rows = breakdown.rows(progress)
             out += "\n\(breakdown.title)\n"
             out += line(["trainings", "paid", "held", "payable"], name: "name")
             if rows.isEmpty { out += "  (no subsidised trainings yet)\n" }
             for row in rows {
-                out += line([String(row.trainings), Money.yuan(row.paidFen), Money.yuan(row.heldFen), Money.yuan(row.payableFen)],
-                            name: displayName(row))
+                out += line(
+                    [
+                        String(row.trainings), Money.yuan(row.paidFen), Money.yuan(row.heldFen),
+                        Money.yuan(row.payableFen),
+                    ],
+                    name: displayName(row))
             }
             let sum = { (value: (ProgressRow) -> Int64) in rows.reduce(Int64(0)) { $0 + value($1) } }
-            out += line([String(sum(\.trainings)), Money.yuan(sum(\.paidFen)), Money.yuan(sum(\.heldFen)), Money.yuan(sum(\.payableFen))],
-                        name: "total 合计")
+            out += line(
+                [
+                    String(sum(\.trainings)), Money.yuan(sum(\.paidFen)), Money.yuan(sum(\.heldFen)),
+                    Money.yuan(sum(\.payableFen)),
+                ],
+                name: "total 合计")
         }
         return out
     }
@@ -126,12 +144,15 @@ enum ProgressTable {
         let chinese = row.label.isEmpty ? row.key : row.label
         guard !row.labelEn.isEmpty, row.labelEn != chinese else { return chinese }
         let code = chinese.split(separator: " ", maxSplits: 1).first.map { $0 + " " } ?? ""
-        let english = chinese.count > code.count && row.labelEn.hasPrefix(code) ? String(row.labelEn.dropFirst(code.count)) : row.labelEn
+        let english =
+            chinese.count > code.count && row.labelEn.hasPrefix(code)
+            ? String(row.labelEn.dropFirst(code.count)) : row.labelEn
         return "\(chinese) · \(english)"
     }
 
     private static func line(_ figures: [String], name: String) -> String {
-        "  " + figures[0].leftPadded(9) + figures.dropFirst().map { " " + $0.leftPadded(16) }.joined() + "  " + name + "\n"
+        "  " + figures[0].leftPadded(9) + figures.dropFirst().map { " " + $0.leftPadded(16) }.joined() + "  " + name
+            + "\n"
     }
 
     /// Fen as plain yuan with two decimals and no symbol or grouping, e.g. 150000 -> "1500.00".

@@ -3,8 +3,9 @@ import Foundation
 import RPC
 import Schema
 import Workload
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `skillsctl replay`: the whole programme replayed against the platform (issue 8): a seeded
@@ -30,15 +31,22 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "Seed of the synthetic population (same seed, same population).") var seed: UInt64 = 1
     @Option(help: "Journeys in flight at once.") var concurrency = 64
     @Option(help: "HTTP/2 connections per service for the busy roles.") var connections = 2
-    @Option(help: "Deadline per call attempt, in milliseconds (attempts that miss it are retried).") var callTimeoutMs = 30_000
+    @Option(help: "Deadline per call attempt, in milliseconds (attempts that miss it are retried).") var callTimeoutMs =
+        30_000
     @Flag(help: "Start the four service executables instead of using running ones.") var launch = false
     @Option(help: "Where the service executables are (default: the directory of skillsctl).") var binDir: String?
     @Option(help: "Data directory of the launched services (default: a fresh temporary one).") var dataDir: String?
-    @Option(help: "Database of the launched services: sqlite, or a postgres:// URL (one database per service is created next to it).")
+    @Option(
+        help:
+            "Database of the launched services: sqlite, or a postgres:// URL (one database per service is created next to it)."
+    )
     var database = "sqlite"
     @Option(help: "With --launch: SIGKILL a random service about every this many seconds, and restart it (0: never).")
     var faults: Double = 0
-    @Option(help: "Send each call's day in the programme (skills-business-date): auto (on, unless launched services cannot accept it), on, off.")
+    @Option(
+        help:
+            "Send each call's day in the programme (skills-business-date): auto (on, unless launched services cannot accept it), on, off."
+    )
     var businessDates: DatesMode = .auto
     @Option(help: "Also write the report as Markdown to this file.") var reportFile: String?
 
@@ -62,8 +70,9 @@ struct Replay: AsyncParsableCommand {
         let certDir = URL(fileURLWithPath: connection.certDir).standardizedFileURL.path
 
         var platform: ReplayPlatform?
-        var addresses = ServiceAddresses(registration: connection.registrationAddr, matching: connection.matchingAddr,
-                                         assessment: connection.assessmentAddr, payment: connection.paymentAddr)
+        var addresses = ServiceAddresses(
+            registration: connection.registrationAddr, matching: connection.matchingAddr,
+            assessment: connection.assessmentAddr, payment: connection.paymentAddr)
         // Off, offerings stay open until the run's own day, after the policy's last standard: a
         // subsidised offering cannot be published then (R1), so a running platform is assumed to
         // take business dates unless told otherwise (it says so clearly when it does not).
@@ -71,11 +80,13 @@ struct Replay: AsyncParsableCommand {
         var dataDirectory = ""
         if launch {
             let bin = binDir ?? Self.ownDirectory()
-            datesOn = businessDates == .on || (businessDates == .auto && ReplayPlatform.supportsBusinessDates(binDir: bin))
+            datesOn =
+                businessDates == .on || (businessDates == .auto && ReplayPlatform.supportsBusinessDates(binDir: bin))
             dataDirectory = try dataDir ?? Self.temporaryDirectory()
             do {
-                let launched = try ReplayPlatform(binDir: bin, certDir: certDir, dataDir: dataDirectory, database: database,
-                                                  acceptBusinessDate: datesOn)
+                let launched = try ReplayPlatform(
+                    binDir: bin, certDir: certDir, dataDir: dataDirectory, database: database,
+                    acceptBusinessDate: datesOn)
                 platform = launched
                 try await launched.start()
                 addresses = await launched.addresses
@@ -90,7 +101,8 @@ struct Replay: AsyncParsableCommand {
             // Running services: each must answer health before anything is written.
             for service in connection.services {
                 let channel = try connection.channel(service.addresses)
-                let status = try? await Grpc_Health_V1_HealthClient(channel).check(Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
+                let status = try? await Grpc_Health_V1_HealthClient(channel).check(
+                    Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
                 await channel.close()
                 guard status?.status == .serving else {
                     FileHandleOutput.error("\(service.name) at \(service.addresses) is not serving")
@@ -100,28 +112,34 @@ struct Replay: AsyncParsableCommand {
         }
         let clients: PlatformClients
         do {
-            clients = try PlatformClients(addresses: addresses, certificateDirectory: certDir, connectionsPerService: connections,
-                                          timeout: .milliseconds(callTimeoutMs))
+            clients = try PlatformClients(
+                addresses: addresses, certificateDirectory: certDir, connectionsPerService: connections,
+                timeout: .milliseconds(callTimeoutMs))
         } catch {
             await platform?.stop()
             FileHandleOutput.error("cannot set up the clients: \(error)")
             throw ExitCode(3)
         }
         let today = CivilDay.today(epochSeconds: Int(Date().timeIntervalSince1970))
-        let replay = ProgrammeReplay(population: population, clients: clients, configuration: ReplayConfiguration(
-            concurrency: concurrency, requestPrefix: "rp\(String(UInt32.random(in: 0...UInt32.max), radix: 36))",
-            openUntil: today.adding(days: 30), dates: BusinessDates(enabled: datesOn)))
-        FileHandleOutput.error("replay: \(population.trainings.count) trainings of \(population.workers.count) workers, "
-            + "\(population.offerings.count) offerings, \(population.institutions.count) institutions, \(population.enterprises.count) enterprises; "
-            + "seed \(seed), concurrency \(concurrency), business dates \(datesOn ? "on" : "off")"
-            + (launch ? ", launched in \(dataDirectory) (\(database == "sqlite" ? "SQLite" : "PostgreSQL"))" : ""))
+        let replay = ProgrammeReplay(
+            population: population, clients: clients,
+            configuration: ReplayConfiguration(
+                concurrency: concurrency, requestPrefix: "rp\(String(UInt32.random(in: 0...UInt32.max), radix: 36))",
+                openUntil: today.adding(days: 30), dates: BusinessDates(enabled: datesOn)))
+        FileHandleOutput.error(
+            "replay: \(population.trainings.count) trainings of \(population.workers.count) workers, "
+                + "\(population.offerings.count) offerings, \(population.institutions.count) institutions, \(population.enterprises.count) enterprises; "
+                + "seed \(seed), concurrency \(concurrency), business dates \(datesOn ? "on" : "off")"
+                + (launch ? ", launched in \(dataDirectory) (\(database == "sqlite" ? "SQLite" : "PostgreSQL"))" : ""))
 
         let launched = platform
         let interruption = launched.map(Self.stopOnInterrupt)
         defer { interruption?.forEach { $0.cancel() } }
         let faultEvery = faults
         let progress = Task { await Self.showProgress(replay, platform: launched) }
-        let faultTask = Task { if let launched, faultEvery > 0 { await Self.injectFaults(every: faultEvery, into: launched) } }
+        let faultTask = Task {
+            if let launched, faultEvery > 0 { await Self.injectFaults(every: faultEvery, into: launched) }
+        }
 
         var setupFailure: (any Error)?
         let journeysStarted = ContinuousClock.now
@@ -160,7 +178,8 @@ struct Replay: AsyncParsableCommand {
             trainings: population.trainings.count, seed: seed, concurrency: concurrency, connections: connections,
             database: launch ? (database == "sqlite" ? "SQLite" : "PostgreSQL") : "running services",
             businessDates: datesOn, wall: ended - started, journeys: journeysEnded - journeysStarted,
-            metrics: replay.metrics.snapshot(), peaks: peaks, cpu: cpu, kills: kills, faults: faults, reconciliation: reconciliation)
+            metrics: replay.metrics.snapshot(), peaks: peaks, cpu: cpu, kills: kills, faults: faults,
+            reconciliation: reconciliation)
         print(summary.text)
         if let reportFile {
             do {
@@ -171,12 +190,15 @@ struct Replay: AsyncParsableCommand {
         }
         if let error = setupFailure ?? reconcileFailure {
             FileHandleOutput.error("replay: \(error)")
-            let unreachable = (error as? RPCError).map { $0.code == .unavailable || $0.code == .deadlineExceeded } ?? false
+            let unreachable =
+                (error as? RPCError).map { $0.code == .unavailable || $0.code == .deadlineExceeded } ?? false
             throw ExitCode(unreachable ? 3 : 1)
         }
         if let reconciliation, !reconciliation.isConsistent {
             for problem in reconciliation.problems.prefix(50) { FileHandleOutput.error(problem.description) }
-            if reconciliation.problems.count > 50 { FileHandleOutput.error("... and \(reconciliation.problems.count - 50) more") }
+            if reconciliation.problems.count > 50 {
+                FileHandleOutput.error("... and \(reconciliation.problems.count - 50) more")
+            }
             throw ExitCode(1)
         }
     }
@@ -211,13 +233,15 @@ struct Replay: AsyncParsableCommand {
             await platform?.samplePeaks()
             let p = replay.progress
             let now = clock.now
-            let seconds = Double((now - lastTime).components.attoseconds) / 1e18 + Double((now - lastTime).components.seconds)
+            let seconds =
+                Double((now - lastTime).components.attoseconds) / 1e18 + Double((now - lastTime).components.seconds)
             let rate = seconds > 0 ? Double(p.calls - lastCalls) / seconds : 0
             lastCalls = p.calls
             lastTime = now
             let elapsed = Int((now - started).components.seconds)
             let fraction = p.trainingsTotal > 0 ? Double(p.trainingsDone) / Double(p.trainingsTotal) : 0
-            let text = "\(p.phase.rawValue) \(p.trainingsDone)/\(p.trainingsTotal) trainings, \(p.calls) calls (\(Int(rate))/s), \(elapsed) s"
+            let text =
+                "\(p.phase.rawValue) \(p.trainingsDone)/\(p.trainingsTotal) trainings, \(p.calls) calls (\(Int(rate))/s), \(elapsed) s"
             if terminal {
                 let width = 30
                 let filled = min(width, Int(fraction * Double(width)))
@@ -250,16 +274,20 @@ struct Replay: AsyncParsableCommand {
     static func ownCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+            usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func ownDirectory() -> String {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: path).deletingLastPathComponent().path
     }
 
     static func temporaryDirectory() throws -> String {
-        let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("skills-replay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "skills-replay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

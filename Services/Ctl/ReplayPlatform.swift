@@ -2,8 +2,9 @@ import Foundation
 import RPC
 import Schema
 import Workload
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The four service executables started by `skillsctl replay --launch`: free loopback ports, a
@@ -76,15 +77,18 @@ actor ReplayPlatform {
 
     var addresses: ServiceAddresses {
         func address(_ name: String) -> String { "127.0.0.1:\(services[name]?.port ?? 0)" }
-        return ServiceAddresses(registration: address("registration"), matching: address("matching"),
-                                assessment: address("assessment"), payment: address("payment"))
+        return ServiceAddresses(
+            registration: address("registration"), matching: address("matching"),
+            assessment: address("assessment"), payment: address("payment"))
     }
 
     func arguments(_ service: Service) -> [String] {
         let a = addresses
-        var arguments = ["--host", "127.0.0.1", "--port", String(service.port), "--metrics-port", "0", "--data-dir", service.dataDir,
-                         "--cert-dir", certDir, "--registration-addr", a.registration, "--matching-addr", a.matching,
-                         "--assessment-addr", a.assessment, "--payment-addr", a.payment, "--log-level", "warning"]
+        var arguments = [
+            "--host", "127.0.0.1", "--port", String(service.port), "--metrics-port", "0", "--data-dir", service.dataDir,
+            "--cert-dir", certDir, "--registration-addr", a.registration, "--matching-addr", a.matching,
+            "--assessment-addr", a.assessment, "--payment-addr", a.payment, "--log-level", "warning",
+        ]
         if let database = service.database { arguments += ["--database", database] }
         if acceptBusinessDate { arguments.append("--accept-business-date") }
         return arguments
@@ -102,7 +106,9 @@ actor ReplayPlatform {
         process.executableURL = URL(fileURLWithPath: "\(binDir)/skills-\(name)")
         process.arguments = arguments(service)
         let logPath = "\(dataDir)/\(name).log"
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) {
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         process.standardOutput = log
@@ -122,19 +128,26 @@ actor ReplayPlatform {
 
     func waitUntilServing(_ name: String, timeout: Duration = .seconds(60)) async throws {
         guard let service = services[name] else { return }
-        let channel = try GRPCChannel(configuration: ClientConfiguration(
-            targets: [ClientConfiguration.Target(host: "127.0.0.1", port: service.port)], tls: .development("hrss", directory: certDir),
-            defaultTimeout: .seconds(2), connectTimeout: .seconds(1), retry: .none))
+        let channel = try GRPCChannel(
+            configuration: ClientConfiguration(
+                targets: [ClientConfiguration.Target(host: "127.0.0.1", port: service.port)],
+                tls: .development("hrss", directory: certDir),
+                defaultTimeout: .seconds(2), connectTimeout: .seconds(1), retry: .none))
         defer { Task { await channel.close() } }
         let deadline = ContinuousClock.now + timeout
-        let grpcName = ["registration": RegistrationService.name, "matching": MatchingService.name,
-                        "assessment": AssessmentService.name, "payment": PaymentService.name][name] ?? ""
+        let grpcName =
+            [
+                "registration": RegistrationService.name, "matching": MatchingService.name,
+                "assessment": AssessmentService.name, "payment": PaymentService.name,
+            ][name] ?? ""
         while ContinuousClock.now < deadline {
             guard services[name]?.process?.isRunning == true else {
                 throw ReplayFailure.launch("skills-\(name) exited before serving; see \(dataDir)/\(name).log")
             }
-            if let response = try? await Grpc_Health_V1_HealthClient(channel).check(Grpc_Health_V1_HealthCheckRequest(service: grpcName)),
-               response.status == .serving {
+            if let response = try? await Grpc_Health_V1_HealthClient(channel).check(
+                Grpc_Health_V1_HealthCheckRequest(service: grpcName)),
+                response.status == .serving
+            {
                 return
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -145,7 +158,8 @@ actor ReplayPlatform {
     /// Samples every running process's VmHWM into its peak.
     func samplePeaks() {
         for name in Self.serviceNames {
-            guard let pid = services[name]?.process?.processIdentifier, services[name]?.process?.isRunning == true else { continue }
+            guard let pid = services[name]?.process?.processIdentifier, services[name]?.process?.isRunning == true
+            else { continue }
             let peak = max(services[name]?.peakKiB ?? 0, Self.peakResidentKiB(pid: pid))
             services[name]?.peakKiB = peak
             if let ticks = Self.cpuTicks(pid: pid) { services[name]?.currentTicks = ticks }
@@ -191,7 +205,9 @@ actor ReplayPlatform {
     /// CPU seconds (user + system) each service used, over all its incarnations, as last sampled.
     var cpuSeconds: [(name: String, seconds: Double)] {
         let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return Self.serviceNames.compactMap { name in services[name].map { (name, Double($0.earlierTicks + $0.currentTicks) / max(1, hz)) } }
+        return Self.serviceNames.compactMap { name in
+            services[name].map { (name, Double($0.earlierTicks + $0.currentTicks) / max(1, hz)) }
+        }
     }
 
     // MARK: Helpers
@@ -207,7 +223,8 @@ actor ReplayPlatform {
     /// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
     static func cpuTicks(pid: Int32) -> Int? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command name: field 3 (state) is fields[0], so utime (14) is fields[11], stime (15) fields[12].
         guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
@@ -224,14 +241,18 @@ actor ReplayPlatform {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw ReplayFailure.launch("cannot bind a loopback port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func replacingDatabase(in url: String, with name: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let slash = url[schemeEnd.upperBound...].firstIndex(of: "/") else { return url + "/" + name }
+        guard let schemeEnd = url.range(of: "://"), let slash = url[schemeEnd.upperBound...].firstIndex(of: "/") else {
+            return url + "/" + name
+        }
         let rest = url[slash...].dropFirst()
         let query = rest.firstIndex(of: "?").map { String(rest[$0...]) } ?? ""
         return String(url[..<slash]) + "/" + name + query
@@ -248,7 +269,9 @@ actor ReplayPlatform {
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ReplayFailure.launch("psql \(sql): \(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw ReplayFailure.launch(
+                "psql \(sql): \(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
     }
 }

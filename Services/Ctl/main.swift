@@ -1,8 +1,9 @@
 import ArgumentParser
 import RPC
 import Schema
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `skillsctl`: the operators' and integrators' command line, over mutual TLS with a role's
@@ -15,7 +16,9 @@ struct SkillsCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skillsctl",
         abstract: "Operate and query the skills platform over mTLS.",
-        subcommands: [Health.self, Progress.self, Ledger.self, Call.self, Replay.self, Demo.self, Bench.self, PolicyCommand.self])
+        subcommands: [
+            Health.self, Progress.self, Ledger.self, Call.self, Replay.self, Demo.self, Bench.self, PolicyCommand.self,
+        ])
 }
 
 /// Where the services are and who is calling.
@@ -31,25 +34,32 @@ struct Connection: ParsableArguments {
     func channel(_ addresses: String) throws -> GRPCChannel {
         let targets = addresses.split(separator: ",").compactMap { ClientConfiguration.Target(String($0)) }
         guard !targets.isEmpty else { throw ValidationError("cannot parse '\(addresses)' as host:port[,host:port]") }
-        return try GRPCChannel(configuration: ClientConfiguration(
-            targets: targets, tls: .development(role, directory: certDir), defaultTimeout: .milliseconds(timeoutMs),
-            retry: .init(maxAttempts: 2)))
+        return try GRPCChannel(
+            configuration: ClientConfiguration(
+                targets: targets, tls: .development(role, directory: certDir), defaultTimeout: .milliseconds(timeoutMs),
+                retry: .init(maxAttempts: 2)))
     }
 
     var services: [(name: String, addresses: String, grpcName: String)] {
-        [("registration", registrationAddr, RegistrationService.name), ("matching", matchingAddr, MatchingService.name),
-         ("assessment", assessmentAddr, AssessmentService.name), ("payment", paymentAddr, PaymentService.name)]
+        [
+            ("registration", registrationAddr, RegistrationService.name),
+            ("matching", matchingAddr, MatchingService.name),
+            ("assessment", assessmentAddr, AssessmentService.name), ("payment", paymentAddr, PaymentService.name),
+        ]
     }
 }
 
 /// Colours only on a terminal.
 enum Style {
     static let isTerminal = isatty(1) == 1
-    static func paint(_ text: String, _ code: String) -> String { isTerminal ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    static func paint(_ text: String, _ code: String) -> String {
+        isTerminal ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
 }
 
 struct Health: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ask every service's grpc.health.v1.Health; exit 0 only when all serve.")
+    static let configuration = CommandConfiguration(
+        abstract: "Ask every service's grpc.health.v1.Health; exit 0 only when all serve.")
     @OptionGroup var connection: Connection
 
     func run() async throws {
@@ -60,7 +70,8 @@ struct Health: AsyncParsableCommand {
             let answer = ResponseMetadata()
             do {
                 let response = try await Grpc_Health_V1_HealthClient(channel).check(
-                    Grpc_Health_V1_HealthCheckRequest(service: service.grpcName), options: CallOptions(responseMetadata: answer))
+                    Grpc_Health_V1_HealthCheckRequest(service: service.grpcName),
+                    options: CallOptions(responseMetadata: answer))
                 status = response.status.protoName
             } catch let error as RPCError {
                 status = error.code == .unavailable || error.code == .deadlineExceeded ? "UNREACHABLE" : "\(error.code)"
@@ -83,7 +94,8 @@ struct Ledger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The special fund's ledger.", subcommands: [Export.self])
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stream the ledger (finance or hrss role) as CSV on standard output.")
+        static let configuration = CommandConfiguration(
+            abstract: "Stream the ledger (finance or hrss role) as CSV on standard output.")
         @OptionGroup var connection: Connection
         @Flag(help: "CSV with a header line (the only format for now).") var csv = false
         @Option(help: "Only entries after this sequence number.") var afterSequence: Int64 = 0
@@ -91,14 +103,20 @@ struct Ledger: AsyncParsableCommand {
 
         func run() async throws {
             let channel = try connection.channel(connection.paymentAddr)
-            print("sequence,id,booked_at_unix,tranche_id,claim_id,enrollment_id,certificate_number,payee_kind,payee_id,amount_fen,purpose,policy_version,rule_ids,decided_by")
+            print(
+                "sequence,id,booked_at_unix,tranche_id,claim_id,enrollment_id,certificate_number,payee_kind,payee_id,amount_fen,purpose,policy_version,rule_ids,decided_by"
+            )
             do {
-                try await PaymentServiceClient(channel).exportLedger(ExportLedgerRequest(afterSequence: afterSequence, claimId: claim)) { entries in
+                try await PaymentServiceClient(channel).exportLedger(
+                    ExportLedgerRequest(afterSequence: afterSequence, claimId: claim)
+                ) { entries in
                     for try await entry in entries {
                         let fields: [String] = [
-                            String(entry.sequence), entry.id, String(entry.bookedAt?.seconds ?? 0), entry.trancheId, entry.claimId,
+                            String(entry.sequence), entry.id, String(entry.bookedAt?.seconds ?? 0), entry.trancheId,
+                            entry.claimId,
                             entry.enrollmentId, entry.certificateNumber, entry.payeeKind.protoName, entry.payeeId,
-                            String(entry.amountFen), entry.purpose.protoName, entry.policyVersion, entry.ruleIds.joined(separator: " "),
+                            String(entry.amountFen), entry.purpose.protoName, entry.policyVersion,
+                            entry.ruleIds.joined(separator: " "),
                             entry.decidedBy.joined(separator: " "),
                         ]
                         print(fields.map(CSV.field).joined(separator: ","))
@@ -153,8 +171,12 @@ enum FileHandleOutput {
 }
 
 extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
-    func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+    func rightPadded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
 }
 
 /// Parses and runs the command. Usage errors exit 2 as documented above (ArgumentParser's own

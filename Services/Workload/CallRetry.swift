@@ -10,8 +10,10 @@ public struct CallRetry: Sendable {
     public var maxBackoff: Duration
     public let metrics: CallMetrics
 
-    public init(metrics: CallMetrics, maxAttempts: Int = 40, initialBackoff: Duration = .milliseconds(50),
-                maxBackoff: Duration = .seconds(2)) {
+    public init(
+        metrics: CallMetrics, maxAttempts: Int = 40, initialBackoff: Duration = .milliseconds(50),
+        maxBackoff: Duration = .seconds(2)
+    ) {
         self.metrics = metrics
         self.maxAttempts = maxAttempts
         self.initialBackoff = initialBackoff
@@ -39,7 +41,9 @@ public struct CallRetry: Sendable {
     /// Runs `call` until it succeeds, fails for good, or runs out of attempts; records the method.
     /// `alsoRetrying`: codes that are transient for this call (a read of something the platform
     /// just acknowledged, answered NOT_FOUND by a replica or connection that has not seen it yet).
-    public func run<T: Sendable>(_ method: String, alsoRetrying: Set<StatusCode> = [], _ call: () async throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ method: String, alsoRetrying: Set<StatusCode> = [], _ call: () async throws -> T)
+        async throws -> T
+    {
         let clock = ContinuousClock()
         let started = clock.now
         var backoff = initialBackoff
@@ -51,7 +55,8 @@ public struct CallRetry: Sendable {
                 metrics.record(method: method, attempts: attempts, latency: clock.now - started, failed: false)
                 return result
             } catch {
-                let transient = Self.isTransient(error) || (error as? RPCError).map { alsoRetrying.contains($0.code) } ?? false
+                let transient =
+                    Self.isTransient(error) || (error as? RPCError).map { alsoRetrying.contains($0.code) } ?? false
                 guard transient, attempts < maxAttempts, !Task.isCancelled else {
                     metrics.record(method: method, attempts: attempts, latency: nil, failed: true)
                     throw error

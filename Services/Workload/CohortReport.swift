@@ -15,8 +15,10 @@ public struct CohortReport: Sendable {
     public let requestPrefix: String
     public let dates: BusinessDates
 
-    public init(offering: PlannedOffering, offeringID: String, outcome: EmploymentOutcome, requestPrefix: String,
-                dates: BusinessDates = BusinessDates(enabled: false)) {
+    public init(
+        offering: PlannedOffering, offeringID: String, outcome: EmploymentOutcome, requestPrefix: String,
+        dates: BusinessDates = BusinessDates(enabled: false)
+    ) {
         self.dates = dates
         self.offering = offering
         self.offeringID = offeringID
@@ -25,27 +27,38 @@ public struct CohortReport: Sendable {
     }
 
     /// The confirmed report and the ledger entries of the tranches it released.
-    public func run(clients: PlatformClients, retry: CallRetry) async throws -> (report: ReportEmploymentResponse, disbursed: [LedgerEntry]) {
+    public func run(clients: PlatformClients, retry: CallRetry) async throws -> (
+        report: ReportEmploymentResponse, disbursed: [LedgerEntry]
+    ) {
         let proposed = offering.end.adding(days: 90), confirmed = proposed.adding(days: 5)
-        let cohort = try await Self.cohort(offeringID: offeringID, clients: clients, retry: retry, options: dates.on(proposed))
+        let cohort = try await Self.cohort(
+            offeringID: offeringID, clients: clients, retry: retry, options: dates.on(proposed))
         let employer = CreditCodes.make(region: "371402", serial: 700_000 + offering.index)
         let employed = cohort.prefix(max(0, outcome.employed)).map { member in
             let start = min(member.completion.adding(days: 30), proposed)
-            return EmployedTrainee(workerId: member.workerID, evidence: .employer(EmployerEvidence(creditCode: employer, startDate: start.calendarDate)))
+            return EmployedTrainee(
+                workerId: member.workerID,
+                evidence: .employer(EmployerEvidence(creditCode: employer, startDate: start.calendarDate)))
         }
         let proposal = try await retry.run("PaymentService/ReportEmployment") {
-            try await clients.payment("institution").reportEmployment(ReportEmploymentRequest(
-                requestId: "\(requestPrefix)-propose", offeringId: offeringID, asOf: proposed.calendarDate, employedTrainees: employed),
+            try await clients.payment("institution").reportEmployment(
+                ReportEmploymentRequest(
+                    requestId: "\(requestPrefix)-propose", offeringId: offeringID, asOf: proposed.calendarDate,
+                    employedTrainees: employed),
                 options: dates.on(proposed))
         }
         let report = try await retry.run("PaymentService/ConfirmEmployment") {
-            try await clients.payment("hrss").confirmEmployment(ConfirmEmploymentRequest(
-                requestId: "\(requestPrefix)-confirm", offeringId: offeringID, revision: proposal.revision), options: dates.on(confirmed))
+            try await clients.payment("hrss").confirmEmployment(
+                ConfirmEmploymentRequest(
+                    requestId: "\(requestPrefix)-confirm", offeringId: offeringID, revision: proposal.revision),
+                options: dates.on(confirmed))
         }
         var disbursed: [LedgerEntry] = []
         for tranche in report.released {
-            disbursed.append(try await TraineeJourney.disburse(tranche.id, requestID: "\(requestPrefix)-disburse-\(tranche.id)",
-                                                               options: dates.on(confirmed.adding(days: 5)), clients: clients, retry: retry))
+            disbursed.append(
+                try await TraineeJourney.disburse(
+                    tranche.id, requestID: "\(requestPrefix)-disburse-\(tranche.id)",
+                    options: dates.on(confirmed.adding(days: 5)), clients: clients, retry: retry))
         }
         return (report, disbursed)
     }
@@ -59,7 +72,9 @@ public struct CohortReport: Sendable {
 
     /// The offering's enrolments that are COMPLETED or later, by enrolment id (the order is stable,
     /// so a rerun proposes the same trainees with the same request).
-    public static func cohort(offeringID: String, clients: PlatformClients, retry: CallRetry, options: CallOptions) async throws -> [Member] {
+    public static func cohort(offeringID: String, clients: PlatformClients, retry: CallRetry, options: CallOptions)
+        async throws -> [Member]
+    {
         var members: [Member] = []
         var token = ""
         repeat {
@@ -69,7 +84,8 @@ public struct CohortReport: Sendable {
             }
             for enrollment in page.enrollments where [.completed, .claimed, .paid].contains(enrollment.state) {
                 guard let date = enrollment.completionDate,
-                      let day = PolicyDate(validating: Int(date.year), Int(date.month), Int(date.day)) else { continue }
+                    let day = PolicyDate(validating: Int(date.year), Int(date.month), Int(date.day))
+                else { continue }
                 members.append(Member(workerID: enrollment.workerId, enrollmentID: enrollment.id, completion: day))
             }
             token = page.nextPageToken

@@ -14,9 +14,9 @@ public struct LatencyHistogram: Sendable, Hashable {
     static func bucket(of value: Int64) -> Int {
         let v = UInt64(max(0, value))
         if v < UInt64(subBuckets) { return Int(v) }
-        let magnitude = 63 - v.leadingZeroBitCount          // >= subBucketBits
+        let magnitude = 63 - v.leadingZeroBitCount  // >= subBucketBits
         let shift = magnitude - subBucketBits + 1
-        let mantissa = Int(v >> UInt64(shift))              // subBuckets/2 ..< subBuckets
+        let mantissa = Int(v >> UInt64(shift))  // subBuckets/2 ..< subBuckets
         return shift * (subBuckets / 2) + mantissa
     }
 
@@ -57,7 +57,9 @@ public struct LatencyHistogram: Sendable, Hashable {
     public var meanMicroseconds: Int64 { count > 0 ? totalMicroseconds / count : 0 }
 
     public mutating func merge(_ other: LatencyHistogram) {
-        if other.buckets.count > buckets.count { buckets += Array(repeating: 0, count: other.buckets.count - buckets.count) }
+        if other.buckets.count > buckets.count {
+            buckets += Array(repeating: 0, count: other.buckets.count - buckets.count)
+        }
         for (index, n) in other.buckets.enumerated() { buckets[index] += n }
         count += other.count
         totalMicroseconds += other.totalMicroseconds

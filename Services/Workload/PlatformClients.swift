@@ -23,14 +23,18 @@ public struct ServiceAddresses: Sendable, Hashable {
 /// each address (calls spread round robin); all channels share one event loop group.
 public final class PlatformClients: Sendable {
     /// The roles that register workers (and attest their categories).
-    public static let registeringRoles = ["hrss", "education", "civil-affairs", "poverty-office", "justice", "veterans"]
+    public static let registeringRoles = [
+        "hrss", "education", "civil-affairs", "poverty-office", "justice", "veterans",
+    ]
     static let busyRoles: Set<String> = ["hrss", "institution", "assessment-org", "finance"]
 
     private let channels: [String: GRPCChannel]
     private let group: MultiThreadedEventLoopGroup
 
-    public init(addresses: ServiceAddresses, certificateDirectory: String, connectionsPerService: Int = 2,
-                timeout: Duration = .seconds(30), eventLoopThreads: Int = 2) throws {
+    public init(
+        addresses: ServiceAddresses, certificateDirectory: String, connectionsPerService: Int = 2,
+        timeout: Duration = .seconds(30), eventLoopThreads: Int = 2
+    ) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.group = group
         let wanted: [(service: String, address: String, roles: [String])] = [
@@ -43,14 +47,17 @@ public final class PlatformClients: Sendable {
         do {
             for (service, address, roles) in wanted {
                 let targets = address.split(separator: ",").compactMap { ClientConfiguration.Target(String($0)) }
-                guard !targets.isEmpty else { throw RPCError(.invalidArgument, "cannot parse '\(address)' as host:port[,host:port]") }
+                guard !targets.isEmpty else {
+                    throw RPCError(.invalidArgument, "cannot parse '\(address)' as host:port[,host:port]")
+                }
                 for role in roles {
                     let copies = Self.busyRoles.contains(role) ? max(1, connectionsPerService) : 1
                     let configuration = ClientConfiguration(
                         targets: Array(repeating: targets, count: copies).flatMap { $0 },
                         tls: .development(role, directory: certificateDirectory), defaultTimeout: timeout,
                         connectTimeout: .seconds(3), retry: .none)
-                    channels["\(service)/\(role)"] = try GRPCChannel(configuration: configuration, eventLoopGroup: group)
+                    channels["\(service)/\(role)"] = try GRPCChannel(
+                        configuration: configuration, eventLoopGroup: group)
                 }
             }
         } catch {
@@ -71,14 +78,21 @@ public final class PlatformClients: Sendable {
         return channel
     }
 
-    public func registration(_ role: String = "hrss") -> RegistrationServiceClient { RegistrationServiceClient(channel("registration", role)) }
-    public func matching(_ role: String = "hrss") -> MatchingServiceClient { MatchingServiceClient(channel("matching", role)) }
-    public func assessment(_ role: String = "assessment-org") -> AssessmentServiceClient { AssessmentServiceClient(channel("assessment", role)) }
-    public func payment(_ role: String = "finance") -> PaymentServiceClient { PaymentServiceClient(channel("payment", role)) }
+    public func registration(_ role: String = "hrss") -> RegistrationServiceClient {
+        RegistrationServiceClient(channel("registration", role))
+    }
+    public func matching(_ role: String = "hrss") -> MatchingServiceClient {
+        MatchingServiceClient(channel("matching", role))
+    }
+    public func assessment(_ role: String = "assessment-org") -> AssessmentServiceClient {
+        AssessmentServiceClient(channel("assessment", role))
+    }
+    public func payment(_ role: String = "finance") -> PaymentServiceClient {
+        PaymentServiceClient(channel("payment", role))
+    }
 
     public func close() async {
         for channel in channels.values { await channel.close() }
         try? await group.shutdownGracefully()
     }
 }
-

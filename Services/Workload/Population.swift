@@ -14,8 +14,10 @@ public struct Population: Sendable {
     /// For each worker (by index), the indices of their trainings in the order they happen.
     public let schedules: [[Int]]
 
-    public init(seed: UInt64, enterprises: [Enterprise], institutions: [PopulationInstitution], catalogue: [CatalogEntry],
-                offerings: [PlannedOffering], workers: [PopulationWorker], trainings: [PlannedTraining], schedules: [[Int]]) {
+    public init(
+        seed: UInt64, enterprises: [Enterprise], institutions: [PopulationInstitution], catalogue: [CatalogEntry],
+        offerings: [PlannedOffering], workers: [PopulationWorker], trainings: [PlannedTraining], schedules: [[Int]]
+    ) {
         self.seed = seed
         self.enterprises = enterprises
         self.institutions = institutions

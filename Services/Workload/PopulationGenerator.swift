@@ -5,7 +5,8 @@ extension Population {
     /// city: employees, rural migrants and students dominate; G11/G12 are rare).
     public static let categoryShares: [(WorkerCategory, Double)] = [
         (.g1EnterpriseEmployee, 22), (.g2NewHire, 8), (.g3Student, 10), (.g4PoorFamilyChild, 2), (.g5RegisteredPoor, 4),
-        (.g6TwoAfterYouth, 3), (.g7RuralMigrant, 14), (.g8Unemployed, 9), (.g9PostChange, 3), (.g10EmploymentDifficulty, 4),
+        (.g6TwoAfterYouth, 3), (.g7RuralMigrant, 14), (.g8Unemployed, 9), (.g9PostChange, 3),
+        (.g10EmploymentDifficulty, 4),
         (.g11PreRelease, 0.5), (.g12CommunityCorrection, 0.5), (.g13RuralTalent, 7), (.g14Veteran, 3),
         (.g15SpecialOperations, 4), (.g16DomesticService, 4), (.g17Entrepreneur, 2),
     ]
@@ -27,10 +28,14 @@ extension Population {
     /// (the dev certificate of the `institution` role).
     public static let institutionSystemCertificate = "institution-dev"
 
-    static let freeGroups: Set<WorkerCategory> = [.g4PoorFamilyChild, .g5RegisteredPoor, .g6TwoAfterYouth, .g7RuralMigrant,
-                                                  .g8Unemployed, .g9PostChange, .g10EmploymentDifficulty, .g11PreRelease,
-                                                  .g12CommunityCorrection]
-    static let districts = ["371402", "371403", "371422", "371423", "371424", "371425", "371426", "371427", "371428", "371481", "371482"]
+    static let freeGroups: Set<WorkerCategory> = [
+        .g4PoorFamilyChild, .g5RegisteredPoor, .g6TwoAfterYouth, .g7RuralMigrant,
+        .g8Unemployed, .g9PostChange, .g10EmploymentDifficulty, .g11PreRelease,
+        .g12CommunityCorrection,
+    ]
+    static let districts = [
+        "371402", "371403", "371422", "371423", "371424", "371425", "371426", "371427", "371428", "371481", "371482",
+    ]
     static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
     static let givenNames = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志新海波鹏飞宇浩然晨曦嘉怡子涵")
     static let schools = ["德州学院", "德州职业技术学院", "德州科技职业学院", "山东华宇工学院", "德州市技师学院"]
@@ -120,8 +125,9 @@ struct PopulationBuilder {
             }
         }
         setEmploymentOutcomes()
-        return Population(seed: seed, enterprises: enterprises, institutions: institutions, catalogue: catalogue(),
-                          offerings: offerings, workers: workers, trainings: trainings, schedules: schedules)
+        return Population(
+            seed: seed, enterprises: enterprises, institutions: institutions, catalogue: catalogue(),
+            offerings: offerings, workers: workers, trainings: trainings, schedules: schedules)
     }
 
     // MARK: Organisations
@@ -130,15 +136,21 @@ struct PopulationBuilder {
         let count = max(4, total / 150)
         for i in 0..<count {
             let key = i % 2 == 0
-            let industry = key ? Population.keyIndustries[i / 2 % Population.keyIndustries.count]
+            let industry =
+                key
+                ? Population.keyIndustries[i / 2 % Population.keyIndustries.count]
                 : Population.generalIndustries[i / 2 % Population.generalIndustries.count]
             let highRisk = industry == "C26" || industry == "B06"
             let code = CreditCodes.make(serial: identifierOffset * 1_000_000 + i)
-            enterprises.append(Enterprise(
-                creditCode: code, name: "德州\(Population.surnames[i % Population.surnames.count])氏\(industryName(industry))有限公司\(i)",
-                industry: industry, keyIndustry: key, inDifficulty: random.chance(0.05), layoffRisk: random.chance(0.03),
-                highRisk: highRisk, highRiskSector: industry == "C26" ? "chemicals" : industry == "B06" ? "coal" : "",
-                district: random.element(of: Population.districts)))
+            enterprises.append(
+                Enterprise(
+                    creditCode: code,
+                    name: "德州\(Population.surnames[i % Population.surnames.count])氏\(industryName(industry))有限公司\(i)",
+                    industry: industry, keyIndustry: key, inDifficulty: random.chance(0.05),
+                    layoffRisk: random.chance(0.03),
+                    highRisk: highRisk,
+                    highRiskSector: industry == "C26" ? "chemicals" : industry == "B06" ? "coal" : "",
+                    district: random.element(of: Population.districts)))
             if i % 5 == 0 { hiringEnterprises.append(i) }
         }
     }
@@ -175,8 +187,10 @@ struct PopulationBuilder {
             }
             scopes[i].sort()
         }
-        let kinds: [InstitutionKind] = [.privateTraining, .publicTraining, .vocationalCollege, .technicianCollege, .university,
-                                        .socialOrganisation, .enterpriseTrainingCentre]
+        let kinds: [InstitutionKind] = [
+            .privateTraining, .publicTraining, .vocationalCollege, .technicianCollege, .university,
+            .socialOrganisation, .enterpriseTrainingCentre,
+        ]
         for i in 0..<count {
             let code = CreditCodes.make(serial: identifierOffset * 1_000_000 + 500_000 + i, kind: "52")
             let institution = Institution(
@@ -192,10 +206,12 @@ struct PopulationBuilder {
     func catalogue() -> [CatalogEntry] {
         standards.allOccupations.map { entry in
             let key = entry.code.hasPrefix("6-")
-            return CatalogEntry(kind: key ? .c1KeyIndustry : .c2General, occupation: Occupation(code: entry.code, name: entry.nameZH),
-                                levels: entry.levels.map { SkillLevel(rawValue: Int32($0)) },
-                                industry: key ? "C" : "", note: "职业技能提升行动 2019-2021",
-                                effectiveFrom: standards.programmeStart.calendarDate, effectiveUntil: standards.programmeEnd.calendarDate)
+            return CatalogEntry(
+                kind: key ? .c1KeyIndustry : .c2General, occupation: Occupation(code: entry.code, name: entry.nameZH),
+                levels: entry.levels.map { SkillLevel(rawValue: Int32($0)) },
+                industry: key ? "C" : "", note: "职业技能提升行动 2019-2021",
+                effectiveFrom: standards.programmeStart.calendarDate,
+                effectiveUntil: standards.programmeEnd.calendarDate)
         }
     }
 
@@ -203,19 +219,23 @@ struct PopulationBuilder {
 
     /// A new offering ending in a random month (or `month`), on an occupation and level subsidised
     /// on its last day (`code`/`level` when given and subsidised then).
-    mutating func makeOffering(kind: OfferingKind, month: (year: Int, month: Int)? = nil, code: String? = nil, level: Int? = nil,
-                               enterprise: String = "", affinity: [String]? = nil) -> Int {
+    mutating func makeOffering(
+        kind: OfferingKind, month: (year: Int, month: Int)? = nil, code: String? = nil, level: Int? = nil,
+        enterprise: String = "", affinity: [String]? = nil
+    ) -> Int {
         let (year, monthNumber) = month ?? random.element(of: months)
         var end = CivilDay(year, monthNumber, random.int(in: 5...28))
         if end > standards.programmeEnd { end = standards.programmeEnd }
         let available = standards.occupations(on: end)
-        var entry = available.first { $0.code == code } ?? {
-            if let affinity, random.chance(0.6) {
-                let preferred = available.filter { affinity.contains($0.code) }
-                if !preferred.isEmpty { return random.element(of: preferred) }
-            }
-            return random.element(of: available)
-        }()
+        var entry =
+            available.first { $0.code == code }
+            ?? {
+                if let affinity, random.chance(0.6) {
+                    let preferred = available.filter { affinity.contains($0.code) }
+                    if !preferred.isEmpty { return random.element(of: preferred) }
+                }
+                return random.element(of: available)
+            }()
         if institutionsByOccupation[entry.code] == nil { entry = available[0] }
         let levels = entry.levels
         let chosenLevel: Int
@@ -234,17 +254,21 @@ struct PopulationBuilder {
         default: capacity = random.int(in: 30...60)
         }
         let index = offerings.count
-        offerings.append(PlannedOffering(
-            index: index, occupation: Occupation(code: entry.code, name: entry.nameZH), level: chosenLevel,
-            institutionIndex: institutionIndex, kind: kind, catalog: entry.code.hasPrefix("6-") ? .c1KeyIndustry : .c2General,
-            start: start, end: end, capacity: capacity, enterpriseCreditCode: enterprise,
-            projectID: kind == .projectBased ? "proj-\(seed)-\(index)" : "", employment: nil, enrolled: 0))
+        offerings.append(
+            PlannedOffering(
+                index: index, occupation: Occupation(code: entry.code, name: entry.nameZH), level: chosenLevel,
+                institutionIndex: institutionIndex, kind: kind,
+                catalog: entry.code.hasPrefix("6-") ? .c1KeyIndustry : .c2General,
+                start: start, end: end, capacity: capacity, enterpriseCreditCode: enterprise,
+                projectID: kind == .projectBased ? "proj-\(seed)-\(index)" : "", employment: nil, enrolled: 0))
         open[kind, default: []].append(index)
         return index
     }
 
     /// An open offering of `kind` that `accepts`, or a new one from `make`.
-    mutating func takePlace(kind: OfferingKind, accepts: (PlannedOffering) -> Bool, make: (inout PopulationBuilder) -> Int) -> Int {
+    mutating func takePlace(
+        kind: OfferingKind, accepts: (PlannedOffering) -> Bool, make: (inout PopulationBuilder) -> Int
+    ) -> Int {
         var chosen: Int?
         let candidates = open[kind] ?? []
         if !candidates.isEmpty {
@@ -291,15 +315,20 @@ struct PopulationBuilder {
         // Identifiers: sequence and birth-date block from the index (unique), shifted by the seed.
         let block = index / 1000
         let birth = CivilDay(1966, 1, 1).adding(days: (block * 97 + identifierOffset) % 13_000)
-        let idNumber = ResidentIDNumbers.make(region: random.element(of: Population.districts), birth: birth, sequence: index % 1000)
-        let name = String(random.element(of: Population.surnames)) + String(random.element(of: Population.givenNames))
+        let idNumber = ResidentIDNumbers.make(
+            region: random.element(of: Population.districts), birth: birth, sequence: index % 1000)
+        let name =
+            String(random.element(of: Population.surnames)) + String(random.element(of: Population.givenNames))
             + (random.chance(0.6) ? String(random.element(of: Population.givenNames)) : "")
         let phone = "1\(random.element(of: [3, 5, 7, 8, 9]))\(100_000_000 + random.int(in: 0...899_999_999))"
-        let worker = Worker(idNumber: idNumber, name: name, phone: phone, hukou: hukou, categories: [fact],
-                            district: random.element(of: Population.districts))
-        workers.append(PopulationWorker(index: index, worker: worker,
-                                        registeringRole: Population.registeringRole(for: category, lowIncomeFamily: fact.lowIncomeFamily),
-                                        primaryCategory: category))
+        let worker = Worker(
+            idNumber: idNumber, name: name, phone: phone, hukou: hukou, categories: [fact],
+            district: random.element(of: Population.districts))
+        workers.append(
+            PopulationWorker(
+                index: index, worker: worker,
+                registeringRole: Population.registeringRole(for: category, lowIncomeFamily: fact.lowIncomeFamily),
+                primaryCategory: category))
         schedules.append([])
         return index
     }
@@ -307,9 +336,14 @@ struct PopulationBuilder {
     mutating func addTraining(worker: Int, offering: Int, expected: PlannedDecision) {
         let index = trainings.count
         var learning = [PlannedLearning(channel: .offline, minutes: random.int(in: 120...900))]
-        if random.chance(0.3) { learning.append(PlannedLearning(channel: random.element(of: [.pc, .app, .wechat]), minutes: random.int(in: 30...300))) }
-        trainings.append(PlannedTraining(index: index, workerIndex: worker, offeringIndex: offering, completion: offerings[offering].end,
-                                         attendancePercent: random.int(in: 80...100), learning: learning, expected: expected))
+        if random.chance(0.3) {
+            learning.append(
+                PlannedLearning(channel: random.element(of: [.pc, .app, .wechat]), minutes: random.int(in: 30...300)))
+        }
+        trainings.append(
+            PlannedTraining(
+                index: index, workerIndex: worker, offeringIndex: offering, completion: offerings[offering].end,
+                attendancePercent: random.int(in: 80...100), learning: learning, expected: expected))
     }
 
     /// Puts the worker's trainings in completion order (ties: as planned), which the journeys follow.
@@ -340,9 +374,11 @@ struct PopulationBuilder {
                     builder.makeOffering(kind: .newHirePreJob, enterprise: enterprise)
                 }
             } else {
-                offering = takePlace(kind: kind, accepts: { !taken.contains("\($0.occupation.code)/\($0.level)") }) { builder in
+                offering = takePlace(kind: kind, accepts: { !taken.contains("\($0.occupation.code)/\($0.level)") }) {
+                    builder in
                     var made = builder.makeOffering(kind: kind, affinity: affinity)
-                    while taken.contains("\(builder.offerings[made].occupation.code)/\(builder.offerings[made].level)") {
+                    while taken.contains("\(builder.offerings[made].occupation.code)/\(builder.offerings[made].level)")
+                    {
                         made = builder.makeOffering(kind: kind)
                     }
                     return made
@@ -362,10 +398,14 @@ struct PopulationBuilder {
         var codes: Set<String> = []
         var indices: [Int] = []
         for _ in 0..<4 {
-            let offering = takePlace(kind: .ordinary, accepts: { $0.end.year == year && !codes.contains($0.occupation.code) }) { builder in
-                var made = builder.makeOffering(kind: .ordinary, month: builder.random.element(of: builder.months.filter { $0.year == year }))
+            let offering = takePlace(
+                kind: .ordinary, accepts: { $0.end.year == year && !codes.contains($0.occupation.code) }
+            ) { builder in
+                var made = builder.makeOffering(
+                    kind: .ordinary, month: builder.random.element(of: builder.months.filter { $0.year == year }))
                 while codes.contains(builder.offerings[made].occupation.code) {
-                    made = builder.makeOffering(kind: .ordinary, month: builder.random.element(of: builder.months.filter { $0.year == year }))
+                    made = builder.makeOffering(
+                        kind: .ordinary, month: builder.random.element(of: builder.months.filter { $0.year == year }))
                 }
                 return made
             }
@@ -385,11 +425,14 @@ struct PopulationBuilder {
         let code = offerings[first].occupation.code
         let level = offerings[first].level
         let month = (year: offerings[first].end.year, month: offerings[first].end.month)
-        let second = takePlace(kind: .ordinary, accepts: { $0.index != first && $0.occupation.code == code && $0.level == level }) { builder in
+        let second = takePlace(
+            kind: .ordinary, accepts: { $0.index != first && $0.occupation.code == code && $0.level == level }
+        ) { builder in
             // makeOffering falls back to another occupation or level when the asked one has no
             // standard on the day it draws; ask again in the first offering's month.
             var made = builder.makeOffering(kind: .ordinary, month: month, code: code, level: level)
-            for _ in 0..<20 where builder.offerings[made].occupation.code != code || builder.offerings[made].level != level {
+            for _ in 0..<20
+            where builder.offerings[made].occupation.code != code || builder.offerings[made].level != level {
                 made = builder.makeOffering(kind: .ordinary, month: month, code: code, level: level)
             }
             return made
@@ -399,7 +442,9 @@ struct PopulationBuilder {
         schedule(worker: worker, [trainings.count - 2, trainings.count - 1])
         // R4 only if the two really share occupation and level (the fallback above can fail).
         let repeated = offerings[second].occupation.code == code && offerings[second].level == level
-        if repeated, let last = schedules[worker].last { trainings[last] = trainings[last].expecting(.refused(rule: "R4")) }
+        if repeated, let last = schedules[worker].last {
+            trainings[last] = trainings[last].expecting(.refused(rule: "R4"))
+        }
     }
 
     /// Project cohorts report rates on both sides of the threshold: alternately above and below,
@@ -425,7 +470,8 @@ struct PopulationBuilder {
 
 extension PlannedTraining {
     func expecting(_ decision: PlannedDecision) -> PlannedTraining {
-        PlannedTraining(index: index, workerIndex: workerIndex, offeringIndex: offeringIndex, completion: completion,
-                        attendancePercent: attendancePercent, learning: learning, expected: decision)
+        PlannedTraining(
+            index: index, workerIndex: workerIndex, offeringIndex: offeringIndex, completion: completion,
+            attendancePercent: attendancePercent, learning: learning, expected: decision)
     }
 }

@@ -11,7 +11,10 @@ public struct ReplayConfiguration: Sendable {
     public var openUntil: CivilDay
     public var dates: BusinessDates
 
-    public init(concurrency: Int = 64, requestPrefix: String, openUntil: CivilDay, dates: BusinessDates = BusinessDates(enabled: false)) {
+    public init(
+        concurrency: Int = 64, requestPrefix: String, openUntil: CivilDay,
+        dates: BusinessDates = BusinessDates(enabled: false)
+    ) {
         self.dates = dates
         self.concurrency = concurrency
         self.requestPrefix = requestPrefix
@@ -51,8 +54,9 @@ public final class ProgrammeReplay: Sendable {
     public var retry: CallRetry { CallRetry(metrics: metrics) }
 
     public var progress: ReplayProgress {
-        ReplayProgress(phase: phase.withLock { $0 }, trainingsDone: record.completedTrainings,
-                       trainingsTotal: population.trainings.count, calls: metrics.completedCalls)
+        ReplayProgress(
+            phase: phase.withLock { $0 }, trainingsDone: record.completedTrainings,
+            trainingsTotal: population.trainings.count, calls: metrics.completedCalls)
     }
 
     func enter(_ next: ReplayProgress.Phase) { phase.withLock { $0 = next } }
@@ -61,8 +65,9 @@ public final class ProgrammeReplay: Sendable {
     /// `record.failures` (the run goes on). Throws only when the programme cannot be published.
     public func run() async throws -> PublishedProgramme {
         let prefix = configuration.requestPrefix
-        let setup = ProgrammeSetup(population: population, clients: clients, retry: retry, requestPrefix: prefix,
-                                   openUntil: configuration.openUntil, dates: configuration.dates)
+        let setup = ProgrammeSetup(
+            population: population, clients: clients, retry: retry, requestPrefix: prefix,
+            openUntil: configuration.openUntil, dates: configuration.dates)
         enter(.setup)
         let published = try await setup.run(concurrency: configuration.concurrency)
         enter(.journeys)
@@ -80,7 +85,8 @@ public final class ProgrammeReplay: Sendable {
         let schedule = population.schedules[index]
         let workerID: String
         do {
-            workerID = try await ProgrammeSetup.registerWorker(worker, clients: clients, retry: retry, requestID: "\(prefix)-w\(index)")
+            workerID = try await ProgrammeSetup.registerWorker(
+                worker, clients: clients, retry: retry, requestID: "\(prefix)-w\(index)")
         } catch {
             for training in schedule {
                 record.failed(training: training, error)
@@ -91,13 +97,16 @@ public final class ProgrammeReplay: Sendable {
         for trainingIndex in schedule {
             let training = population.trainings[trainingIndex]
             let offering = population.offerings[training.offeringIndex]
-            let journey = TraineeJourney(training: training, offering: offering, workerID: workerID,
-                                         offeringID: published.offeringIDs[training.offeringIndex], requestPrefix: "\(prefix)-t\(trainingIndex)",
-                                         dates: configuration.dates)
+            let journey = TraineeJourney(
+                training: training, offering: offering, workerID: workerID,
+                offeringID: published.offeringIDs[training.offeringIndex], requestPrefix: "\(prefix)-t\(trainingIndex)",
+                dates: configuration.dates)
             do {
                 let outcome = try await journey.run(clients: clients, retry: retry)
-                record.claimDecided(.init(trainingIndex: trainingIndex, claimID: outcome.claimID, eligible: outcome.eligible,
-                                          refusingRuleIDs: outcome.refusingRuleIDs), expected: training.expected)
+                record.claimDecided(
+                    .init(
+                        trainingIndex: trainingIndex, claimID: outcome.claimID, eligible: outcome.eligible,
+                        refusingRuleIDs: outcome.refusingRuleIDs), expected: training.expected)
                 for entry in outcome.disbursed { record.disbursed(entry) }
             } catch {
                 record.failed(training: trainingIndex, error)
@@ -115,8 +124,9 @@ public final class ProgrammeReplay: Sendable {
             return left == 0
         }
         guard last, let outcome = offering.employment else { return }
-        let report = CohortReport(offering: offering, offeringID: published.offeringIDs[offering.index], outcome: outcome,
-                                  requestPrefix: "\(configuration.requestPrefix)-o\(offering.index)", dates: configuration.dates)
+        let report = CohortReport(
+            offering: offering, offeringID: published.offeringIDs[offering.index], outcome: outcome,
+            requestPrefix: "\(configuration.requestPrefix)-o\(offering.index)", dates: configuration.dates)
         do {
             let (response, disbursed) = try await report.run(clients: clients, retry: retry)
             record.reported(response)
@@ -131,9 +141,11 @@ public final class ProgrammeReplay: Sendable {
     public func reconcile(standards: SubsidyStandards, exclusive: Bool = true) async throws -> Reconciliation.Report {
         enter(.reconciliation)
         let (ledger, claims) = try await Reconciliation.fetch(payment: clients.payment("finance"), retry: retry)
-        let report = Reconciliation.check(ledger: ledger, claims: claims, expected: Reconciliation.Expectations(
-            record: record, maxTrainingsPerYear: standards.maxTrainingsPerYear,
-            employmentThresholdBasisPoints: standards.employmentThresholdBasisPoints, exclusive: exclusive))
+        let report = Reconciliation.check(
+            ledger: ledger, claims: claims,
+            expected: Reconciliation.Expectations(
+                record: record, maxTrainingsPerYear: standards.maxTrainingsPerYear,
+                employmentThresholdBasisPoints: standards.employmentThresholdBasisPoints, exclusive: exclusive))
         enter(.done)
         return report
     }

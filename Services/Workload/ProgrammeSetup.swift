@@ -19,8 +19,10 @@ public struct ProgrammeSetup: Sendable {
     public let openUntil: CivilDay
     public let dates: BusinessDates
 
-    public init(population: Population, clients: PlatformClients, retry: CallRetry, requestPrefix: String, openUntil: CivilDay,
-                dates: BusinessDates = BusinessDates(enabled: false)) {
+    public init(
+        population: Population, clients: PlatformClients, retry: CallRetry, requestPrefix: String, openUntil: CivilDay,
+        dates: BusinessDates = BusinessDates(enabled: false)
+    ) {
         self.dates = dates
         self.population = population
         self.clients = clients
@@ -42,7 +44,9 @@ public struct ProgrammeSetup: Sendable {
             _ = try await self.retry.run("MatchingService/PublishCatalogEntry") {
                 try await self.clients.matching("hrss").publishCatalogEntry(
                     PublishCatalogEntryRequest(requestId: "\(self.requestPrefix)-cat-\(i)", entry: entry),
-                    options: self.dates.on(population.catalogue[i].effectiveFrom.map { CivilDay(Int($0.year), Int($0.month), Int($0.day)) } ?? self.openUntil))
+                    options: self.dates.on(
+                        population.catalogue[i].effectiveFrom.map { CivilDay(Int($0.year), Int($0.month), Int($0.day)) }
+                            ?? self.openUntil))
             }
         }
         let offeringIDs = try await map(population.offerings.indices, concurrency: concurrency) { i in
@@ -66,9 +70,10 @@ public struct ProgrammeSetup: Sendable {
                 RegisterInstitutionRequest(requestId: "\(requestPrefix)-inst-\(i)", institution: planned.institution))
         }
         _ = try await retry.run("RegistrationService/ReviewInstitutionFiling") {
-            try await clients.registration("hrss").reviewInstitutionFiling(ReviewInstitutionFilingRequest(
-                requestId: "\(requestPrefix)-review-\(i)", institutionId: filed.id, accept: true,
-                licenceScopeOccupations: planned.licenceScope, note: "材料齐全，准予备案"))
+            try await clients.registration("hrss").reviewInstitutionFiling(
+                ReviewInstitutionFilingRequest(
+                    requestId: "\(requestPrefix)-review-\(i)", institutionId: filed.id, accept: true,
+                    licenceScopeOccupations: planned.licenceScope, note: "材料齐全，准予备案"))
         }
         return filed.id
     }
@@ -76,21 +81,28 @@ public struct ProgrammeSetup: Sendable {
     func publishOffering(_ i: Int, institutionID: String) async throws -> String {
         let planned = population.offerings[i]
         let offering = Offering(
-            occupation: planned.occupation, level: planned.skillLevel, institutionId: institutionID, capacity: Int32(planned.capacity),
-            startDate: planned.start.calendarDate, endDate: (dates.enabled ? planned.end : max(planned.end, openUntil)).calendarDate,
-            mode: i % 3 == 0 ? .blended : .offline, kind: planned.kind, subsidyStandardFen: 0, classHours: Int32(40 + i % 5 * 20),
-            venue: "德州市实训基地\(i % 7 + 1)号楼", enterpriseCreditCode: planned.enterpriseCreditCode, projectId: planned.projectID,
+            occupation: planned.occupation, level: planned.skillLevel, institutionId: institutionID,
+            capacity: Int32(planned.capacity),
+            startDate: planned.start.calendarDate,
+            endDate: (dates.enabled ? planned.end : max(planned.end, openUntil)).calendarDate,
+            mode: i % 3 == 0 ? .blended : .offline, kind: planned.kind, subsidyStandardFen: 0,
+            classHours: Int32(40 + i % 5 * 20),
+            venue: "德州市实训基地\(i % 7 + 1)号楼", enterpriseCreditCode: planned.enterpriseCreditCode,
+            projectId: planned.projectID,
             catalog: planned.catalog)
         let published = try await retry.run("MatchingService/PublishOffering") {
-            try await clients.matching("hrss").publishOffering(PublishOfferingRequest(requestId: "\(requestPrefix)-off-\(i)", offering: offering),
-                                                     options: dates.on(planned.start.adding(days: -30)))
+            try await clients.matching("hrss").publishOffering(
+                PublishOfferingRequest(requestId: "\(requestPrefix)-off-\(i)", offering: offering),
+                options: dates.on(planned.start.adding(days: -30)))
         }
         return published.id
     }
 
     /// Registers a worker with the role that attests their category; returns the platform id.
-    public static func registerWorker(_ worker: PopulationWorker, clients: PlatformClients, retry: CallRetry,
-                                      requestID: String) async throws -> String {
+    public static func registerWorker(
+        _ worker: PopulationWorker, clients: PlatformClients, retry: CallRetry,
+        requestID: String
+    ) async throws -> String {
         let registered = try await retry.run("RegistrationService/RegisterWorker") {
             try await clients.registration(worker.registeringRole).registerWorker(
                 RegisterWorkerRequest(requestId: requestID, worker: worker.worker))
@@ -100,12 +112,15 @@ public struct ProgrammeSetup: Sendable {
 }
 
 /// Runs `body` for every element with at most `concurrency` at a time; the first error wins.
-func forEach(_ items: Range<Int>, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+func forEach(_ items: Range<Int>, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws
+{
     _ = try await map(items, concurrency: concurrency) { try await body($0) }
 }
 
 /// `body` of every element, in order, with at most `concurrency` running at a time.
-func map<T: Sendable>(_ items: Range<Int>, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
+func map<T: Sendable>(_ items: Range<Int>, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> T)
+    async throws -> [T]
+{
     try await withThrowingTaskGroup(of: (Int, T).self) { group in
         var results: [T?] = Array(repeating: nil, count: items.count)
         var next = items.lowerBound

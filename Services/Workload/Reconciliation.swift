@@ -19,10 +19,10 @@ import Schema
 public enum Reconciliation {
     public enum ProblemKind: String, Sendable, Hashable, CaseIterable {
         case claimListedTwice, tranchePaidTwice, entryIDTwice, sequenceGap, untraceableEntry, unknownClaim,
-             refusedClaimPaid, entryDisagreesWithClaim, trancheNotMarkedPaid, paidTrancheWithoutEntry, payeeTotals,
-             tranchesDoNotSum, tooManyInYear, sameOccupationAndLevelTwice, heldWhereNotExpected, notHeldWhereExpected,
-             lostAcknowledgedPayment, unacknowledgedPayment, totalsDiffer, acknowledgedClaimMissing, decisionChanged,
-             unexpectedDecision, journeyFailed
+            refusedClaimPaid, entryDisagreesWithClaim, trancheNotMarkedPaid, paidTrancheWithoutEntry, payeeTotals,
+            tranchesDoNotSum, tooManyInYear, sameOccupationAndLevelTwice, heldWhereNotExpected, notHeldWhereExpected,
+            lostAcknowledgedPayment, unacknowledgedPayment, totalsDiffer, acknowledgedClaimMissing, decisionChanged,
+            unexpectedDecision, journeyFailed
     }
 
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
@@ -48,10 +48,12 @@ public enum Reconciliation {
         /// entries are checked (sequences are always checked over the whole ledger).
         public var exclusive: Bool
 
-        public init(disbursements: [String: LedgerEntry] = [:], claims: [String: ReplayRecord.AcknowledgedClaim] = [:],
-                    employmentRates: [String: Int] = [:], unexpectedDecisions: [ReplayRecord.UnexpectedDecision] = [],
-                    failures: [Int: String] = [:], maxTrainingsPerYear: Int = 3, employmentThresholdBasisPoints: Int = 8500,
-                    exclusive: Bool = true) {
+        public init(
+            disbursements: [String: LedgerEntry] = [:], claims: [String: ReplayRecord.AcknowledgedClaim] = [:],
+            employmentRates: [String: Int] = [:], unexpectedDecisions: [ReplayRecord.UnexpectedDecision] = [],
+            failures: [Int: String] = [:], maxTrainingsPerYear: Int = 3, employmentThresholdBasisPoints: Int = 8500,
+            exclusive: Bool = true
+        ) {
             self.disbursements = disbursements
             self.claims = claims
             self.employmentRates = employmentRates
@@ -62,12 +64,16 @@ public enum Reconciliation {
             self.exclusive = exclusive
         }
 
-        public init(record: ReplayRecord, maxTrainingsPerYear: Int, employmentThresholdBasisPoints: Int, exclusive: Bool = true) {
-            self.init(disbursements: record.disbursements, claims: record.claims,
-                      employmentRates: record.employmentReports.mapValues { Int($0.employmentRateBp) },
-                      unexpectedDecisions: record.unexpectedDecisions, failures: record.failures,
-                      maxTrainingsPerYear: maxTrainingsPerYear, employmentThresholdBasisPoints: employmentThresholdBasisPoints,
-                      exclusive: exclusive)
+        public init(
+            record: ReplayRecord, maxTrainingsPerYear: Int, employmentThresholdBasisPoints: Int, exclusive: Bool = true
+        ) {
+            self.init(
+                disbursements: record.disbursements, claims: record.claims,
+                employmentRates: record.employmentReports.mapValues { Int($0.employmentRateBp) },
+                unexpectedDecisions: record.unexpectedDecisions, failures: record.failures,
+                maxTrainingsPerYear: maxTrainingsPerYear,
+                employmentThresholdBasisPoints: employmentThresholdBasisPoints,
+                exclusive: exclusive)
         }
     }
 
@@ -90,10 +96,13 @@ public enum Reconciliation {
 
         /// One line: "reconciliation: OK ..." or "reconciliation: FAILED (n problems) ...".
         public var summary: String {
-            let refusals = refusalsByRule.keys.sorted().map { "\($0) \(refusalsByRule[$0] ?? 0)" }.joined(separator: ", ")
-            let figures = "\(ledgerEntries) ledger entries, \(paidFen) fen paid (acknowledged \(acknowledgedFen)), \(heldTranches) tranches held (\(heldFen) fen), "
+            let refusals = refusalsByRule.keys.sorted().map { "\($0) \(refusalsByRule[$0] ?? 0)" }.joined(
+                separator: ", ")
+            let figures =
+                "\(ledgerEntries) ledger entries, \(paidFen) fen paid (acknowledged \(acknowledgedFen)), \(heldTranches) tranches held (\(heldFen) fen), "
                 + "\(claims) claims (\(eligibleClaims) eligible; refused: \(refusals.isEmpty ? "none" : refusals)), \(payees) payees"
-            return isConsistent ? "reconciliation: OK — \(figures)" : "reconciliation: FAILED (\(problems.count) problems) — \(figures)"
+            return isConsistent
+                ? "reconciliation: OK — \(figures)" : "reconciliation: FAILED (\(problems.count) problems) — \(figures)"
         }
     }
 
@@ -114,13 +123,20 @@ public enum Reconciliation {
         var description: String { "(\(kind), \(id))" }
     }
 
-    public static func check(ledger fullLedger: [LedgerEntry], claims allClaims: [Claim], expected: Expectations) -> Report {
+    public static func check(ledger fullLedger: [LedgerEntry], claims allClaims: [Claim], expected: Expectations)
+        -> Report
+    {
         var report = Report()
-        func problem(_ kind: ProblemKind, _ message: String) { report.problems.append(Problem(kind: kind, message: message)) }
+        func problem(_ kind: ProblemKind, _ message: String) {
+            report.problems.append(Problem(kind: kind, message: message))
+        }
 
         // Sequences over the whole ledger, whoever booked the entries.
         for (position, entry) in fullLedger.enumerated() where entry.sequence != Int64(position + 1) {
-            problem(.sequenceGap, "entry \(entry.id) at position \(position + 1) has sequence \(entry.sequence) (want 1..\(fullLedger.count) without gaps)")
+            problem(
+                .sequenceGap,
+                "entry \(entry.id) at position \(position + 1) has sequence \(entry.sequence) (want 1..\(fullLedger.count) without gaps)"
+            )
             break
         }
         let ours = Set(expected.claims.keys)
@@ -141,14 +157,18 @@ public enum Reconciliation {
                 problem(.tranchePaidTwice, "tranche \(entry.trancheId) paid twice: \(first) and \(entry.id)")
             }
             seenTranches[entry.trancheId] = entry.id
-            if !seenIDs.insert(entry.id).inserted { problem(.entryIDTwice, "ledger entry id \(entry.id) appears twice") }
+            if !seenIDs.insert(entry.id).inserted {
+                problem(.entryIDTwice, "ledger entry id \(entry.id) appears twice")
+            }
         }
 
         // 2. Each entry is traceable and matches the paid tranche of an eligible decision.
         var ledgerSum: [PayeeKey: Int64] = [:]
         for entry in ledger {
             let at = "ledger entry \(entry.id) (seq \(entry.sequence), tranche \(entry.trancheId))"
-            if entry.amountFen <= 0 { problem(.untraceableEntry, "\(at): amount \(entry.amountFen) fen is not positive") }
+            if entry.amountFen <= 0 {
+                problem(.untraceableEntry, "\(at): amount \(entry.amountFen) fen is not positive")
+            }
             if entry.policyVersion.isEmpty { problem(.untraceableEntry, "\(at): no policy_version") }
             if entry.ruleIds.isEmpty {
                 problem(.untraceableEntry, "\(at): no rule ids")
@@ -164,22 +184,33 @@ public enum Reconciliation {
                 continue
             }
             if !decision.eligible {
-                problem(.refusedClaimPaid, "\(at): pays claim \(claim.id), whose decision is refused (\(decision.refusingRuleIds))")
+                problem(
+                    .refusedClaimPaid,
+                    "\(at): pays claim \(claim.id), whose decision is refused (\(decision.refusingRuleIds))")
             }
             if entry.enrollmentId != claim.enrollmentId {
-                problem(.entryDisagreesWithClaim, "\(at): enrolment \(entry.enrollmentId) != claim's \(claim.enrollmentId)")
+                problem(
+                    .entryDisagreesWithClaim, "\(at): enrolment \(entry.enrollmentId) != claim's \(claim.enrollmentId)")
             }
             if entry.certificateNumber != claim.certificateNumber {
-                problem(.entryDisagreesWithClaim, "\(at): certificate \(entry.certificateNumber) != claim's \(claim.certificateNumber)")
+                problem(
+                    .entryDisagreesWithClaim,
+                    "\(at): certificate \(entry.certificateNumber) != claim's \(claim.certificateNumber)")
             }
             if entry.decidedBy.isEmpty {
                 problem(.untraceableEntry, "\(at): no decided_by (the rules that decided the payment, R11)")
-            } else if let tranche = decision.tranches.first(where: { $0.id == entry.trancheId }), !tranche.decidedBy.isEmpty,
-                      tranche.decidedBy != entry.decidedBy {
-                problem(.entryDisagreesWithClaim, "\(at): decided by \(entry.decidedBy) != its tranche's \(tranche.decidedBy)")
+            } else if let tranche = decision.tranches.first(where: { $0.id == entry.trancheId }),
+                !tranche.decidedBy.isEmpty,
+                tranche.decidedBy != entry.decidedBy
+            {
+                problem(
+                    .entryDisagreesWithClaim,
+                    "\(at): decided by \(entry.decidedBy) != its tranche's \(tranche.decidedBy)")
             }
             if entry.policyVersion != decision.policyVersion {
-                problem(.entryDisagreesWithClaim, "\(at): policy \(entry.policyVersion) != decision's \(decision.policyVersion)")
+                problem(
+                    .entryDisagreesWithClaim,
+                    "\(at): policy \(entry.policyVersion) != decision's \(decision.policyVersion)")
             }
             guard let tranche = decision.tranches.first(where: { $0.id == entry.trancheId }) else {
                 problem(.entryDisagreesWithClaim, "\(at): claim \(claim.id) has no such tranche")
@@ -189,12 +220,17 @@ public enum Reconciliation {
                 problem(.entryDisagreesWithClaim, "\(at): amount \(entry.amountFen) != tranche's \(tranche.amountFen)")
             }
             if tranche.state != .paid {
-                problem(.trancheNotMarkedPaid, "\(at): the claim shows the tranche \(tranche.state.protoName), not PAID")
+                problem(
+                    .trancheNotMarkedPaid, "\(at): the claim shows the tranche \(tranche.state.protoName), not PAID")
             } else if tranche.ledgerEntryId != entry.id {
-                problem(.trancheNotMarkedPaid, "\(at): the claim's tranche names ledger entry '\(tranche.ledgerEntryId)'")
+                problem(
+                    .trancheNotMarkedPaid, "\(at): the claim's tranche names ledger entry '\(tranche.ledgerEntryId)'")
             }
             if let payee = tranchePayees(claim)[tranche.id], payee.0 != entry.payeeKind || payee.1 != entry.payeeId {
-                problem(.entryDisagreesWithClaim, "\(at): paid to (\(entry.payeeKind.protoName), \(entry.payeeId)), the decision says (\(payee.0.protoName), \(payee.1))")
+                problem(
+                    .entryDisagreesWithClaim,
+                    "\(at): paid to (\(entry.payeeKind.protoName), \(entry.payeeId)), the decision says (\(payee.0.protoName), \(payee.1))"
+                )
             }
         }
 
@@ -215,13 +251,22 @@ public enum Reconciliation {
             report.eligibleClaims += 1
             let sum = decision.tranches.reduce(Int64(0)) { $0 + $1.amountFen }
             if sum != decision.amountFen + decision.livingAllowanceFen {
-                problem(.tranchesDoNotSum, "claim \(claim.id): tranches sum to \(sum), amount + allowance = \(decision.amountFen + decision.livingAllowanceFen)")
+                problem(
+                    .tranchesDoNotSum,
+                    "claim \(claim.id): tranches sum to \(sum), amount + allowance = \(decision.amountFen + decision.livingAllowanceFen)"
+                )
             }
             let payees = tranchePayees(claim)
             for tranche in decision.tranches {
                 if tranche.state == .paid {
-                    if let payee = payees[tranche.id] { decidedSum[PayeeKey(kind: payee.0.rawValue, id: payee.1), default: 0] += tranche.amountFen }
-                    if seenTranches[tranche.id] == nil { problem(.paidTrancheWithoutEntry, "claim \(claim.id): tranche \(tranche.id) is PAID but has no ledger entry") }
+                    if let payee = payees[tranche.id] {
+                        decidedSum[PayeeKey(kind: payee.0.rawValue, id: payee.1), default: 0] += tranche.amountFen
+                    }
+                    if seenTranches[tranche.id] == nil {
+                        problem(
+                            .paidTrancheWithoutEntry,
+                            "claim \(claim.id): tranche \(tranche.id) is PAID but has no ledger entry")
+                    }
                 } else if tranche.state == .held {
                     report.heldTranches += 1
                     report.heldFen += tranche.amountFen
@@ -231,11 +276,17 @@ public enum Reconciliation {
             let yearKey = "\(claim.workerId)/\(decision.subsidyYear)"
             perYear[yearKey, default: 0] += 1
             if perYear[yearKey] == expected.maxTrainingsPerYear + 1 {
-                problem(.tooManyInYear, "worker \(claim.workerId) has more than \(expected.maxTrainingsPerYear) subsidised trainings in \(decision.subsidyYear) (R3)")
+                problem(
+                    .tooManyInYear,
+                    "worker \(claim.workerId) has more than \(expected.maxTrainingsPerYear) subsidised trainings in \(decision.subsidyYear) (R3)"
+                )
             }
             let occupationKey = "\(claim.workerId)/\(claim.occupation?.code ?? "")/\(claim.level.rawValue)"
             if let first = perOccupationLevel[occupationKey] {
-                problem(.sameOccupationAndLevelTwice, "worker \(claim.workerId) is subsidised twice for \(claim.occupation?.code ?? "") level \(claim.level.rawValue): claims \(first) and \(claim.id) (R4)")
+                problem(
+                    .sameOccupationAndLevelTwice,
+                    "worker \(claim.workerId) is subsidised twice for \(claim.occupation?.code ?? "") level \(claim.level.rawValue): claims \(first) and \(claim.id) (R4)"
+                )
             } else {
                 perOccupationLevel[occupationKey] = claim.id
             }
@@ -245,16 +296,28 @@ public enum Reconciliation {
                 let rate = expected.employmentRates[claim.offeringId]
                 let shouldHold = rate.map { $0 < expected.employmentThresholdBasisPoints } ?? true
                 if shouldHold && held.isEmpty {
-                    problem(.notHeldWhereExpected, "claim \(claim.id): offering \(claim.offeringId) reported \(rate.map { "\($0) bp" } ?? "no rate"), below the threshold, yet no tranche is held (R7)")
+                    problem(
+                        .notHeldWhereExpected,
+                        "claim \(claim.id): offering \(claim.offeringId) reported \(rate.map { "\($0) bp" } ?? "no rate"), below the threshold, yet no tranche is held (R7)"
+                    )
                 } else if !shouldHold && !held.isEmpty {
-                    problem(.heldWhereNotExpected, "claim \(claim.id): offering \(claim.offeringId) reported \(rate ?? 0) bp, at or above the threshold, yet \(held.count) tranche(s) are held (R7)")
+                    problem(
+                        .heldWhereNotExpected,
+                        "claim \(claim.id): offering \(claim.offeringId) reported \(rate ?? 0) bp, at or above the threshold, yet \(held.count) tranche(s) are held (R7)"
+                    )
                 }
             } else if !held.isEmpty {
-                problem(.heldWhereNotExpected, "claim \(claim.id): a \(claim.offeringKind.protoName) offering has held tranches")
+                problem(
+                    .heldWhereNotExpected,
+                    "claim \(claim.id): a \(claim.offeringKind.protoName) offering has held tranches")
             }
         }
-        for payee in Set(ledgerSum.keys).union(decidedSum.keys).sorted() where ledgerSum[payee, default: 0] != decidedSum[payee, default: 0] {
-            problem(.payeeTotals, "payee \(payee): ledger \(ledgerSum[payee, default: 0]) fen != paid decisions \(decidedSum[payee, default: 0]) fen")
+        for payee in Set(ledgerSum.keys).union(decidedSum.keys).sorted()
+        where ledgerSum[payee, default: 0] != decidedSum[payee, default: 0] {
+            problem(
+                .payeeTotals,
+                "payee \(payee): ledger \(ledgerSum[payee, default: 0]) fen != paid decisions \(decidedSum[payee, default: 0]) fen"
+            )
         }
         report.payees = ledgerSum.count
 
@@ -264,42 +327,68 @@ public enum Reconciliation {
         for (trancheID, acknowledged) in expected.disbursements.sorted(by: { $0.key < $1.key }) {
             report.acknowledgedFen += acknowledged.amountFen
             guard let entry = ledgerByTranche[trancheID] else {
-                problem(.lostAcknowledgedPayment, "Disburse of tranche \(trancheID) was acknowledged (entry \(acknowledged.id), \(acknowledged.amountFen) fen) but is not in the ledger")
+                problem(
+                    .lostAcknowledgedPayment,
+                    "Disburse of tranche \(trancheID) was acknowledged (entry \(acknowledged.id), \(acknowledged.amountFen) fen) but is not in the ledger"
+                )
                 continue
             }
             if entry.id != acknowledged.id || entry.amountFen != acknowledged.amountFen {
-                problem(.lostAcknowledgedPayment, "tranche \(trancheID): acknowledged entry \(acknowledged.id) of \(acknowledged.amountFen) fen, the ledger has \(entry.id) of \(entry.amountFen) fen")
+                problem(
+                    .lostAcknowledgedPayment,
+                    "tranche \(trancheID): acknowledged entry \(acknowledged.id) of \(acknowledged.amountFen) fen, the ledger has \(entry.id) of \(entry.amountFen) fen"
+                )
             }
         }
         for entry in ledger where expected.disbursements[entry.trancheId] == nil {
-            problem(.unacknowledgedPayment, "ledger entry \(entry.id) pays tranche \(entry.trancheId), which no acknowledged Disburse paid")
+            problem(
+                .unacknowledgedPayment,
+                "ledger entry \(entry.id) pays tranche \(entry.trancheId), which no acknowledged Disburse paid")
         }
         if report.acknowledgedFen != report.paidFen {
-            problem(.totalsDiffer, "the ledger pays \(report.paidFen) fen, the acknowledged disbursements total \(report.acknowledgedFen) fen")
+            problem(
+                .totalsDiffer,
+                "the ledger pays \(report.paidFen) fen, the acknowledged disbursements total \(report.acknowledgedFen) fen"
+            )
         }
         for (claimID, acknowledged) in expected.claims.sorted(by: { $0.key < $1.key }) {
             guard let claim = claimsByID[claimID] else {
-                problem(.acknowledgedClaimMissing, "claim \(claimID) (training \(acknowledged.trainingIndex)) was acknowledged but is not listed")
+                problem(
+                    .acknowledgedClaimMissing,
+                    "claim \(claimID) (training \(acknowledged.trainingIndex)) was acknowledged but is not listed")
                 continue
             }
             if (claim.decision?.eligible ?? false) != acknowledged.eligible {
-                problem(.decisionChanged, "claim \(claimID): acknowledged \(acknowledged.eligible ? "eligible" : "refused"), listed \(claim.decision?.eligible == true ? "eligible" : "refused")")
+                problem(
+                    .decisionChanged,
+                    "claim \(claimID): acknowledged \(acknowledged.eligible ? "eligible" : "refused"), listed \(claim.decision?.eligible == true ? "eligible" : "refused")"
+                )
             }
         }
         for unexpected in expected.unexpectedDecisions.sorted(by: { $0.trainingIndex < $1.trainingIndex }) {
-            problem(.unexpectedDecision, "training \(unexpected.trainingIndex): planned \(unexpected.expected), got \(unexpected.eligible ? "eligible" : "refused \(unexpected.refusingRuleIDs)")")
+            problem(
+                .unexpectedDecision,
+                "training \(unexpected.trainingIndex): planned \(unexpected.expected), got \(unexpected.eligible ? "eligible" : "refused \(unexpected.refusingRuleIDs)")"
+            )
         }
         for (training, error) in expected.failures.sorted(by: { $0.key < $1.key }) {
-            problem(.journeyFailed, training >= 0 ? "training \(training) did not finish: \(error)" : "cohort report of offering \(-1 - training) failed: \(error)")
+            problem(
+                .journeyFailed,
+                training >= 0
+                    ? "training \(training) did not finish: \(error)"
+                    : "cohort report of offering \(-1 - training) failed: \(error)")
         }
         report.ledgerEntries = ledger.count
         return report
     }
 
     /// The whole ledger and every claim, from payment (finance role).
-    public static func fetch(payment: PaymentServiceClient, retry: CallRetry) async throws -> (ledger: [LedgerEntry], claims: [Claim]) {
+    public static func fetch(payment: PaymentServiceClient, retry: CallRetry) async throws -> (
+        ledger: [LedgerEntry], claims: [Claim]
+    ) {
         let ledger = try await retry.run("PaymentService/ExportLedger") {
-            try await payment.exportLedger(ExportLedgerRequest(), options: CallOptions(timeout: .seconds(600))) { entries in
+            try await payment.exportLedger(ExportLedgerRequest(), options: CallOptions(timeout: .seconds(600))) {
+                entries in
                 var all: [LedgerEntry] = []
                 for try await entry in entries { all.append(entry) }
                 return all
@@ -310,7 +399,9 @@ public enum Reconciliation {
         repeat {
             let pageToken = token
             let page = try await retry.run("PaymentService/ListClaims") {
-                try await payment.listClaims(ListClaimsRequest(pageSize: 1000, pageToken: pageToken), options: CallOptions(timeout: .seconds(120)))
+                try await payment.listClaims(
+                    ListClaimsRequest(pageSize: 1000, pageToken: pageToken),
+                    options: CallOptions(timeout: .seconds(120)))
             }
             claims += page.claims
             token = page.nextPageToken

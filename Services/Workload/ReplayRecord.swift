@@ -43,14 +43,18 @@ public final class ReplayRecord: Sendable {
             case .refused(let rule): matches = !claim.eligible && claim.refusingRuleIDs.contains(rule)
             }
             if !matches {
-                state.unexpected.append(UnexpectedDecision(trainingIndex: claim.trainingIndex, expected: expected,
-                                                           eligible: claim.eligible, refusingRuleIDs: claim.refusingRuleIDs))
+                state.unexpected.append(
+                    UnexpectedDecision(
+                        trainingIndex: claim.trainingIndex, expected: expected,
+                        eligible: claim.eligible, refusingRuleIDs: claim.refusingRuleIDs))
             }
         }
     }
 
     func disbursed(_ entry: LedgerEntry) { state.withLock { $0.disbursed[entry.trancheId] = entry } }
-    func reported(_ response: ReportEmploymentResponse) { state.withLock { $0.reports[response.offeringId] = response } }
+    func reported(_ response: ReportEmploymentResponse) {
+        state.withLock { $0.reports[response.offeringId] = response }
+    }
     func failed(training: Int, _ error: any Error) { state.withLock { $0.failures[training] = "\(error)" } }
     func completed() { state.withLock { $0.completed += 1 } }
 

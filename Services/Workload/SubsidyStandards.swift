@@ -40,7 +40,8 @@ public struct SubsidyStandards: Sendable {
             for level in 1...5 {
                 if let fen = occupation.standardFen(level: level) { levels[level] = fen }
             }
-            return levels.isEmpty ? nil : Entry(code: occupation.code, nameZH: occupation.nameZH, standardFenByLevel: levels)
+            return levels.isEmpty
+                ? nil : Entry(code: occupation.code, nameZH: occupation.nameZH, standardFenByLevel: levels)
         }
     }
 
@@ -48,7 +49,8 @@ public struct SubsidyStandards: Sendable {
     public var allOccupations: [Entry] {
         var seen: [String: Entry] = [:]
         for version in book.versions {
-            for entry in occupations(on: CivilDay(version.effectiveFrom.year, version.effectiveFrom.month, version.effectiveFrom.day))
+            for entry in occupations(
+                on: CivilDay(version.effectiveFrom.year, version.effectiveFrom.month, version.effectiveFrom.day))
             where seen[entry.code] == nil {
                 seen[entry.code] = entry
             }

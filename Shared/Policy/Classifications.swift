@@ -101,7 +101,8 @@ public enum Classifications {
         "C35": Name(zh: "专用设备制造业", en: "manufacture of special-purpose machinery"),
         "C36": Name(zh: "汽车制造业", en: "manufacture of automobiles"),
         "C38": Name(zh: "电气机械和器材制造业", en: "manufacture of electrical machinery and equipment"),
-        "C39": Name(zh: "计算机、通信和其他电子设备制造业", en: "manufacture of computers, communication and other electronic equipment"),
+        "C39": Name(
+            zh: "计算机、通信和其他电子设备制造业", en: "manufacture of computers, communication and other electronic equipment"),
         "D44": Name(zh: "电力、热力生产和供应业", en: "production and supply of electricity and heat"),
         "E47": Name(zh: "房屋建筑业", en: "construction of buildings"),
         "E48": Name(zh: "土木工程建筑业", en: "civil engineering"),
@@ -119,8 +120,9 @@ public enum Classifications {
     ]
 
     private static let occupationGroups: [Int: Name] = [
-        1: Name(zh: "党的机关、国家机关、群众团体和社会组织、企事业单位负责人",
-                en: "heads of party and state bodies, mass and social organisations, enterprises and institutions"),
+        1: Name(
+            zh: "党的机关、国家机关、群众团体和社会组织、企事业单位负责人",
+            en: "heads of party and state bodies, mass and social organisations, enterprises and institutions"),
         2: Name(zh: "专业技术人员", en: "professional and technical personnel"),
         3: Name(zh: "办事人员和有关人员", en: "clerks and related personnel"),
         4: Name(zh: "社会生产服务和生活服务人员", en: "production and life service personnel"),

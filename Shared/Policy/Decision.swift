@@ -67,8 +67,10 @@ public struct Tranche: Sendable, Hashable, Codable {
     /// `RuleAttribution`. Rules that only passed a check are in the trace, not here.
     public var decidedBy: [RuleID]
 
-    public init(index: Int, purpose: TranchePurpose, amountFen: Int64, payee: Payee, condition: TrancheCondition, rule: RuleID,
-                decidedBy: [RuleID]? = nil) {
+    public init(
+        index: Int, purpose: TranchePurpose, amountFen: Int64, payee: Payee, condition: TrancheCondition, rule: RuleID,
+        decidedBy: [RuleID]? = nil
+    ) {
         self.index = index
         self.purpose = purpose
         self.amountFen = amountFen

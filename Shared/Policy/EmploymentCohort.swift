@@ -59,17 +59,24 @@ public enum EmploymentCohort {
             func refuse(_ message: String, malformed: Bool) {
                 problems.append(Problem(index: index, workerId: entry.workerId, malformed: malformed, message: message))
             }
-            guard !entry.workerId.isEmpty else { refuse("worker_id is required", malformed: true); continue }
+            guard !entry.workerId.isEmpty else {
+                refuse("worker_id is required", malformed: true)
+                continue
+            }
             guard seen.insert(entry.workerId).inserted else {
                 refuse("worker \(entry.workerId) is listed more than once", malformed: true)
                 continue
             }
             guard let evidence = entry.evidence else {
-                refuse("evidence is required: an employer (credit code and start date) or an attested contribution record", malformed: true)
+                refuse(
+                    "evidence is required: an employer (credit code and start date) or an attested contribution record",
+                    malformed: true)
                 continue
             }
             guard let completion = cohort[entry.workerId] else {
-                refuse("worker \(entry.workerId) is not in the offering's cohort (no completed enrolment of it)", malformed: false)
+                refuse(
+                    "worker \(entry.workerId) is not in the offering's cohort (no completed enrolment of it)",
+                    malformed: false)
                 continue
             }
             if let problem = problem(with: evidence, workerId: entry.workerId, completion: completion, today: today) {
@@ -79,11 +86,15 @@ public enum EmploymentCohort {
         return problems
     }
 
-    private static func problem(with evidence: Evidence, workerId: String, completion: PolicyDate,
-                                today: PolicyDate) -> (message: String, malformed: Bool)? {
+    private static func problem(
+        with evidence: Evidence, workerId: String, completion: PolicyDate,
+        today: PolicyDate
+    ) -> (message: String, malformed: Bool)? {
         switch evidence {
         case .employer(let creditCode, let startDate):
-            if let problem = CreditCodeCheck.problem(in: creditCode) { return ("employer.credit_code: \(problem.message)", true) }
+            if let problem = CreditCodeCheck.problem(in: creditCode) {
+                return ("employer.credit_code: \(problem.message)", true)
+            }
             guard let start = startDate else { return ("employer.start_date: required, a calendar date", true) }
             if start < completion {
                 return ("employer.start_date \(start) is before the worker's completion date \(completion)", true)
@@ -93,17 +104,26 @@ public enum EmploymentCohort {
         case .contribution(let reference, let record):
             guard !reference.isEmpty else { return ("contribution.record_reference: required", true) }
             guard let record else {
-                return ("contribution record \(reference) is not attested by the social-insurance role (AttestContribution)", false)
+                return (
+                    "contribution record \(reference) is not attested by the social-insurance role (AttestContribution)",
+                    false
+                )
             }
             guard record.workerId == workerId else {
                 return ("contribution record \(reference) is attested for another worker", false)
             }
             let month = record.month.year * 12 + record.month.month
             if month < completion.year * 12 + completion.month {
-                return ("contribution record \(reference) is for \(monthText(record.month)), before the worker's completion date \(completion)", false)
+                return (
+                    "contribution record \(reference) is for \(monthText(record.month)), before the worker's completion date \(completion)",
+                    false
+                )
             }
             if month > today.year * 12 + today.month {
-                return ("contribution record \(reference) is for \(monthText(record.month)), in the future (today is \(today))", false)
+                return (
+                    "contribution record \(reference) is for \(monthText(record.month)), in the future (today is \(today))",
+                    false
+                )
             }
             return nil
         }
@@ -112,8 +132,9 @@ public enum EmploymentCohort {
     /// The rate of a cohort as the policy counts it: `employed` members of `cohortSize`, released
     /// at or above the policy's threshold (85 %). A cohort of 0 releases nothing (input problem).
     public static func release(employed: Int, cohortSize: Int, policy: PolicyData) -> TrancheRelease {
-        SubsidyEngine.releaseHeldTranche(employment: EmploymentReport(offeringId: "", trained: cohortSize, employed: employed),
-                                         policy: policy)
+        SubsidyEngine.releaseHeldTranche(
+            employment: EmploymentReport(offeringId: "", trained: cohortSize, employed: employed),
+            policy: policy)
     }
 
     private static func monthText(_ day: PolicyDate) -> String {

@@ -261,7 +261,8 @@ public enum CreditCodeCheck {
         public var message: String {
             switch self {
             case .missing: "a unified social credit code is required (18 characters, \(CreditCodeCheck.standard))"
-            case .wrongLength(let n): "wrong length: a unified social credit code has 18 characters, got \(n) (\(CreditCodeCheck.standard))"
+            case .wrongLength(let n):
+                "wrong length: a unified social credit code has 18 characters, got \(n) (\(CreditCodeCheck.standard))"
             case .invalidCharacter(let position, let c):
                 "character \(position) is '\(c)': only digits and the letters ABCDEFGHJKLMNPQRTUWXY are allowed (\(CreditCodeCheck.standard))"
             case .wrongCheckCharacter(let expected, let found):

@@ -68,7 +68,9 @@ public enum PolicyFileCheck {
         do {
             return check(json: try Data(contentsOf: url))
         } catch {
-            return failed([PolicyProblem(kind: .file, message: "cannot read \(url.path): \(error.localizedDescription)")])
+            return failed([
+                PolicyProblem(kind: .file, message: "cannot read \(url.path): \(error.localizedDescription)")
+            ])
         }
     }
 
@@ -83,7 +85,9 @@ public enum PolicyFileCheck {
         }
         var problems: [PolicyProblem] = []
         if file.format != PolicyFileJSON.currentFormat {
-            problems.append(PolicyProblem(kind: .schema, message: "format is '\(file.format)', expected '\(PolicyFileJSON.currentFormat)'"))
+            problems.append(
+                PolicyProblem(
+                    kind: .schema, message: "format is '\(file.format)', expected '\(PolicyFileJSON.currentFormat)'"))
         }
         let (versions, raw, versionProblems) = readVersions(file)
         problems += versionProblems
@@ -113,7 +117,8 @@ public enum PolicyFileCheck {
     }
 
     private static func failed(_ problems: [PolicyProblem]) -> PolicyCheckReport {
-        PolicyCheckReport(problems: problems, book: nil, periods: [], intendedGaps: [], version: "", fingerprint: "", lastDay: nil)
+        PolicyCheckReport(
+            problems: problems, book: nil, periods: [], intendedGaps: [], version: "", fingerprint: "", lastDay: nil)
     }
 
     /// Every version merged over its base and validated; a version with a problem is left out.
@@ -126,7 +131,12 @@ public enum PolicyFileCheck {
             var version = original
             if let baseID = original.extends {
                 guard let base = merged[baseID] else {
-                    problems.append(PolicyProblem(kind: .schema, message: "version \(original.version) extends \(baseID), which is not an earlier valid version of the file"))
+                    problems.append(
+                        PolicyProblem(
+                            kind: .schema,
+                            message:
+                                "version \(original.version) extends \(baseID), which is not an earlier valid version of the file"
+                        ))
                     continue
                 }
                 version = original.merged(over: base)
@@ -138,8 +148,11 @@ public enum PolicyFileCheck {
             }
             let blank = (version.standards?.occupations ?? []).flatMap { occupation in
                 occupation.levels.keys.sorted().filter { occupation.levels[$0] == .some(nil) }.map { level in
-                    PolicyProblem(kind: .missingPrice, message:
-                        "version \(version.version) (from \(version.effectiveFrom.map { "\($0)" } ?? "?")): occupation \(occupation.code) \(occupation.zh) level \(level) has no price (null)")
+                    PolicyProblem(
+                        kind: .missingPrice,
+                        message:
+                            "version \(version.version) (from \(version.effectiveFrom.map { "\($0)" } ?? "?")): occupation \(occupation.code) \(occupation.zh) level \(level) has no price (null)"
+                    )
                 }
             }
             guard blank.isEmpty else {
@@ -178,16 +191,27 @@ public enum PolicyFileCheck {
             for b in versions[(i + 1)...] where b.effectiveFrom <= a.effectiveTo {
                 let shared = "\(b.effectiveFrom)..\(min(a.effectiveTo, b.effectiveTo))"
                 if b.effectiveFrom == a.effectiveFrom {
-                    problems.append(PolicyProblem(kind: .overlap, message:
-                        "versions \(a.version) and \(b.version) both start on \(a.effectiveFrom): which one is in force on \(shared) is ambiguous"))
+                    problems.append(
+                        PolicyProblem(
+                            kind: .overlap,
+                            message:
+                                "versions \(a.version) and \(b.version) both start on \(a.effectiveFrom): which one is in force on \(shared) is ambiguous"
+                        ))
                 } else if !adjusts(b.version, a.version) {
-                    problems.append(PolicyProblem(kind: .overlap, message:
-                        "period \(b.effectiveFrom)..\(b.effectiveTo) (version \(b.version)) overlaps period \(a.effectiveFrom)..\(a.effectiveTo) (version \(a.version)) on \(shared); "
-                        + "start it on \(a.effectiveTo.adding(days: 1)), or declare \"extends\": \"\(a.version)\" if it adjusts that version from \(b.effectiveFrom) on"))
+                    problems.append(
+                        PolicyProblem(
+                            kind: .overlap,
+                            message:
+                                "period \(b.effectiveFrom)..\(b.effectiveTo) (version \(b.version)) overlaps period \(a.effectiveFrom)..\(a.effectiveTo) (version \(a.version)) on \(shared); "
+                                + "start it on \(a.effectiveTo.adding(days: 1)), or declare \"extends\": \"\(a.version)\" if it adjusts that version from \(b.effectiveFrom) on"
+                        ))
                 } else if b.effectiveTo < a.effectiveTo {
-                    problems.append(PolicyProblem(kind: .overlap, message:
-                        "version \(b.version) adjusts \(a.version) from \(b.effectiveFrom) but ends on \(b.effectiveTo), before \(a.version) does (\(a.effectiveTo)): "
-                        + "\(a.version) would be in force again from \(b.effectiveTo.adding(days: 1))"))
+                    problems.append(
+                        PolicyProblem(
+                            kind: .overlap,
+                            message:
+                                "version \(b.version) adjusts \(a.version) from \(b.effectiveFrom) but ends on \(b.effectiveTo), before \(a.version) does (\(a.effectiveTo)): "
+                                + "\(a.version) would be in force again from \(b.effectiveTo.adding(days: 1))"))
                 }
             }
         }
@@ -206,14 +230,23 @@ public enum PolicyFileCheck {
             if reach.map({ v.effectiveTo > $0.effectiveTo }) ?? true { reach = v }
         }
         for gap in found where !declared.contains(where: { $0.from == gap.from && $0.to == gap.to }) {
-            problems.append(PolicyProblem(kind: .gap, message:
-                "no version covers \(gap.from)..\(gap.to), between version \(gap.before.version) (ends \(gap.before.effectiveTo)) and version \(gap.after.version) (begins \(gap.after.effectiveFrom)); "
-                + "claims completed then would be refused under R1. Close it, or declare it in intendedGaps if intended"))
+            problems.append(
+                PolicyProblem(
+                    kind: .gap,
+                    message:
+                        "no version covers \(gap.from)..\(gap.to), between version \(gap.before.version) (ends \(gap.before.effectiveTo)) and version \(gap.after.version) (begins \(gap.after.effectiveFrom)); "
+                        + "claims completed then would be refused under R1. Close it, or declare it in intendedGaps if intended"
+                ))
         }
         for d in declared where !found.contains(where: { $0.from == d.from && $0.to == d.to }) {
-            problems.append(PolicyProblem(kind: .gap, message:
-                "intendedGaps declares \(d.from)..\(d.to), which is not exactly a gap between periods"
-                + (found.isEmpty ? " (the file has none)" : " (the gaps are \(found.map { "\($0.from)..\($0.to)" }.joined(separator: ", ")))")))
+            problems.append(
+                PolicyProblem(
+                    kind: .gap,
+                    message:
+                        "intendedGaps declares \(d.from)..\(d.to), which is not exactly a gap between periods"
+                        + (found.isEmpty
+                            ? " (the file has none)"
+                            : " (the gaps are \(found.map { "\($0.from)..\($0.to)" }.joined(separator: ", ")))")))
         }
         return problems
     }
@@ -221,43 +254,63 @@ public enum PolicyFileCheck {
     /// The stretch each version decides (the covering version with the latest start wins).
     private static func periods(_ versions: [PolicyData]) -> [PolicyPeriod] {
         versions.enumerated().compactMap { i, v in
-            let next = versions[(i + 1)...].first { $0.effectiveFrom > v.effectiveFrom && $0.effectiveFrom <= v.effectiveTo }
+            let next = versions[(i + 1)...].first {
+                $0.effectiveFrom > v.effectiveFrom && $0.effectiveFrom <= v.effectiveTo
+            }
             let end = next.map { $0.effectiveFrom.adding(days: -1) } ?? v.effectiveTo
-            guard end >= v.effectiveFrom, !versions[(i + 1)...].contains(where: { $0.effectiveFrom == v.effectiveFrom }) else { return nil }
-            return PolicyPeriod(from: v.effectiveFrom, to: end, version: v.version, occupationCount: v.occupations.count)
+            guard end >= v.effectiveFrom, !versions[(i + 1)...].contains(where: { $0.effectiveFrom == v.effectiveFrom })
+            else { return nil }
+            return PolicyPeriod(
+                from: v.effectiveFrom, to: end, version: v.version, occupationCount: v.occupations.count)
         }
     }
 
     /// A price of one period that the next period neither sets nor withdraws.
-    private static func missingPrices(_ periods: [PolicyPeriod], _ versions: [PolicyData], _ raw: [VersionJSON]) -> [PolicyProblem] {
+    private static func missingPrices(_ periods: [PolicyPeriod], _ versions: [PolicyData], _ raw: [VersionJSON])
+        -> [PolicyProblem]
+    {
         let byID = Dictionary(versions.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
-        let withdrawnByID = Dictionary(raw.map { ($0.version, Set($0.standards?.withdrawn ?? [])) }, uniquingKeysWith: { first, _ in first })
+        let withdrawnByID = Dictionary(
+            raw.map { ($0.version, Set($0.standards?.withdrawn ?? [])) }, uniquingKeysWith: { first, _ in first })
         var problems: [PolicyProblem] = []
         for (earlier, later) in zip(periods, periods.dropFirst()) {
             guard let before = byID[earlier.version], let after = byID[later.version] else { continue }
             let withdrawn = withdrawnByID[later.version] ?? []
             for occupation in before.occupations where !withdrawn.contains(occupation.code) {
                 let missing = SkillLevel.valid.reversed().filter { level in
-                    occupation.standardFen(level: level) != nil && after.standardFen(occupation: occupation.code, level: level) == nil
+                    occupation.standardFen(level: level) != nil
+                        && after.standardFen(occupation: occupation.code, level: level) == nil
                         && !withdrawn.contains("\(occupation.code):\(level)")
                 }
                 guard let first = missing.first else { continue }
-                let what = after.occupation(occupation.code) == nil
+                let what =
+                    after.occupation(occupation.code) == nil
                     ? "is missing (no price at levels \(missing.map(String.init).joined(separator: ", ")))"
-                    : (missing.count == 1 ? "level \(first) has no price" : "levels \(missing.map(String.init).joined(separator: ", ")) have no price")
+                    : (missing.count == 1
+                        ? "level \(first) has no price"
+                        : "levels \(missing.map(String.init).joined(separator: ", ")) have no price")
                 let entry = after.occupation(occupation.code) == nil ? occupation.code : "\(occupation.code):\(first)"
-                problems.append(PolicyProblem(kind: .missingPrice, message:
-                    "\(later): occupation \(occupation.code) \(occupation.nameZH) \(what) (\(earlier) prices it); "
-                    + "add the price, or list \"\(entry)\" in standards.withdrawn if it is dropped on purpose"))
+                problems.append(
+                    PolicyProblem(
+                        kind: .missingPrice,
+                        message:
+                            "\(later): occupation \(occupation.code) \(occupation.nameZH) \(what) (\(earlier) prices it); "
+                            + "add the price, or list \"\(entry)\" in standards.withdrawn if it is dropped on purpose"))
             }
             for entry in withdrawn.sorted() {
                 let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-                let priced = parts.first.flatMap { before.occupation($0) }.map { occupation in
-                    parts.count == 1 || (parts.count == 2 && Int(parts[1]).flatMap { occupation.standardFen(level: $0) } != nil)
-                } ?? false
+                let priced =
+                    parts.first.flatMap { before.occupation($0) }.map { occupation in
+                        parts.count == 1
+                            || (parts.count == 2 && Int(parts[1]).flatMap { occupation.standardFen(level: $0) } != nil)
+                    } ?? false
                 if !priced {
-                    problems.append(PolicyProblem(kind: .schema, message:
-                        "\(later): standards.withdrawn lists \"\(entry)\", which \(earlier) does not price (write CODE or CODE:LEVEL)"))
+                    problems.append(
+                        PolicyProblem(
+                            kind: .schema,
+                            message:
+                                "\(later): standards.withdrawn lists \"\(entry)\", which \(earlier) does not price (write CODE or CODE:LEVEL)"
+                        ))
                 }
             }
         }

@@ -48,7 +48,8 @@ extension PolicyBook {
             var v = raw
             if let baseID = raw.extends {
                 guard let base = merged[baseID] else {
-                    throw PolicyDataError("version \(raw.version) extends \(baseID), which is not an earlier version of the file")
+                    throw PolicyDataError(
+                        "version \(raw.version) extends \(baseID), which is not an earlier version of the file")
                 }
                 v = raw.merged(over: base)
             }
@@ -113,9 +114,12 @@ extension PolicyData {
             .newHirePreJob: kinds.newHirePreJob.shareOfStandardPercent,
             .projectBased: kinds.projectBased.shareOfStandardPercent,
         ]
-        for (k, s) in shares { try check((0...100).contains(s), "offeringKinds.\(k.rawValue).shareOfStandardPercent out of 0...100") }
+        for (k, s) in shares {
+            try check((0...100).contains(s), "offeringKinds.\(k.rawValue).shareOfStandardPercent out of 0...100")
+        }
         let first = try need(kinds.projectBased.firstTranchePercent, "offeringKinds.projectBased.firstTranchePercent")
-        let threshold = try need(kinds.projectBased.employmentThresholdPermille, "offeringKinds.projectBased.employmentThresholdPermille")
+        let threshold = try need(
+            kinds.projectBased.employmentThresholdPermille, "offeringKinds.projectBased.employmentThresholdPermille")
         try check((0...100).contains(first), "firstTranchePercent out of 0...100")
         try check((0...1000).contains(threshold), "employmentThresholdPermille out of 0...1000")
 
@@ -124,15 +128,20 @@ extension PolicyData {
         let payees = try need(j.payees, "payees")
         let certs = try need(j.certificates, "certificates")
         try check(!certs.acceptedKinds.isEmpty, "certificates.acceptedKinds is empty")
-        try check(["atOrAboveEnrolledLevel", "sameAsEnrolledLevel", "any"].contains(certs.levelRule),
-                  "certificates.levelRule \(certs.levelRule) unknown")
+        try check(
+            ["atOrAboveEnrolledLevel", "sameAsEnrolledLevel", "any"].contains(certs.levelRule),
+            "certificates.levelRule \(certs.levelRule) unknown")
 
         let la = try need(j.livingAllowance, "livingAllowance")
         try check(la.dailyFen >= 0 && la.dailyFen <= 1_000_000, "livingAllowance.dailyFen out of range")
-        try check(la.maxDaysPerTraining >= 0 && la.maxDaysPerTraining <= 366, "livingAllowance.maxDaysPerTraining out of range")
+        try check(
+            la.maxDaysPerTraining >= 0 && la.maxDaysPerTraining <= 366,
+            "livingAllowance.maxDaysPerTraining out of range")
         var groups: [AllowanceGroupRule] = []
         for g in la.groups {
-            if let f = g.from, let t = g.to { try check(f.isValid && t.isValid && f <= t, "livingAllowance window of \(g.group) invalid") }
+            if let f = g.from, let t = g.to {
+                try check(f.isValid && t.isValid && f <= t, "livingAllowance window of \(g.group) invalid")
+            }
             try check((g.from == nil) == (g.to == nil), "livingAllowance window of \(g.group) needs both from and to")
             groups.append(AllowanceGroupRule(group: g.group, requires: g.requires ?? .none, from: g.from, to: g.to))
         }
@@ -169,7 +178,8 @@ extension PolicyData {
             attestationRequired: GroupSet(attestation.requiredFor),
             lowIncomeSupportRequiresAttestation: attestation.lowIncomeSupport,
             monthlyPensionExcluded: pension.monthlyPensionExcluded,
-            livingAllowance: LivingAllowanceRules(dailyFen: la.dailyFen, maxDaysPerTraining: la.maxDaysPerTraining, groups: groups),
+            livingAllowance: LivingAllowanceRules(
+                dailyFen: la.dailyFen, maxDaysPerTraining: la.maxDaysPerTraining, groups: groups),
             payees: PayeeRules(
                 ordinaryFree: payees.ordinaryFree,
                 ordinarySubsidised: payees.ordinarySubsidised,
@@ -180,8 +190,9 @@ extension PolicyData {
                 acceptedKinds: Set(certs.acceptedKinds),
                 kindsWithLevel: Set(certs.kindsWithLevel),
                 levelRule: certs.levelRule),
-            target: ProgrammeTarget(id: target.id, subsidisedTrainings: target.subsidisedTrainings,
-                                    fromYear: target.fromYear, toYear: target.toYear),
+            target: ProgrammeTarget(
+                id: target.id, subsidisedTrainings: target.subsidisedTrainings,
+                fromYear: target.fromYear, toYear: target.toYear),
             occupationIndex: index
         )
     }

@@ -27,18 +27,27 @@ public enum RuleAttribution {
         let target = policy.target
         if date > policy.effectiveTo {
             if policy.effectiveTo.year >= target.toYear {
-                return ("结业日期\(date)晚于本计划最后一个政策期（至\(policy.effectiveTo)止），无补贴标准",
-                        "the completion date \(date) falls after the programme's last policy period, which ends \(policy.effectiveTo)")
+                return (
+                    "结业日期\(date)晚于本计划最后一个政策期（至\(policy.effectiveTo)止），无补贴标准",
+                    "the completion date \(date) falls after the programme's last policy period, which ends \(policy.effectiveTo)"
+                )
             }
-            return ("结业日期\(date)晚于政策版本\(policy.version)的执行期（至\(policy.effectiveTo)止）",
-                    "the completion date \(date) falls after policy version \(policy.version), which ends \(policy.effectiveTo)")
+            return (
+                "结业日期\(date)晚于政策版本\(policy.version)的执行期（至\(policy.effectiveTo)止）",
+                "the completion date \(date) falls after policy version \(policy.version), which ends \(policy.effectiveTo)"
+            )
         }
         if policy.effectiveFrom.year <= target.fromYear || date.year < target.fromYear {
-            let first = policy.effectiveFrom.year <= target.fromYear ? policy.effectiveFrom : PolicyDate(target.fromYear, 1, 1)
-            return ("结业日期\(date)早于本计划第一个政策期（自\(first)起）",
-                    "the completion date \(date) falls before the programme's first policy period, which begins \(first)")
+            let first =
+                policy.effectiveFrom.year <= target.fromYear ? policy.effectiveFrom : PolicyDate(target.fromYear, 1, 1)
+            return (
+                "结业日期\(date)早于本计划第一个政策期（自\(first)起）",
+                "the completion date \(date) falls before the programme's first policy period, which begins \(first)"
+            )
         }
-        return ("结业日期\(date)早于政策版本\(policy.version)的执行期（自\(policy.effectiveFrom)起）",
-                "the completion date \(date) falls before policy version \(policy.version), which begins \(policy.effectiveFrom)")
+        return (
+            "结业日期\(date)早于政策版本\(policy.version)的执行期（自\(policy.effectiveFrom)起）",
+            "the completion date \(date) falls before policy version \(policy.version), which begins \(policy.effectiveFrom)"
+        )
     }
 }

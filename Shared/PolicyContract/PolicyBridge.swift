@@ -35,7 +35,10 @@ public enum PolicyBridge {
         var school: String?
         for fact in worker.categories {
             guard let group = group(fact.category) else { continue }
-            categories.append(Policy.CategoryFact(group, attested: fact.attested, attestedBy: fact.attestedByRole.isEmpty ? nil : fact.attestedByRole))
+            categories.append(
+                Policy.CategoryFact(
+                    group, attested: fact.attested, attestedBy: fact.attestedByRole.isEmpty ? nil : fact.attestedByRole)
+            )
             if fact.lowIncomeFamily {
                 lowIncome = true
                 if fact.attested && fact.attestedByRole == "civil-affairs" { lowIncomeAttested = true }
@@ -45,10 +48,11 @@ public enum PolicyBridge {
             if !fact.employerCreditCode.isEmpty { employer = fact.employerCreditCode }
             if !fact.school.isEmpty { school = fact.school }
         }
-        return WorkerFacts(workerId: worker.id, categories: categories, hukou: worker.hukou == .rural ? .rural : .urban,
-                           lowIncomeSupport: lowIncome, lowIncomeSupportAttested: lowIncomeAttested, disabled: disabled,
-                           zeroEmploymentFamily: zeroEmployment, employerId: employer, schoolId: school,
-                           drawsMonthlyPension: worker.drawsMonthlyPension)
+        return WorkerFacts(
+            workerId: worker.id, categories: categories, hukou: worker.hukou == .rural ? .rural : .urban,
+            lowIncomeSupport: lowIncome, lowIncomeSupportAttested: lowIncomeAttested, disabled: disabled,
+            zeroEmploymentFamily: zeroEmployment, employerId: employer, schoolId: school,
+            drawsMonthlyPension: worker.drawsMonthlyPension)
     }
 
     public static func offeringKind(_ kind: Schema.OfferingKind) -> Policy.OfferingKind? {
@@ -71,8 +75,10 @@ public enum PolicyBridge {
         }
     }
 
-    public static func enrollmentFacts(enrollment: Enrollment, offering: Offering, institution: Institution,
-                                completion: PolicyDate) -> EnrollmentFacts {
+    public static func enrollmentFacts(
+        enrollment: Enrollment, offering: Offering, institution: Institution,
+        completion: PolicyDate
+    ) -> EnrollmentFacts {
         var days = 0
         if let start = date(offering.startDate), let end = date(offering.endDate) {
             days = max(0, end.dayNumber - start.dayNumber + 1)
@@ -80,22 +86,27 @@ public enum PolicyBridge {
         return EnrollmentFacts(
             enrollmentId: enrollment.id, offeringId: offering.id, occupationCode: offering.occupation?.code ?? "",
             level: Int(offering.level.rawValue),
-            institution: InstitutionFacts(institutionId: institution.id, filingAccepted: institution.filingStatus == .accepted,
-                                          licenceScope: institution.licenceScopeOccupations),
+            institution: InstitutionFacts(
+                institutionId: institution.id, filingAccepted: institution.filingStatus == .accepted,
+                licenceScope: institution.licenceScopeOccupations),
             offeringKind: offeringKind(offering.kind) ?? .ordinary, completionDate: completion, trainingDays: days,
             attendancePercent: Int(enrollment.attendancePercent),
             enterpriseId: offering.enterpriseCreditCode.isEmpty ? nil : offering.enterpriseCreditCode)
     }
 
-    public static func certificateFacts(_ certificate: Certificate, verified: Bool, revoked: Bool, enrollment: Enrollment,
-                                 offering: Offering) -> CertificateFacts? {
+    public static func certificateFacts(
+        _ certificate: Certificate, verified: Bool, revoked: Bool, enrollment: Enrollment,
+        offering: Offering
+    ) -> CertificateFacts? {
         guard let kind = certificateKind(certificate.kind) else { return nil }
         let level = certificate.level == .unspecified ? nil : Int(certificate.level.rawValue)
-        let fromThisTraining = certificate.enrollmentId == enrollment.id
+        let fromThisTraining =
+            certificate.enrollmentId == enrollment.id
             || (certificate.enrollmentId.isEmpty && certificate.workerId == enrollment.workerId
                 && certificate.occupation?.code == offering.occupation?.code)
-        return CertificateFacts(certificateId: certificate.number, kind: kind, occupationCode: certificate.occupation?.code ?? "",
-                                level: level, verified: verified, revoked: revoked, fromThisTraining: fromThisTraining)
+        return CertificateFacts(
+            certificateId: certificate.number, kind: kind, occupationCode: certificate.occupation?.code ?? "",
+            level: level, verified: verified, revoked: revoked, fromThisTraining: fromThisTraining)
     }
 
     public static func payeeKind(_ kind: Policy.PayeeKind?) -> Schema.PayeeKind {
@@ -117,9 +128,10 @@ public enum PolicyBridge {
             payeeId: decision.payee?.id ?? "",
             tranches: decision.tranches.enumerated().map { position, tranche in
                 // The contract counts tranches from 0; ids keep the engine's 1-based number.
-                Schema.Tranche(id: "\(claimID)-t\(tranche.index)", index: Int32(position), amountFen: tranche.amountFen,
-                               state: tranche.isHeld ? .held : .payable, condition: tranche.condition.text,
-                               decidedBy: tranche.decidedBy.map(\.rawValue))
+                Schema.Tranche(
+                    id: "\(claimID)-t\(tranche.index)", index: Int32(position), amountFen: tranche.amountFen,
+                    state: tranche.isHeld ? .held : .payable, condition: tranche.condition.text,
+                    decidedBy: tranche.decidedBy.map(\.rawValue))
             },
             livingAllowanceFen: decision.livingAllowanceFen,
             policyVersion: decision.policyVersion,
@@ -130,10 +142,14 @@ public enum PolicyBridge {
     }
 
     /// Who receives each tranche and why, as the ledger records it.
-    public static func trancheDetails(_ decision: SubsidyDecision) -> [(payee: Schema.PayeeKind, payeeID: String, purpose: PaymentPurpose, rule: String)] {
+    public static func trancheDetails(_ decision: SubsidyDecision) -> [(
+        payee: Schema.PayeeKind, payeeID: String, purpose: PaymentPurpose, rule: String
+    )] {
         decision.tranches.map { tranche in
-            (payeeKind(tranche.payee.kind), tranche.payee.id,
-             tranche.purpose == .livingAllowance ? .livingAllowance : .trainingSubsidy, tranche.rule.rawValue)
+            (
+                payeeKind(tranche.payee.kind), tranche.payee.id,
+                tranche.purpose == .livingAllowance ? .livingAllowance : .trainingSubsidy, tranche.rule.rawValue
+            )
         }
     }
 }

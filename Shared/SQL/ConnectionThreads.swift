@@ -43,8 +43,10 @@ final class ConnectionThreads<Connection: AnyObject>: @unchecked Sendable {
     private let open: @Sendable () throws -> Connection
     private let isHealthy: @Sendable (Connection) -> Bool
 
-    init(name: String, count: Int, open: @escaping @Sendable () throws -> Connection,
-         isHealthy: @escaping @Sendable (Connection) -> Bool = { _ in true }) {
+    init(
+        name: String, count: Int, open: @escaping @Sendable () throws -> Connection,
+        isHealthy: @escaping @Sendable (Connection) -> Bool = { _ in true }
+    ) {
         self.open = open
         self.isHealthy = isHealthy
         running = count
@@ -59,8 +61,9 @@ final class ConnectionThreads<Connection: AnyObject>: @unchecked Sendable {
     /// `.unavailable` once `close` has been called.
     func perform<T: Sendable>(_ body: @escaping @Sendable (Slot) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(run: { slot in continuation.resume(with: Result { try body(slot) }) },
-                          cancel: { continuation.resume(throwing: $0) })
+            let job = Job(
+                run: { slot in continuation.resume(with: Result { try body(slot) }) },
+                cancel: { continuation.resume(throwing: $0) })
             if !enqueue(job) { job.cancel(DBError(.unavailable, "the database is closed")) }
         }
     }

@@ -6,7 +6,9 @@ public enum DBDialect: String, Sendable {
     /// The column type for binary data.
     public var blob: String { self == .sqlite ? "BLOB" : "BYTEA" }
     /// An auto-incrementing 64-bit primary key.
-    public var serialPrimaryKey: String { self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY" }
+    public var serialPrimaryKey: String {
+        self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+    }
 }
 
 /// One open connection, lent to a `Database.transaction` or `read` body on the thread that owns it.

@@ -34,18 +34,30 @@ public protocol DBColumnDecodable {
     static func decode(_ row: DBRow, _ column: Int) throws -> Self
 }
 
-extension Int64: DBColumnDecodable { public static func decode(_ row: DBRow, _ column: Int) throws -> Int64 { try row.int64(column) } }
+extension Int64: DBColumnDecodable {
+    public static func decode(_ row: DBRow, _ column: Int) throws -> Int64 { try row.int64(column) }
+}
 extension Int: DBColumnDecodable {
     public static func decode(_ row: DBRow, _ column: Int) throws -> Int {
         let value = try row.int64(column)
-        guard let int = Int(exactly: value) else { throw DBError.decoding(column: column, "\(value) does not fit an Int") }
+        guard let int = Int(exactly: value) else {
+            throw DBError.decoding(column: column, "\(value) does not fit an Int")
+        }
         return int
     }
 }
-extension Double: DBColumnDecodable { public static func decode(_ row: DBRow, _ column: Int) throws -> Double { try row.double(column) } }
-extension String: DBColumnDecodable { public static func decode(_ row: DBRow, _ column: Int) throws -> String { try row.string(column) } }
-extension Bool: DBColumnDecodable { public static func decode(_ row: DBRow, _ column: Int) throws -> Bool { try row.bool(column) } }
-extension Data: DBColumnDecodable { public static func decode(_ row: DBRow, _ column: Int) throws -> Data { Data(try row.bytes(column)) } }
+extension Double: DBColumnDecodable {
+    public static func decode(_ row: DBRow, _ column: Int) throws -> Double { try row.double(column) }
+}
+extension String: DBColumnDecodable {
+    public static func decode(_ row: DBRow, _ column: Int) throws -> String { try row.string(column) }
+}
+extension Bool: DBColumnDecodable {
+    public static func decode(_ row: DBRow, _ column: Int) throws -> Bool { try row.bool(column) }
+}
+extension Data: DBColumnDecodable {
+    public static func decode(_ row: DBRow, _ column: Int) throws -> Data { Data(try row.bytes(column)) }
+}
 extension Array: DBColumnDecodable where Element == UInt8 {
     public static func decode(_ row: DBRow, _ column: Int) throws -> [UInt8] { try row.bytes(column) }
 }

@@ -93,13 +93,20 @@ public final class Database: Sendable {
                 file = NSTemporaryDirectory() + "skills-sql-\(UInt64.random(in: 0...UInt64.max)).sqlite"
             } else {
                 let directory = (path as NSString).deletingLastPathComponent
-                if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+                if !directory.isEmpty {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                }
                 file = path
             }
             // Each connection keeps up to 16 MiB of pages (as Storage's SQLStore does).
-            let common = ["PRAGMA busy_timeout = \(options.sqliteBusyTimeoutMilliseconds)", "PRAGMA cache_size = -16384"]
-            let writerPragmas = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"] + common
-            let writer = ConnectionThreads(name: "sqlite-writer", count: 1) { try SQLite3Connection(path: file, pragmas: writerPragmas) }
+            let common = [
+                "PRAGMA busy_timeout = \(options.sqliteBusyTimeoutMilliseconds)", "PRAGMA cache_size = -16384",
+            ]
+            let writerPragmas =
+                ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"] + common
+            let writer = ConnectionThreads(name: "sqlite-writer", count: 1) {
+                try SQLite3Connection(path: file, pragmas: writerPragmas)
+            }
             do {
                 try await writer.perform { _ = try $0.connection() }
             } catch {
@@ -113,9 +120,15 @@ public final class Database: Sendable {
         case .postgres(let url):
             let conninfo = conninfo(url, options)
             let gate = ConnectGate(interval: options.reconnectInterval)
-            let pool = ConnectionThreads(name: "postgres", count: max(1, options.postgresConnections),
-                                         open: { try gate.connect { try LibPQConnection(conninfo: conninfo, responseTimeoutMilliseconds: options.responseTimeoutMilliseconds) } },
-                                         isHealthy: { $0.isHealthy })
+            let pool = ConnectionThreads(
+                name: "postgres", count: max(1, options.postgresConnections),
+                open: {
+                    try gate.connect {
+                        try LibPQConnection(
+                            conninfo: conninfo, responseTimeoutMilliseconds: options.responseTimeoutMilliseconds)
+                    }
+                },
+                isHealthy: { $0.isHealthy })
             let database = Database(dialect: .postgres, backend: .postgres(pool), options: options)
             do {
                 try await pool.perform { _ = try $0.connection() }
@@ -152,22 +165,29 @@ public final class Database: Sendable {
     /// rolls back when it throws. On PostgreSQL a serialisation failure (40001, 40P01) runs the
     /// whole body again (after a short random pause), so `body` must have no other effects.
     @discardableResult
-    public func transaction<T: Sendable>(isolation: Isolation = .serializable,
-                                         _ body: @escaping @Sendable (any DBConnection) throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(
+        isolation: Isolation = .serializable,
+        _ body: @escaping @Sendable (any DBConnection) throws -> T
+    ) async throws -> T {
         switch backend {
         case .sqlite(let writer, _):
             return try await writer.perform { slot in
-                try Self.inTransaction(try slot.connection(), begin: "BEGIN IMMEDIATE", isOpen: { $0.inTransaction }, body)
+                try Self.inTransaction(
+                    try slot.connection(), begin: "BEGIN IMMEDIATE", isOpen: { $0.inTransaction }, body)
             }
         case .postgres(let pool):
-            let begin = isolation == .serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
+            let begin =
+                isolation == .serializable
+                ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
             var attempt = 1
             while true {
                 do {
                     return try await pool.perform { slot in
                         try Self.inTransaction(try slot.connection(), begin: begin, isOpen: { $0.inTransaction }, body)
                     }
-                } catch let error as DBError where error.kind == .serializationFailure && attempt < options.serializationAttempts {
+                } catch let error as DBError
+                    where error.kind == .serializationFailure && attempt < options.serializationAttempts
+                {
                     retries.add(1, ordering: .relaxed)
                     try await Task.sleep(for: .milliseconds(Int.random(in: 1...min(50, 2 * attempt))))
                     attempt += 1
@@ -176,8 +196,10 @@ public final class Database: Sendable {
         }
     }
 
-    private static func inTransaction<C: DBConnection, T>(_ connection: C, begin: String, isOpen: (C) -> Bool,
-                                                          _ body: (any DBConnection) throws -> T) throws -> T {
+    private static func inTransaction<C: DBConnection, T>(
+        _ connection: C, begin: String, isOpen: (C) -> Bool,
+        _ body: (any DBConnection) throws -> T
+    ) throws -> T {
         try connection.execute(begin)
         do {
             let result = try body(connection)
@@ -208,7 +230,9 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` on a pooled PostgreSQL connection outside any transaction (migrations).
-    func withPostgresConnection<T: Sendable>(_ body: @escaping @Sendable (LibPQConnection) throws -> T) async throws -> T {
+    func withPostgresConnection<T: Sendable>(_ body: @escaping @Sendable (LibPQConnection) throws -> T) async throws
+        -> T
+    {
         guard case .postgres(let pool) = backend else { throw DBError(.other, "not a PostgreSQL database") }
         return try await pool.perform { slot in try body(try slot.connection()) }
     }

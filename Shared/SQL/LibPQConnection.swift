@@ -133,7 +133,9 @@ public final class LibPQConnection: DBConnection {
         }
         let name = "s\(nextName)"
         nextName += 1
-        guard PQsendPrepare(handle, name, sql, 0, nil) == 1, let result = try awaitResult() else { throw lostOrOther(sql) }
+        guard PQsendPrepare(handle, name, sql, 0, nil) == 1, let result = try awaitResult() else {
+            throw lostOrOther(sql)
+        }
         defer { PQclear(result) }
         try check(result, sql)
         cache[sql] = name
@@ -185,7 +187,8 @@ public final class LibPQConnection: DBConnection {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY: return
         default:
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? Self.message(handle)
+            let message =
+                PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? Self.message(handle)
             if let state {
                 let kind = DBError.kind(sqlState: state)
                 throw DBError(kind == .other && !isHealthy ? .connectionLost : kind, sqlState: state, message)
@@ -218,7 +221,9 @@ public final class LibPQConnection: DBConnection {
     }
 
     private static func value(_ result: OpaquePointer, _ row: Int32, _ column: Int) -> UnsafeBufferPointer<UInt8> {
-        guard let pointer = PQgetvalue(result, row, Int32(column)) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard let pointer = PQgetvalue(result, row, Int32(column)) else {
+            return UnsafeBufferPointer(start: nil, count: 0)
+        }
         let count = Int(PQgetlength(result, row, Int32(column)))
         return UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: count)
     }
@@ -231,12 +236,19 @@ public final class LibPQConnection: DBConnection {
         let bytes = value(result, row, column)
         var index = 0
         var negative = false
-        if bytes.first == UInt8(ascii: "-") { negative = true; index = 1 }
-        guard index < bytes.count else { throw DBError.decoding(column: column, "'\(string(result, row, column))' is not an integer") }
+        if bytes.first == UInt8(ascii: "-") {
+            negative = true
+            index = 1
+        }
+        guard index < bytes.count else {
+            throw DBError.decoding(column: column, "'\(string(result, row, column))' is not an integer")
+        }
         var magnitude: UInt64 = 0
         while index < bytes.count {
             let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { throw DBError.decoding(column: column, "'\(string(result, row, column))' is not an integer") }
+            guard digit < 10 else {
+                throw DBError.decoding(column: column, "'\(string(result, row, column))' is not an integer")
+            }
             let (times, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
             guard !overflow1, !overflow2 else { throw DBError.decoding(column: column, "out of range for Int64") }
@@ -244,7 +256,9 @@ public final class LibPQConnection: DBConnection {
             index += 1
         }
         if negative {
-            guard magnitude <= UInt64(Int64.max) + 1 else { throw DBError.decoding(column: column, "out of range for Int64") }
+            guard magnitude <= UInt64(Int64.max) + 1 else {
+                throw DBError.decoding(column: column, "out of range for Int64")
+            }
             return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
         }
         guard magnitude <= UInt64(Int64.max) else { throw DBError.decoding(column: column, "out of range for Int64") }

@@ -71,7 +71,8 @@ public final class SQLite3Connection: DBConnection {
         // Reset whatever happens: a statement left stepping would pin this connection's snapshot.
         defer { sqlite3_reset(pointer) }
         guard binds.count == statement.indexes.count else {
-            throw DBError(.other, "\(binds.count) values bound to a statement with \(statement.indexes.count) parameters: \(sql)")
+            throw DBError(
+                .other, "\(binds.count) values bound to a statement with \(statement.indexes.count) parameters: \(sql)")
         }
         for (value, index) in zip(binds, statement.indexes) {
             let code = bind(value, to: pointer, at: index)
@@ -96,14 +97,16 @@ public final class SQLite3Connection: DBConnection {
                 guard let base = utf8.baseAddress else {
                     return sqlite3_bind_text64(statement, index, "", 0, csqlite_transient(), UInt8(SQLITE_UTF8))
                 }
-                return sqlite3_bind_text64(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                           sqlite3_uint64(utf8.count), csqlite_transient(), UInt8(SQLITE_UTF8))
+                return sqlite3_bind_text64(
+                    statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                    sqlite3_uint64(utf8.count), csqlite_transient(), UInt8(SQLITE_UTF8))
             }
         case .bytes(let bytes):
             return bytes.withUnsafeBytes { raw in
                 // A zero-length blob still needs a non-NULL pointer, or SQLite stores NULL.
-                sqlite3_bind_blob64(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), sqlite3_uint64(raw.count),
-                                    csqlite_transient())
+                sqlite3_bind_blob64(
+                    statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), sqlite3_uint64(raw.count),
+                    csqlite_transient())
             }
         }
     }
@@ -124,7 +127,9 @@ public final class SQLite3Connection: DBConnection {
             code = sqlite3_prepare_v3(handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, &tail)
             return tail.map { String(cString: $0).contains(where: { !$0.isWhitespace && $0 != ";" }) } ?? false
         }
-        guard code == SQLITE_OK, let pointer else { throw Self.error(code, String(cString: sqlite3_errmsg(handle)) + ": " + sql) }
+        guard code == SQLITE_OK, let pointer else {
+            throw Self.error(code, String(cString: sqlite3_errmsg(handle)) + ": " + sql)
+        }
         if trailing {
             sqlite3_finalize(pointer)
             throw DBError(.other, "one statement at a time (use executeScript for several): \(sql)")
@@ -159,11 +164,11 @@ public final class SQLite3Connection: DBConnection {
     static func error(_ code: Int32, _ message: String) -> DBError {
         // Extended codes (macros Swift does not import): SQLITE_CONSTRAINT | (n << 8).
         switch code {
-        case 2067, 1555: // _UNIQUE, _PRIMARYKEY
+        case 2067, 1555:  // _UNIQUE, _PRIMARYKEY
             return DBError(.uniqueViolation, sqlState: "23505", sqliteCode: code, message)
-        case 787: return DBError(.other, sqlState: "23503", sqliteCode: code, message) // _FOREIGNKEY
-        case 1299: return DBError(.other, sqlState: "23502", sqliteCode: code, message) // _NOTNULL
-        case 275: return DBError(.other, sqlState: "23514", sqliteCode: code, message) // _CHECK
+        case 787: return DBError(.other, sqlState: "23503", sqliteCode: code, message)  // _FOREIGNKEY
+        case 1299: return DBError(.other, sqlState: "23502", sqliteCode: code, message)  // _NOTNULL
+        case 275: return DBError(.other, sqlState: "23514", sqliteCode: code, message)  // _CHECK
         default:
             switch code & 0xff {
             case SQLITE_BUSY, SQLITE_LOCKED: return DBError(.busy, sqliteCode: code, message)
@@ -186,7 +191,9 @@ public final class SQLite3Connection: DBConnection {
         case SQLITE_INTEGER: return sqlite3_column_int64(statement, Int32(column))
         case SQLITE_FLOAT:
             let double = sqlite3_column_double(statement, Int32(column))
-            guard let int = Int64(exactly: double) else { throw DBError.decoding(column: column, "\(double) is not an integer") }
+            guard let int = Int64(exactly: double) else {
+                throw DBError.decoding(column: column, "\(double) is not an integer")
+            }
             return int
         default:
             let text = string(statement, column)

@@ -39,9 +39,12 @@ extension Database {
         }
     }
 
-    private static func apply(_ migrations: [SchemaMigration], on connection: any DBConnection, dialect: DBDialect,
-                              transactions: Bool) throws {
-        try connection.executeScript("""
+    private static func apply(
+        _ migrations: [SchemaMigration], on connection: any DBConnection, dialect: DBDialect,
+        transactions: Bool
+    ) throws {
+        try connection.executeScript(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
             """)
@@ -50,8 +53,9 @@ extension Database {
             if transactions { try connection.executeScript("BEGIN") }
             do {
                 for statement in migration.statements(dialect) { try connection.executeScript(statement) }
-                try connection.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                                       migration.version, migration.name, ISO8601DateFormatter().string(from: Date()))
+                try connection.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    migration.version, migration.name, ISO8601DateFormatter().string(from: Date()))
                 if transactions { try connection.executeScript("COMMIT") }
             } catch {
                 if transactions { try? connection.executeScript("ROLLBACK") }

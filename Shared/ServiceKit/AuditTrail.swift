@@ -1,6 +1,6 @@
 import Foundation
-import Schema
 import SQLKit
+import Schema
 import Storage
 
 /// The append-only record of every change: who (the certificate identity), what (method and
@@ -26,29 +26,37 @@ public struct AuditTrail: Sendable {
     public init(store: SQLStore) { self.store = store }
 
     /// Appends an entry inside the caller's transaction.
-    public static func record(in db: any SQLDatabase, context: ServerContext, entity: String, requestID: String,
-                              detail: String = "") async throws {
+    public static func record(
+        in db: any SQLDatabase, context: ServerContext, entity: String, requestID: String,
+        detail: String = ""
+    ) async throws {
         let at = Timestamps.nowRFC3339()
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO audit_log (at, caller, role, method, entity, request_id, detail)
             VALUES (\(bind: at), \(bind: context.peer.commonName), \(bind: context.peer.role ?? ""),
                     \(bind: context.method.path), \(bind: entity), \(bind: requestID), \(bind: detail))
-            """).run()
+            """
+        ).run()
     }
 
     /// The entries about one entity, oldest first.
     public func entries(entity: String) async throws -> [Entry] {
         try await store.read { db in
-            try await db.raw("SELECT seq, at, caller, role, method, entity, request_id, detail FROM audit_log WHERE entity = \(bind: entity) ORDER BY seq")
-                .all(decoding: Entry.self)
+            try await db.raw(
+                "SELECT seq, at, caller, role, method, entity, request_id, detail FROM audit_log WHERE entity = \(bind: entity) ORDER BY seq"
+            )
+            .all(decoding: Entry.self)
         }
     }
 
     /// The newest `limit` entries, newest first.
     public func recent(limit: Int) async throws -> [Entry] {
         try await store.read { db in
-            try await db.raw("SELECT seq, at, caller, role, method, entity, request_id, detail FROM audit_log ORDER BY seq DESC LIMIT \(bind: limit)")
-                .all(decoding: Entry.self)
+            try await db.raw(
+                "SELECT seq, at, caller, role, method, entity, request_id, detail FROM audit_log ORDER BY seq DESC LIMIT \(bind: limit)"
+            )
+            .all(decoding: Entry.self)
         }
     }
 }

@@ -27,7 +27,9 @@ public enum BusinessDay {
     static func requested(in context: ServerContext, accepted: Bool) throws -> PolicyDate? {
         guard let text = context.requestMetadata[metadataKey] else { return nil }
         guard accepted else {
-            throw RPCError(.failedPrecondition, "this service does not accept \(metadataKey) (start it with --accept-business-date for a replay)")
+            throw RPCError(
+                .failedPrecondition,
+                "this service does not accept \(metadataKey) (start it with --accept-business-date for a replay)")
         }
         guard let day = PolicyDate(iso: text) else {
             throw RPCError(.invalidArgument, "\(metadataKey) must be a date as YYYY-MM-DD, got '\(text)'")
@@ -37,19 +39,27 @@ public enum BusinessDay {
 
     /// `definition` with every handler run under the business day its call names.
     static func applied(to definition: ServiceDefinition, accepted: Bool) -> ServiceDefinition {
-        ServiceDefinition(descriptor: definition.descriptor, methods: definition.methods.map { method in
-            switch method.body {
-            case .unary(let body):
-                return ServerMethod(descriptor: method.descriptor, body: .unary { request, context in
-                    try await $current.withValue(try requested(in: context, accepted: accepted)) { try await body(request, context) }
-                })
-            case .streaming(let body):
-                return ServerMethod(descriptor: method.descriptor, body: .streaming { requests, responses, context in
-                    try await $current.withValue(try requested(in: context, accepted: accepted)) {
-                        try await body(requests, responses, context)
-                    }
-                })
-            }
-        })
+        ServiceDefinition(
+            descriptor: definition.descriptor,
+            methods: definition.methods.map { method in
+                switch method.body {
+                case .unary(let body):
+                    return ServerMethod(
+                        descriptor: method.descriptor,
+                        body: .unary { request, context in
+                            try await $current.withValue(try requested(in: context, accepted: accepted)) {
+                                try await body(request, context)
+                            }
+                        })
+                case .streaming(let body):
+                    return ServerMethod(
+                        descriptor: method.descriptor,
+                        body: .streaming { requests, responses, context in
+                            try await $current.withValue(try requested(in: context, accepted: accepted)) {
+                                try await body(requests, responses, context)
+                            }
+                        })
+                }
+            })
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Schema
 import SQLKit
+import Schema
 import Storage
 
 /// Makes mutating calls idempotent through their client-supplied `request_id`.
@@ -23,29 +23,37 @@ public struct IdempotentCalls: Sendable {
     ///   - body: the change, run inside the transaction.
     public func run<Request: ProtoMessage, Response: ProtoMessage>(
         _ request: Request, requestID: String, context: ServerContext, isolation: SQLStore.Isolation = .serializable,
-        entity: @escaping @Sendable (Response) -> String, detail: @escaping @Sendable (Response) -> String = { _ in "" },
+        entity: @escaping @Sendable (Response) -> String,
+        detail: @escaping @Sendable (Response) -> String = { _ in "" },
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> Response
     ) async throws -> Response {
-        guard !requestID.isEmpty else { throw RPCError(.invalidArgument, "request_id: required (every mutating call carries an idempotency key)") }
+        guard !requestID.isEmpty else {
+            throw RPCError(.invalidArgument, "request_id: required (every mutating call carries an idempotency key)")
+        }
         guard requestID.utf8.count <= Self.maxRequestIDLength else {
             throw RPCError(.invalidArgument, "request_id: longer than \(Self.maxRequestIDLength) bytes")
         }
         let caller = context.peer.commonName
         let method = context.method.path
         let hash = Self.fingerprint(request.serializedBytes())
-        if let stored: Response = try await storedResponse(caller: caller, method: method, requestID: requestID, hash: hash) {
+        if let stored: Response = try await storedResponse(
+            caller: caller, method: method, requestID: requestID, hash: hash)
+        {
             return stored
         }
         do {
             return try await store.transaction(isolation: isolation) { db in
                 let response = try await body(db)
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO idempotency (caller, method, request_id, request_hash, response, at)
                     VALUES (\(bind: caller), \(bind: method), \(bind: requestID), \(bind: hash),
                             \(bind: Data(response.serializedBytes())), \(bind: Timestamps.nowRFC3339()))
-                    """).run()
-                try await AuditTrail.record(in: db, context: context, entity: entity(response), requestID: requestID,
-                                            detail: detail(response))
+                    """
+                ).run()
+                try await AuditTrail.record(
+                    in: db, context: context, entity: entity(response), requestID: requestID,
+                    detail: detail(response))
                 return response
             }
         } catch {
@@ -53,7 +61,9 @@ public struct IdempotentCalls: Sendable {
             // first: the body then fails on a unique key or on a state the winner changed (a
             // tranche already paid), and the caller is owed the winner's answer. When that look-up
             // fails too, the body's own error is the one worth reporting.
-            if let stored: Response = try? await storedResponse(caller: caller, method: method, requestID: requestID, hash: hash) {
+            if let stored: Response = try? await storedResponse(
+                caller: caller, method: method, requestID: requestID, hash: hash)
+            {
                 return stored
             }
             throw error
@@ -66,22 +76,30 @@ public struct IdempotentCalls: Sendable {
     public func previousResponse<Request: ProtoMessage, Response: ProtoMessage>(
         to request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
     ) async throws -> Response? {
-        guard !requestID.isEmpty else { throw RPCError(.invalidArgument, "request_id: required (every mutating call carries an idempotency key)") }
-        return try await storedResponse(caller: context.peer.commonName, method: context.method.path, requestID: requestID,
-                                        hash: Self.fingerprint(request.serializedBytes()))
+        guard !requestID.isEmpty else {
+            throw RPCError(.invalidArgument, "request_id: required (every mutating call carries an idempotency key)")
+        }
+        return try await storedResponse(
+            caller: context.peer.commonName, method: context.method.path, requestID: requestID,
+            hash: Self.fingerprint(request.serializedBytes()))
     }
 
-    private func storedResponse<Response: ProtoMessage>(caller: String, method: String, requestID: String,
-                                                        hash: String) async throws -> Response? {
+    private func storedResponse<Response: ProtoMessage>(
+        caller: String, method: String, requestID: String,
+        hash: String
+    ) async throws -> Response? {
         let row = try await store.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT request_hash, response FROM idempotency
                 WHERE caller = \(bind: caller) AND method = \(bind: method) AND request_id = \(bind: requestID)
-                """).first(decoding: StoredResponseRow.self)
+                """
+            ).first(decoding: StoredResponseRow.self)
         }
         guard let row else { return nil }
         guard row.request_hash == hash else {
-            throw RPCError(.invalidArgument, "request_id: '\(requestID)' was already used for a different \(method) request")
+            throw RPCError(
+                .invalidArgument, "request_id: '\(requestID)' was already used for a different \(method) request")
         }
         return try Response(serializedBytes: row.response)
     }

@@ -17,9 +17,12 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var object: [String: String] = [
-            "time": Timestamps.nowRFC3339(), "level": event.level.rawValue, "logger": label, "message": event.message.description,
+            "time": Timestamps.nowRFC3339(), "level": event.level.rawValue, "logger": label,
+            "message": event.message.description,
         ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = "\(value)" }
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
+            object[key] = "\(value)"
+        }
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         data.append(0x0A)
         FileHandle.standardError.write(data)

@@ -15,8 +15,10 @@ public final class MetricsEndpoint: Service, Sendable {
     private let isHealthy: @Sendable () -> Bool
     private let logger: Logger
 
-    public init(host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
-                isHealthy: @escaping @Sendable () -> Bool) {
+    public init(
+        host: String, port: Int, registry: PrometheusCollectorRegistry, logger: Logger,
+        isHealthy: @escaping @Sendable () -> Bool
+    ) {
         self.host = host
         self.port = port
         self.registry = registry
@@ -32,7 +34,8 @@ public final class MetricsEndpoint: Service, Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(registry: registry, isHealthy: isHealthy))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsHTTPHandler(registry: registry, isHealthy: isHealthy))
                 }
             }
             .bind(host: host, port: port).get()
@@ -71,15 +74,21 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
                 (status, contentType, body) = (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
             case "/healthz":
                 let healthy = isHealthy()
-                (status, contentType, body) = (healthy ? .ok : .serviceUnavailable, "text/plain", Array((healthy ? "SERVING\n" : "NOT_SERVING\n").utf8))
+                (status, contentType, body) = (
+                    healthy ? .ok : .serviceUnavailable, "text/plain",
+                    Array((healthy ? "SERVING\n" : "NOT_SERVING\n").utf8)
+                )
             default:
                 (status, contentType, body) = (.notFound, "text/plain", Array("try /metrics or /healthz\n".utf8))
             }
             var headers = HTTPHeaders()
             headers.add(name: "content-type", value: contentType)
             headers.add(name: "content-length", value: String(body.count))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }

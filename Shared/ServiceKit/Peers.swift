@@ -24,10 +24,13 @@ public final class Peers: Sendable {
     init(settings: ServiceSettings, tls: TLSConfiguration, logger: Logger) throws {
         func channel(_ addresses: String) throws -> GRPCChannel {
             let targets = addresses.split(separator: ",").compactMap { ClientConfiguration.Target(String($0)) }
-            guard !targets.isEmpty else { throw ServiceStartupError("cannot parse peer addresses '\(addresses)' (host:port,...)") }
-            return try GRPCChannel(configuration: ClientConfiguration(
-                targets: targets, tls: tls,
-                defaultTimeout: .milliseconds(settings.peerTimeoutMs)), logger: logger)
+            guard !targets.isEmpty else {
+                throw ServiceStartupError("cannot parse peer addresses '\(addresses)' (host:port,...)")
+            }
+            return try GRPCChannel(
+                configuration: ClientConfiguration(
+                    targets: targets, tls: tls,
+                    defaultTimeout: .milliseconds(settings.peerTimeoutMs)), logger: logger)
         }
         let registration = try channel(settings.registrationAddr)
         let matching = try channel(settings.matchingAddr)
@@ -43,8 +46,10 @@ public final class Peers: Sendable {
 
     /// Peers over transports made elsewhere (say `InProcessTransport`s in tests); `close()` leaves
     /// them alone.
-    public init(registration: any ClientTransport, matching: any ClientTransport, assessment: any ClientTransport,
-                payment: any ClientTransport, timeout: Duration) {
+    public init(
+        registration: any ClientTransport, matching: any ClientTransport, assessment: any ClientTransport,
+        payment: any ClientTransport, timeout: Duration
+    ) {
         self.registration = RegistrationServiceClient(registration)
         self.matching = MatchingServiceClient(matching)
         self.assessment = AssessmentServiceClient(assessment)

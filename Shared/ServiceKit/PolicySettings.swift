@@ -12,7 +12,10 @@ import Schema
 public struct PolicySettings: ParsableArguments, Sendable {
     public init() {}
 
-    @Option(help: "Policy data file (JSON, format skills-policy/1; check it with `skillsctl policy check FILE`); empty: the bundled Dezhou 2019-2021 policy. [env: SKILLS_POLICY_FILE]")
+    @Option(
+        help:
+            "Policy data file (JSON, format skills-policy/1; check it with `skillsctl policy check FILE`); empty: the bundled Dezhou 2019-2021 policy. [env: SKILLS_POLICY_FILE]"
+    )
     public var policyFile: String = Environment.string("SKILLS_POLICY_FILE") ?? ""
 
     /// Checks and loads the policy; throws a `ServiceStartupError` that lists every problem.
@@ -20,7 +23,8 @@ public struct PolicySettings: ParsableArguments, Sendable {
         let url: URL
         if policyFile.isEmpty {
             guard let bundled = PolicyBook.bundledURL() else {
-                throw ServiceStartupError("the bundled policy file \(PolicyBook.defaultFileName).json is missing from the build")
+                throw ServiceStartupError(
+                    "the bundled policy file \(PolicyBook.defaultFileName).json is missing from the build")
             }
             url = bundled
         } else {
@@ -29,11 +33,13 @@ public struct PolicySettings: ParsableArguments, Sendable {
         let report = PolicyFileCheck.check(contentsOf: url)
         guard report.problems.isEmpty, let book = report.book else {
             let count = report.problems.count
-            throw ServiceStartupError("policy file \(url.path) is not valid (\(count) problem\(count == 1 ? "" : "s")); not starting:\n"
-                + report.problems.map { "  \($0)" }.joined(separator: "\n"))
+            throw ServiceStartupError(
+                "policy file \(url.path) is not valid (\(count) problem\(count == 1 ? "" : "s")); not starting:\n"
+                    + report.problems.map { "  \($0)" }.joined(separator: "\n"))
         }
-        return LoadedPolicy(path: url.path, book: book, version: report.version, fingerprint: report.fingerprint,
-                            lastDay: report.lastDay)
+        return LoadedPolicy(
+            path: url.path, book: book, version: report.version, fingerprint: report.fingerprint,
+            lastDay: report.lastDay)
     }
 }
 
@@ -52,12 +58,16 @@ public struct LoadedPolicy: Sendable {
     /// /metrics. Call it once logging and metrics are bootstrapped (in `ServiceRunner.run`'s
     /// `services` closure).
     public func announce(logger: Logger) {
-        logger.notice("policy in force", metadata: [
-            "policy_version": "\(version)", "policy_fingerprint": "\(fingerprint)",
-            "policy_last_day": "\(lastDay.map { "\($0)" } ?? "?")", "policy_file": "\(path)",
-        ])
+        logger.notice(
+            "policy in force",
+            metadata: [
+                "policy_version": "\(version)", "policy_fingerprint": "\(fingerprint)",
+                "policy_last_day": "\(lastDay.map { "\($0)" } ?? "?")", "policy_file": "\(path)",
+            ])
         if let lastDay, lastDay < BusinessDay.wallClockToday() {
-            logger.warning("the policy's last period ends \(lastDay): claims completed after it are refused under R1 unless the caller names an earlier business date (--accept-business-date); add the standards of the later period to the policy file")
+            logger.warning(
+                "the policy's last period ends \(lastDay): claims completed after it are refused under R1 unless the caller names an earlier business date (--accept-business-date); add the standards of the later period to the policy file"
+            )
         }
         Gauge(label: "skills_policy_info", dimensions: [("version", version), ("fingerprint", fingerprint)]).record(1)
     }
@@ -66,7 +76,9 @@ public struct LoadedPolicy: Sendable {
     public static let trailerName = "skills-policy"
 
     /// Adds `skills-policy: <version> sha256:<fingerprint>` to health answers.
-    public var healthTrailer: any ServerInterceptor { PolicyTrailerInterceptor(value: "\(version) sha256:\(fingerprint)") }
+    public var healthTrailer: any ServerInterceptor {
+        PolicyTrailerInterceptor(value: "\(version) sha256:\(fingerprint)")
+    }
 }
 
 struct PolicyTrailerInterceptor: ServerInterceptor {

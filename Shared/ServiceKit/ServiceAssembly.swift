@@ -8,8 +8,10 @@ import Storage
 
 extension ServiceEnvironment {
     public init(settings: ServiceSettings, store: SQLStore, peers: Peers, logger: Logger) {
-        self.init(settings: settings, store: store, idempotent: IdempotentCalls(store: store), audit: AuditTrail(store: store),
-                  peers: peers, logger: logger)
+        self.init(
+            settings: settings, store: store, idempotent: IdempotentCalls(store: store),
+            audit: AuditTrail(store: store),
+            peers: peers, logger: logger)
     }
 }
 

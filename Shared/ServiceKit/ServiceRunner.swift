@@ -43,8 +43,10 @@ public struct ServiceEnvironment: Sendable {
 public enum ServiceRunner {
     /// - Parameter interceptors: run after authorization, request logs and metrics (e.g. the
     ///   policy's health trailer).
-    public static func run(_ manifest: ServiceManifest, settings: ServiceSettings, interceptors: [any ServerInterceptor] = [],
-                           services: @Sendable (ServiceEnvironment) async throws -> [ServiceDefinition]) async throws {
+    public static func run(
+        _ manifest: ServiceManifest, settings: ServiceSettings, interceptors: [any ServerInterceptor] = [],
+        services: @Sendable (ServiceEnvironment) async throws -> [ServiceDefinition]
+    ) async throws {
         bootstrapLogging(settings)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -54,14 +56,18 @@ public enum ServiceRunner {
         let port = settings.port > 0 ? settings.port : manifest.defaultPort
         let certDir = settings.certDir
         func path(_ value: String, _ fallback: String) -> String { value.isEmpty ? "\(certDir)/\(fallback)" : value }
-        let tls = TLSConfiguration(certificateChainPath: path(settings.tlsCert, "\(manifest.name).pem"),
-                                   privateKeyPath: path(settings.tlsKey, "\(manifest.name).key"),
-                                   trustRootsPath: path(settings.tlsCA, "ca.pem"))
-        for path in [tls.certificateChainPath, tls.privateKeyPath, tls.trustRootsPath] where !FileManager.default.fileExists(atPath: path) {
-            throw ServiceStartupError("TLS file \(path) does not exist; run `make certs` (dev) or pass --tls-cert/--tls-key/--tls-ca")
+        let tls = TLSConfiguration(
+            certificateChainPath: path(settings.tlsCert, "\(manifest.name).pem"),
+            privateKeyPath: path(settings.tlsKey, "\(manifest.name).key"),
+            trustRootsPath: path(settings.tlsCA, "ca.pem"))
+        for path in [tls.certificateChainPath, tls.privateKeyPath, tls.trustRootsPath]
+        where !FileManager.default.fileExists(atPath: path) {
+            throw ServiceStartupError(
+                "TLS file \(path) does not exist; run `make certs` (dev) or pass --tls-cert/--tls-key/--tls-ca")
         }
 
-        let location = StoreLocation(settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database)
+        let location = StoreLocation(
+            settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database)
         logger.info("opening the database", metadata: ["database": "\(location)"])
         guard settings.databaseConnections >= 1 else {
             throw ServiceStartupError("--database-connections must be at least 1, got \(settings.databaseConnections)")
@@ -73,25 +79,34 @@ public enum ServiceRunner {
         let environment = ServiceEnvironment(settings: settings, store: store, peers: peers, logger: logger)
         let accepted = settings.acceptBusinessDate
         if accepted {
-            logger.warning("accepting skills-business-date from callers: a replay or demo deployment, not a production one")
+            logger.warning(
+                "accepting skills-business-date from callers: a replay or demo deployment, not a production one")
         }
         let definitions = manifest.served(try await services(environment), acceptBusinessDate: accepted)
         let server = try GRPCServer(
-            configuration: ServerConfiguration(host: settings.host, port: port, tls: tls,
-                                               shutdownGracePeriod: .seconds(settings.shutdownGrace)),
+            configuration: ServerConfiguration(
+                host: settings.host, port: port, tls: tls,
+                shutdownGracePeriod: .seconds(settings.shutdownGrace)),
             services: definitions,
-            interceptors: [manifest.authorization, RequestLogInterceptor(logger: logger),
-                           MetricsInterceptor()] + interceptors,
+            interceptors: [
+                manifest.authorization, RequestLogInterceptor(logger: logger),
+                MetricsInterceptor(),
+            ] + interceptors,
             logger: logger)
 
-        var lifecycle: [any Service] = [server, DatabaseHealthMonitor(store: store, health: server.health,
-                                                                       services: definitions.map(\.descriptor.name), logger: logger)]
+        var lifecycle: [any Service] = [
+            server,
+            DatabaseHealthMonitor(
+                store: store, health: server.health,
+                services: definitions.map(\.descriptor.name), logger: logger),
+        ]
         let metricsPort = settings.metricsPort < 0 ? port + 2000 : settings.metricsPort
         if metricsPort > 0 {
             let health = server.health
-            lifecycle.append(MetricsEndpoint(host: settings.host, port: metricsPort, registry: registry, logger: logger) {
-                health.status(of: "") == .serving
-            })
+            lifecycle.append(
+                MetricsEndpoint(host: settings.host, port: metricsPort, registry: registry, logger: logger) {
+                    health.status(of: "") == .serving
+                })
         }
         let reload = DispatchSource.makeSignalSource(signal: SIGHUP)
         signal(SIGHUP, SIG_IGN)
@@ -105,10 +120,15 @@ public enum ServiceRunner {
         reload.resume()
 
         try await server.start()
-        logger.notice("\(manifest.name) serving", metadata: [
-            "address": "\(settings.host):\(server.localPort ?? port)", "database": "\(location)"])
-        let group = ServiceGroup(configuration: .init(services: lifecycle.map { .init(service: $0) },
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.notice(
+            "\(manifest.name) serving",
+            metadata: [
+                "address": "\(settings.host):\(server.localPort ?? port)", "database": "\(location)",
+            ])
+        let group = ServiceGroup(
+            configuration: .init(
+                services: lifecycle.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         if settings.exitWhenStdinCloses { LauncherWatch.terminateWhenStandardInputCloses(logger: logger) }
         try await group.run()
         reload.cancel()
@@ -121,7 +141,8 @@ public enum ServiceRunner {
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         let json = settings.logJSON
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
@@ -141,7 +162,9 @@ struct DatabaseHealthMonitor: Service {
             let ok = await store.ping()
             if ok != healthy {
                 healthy = ok
-                logger.log(level: ok ? .notice : .error, ok ? "database is back; serving" : "database does not answer; not serving")
+                logger.log(
+                    level: ok ? .notice : .error,
+                    ok ? "database is back; serving" : "database does not answer; not serving")
                 for name in services + [""] { health.setStatus(ok ? .serving : .notServing, for: name) }
             }
             try? await Task.sleep(for: .seconds(5))

@@ -11,17 +11,27 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     @Option(help: "Address to listen on. [env: SKILLS_HOST]")
     public var host: String = Environment.string("SKILLS_HOST") ?? "127.0.0.1"
 
-    @Option(help: "gRPC port; 0 means the service's own (registration 7101, matching 7102, assessment 7103, payment 7104). [env: SKILLS_PORT]")
+    @Option(
+        help:
+            "gRPC port; 0 means the service's own (registration 7101, matching 7102, assessment 7103, payment 7104). [env: SKILLS_PORT]"
+    )
     public var port: Int = Environment.int("SKILLS_PORT") ?? 0
 
     @Option(help: "Directory for the SQLite database and the service's keys. [env: SKILLS_DATA_DIR]")
     public var dataDir: String = Environment.string("SKILLS_DATA_DIR") ?? "data"
 
-    @Option(help: "Database: an SQLite file path (empty: <data-dir>/<service>.sqlite) or a postgres:// URL shared by replicas. [env: SKILLS_DATABASE]")
+    @Option(
+        help:
+            "Database: an SQLite file path (empty: <data-dir>/<service>.sqlite) or a postgres:// URL shared by replicas. [env: SKILLS_DATABASE]"
+    )
     public var database: String = Environment.string("SKILLS_DATABASE") ?? ""
 
-    @Option(help: "Most PostgreSQL connections this replica opens (its pool); replicas times this must stay under the server's max_connections. [env: SKILLS_DATABASE_CONNECTIONS]")
-    public var databaseConnections: Int = Environment.int("SKILLS_DATABASE_CONNECTIONS") ?? SQLStore.defaultPostgresConnections
+    @Option(
+        help:
+            "Most PostgreSQL connections this replica opens (its pool); replicas times this must stay under the server's max_connections. [env: SKILLS_DATABASE_CONNECTIONS]"
+    )
+    public var databaseConnections: Int =
+        Environment.int("SKILLS_DATABASE_CONNECTIONS") ?? SQLStore.defaultPostgresConnections
 
     @Option(help: "Directory with ca.pem and <service>.pem/.key (dev certificates). [env: SKILLS_CERT_DIR]")
     public var certDir: String = Environment.string("SKILLS_CERT_DIR") ?? "Deploy/certs/out"
@@ -32,10 +42,16 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     @Option(help: "This service's private key (PEM); empty: <cert-dir>/<service>.key. [env: SKILLS_TLS_KEY]")
     public var tlsKey: String = Environment.string("SKILLS_TLS_KEY") ?? ""
 
-    @Option(help: "CA bundle that clients' and other services' certificates must chain to; empty: <cert-dir>/ca.pem. [env: SKILLS_TLS_CA]")
+    @Option(
+        help:
+            "CA bundle that clients' and other services' certificates must chain to; empty: <cert-dir>/ca.pem. [env: SKILLS_TLS_CA]"
+    )
     public var tlsCA: String = Environment.string("SKILLS_TLS_CA") ?? ""
 
-    @Option(help: "Port of the Prometheus /metrics endpoint (HTTP, same host); 0 turns it off; -1 means gRPC port + 2000. [env: SKILLS_METRICS_PORT]")
+    @Option(
+        help:
+            "Port of the Prometheus /metrics endpoint (HTTP, same host); 0 turns it off; -1 means gRPC port + 2000. [env: SKILLS_METRICS_PORT]"
+    )
     public var metricsPort: Int = Environment.int("SKILLS_METRICS_PORT") ?? -1
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: SKILLS_LOG_LEVEL]")
@@ -64,11 +80,19 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     @Option(help: "Seconds that in-flight calls get to finish on SIGTERM. [env: SKILLS_SHUTDOWN_GRACE]")
     public var shutdownGrace: Int = Environment.int("SKILLS_SHUTDOWN_GRACE") ?? 10
 
-    @Flag(inversion: .prefixedNo, help: "Take 'today' from the caller's skills-business-date metadata (replays and demos of 2019-2021; never in production). [env: SKILLS_ACCEPT_BUSINESS_DATE=1]")
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Take 'today' from the caller's skills-business-date metadata (replays and demos of 2019-2021; never in production). [env: SKILLS_ACCEPT_BUSINESS_DATE=1]"
+    )
     public var acceptBusinessDate: Bool = Environment.bool("SKILLS_ACCEPT_BUSINESS_DATE")
 
     /// `inversion`: ArgumentParser rejects a plain Bool flag whose default (here from the environment) is true.
-    @Flag(inversion: .prefixedNo, help: "Shut down as on SIGTERM when standard input reaches end of file: a launcher that passes a pipe it holds makes the service exit when the launcher does, even on SIGKILL. [env: SKILLS_EXIT_WHEN_STDIN_CLOSES=1]")
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Shut down as on SIGTERM when standard input reaches end of file: a launcher that passes a pipe it holds makes the service exit when the launcher does, even on SIGKILL. [env: SKILLS_EXIT_WHEN_STDIN_CLOSES=1]"
+    )
     public var exitWhenStdinCloses: Bool = Environment.bool("SKILLS_EXIT_WHEN_STDIN_CLOSES")
 }
 

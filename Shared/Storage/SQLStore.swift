@@ -51,9 +51,11 @@ public final class SQLStore: Sendable {
     /// Opens the database (creating the SQLite file and its directory if needed). On PostgreSQL the
     /// pool opens connections as calls need them, up to `postgresConnections` (spread over the event
     /// loops, at least one each).
-    public static func open(_ location: StoreLocation, logger: Logger,
-                            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                            postgresConnections: Int = defaultPostgresConnections) async throws -> SQLStore {
+    public static func open(
+        _ location: StoreLocation, logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        postgresConnections: Int = defaultPostgresConnections
+    ) async throws -> SQLStore {
         switch location {
         case .sqlite(let path):
             let storage: SQLiteConnection.Storage
@@ -63,27 +65,37 @@ public final class SQLStore: Sendable {
                 storage = .file(path: NSTemporaryDirectory() + "skills-\(UInt64.random(in: 0...UInt64.max)).sqlite")
             } else {
                 let directory = (path as NSString).deletingLastPathComponent
-                if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+                if !directory.isEmpty {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                }
                 storage = .file(path: path)
             }
             // Each connection keeps up to 16 MiB of pages (SQLite's default is 2 MiB): a replay's
             // 150,000 trainings outgrow 2 MiB, and every miss is a pread copied from the page cache.
             let connectionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA cache_size = -16384"]
-            let writer = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"] + connectionPragmas {
+            let writer = try await SQLiteConnection.open(
+                storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"]
+                + connectionPragmas
+            {
                 _ = try await writer.query(pragma)
             }
             var readers: [SQLiteConnection] = []
             for _ in 0..<sqliteReaderConnections {
-                let reader = try await SQLiteConnection.open(storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
+                let reader = try await SQLiteConnection.open(
+                    storage: storage, threadPool: .singleton, logger: logger, on: eventLoopGroup.any())
                 for pragma in connectionPragmas { _ = try await reader.query(pragma) }
                 readers.append(reader)
             }
-            return SQLStore(location: location, dialect: .sqlite,
-                            backend: .sqlite(writer: writer, readers: SQLiteReaderPool(readers), lock: AsyncSerialLock()), logger: logger)
+            return SQLStore(
+                location: location, dialect: .sqlite,
+                backend: .sqlite(writer: writer, readers: SQLiteReaderPool(readers), lock: AsyncSerialLock()),
+                logger: logger)
         case .postgres(let url):
-            let configuration = try SQLPostgresConfiguration(url: url.contains("sslmode=") || url.contains("tlsmode=") ? url
-                                                              : url + (url.contains("?") ? "&" : "?") + "sslmode=disable")
+            let configuration = try SQLPostgresConfiguration(
+                url: url.contains("sslmode=") || url.contains("tlsmode=")
+                    ? url
+                    : url + (url.contains("?") ? "&" : "?") + "sslmode=disable")
             // AsyncKit's limit is per event loop: the total split over the loops, rounded down.
             let loops = max(1, Array(eventLoopGroup.makeIterator()).count)
             let pool = EventLoopGroupConnectionPool(
@@ -109,15 +121,19 @@ public final class SQLStore: Sendable {
     }
 
     /// Runs `body` in one transaction; commits when it returns, rolls back when it throws.
-    public func transaction<T: Sendable>(isolation: Isolation = .serializable,
-                                         _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(
+        isolation: Isolation = .serializable,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         switch backend {
         case .sqlite(let writer, _, let lock):
             return try await lock.withLock {
                 try await Self.run(on: writer.sql(), begin: "BEGIN IMMEDIATE", body)
             }
         case .postgres(let pool):
-            let begin = isolation == .serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
+            let begin =
+                isolation == .serializable
+                ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
             var attempt = 0
             while true {
                 attempt += 1
@@ -125,7 +141,7 @@ public final class SQLStore: Sendable {
                     return try await pool.withConnectionAsync(logger: logger) { connection in
                         try await Self.run(on: connection.sql(), begin: begin, body)
                     }
-                } catch where attempt < Self.serializationRetries && Self.isSerializationFailure(error) {
+                } catch  where attempt < Self.serializationRetries && Self.isSerializationFailure(error) {
                     try await Task.sleep(for: .milliseconds(Int.random(in: 1...min(50, 2 * attempt))))
                 }
             }
@@ -134,8 +150,10 @@ public final class SQLStore: Sendable {
 
     /// BEGIN, body, COMMIT; ROLLBACK only when the body failed (a failed COMMIT has already ended
     /// the transaction).
-    private static func run<T>(on db: any SQLDatabase, begin: String,
-                               _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    private static func run<T>(
+        on db: any SQLDatabase, begin: String,
+        _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         try await db.raw(SQLQueryString(begin)).run()
         let result: T
         do {
@@ -166,17 +184,25 @@ public final class SQLStore: Sendable {
         let dialect = self.dialect
         try await transaction { db in
             if dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(73010001)").run() }
-            try await db.raw("""
+            try await db.raw(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)
-                """).run()
-            let applied = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
-            for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
+                """
+            ).run()
+            let applied = Set(
+                try await db.raw("SELECT version FROM schema_migrations").all().map {
+                    try $0.decode(column: "version", as: Int.self)
+                })
+            for migration in migrations.sorted(by: { $0.version < $1.version })
+            where !applied.contains(migration.version) {
                 for statement in migration.statements(dialect) {
                     try await db.raw(SQLQueryString(statement)).run()
                 }
                 let now = ISO8601DateFormatter().string(from: Date())
-                try await db.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))").run()
+                try await db.raw(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))"
+                ).run()
             }
         }
     }
@@ -219,13 +245,17 @@ public final class SQLStore: Sendable {
 public enum StoreError: Error, CustomStringConvertible {
     case unavailable(String)
     public var description: String {
-        switch self { case .unavailable(let message): return message }
+        switch self {
+        case .unavailable(let message): return message
+        }
     }
 }
 
 extension EventLoopGroupConnectionPool where Source == PostgresConnectionSource {
     /// `withConnection` for async bodies.
-    func withConnectionAsync<T: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func withConnectionAsync<T: Sendable>(
+        logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await withConnection(logger: logger) { connection in
             connection.eventLoop.makeFutureWithTask { try await body(connection) }
         }.get()

@@ -20,7 +20,9 @@ actor SQLiteReaderPool {
 
     /// Runs `body` on a connection of its own and returns the connection when `body` returns or
     /// throws. Cancelling the task while it waits for a connection throws `CancellationError`.
-    nonisolated func withConnection<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    nonisolated func withConnection<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws
+        -> T
+    {
         let connection = try await acquire()
         do {
             let result = try await body(connection)

@@ -37,5 +37,7 @@ public enum SQLDialectKind: String, Sendable {
     /// The column type for binary data.
     public var blob: String { self == .sqlite ? "BLOB" : "BYTEA" }
     /// An auto-incrementing 64-bit primary key.
-    public var serialPrimaryKey: String { self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY" }
+    public var serialPrimaryKey: String {
+        self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY"
+    }
 }

@@ -18,20 +18,25 @@ final class AssessmentHandlerTests: XCTestCase {
     private let day = TestPlatform.on(PlatformDay(2021, 7, 7))
 
     private func schedule(workerID: String) async throws -> Assessment {
-        try await platform.assessment(as: .assessmentOrg).scheduleAssessment(ScheduleAssessmentRequest(
-            requestId: platform.requestID("schedule"), assessment: Assessment(
-                method: .levelRecognition, workerId: workerID, occupation: FixtureOccupations.electrician,
-                level: .l4IntermediateWorker, venue: "德州市职业技能鉴定中心")), options: day)
+        try await platform.assessment(as: .assessmentOrg).scheduleAssessment(
+            ScheduleAssessmentRequest(
+                requestId: platform.requestID("schedule"),
+                assessment: Assessment(
+                    method: .levelRecognition, workerId: workerID, occupation: FixtureOccupations.electrician,
+                    level: .l4IntermediateWorker, venue: "德州市职业技能鉴定中心")), options: day)
     }
 
     private func record(_ assessment: Assessment, passed: Bool) async throws {
-        _ = try await platform.assessment(as: .assessmentOrg).recordResult(RecordResultRequest(
-            requestId: platform.requestID("result"), assessmentId: assessment.id, score: passed ? 88 : 40, passed: passed,
-            assessor: "王考评员"), options: day)
+        _ = try await platform.assessment(as: .assessmentOrg).recordResult(
+            RecordResultRequest(
+                requestId: platform.requestID("result"), assessmentId: assessment.id, score: passed ? 88 : 40,
+                passed: passed,
+                assessor: "王考评员"), options: day)
     }
 
     private func certificates(of workerID: String) async throws -> [Certificate] {
-        try await platform.assessment(as: .hrss).listCertificates(ListCertificatesRequest(workerId: workerID)).certificates
+        try await platform.assessment(as: .hrss).listCertificates(ListCertificatesRequest(workerId: workerID))
+            .certificates
     }
 
     func testAPassedAssessmentIsCertifiedAndVerifiesForAnyCaller() async throws {
@@ -46,7 +51,8 @@ final class AssessmentHandlerTests: XCTestCase {
         XCTAssertFalse(certificate.signature.isEmpty)
 
         let verified = try await platform.assessment(as: .finance).verifyCertificate(
-            VerifyCertificateRequest(number: certificate.number, content: certificate.content, signature: certificate.signature))
+            VerifyCertificateRequest(
+                number: certificate.number, content: certificate.content, signature: certificate.signature))
         XCTAssertEqual(verified.status, .valid, verified.message)
         var tampered = certificate.content
         tampered[tampered.count / 2] ^= 0x01
@@ -64,7 +70,8 @@ final class AssessmentHandlerTests: XCTestCase {
                 IssueCertificateRequest(requestId: "cert-2", assessmentId: assessment.id), options: self.day)
         }
         XCTAssertEqual(refused?.code, .failedPrecondition)
-        XCTAssertEqual(refused?.message, "R2/A2: assessment \(assessment.id) was not passed; no certificate can be issued")
+        XCTAssertEqual(
+            refused?.message, "R2/A2: assessment \(assessment.id) was not passed; no certificate can be issued")
         let issued = try await certificates(of: worker.id)
         XCTAssertEqual(issued, [])
     }
@@ -78,7 +85,8 @@ final class AssessmentHandlerTests: XCTestCase {
                 IssueCertificateRequest(requestId: "cert-3", assessmentId: assessment.id), options: self.day)
         }
         XCTAssertEqual(refused?.code, .permissionDenied)
-        XCTAssertEqual(refused?.message, "role 'hrss' (hrss-dev) may not call /skills.v1.AssessmentService/IssueCertificate")
+        XCTAssertEqual(
+            refused?.message, "role 'hrss' (hrss-dev) may not call /skills.v1.AssessmentService/IssueCertificate")
         let issued = try await certificates(of: worker.id)
         XCTAssertEqual(issued, [])
     }

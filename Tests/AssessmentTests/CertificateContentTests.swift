@@ -11,7 +11,8 @@ final class CertificateContentTests: XCTestCase {
             issuedAt: Google_Protobuf_Timestamp(seconds: 1_588_321_800, nanos: 0),
             issuer: "鉴定中心", assessmentId: "as-1", enrollmentId: ""
         )
-        let expected = #"{"assessment_id":"as-1","enrollment_id":"","format":"skills.v1.certificate-content/1","#
+        let expected =
+            #"{"assessment_id":"as-1","enrollment_id":"","format":"skills.v1.certificate-content/1","#
             + #""issued_at":"2020-05-01T08:30:00Z","issuer":"鉴定中心","kind":"CERTIFICATE_KIND_SKILL_LEVEL","#
             + #""level":4,"number":"DZ-2020-0000000000000000","occupation_code":"4-10-01-01","#
             + #""occupation_name":"家政服务员","worker_id":"w-1","worker_id_number":"37140219900101123X","#
@@ -80,7 +81,8 @@ final class CertificateContentTests: XCTestCase {
         ]
         for (seconds, nanos, expected) in cases {
             let content = CertificateContent(issuedAt: Google_Protobuf_Timestamp(seconds: seconds, nanos: nanos))
-            XCTAssertTrue(String(decoding: content.bytes(), as: UTF8.self).contains("\"issued_at\":\"\(expected)\""), expected)
+            XCTAssertTrue(
+                String(decoding: content.bytes(), as: UTF8.self).contains("\"issued_at\":\"\(expected)\""), expected)
             XCTAssertEqual(try CertificateContent(bytes: content.bytes()).issuedAt, content.issuedAt, expected)
         }
         // Unset time is "".
@@ -89,7 +91,9 @@ final class CertificateContentTests: XCTestCase {
     }
 
     func testNonCanonicalBytesAreRejected() throws {
-        let good = String(decoding: CertificateContent(number: "n", kind: .skillLevel, level: .l1SeniorTechnician).bytes(), as: UTF8.self)
+        let good = String(
+            decoding: CertificateContent(number: "n", kind: .skillLevel, level: .l1SeniorTechnician).bytes(),
+            as: UTF8.self)
         let bad: [String] = [
             "",
             "{}",
@@ -104,7 +108,8 @@ final class CertificateContentTests: XCTestCase {
             good.replacingOccurrences(of: #"{"assessment_id":"","#, with: #"{"assessment_id":"","assessment_id":"","#),
             good.replacingOccurrences(of: #"{"assessment_id":"","#, with: #"{"a":"","assessment_id":"","#),
             // Keys out of order.
-            good.replacingOccurrences(of: #"{"assessment_id":"","enrollment_id":"","#, with: #"{"enrollment_id":"","assessment_id":"","#),
+            good.replacingOccurrences(
+                of: #"{"assessment_id":"","enrollment_id":"","#, with: #"{"enrollment_id":"","assessment_id":"","#),
             good.replacingOccurrences(of: #""issued_at":"""#, with: #""issued_at":"2020-02-30T00:00:00Z""#),
             good.replacingOccurrences(of: #""issued_at":"""#, with: #""issued_at":"2020-01-01T00:00:00.50Z""#),
         ]

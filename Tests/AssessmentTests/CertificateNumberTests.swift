@@ -32,16 +32,22 @@ final class CertificateNumberTests: XCTestCase {
         XCTAssertTrue(number.hasPrefix("DZ-2021-"), number)
         XCTAssertTrue(number.dropFirst(8).allSatisfy { "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains($0) }, number)
         // Issue year in the policy's time zone (UTC+8): 2020-12-31T16:00:00Z is 2021 in Shanghai.
-        XCTAssertTrue(try CertificateNumber.generate(issuedAt: Google_Protobuf_Timestamp(seconds: 1_609_430_400, nanos: 0)).hasPrefix("DZ-2021-"))
-        XCTAssertTrue(try CertificateNumber.generate(issuedAt: Google_Protobuf_Timestamp(seconds: 1_609_430_399, nanos: 0)).hasPrefix("DZ-2020-"))
+        XCTAssertTrue(
+            try CertificateNumber.generate(issuedAt: Google_Protobuf_Timestamp(seconds: 1_609_430_400, nanos: 0))
+                .hasPrefix("DZ-2021-"))
+        XCTAssertTrue(
+            try CertificateNumber.generate(issuedAt: Google_Protobuf_Timestamp(seconds: 1_609_430_399, nanos: 0))
+                .hasPrefix("DZ-2020-"))
     }
 
     func testMalformedNumbersAreRejected() throws {
         let number = try CertificateNumber.generate(year: 2020)
-        var bad = ["", "DZ-2020-", "garbage", "DZ-2020-0000000000000000", number.lowercased(), number + "0",
-                   String(number.dropLast()), "XX" + number.dropFirst(2), "DZ-20a0-" + number.dropFirst(8),
-                   "DZ_2020-" + number.dropFirst(8), "DZ-2020-" + String(repeating: "I", count: 17),
-                   "DZ-2020-' OR 1=1 --000000"]
+        var bad = [
+            "", "DZ-2020-", "garbage", "DZ-2020-0000000000000000", number.lowercased(), number + "0",
+            String(number.dropLast()), "XX" + number.dropFirst(2), "DZ-20a0-" + number.dropFirst(8),
+            "DZ_2020-" + number.dropFirst(8), "DZ-2020-" + String(repeating: "I", count: 17),
+            "DZ-2020-' OR 1=1 --000000",
+        ]
         // Every single-character substitution in the random part or the check is caught.
         let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
         var characters = Array(number)

@@ -50,8 +50,10 @@ final class CrossLanguageTests: XCTestCase {
         }
         candidates.append(root.appendingPathComponent(".venv/bin/python").path)
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            if let probe = try? runProcess(candidate, ["-c", "import cryptography.hazmat.primitives.asymmetric.ed25519"]),
-               probe.status == 0 {
+            if let probe = try? runProcess(
+                candidate, ["-c", "import cryptography.hazmat.primitives.asymmetric.ed25519"]),
+                probe.status == 0
+            {
                 return candidate
             }
         }

@@ -67,20 +67,23 @@ final class SigningTests: XCTestCase {
     }
 
     func testMissingDirectoryAndBadKeysAreErrors() throws {
-        XCTAssertThrowsError(try CertificateSigner.loadOrCreate(at: "/nonexistent-dir-\(UInt32.random(in: 0...UInt32.max))/key.pem")) { error in
+        XCTAssertThrowsError(
+            try CertificateSigner.loadOrCreate(at: "/nonexistent-dir-\(UInt32.random(in: 0...UInt32.max))/key.pem")
+        ) { error in
             guard case SigningError.io = error else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try CertificateSigner(privateKeyPEM: "not a key")) { error in
             guard case SigningError.openssl = error else { return XCTFail("\(error)") }
         }
-        XCTAssertThrowsError(try CertificateVerifier(publicKeyPEM: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))
+        XCTAssertThrowsError(
+            try CertificateVerifier(publicKeyPEM: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))
         // A P-256 key is rejected as the wrong type.
         let p256 = """
-        -----BEGIN PUBLIC KEY-----
-        MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEy3fRPCv/Wk71D5mdMY5MA+AmElDJ
-        VpBbKYfAnb0WkYiVeVoknt7kcTJE9jhsk7cbscBDusiHevrtHCTnPNKnJA==
-        -----END PUBLIC KEY-----
-        """
+            -----BEGIN PUBLIC KEY-----
+            MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEy3fRPCv/Wk71D5mdMY5MA+AmElDJ
+            VpBbKYfAnb0WkYiVeVoknt7kcTJE9jhsk7cbscBDusiHevrtHCTnPNKnJA==
+            -----END PUBLIC KEY-----
+            """
         XCTAssertThrowsError(try CertificateVerifier(publicKeyPEM: p256)) { error in
             XCTAssertEqual(error as? SigningError, .wrongKeyType("public key"))
         }
@@ -93,7 +96,9 @@ final class SigningTests: XCTestCase {
         XCTAssertTrue(pem.hasSuffix("-----END PUBLIC KEY-----\n"), pem)
         // Ed25519 SubjectPublicKeyInfo: 12-byte header + 32-byte key.
         XCTAssertEqual(signer.publicKeyDER.count, 44)
-        XCTAssertEqual(Array(signer.publicKeyDER.prefix(12)), [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00])
+        XCTAssertEqual(
+            Array(signer.publicKeyDER.prefix(12)),
+            [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00])
         let verifier = try CertificateVerifier(publicKeyPEM: pem)
         XCTAssertEqual(verifier.keyID, signer.keyID)
         XCTAssertEqual(verifier.publicKeyPEM, pem)
@@ -111,11 +116,18 @@ final class SigningTests: XCTestCase {
         // RFC 8032 section 7.1, TEST 1: the published secret key 9d61b19d..., empty message. The PEM
         // is assembled here (PKCS#8 prefix for Ed25519 + the 32-byte seed) so that no key file,
         // not even a public test vector, sits in the repository as such.
-        let pem = Self.pemHeader("BEGIN") + "\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n" + Self.pemHeader("END") + "\n"
+        let pem =
+            Self.pemHeader("BEGIN") + "\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
+            + Self.pemHeader("END") + "\n"
         let signer = try CertificateSigner(privateKeyPEM: pem)
-        XCTAssertEqual(Array(signer.publicKeyDER.suffix(32)), hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
-        XCTAssertEqual(signer.sign([]), hex(
-            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"))
+        XCTAssertEqual(
+            Array(signer.publicKeyDER.suffix(32)),
+            hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
+        XCTAssertEqual(
+            signer.sign([]),
+            hex(
+                "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+            ))
     }
 
     func testConcurrentSigningFromEightTasks() async throws {
@@ -128,7 +140,9 @@ final class SigningTests: XCTestCase {
                     for index in 0..<500 {
                         let content = Array("task \(task) certificate \(index)".utf8)
                         let signature = signer.sign(content)
-                        if signature.count != 64 || !verifier.verify(content: content, signature: signature) { failures += 1 }
+                        if signature.count != 64 || !verifier.verify(content: content, signature: signature) {
+                            failures += 1
+                        }
                         if verifier.verify(content: content + [1], signature: signature) { failures += 1 }
                     }
                     return failures

@@ -6,13 +6,16 @@ import XCTest
 /// A fresh temporary directory, removed by the caller.
 func makeTemporaryDirectory(_ name: String) throws -> URL {
     let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("assess-\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        .appendingPathComponent(
+            "assess-\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory
 }
 
 /// A certificate with every signed field set, its content and signature filled in by `signer`.
-func sampleCertificate(signer: CertificateSigner, number: String = "DZ-2020-0000000000000000", revoked: Bool = false) -> Certificate {
+func sampleCertificate(signer: CertificateSigner, number: String = "DZ-2020-0000000000000000", revoked: Bool = false)
+    -> Certificate
+{
     var certificate = Certificate(
         number: number, kind: .skillLevel, level: .l4IntermediateWorker,
         workerId: "w-1", workerIdNumber: "37140219900101123X", workerName: "张三",

@@ -32,22 +32,43 @@ final class VerificationOutcomeTests: XCTestCase {
             let expected: VerificationOutcome
         }
         let rows: [Row] = [
-            Row(name: "valid", stored: issued, content: issued.content, signature: issued.signature, expected: .valid(issued)),
-            Row(name: "revoked", stored: revoked, content: issued.content, signature: issued.signature, expected: .revoked(revoked)),
+            Row(
+                name: "valid", stored: issued, content: issued.content, signature: issued.signature,
+                expected: .valid(issued)),
+            Row(
+                name: "revoked", stored: revoked, content: issued.content, signature: issued.signature,
+                expected: .revoked(revoked)),
             Row(name: "unknown", stored: nil, content: issued.content, signature: issued.signature, expected: .unknown),
             Row(name: "unknown, garbage", stored: nil, content: [], signature: [], expected: .unknown),
-            Row(name: "one byte flipped", stored: issued, content: flipped, signature: issued.signature, expected: .tampered(.contentDiffers)),
-            Row(name: "signature flipped", stored: issued, content: issued.content, signature: badSignature, expected: .tampered(.badSignature)),
-            Row(name: "no signature", stored: issued, content: issued.content, signature: [], expected: .tampered(.badSignature)),
-            Row(name: "other key, same content", stored: issued, content: issued.content, signature: other.sign(issued.content), expected: .tampered(.badSignature)),
-            Row(name: "other content signed by us", stored: issued, content: forgedBytes, signature: signer.sign(forgedBytes), expected: .tampered(.contentDiffers)),
-            Row(name: "revoked and tampered", stored: revoked, content: flipped, signature: issued.signature, expected: .tampered(.contentDiffers)),
-            Row(name: "revoked, bad signature", stored: revoked, content: issued.content, signature: badSignature, expected: .tampered(.badSignature)),
-            Row(name: "store altered", stored: alteredRow, content: issued.content, signature: issued.signature, expected: .tampered(.storedRecordInconsistent)),
+            Row(
+                name: "one byte flipped", stored: issued, content: flipped, signature: issued.signature,
+                expected: .tampered(.contentDiffers)),
+            Row(
+                name: "signature flipped", stored: issued, content: issued.content, signature: badSignature,
+                expected: .tampered(.badSignature)),
+            Row(
+                name: "no signature", stored: issued, content: issued.content, signature: [],
+                expected: .tampered(.badSignature)),
+            Row(
+                name: "other key, same content", stored: issued, content: issued.content,
+                signature: other.sign(issued.content), expected: .tampered(.badSignature)),
+            Row(
+                name: "other content signed by us", stored: issued, content: forgedBytes,
+                signature: signer.sign(forgedBytes), expected: .tampered(.contentDiffers)),
+            Row(
+                name: "revoked and tampered", stored: revoked, content: flipped, signature: issued.signature,
+                expected: .tampered(.contentDiffers)),
+            Row(
+                name: "revoked, bad signature", stored: revoked, content: issued.content, signature: badSignature,
+                expected: .tampered(.badSignature)),
+            Row(
+                name: "store altered", stored: alteredRow, content: issued.content, signature: issued.signature,
+                expected: .tampered(.storedRecordInconsistent)),
         ]
         for row in rows {
             let outcome = VerificationOutcome.evaluate(
-                stored: row.stored, presentedContent: row.content, presentedSignature: row.signature, verifier: verifier)
+                stored: row.stored, presentedContent: row.content, presentedSignature: row.signature, verifier: verifier
+            )
             XCTAssertEqual(outcome, row.expected, row.name)
         }
     }

@@ -1,5 +1,6 @@
 import Schema
 import XCTest
+
 @testable import skillsctl
 
 /// The T1 chart (issue 16): names next to codes, and no text past the canvas.
@@ -15,22 +16,33 @@ final class ProgressChartTests: XCTestCase {
         XCTAssertGreaterThan(lines.count, 1)
         XCTAssertEqual(lines.joined(), long)
         for line in lines { XCTAssertLessThanOrEqual(TextMeasure.width(line, size: 13), 200) }
-        let english = TextMeasure.wrap("occupation group 6: production and manufacturing personnel (no registered enterprise)", size: 12,
-                                       width: 150)
-        XCTAssertEqual(english.joined(separator: " "), "occupation group 6: production and manufacturing personnel (no registered enterprise)")
+        let english = TextMeasure.wrap(
+            "occupation group 6: production and manufacturing personnel (no registered enterprise)", size: 12,
+            width: 150)
+        XCTAssertEqual(
+            english.joined(separator: " "),
+            "occupation group 6: production and manufacturing personnel (no registered enterprise)")
         for line in english { XCTAssertLessThanOrEqual(TextMeasure.width(line, size: 12), 150) }
     }
 
     private var progress: ProgrammeProgress {
         let row = { (key: String, label: String, en: String, n: Int64) in
-            ProgressRow(key: key, label: label, trainings: n, paidFen: n * 140_000, heldFen: 60_000, payableFen: 1, labelEn: en)
+            ProgressRow(
+                key: key, label: label, trainings: n, paidFen: n * 140_000, heldFen: 60_000, payableFen: 1, labelEn: en)
         }
         return ProgrammeProgress(
             target: 150_000, total: 7,
             byYear: [row("2019", "2019", "2019", 2), row("2020", "2020", "2020", 5)],
-            byCategory: [row("G1/self-declared", "G1 企业在职职工（本人申报，未经部门认定）", "G1 enterprise employee (self-declared, not attested)", 7)],
-            byIndustry: [row("occupation-group-6", "职业大类6 生产制造及有关人员（无登记企业）",
-                             "occupation group 6: production and manufacturing personnel (no registered enterprise)", 7)],
+            byCategory: [
+                row(
+                    "G1/self-declared", "G1 企业在职职工（本人申报，未经部门认定）",
+                    "G1 enterprise employee (self-declared, not attested)", 7)
+            ],
+            byIndustry: [
+                row(
+                    "occupation-group-6", "职业大类6 生产制造及有关人员（无登记企业）",
+                    "occupation group 6: production and manufacturing personnel (no registered enterprise)", 7)
+            ],
             byInstitution: [row("i-1", String(repeating: "德州市高级技工职业培训学校", count: 4), "", 7)],
             paidFen: 980_000, heldFen: 60_000, payableFen: 1)
     }
@@ -70,9 +82,14 @@ final class ProgressChartTests: XCTestCase {
         named.byInstitution[0].label = "德州\"金蓝领\"培训学校, 德城区"
         let csv = ProgressTable.csv(named, breakdowns: [.institution, .category])
         let lines = csv.components(separatedBy: "\r\n")
-        XCTAssertEqual(lines.first, "breakdown,key,name_zh,name_en,trainings,paid_yuan,paid_fen,held_yuan,held_fen,payable_yuan,payable_fen")
+        XCTAssertEqual(
+            lines.first,
+            "breakdown,key,name_zh,name_en,trainings,paid_yuan,paid_fen,held_yuan,held_fen,payable_yuan,payable_fen")
         XCTAssertEqual(lines[1], "institution,i-1,\"德州\"\"金蓝领\"\"培训学校, 德城区\",,7,9800.00,980000,600.00,60000,0.01,1")
-        XCTAssertTrue(lines[2].hasPrefix("category,G1/self-declared,G1 企业在职职工（本人申报，未经部门认定）,\"G1 enterprise employee (self-declared, not attested)\",7,"))
+        XCTAssertTrue(
+            lines[2].hasPrefix(
+                "category,G1/self-declared,G1 企业在职职工（本人申报，未经部门认定）,\"G1 enterprise employee (self-declared, not attested)\",7,"
+            ))
         XCTAssertEqual(lines.last, "", "every record ends in CRLF")
         XCTAssertEqual(ProgressTable.plainYuan(-5), "-0.05")
     }

@@ -1,5 +1,6 @@
 import Schema
 import XCTest
+
 @testable import MatchingCore
 
 final class EnrollmentStateMachineTests: XCTestCase {
@@ -14,7 +15,8 @@ final class EnrollmentStateMachineTests: XCTestCase {
     }
 
     func testIllegalTransitionsNameBothStates() {
-        XCTAssertThrowsError(try EnrollmentStateMachine.check(from: .selected, to: .completed, enrollmentID: "e-1")) { error in
+        XCTAssertThrowsError(try EnrollmentStateMachine.check(from: .selected, to: .completed, enrollmentID: "e-1")) {
+            error in
             let rpc = (error as? RPCErrorConvertible)?.rpcError
             XCTAssertEqual(rpc?.code, .failedPrecondition)
             XCTAssertEqual(rpc?.message, "enrolment e-1: cannot go from SELECTED to COMPLETED")
@@ -30,7 +32,8 @@ final class EnrollmentStateMachineTests: XCTestCase {
 
     func testOnlyWithdrawnAndRejectedGiveThePlaceBack() {
         for state in EnrollmentState.allCases {
-            XCTAssertEqual(EnrollmentStateMachine.isActive(state), state != .withdrawn && state != .rejected, "\(state)")
+            XCTAssertEqual(
+                EnrollmentStateMachine.isActive(state), state != .withdrawn && state != .rejected, "\(state)")
         }
     }
 

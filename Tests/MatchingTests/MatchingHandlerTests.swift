@@ -43,10 +43,14 @@ final class MatchingHandlerTests: XCTestCase {
 
     func testAnOfferingOutsideTheInstitutionsLicenceScopeIsRefusedUnderR10() async throws {
         let institution = try await platform.fileInstitution(scope: [FixtureOccupations.chemicalOperator.code])
-        let refused = await refusal { try await self.platform.publishOffering(institutionID: institution.id, start: self.start, end: self.end) }
+        let refused = await refusal {
+            try await self.platform.publishOffering(institutionID: institution.id, start: self.start, end: self.end)
+        }
         XCTAssertEqual(refused?.code, .failedPrecondition)
-        XCTAssertEqual(refused?.message,
-                       "R10: the licence scope of institution \(institution.id) does not cover occupation \(FixtureOccupations.electrician.code)")
+        XCTAssertEqual(
+            refused?.message,
+            "R10: the licence scope of institution \(institution.id) does not cover occupation \(FixtureOccupations.electrician.code)"
+        )
         let listed = try await offerings()
         XCTAssertEqual(listed, [])
     }
@@ -54,13 +58,18 @@ final class MatchingHandlerTests: XCTestCase {
     func testOnlyHrssPublishesOfferings() async throws {
         let institution = try await platform.fileInstitution()
         let refused = await refusal {
-            try await self.platform.matching(as: .institution()).publishOffering(PublishOfferingRequest(
-                requestId: "pub-1", offering: Offering(occupation: FixtureOccupations.electrician, level: .l4IntermediateWorker,
-                                                       institutionId: institution.id, capacity: 10, startDate: self.start.calendarDate,
-                                                       endDate: self.end.calendarDate, mode: .offline, kind: .ordinary, classHours: 80)))
+            try await self.platform.matching(as: .institution()).publishOffering(
+                PublishOfferingRequest(
+                    requestId: "pub-1",
+                    offering: Offering(
+                        occupation: FixtureOccupations.electrician, level: .l4IntermediateWorker,
+                        institutionId: institution.id, capacity: 10, startDate: self.start.calendarDate,
+                        endDate: self.end.calendarDate, mode: .offline, kind: .ordinary, classHours: 80)))
         }
         XCTAssertEqual(refused?.code, .permissionDenied)
-        XCTAssertEqual(refused?.message, "role 'institution' (institution-dev) may not call /skills.v1.MatchingService/PublishOffering")
+        XCTAssertEqual(
+            refused?.message,
+            "role 'institution' (institution-dev) may not call /skills.v1.MatchingService/PublishOffering")
         let listed = try await offerings()
         XCTAssertEqual(listed, [])
     }
@@ -81,8 +90,10 @@ final class MatchingHandlerTests: XCTestCase {
                 options: TestPlatform.on(self.start.adding(days: -3)))
         }
         XCTAssertEqual(refused?.code, .permissionDenied)
-        XCTAssertEqual(refused?.message, "O4: certificate 'institution-b-dev' does not act for institution \(institution.id), which delivers "
-            + "this enrolment (registration: Institution.system_certificate_names)")
+        XCTAssertEqual(
+            refused?.message,
+            "O4: certificate 'institution-b-dev' does not act for institution \(institution.id), which delivers "
+                + "this enrolment (registration: Institution.system_certificate_names)")
         let after = try await enrollment(enrollmentID)
         XCTAssertEqual(after, before)
         XCTAssertEqual(after.state, .selected)
@@ -99,8 +110,10 @@ final class MatchingHandlerTests: XCTestCase {
         let before = try await enrollment(enrollmentID)
 
         let refused = await refusal {
-            try await self.platform.matching(as: .institution()).completeTraining(CompleteTrainingRequest(
-                requestId: "done-1", enrollmentId: enrollmentID, completionDate: self.end.calendarDate, attendancePercent: 96),
+            try await self.platform.matching(as: .institution()).completeTraining(
+                CompleteTrainingRequest(
+                    requestId: "done-1", enrollmentId: enrollmentID, completionDate: self.end.calendarDate,
+                    attendancePercent: 96),
                 options: TestPlatform.on(self.end))
         }
         XCTAssertEqual(refused?.code, .failedPrecondition)
@@ -121,7 +134,8 @@ final class MatchingHandlerTests: XCTestCase {
                 SelectOfferingRequest(requestId: "sel-4", workerId: worker.id, offeringId: offering.id), options: day)
         }
         XCTAssertEqual(refused?.code, .alreadyExists)
-        XCTAssertEqual(refused?.message, "worker \(worker.id) already holds an active enrolment in offering \(offering.id)")
+        XCTAssertEqual(
+            refused?.message, "worker \(worker.id) already holds an active enrolment in offering \(offering.id)")
         let listed = try await offerings()
         XCTAssertEqual(listed.map(\.enrolled), [1])
     }

@@ -1,5 +1,6 @@
 import Schema
 import XCTest
+
 @testable import MatchingCore
 
 final class ThreeOnesProgressTests: XCTestCase {
@@ -15,15 +16,20 @@ final class ThreeOnesProgressTests: XCTestCase {
     }
 
     func testStagesAndCountedEnrolmentsAddUp() {
-        let awareness = StudentActivity(id: "sa-1", workerId: "w-1", kind: .entrepreneurshipTraining, stage: .awareness, title: "GYB",
-                                        startDate: date(2020, 3, 1), endDate: date(2020, 3, 5), hours: 16, completed: true)
-        let plan = StudentActivity(id: "sa-2", workerId: "w-1", kind: .entrepreneurshipTraining, stage: .businessPlan, title: "SYB",
-                                   startDate: date(2020, 4, 1), endDate: date(2020, 4, 10), hours: 40, completed: true)
-        let practice = StudentActivity(id: "sa-3", workerId: "w-1", kind: .employmentPractice, title: "实训", startDate: date(2020, 7, 1))
-        let offering = Offering(id: "o-1", occupation: Occupation(code: "6-31-01-03", name: "电工"), level: .l4IntermediateWorker,
-                                startDate: date(2020, 5, 1), classHours: 80)
-        let enrollment = Enrollment(id: "e-1", workerId: "w-1", offeringId: "o-1", institutionId: "i-1", state: .claimed,
-                                    completionDate: date(2020, 6, 30), certificateNumber: "DZ-1")
+        let awareness = StudentActivity(
+            id: "sa-1", workerId: "w-1", kind: .entrepreneurshipTraining, stage: .awareness, title: "GYB",
+            startDate: date(2020, 3, 1), endDate: date(2020, 3, 5), hours: 16, completed: true)
+        let plan = StudentActivity(
+            id: "sa-2", workerId: "w-1", kind: .entrepreneurshipTraining, stage: .businessPlan, title: "SYB",
+            startDate: date(2020, 4, 1), endDate: date(2020, 4, 10), hours: 40, completed: true)
+        let practice = StudentActivity(
+            id: "sa-3", workerId: "w-1", kind: .employmentPractice, title: "实训", startDate: date(2020, 7, 1))
+        let offering = Offering(
+            id: "o-1", occupation: Occupation(code: "6-31-01-03", name: "电工"), level: .l4IntermediateWorker,
+            startDate: date(2020, 5, 1), classHours: 80)
+        let enrollment = Enrollment(
+            id: "e-1", workerId: "w-1", offeringId: "o-1", institutionId: "i-1", state: .claimed,
+            completionDate: date(2020, 6, 30), certificateNumber: "DZ-1")
         let counted = ThreeOnesProgress.activity(enrollment: enrollment, offering: offering, school: "德州学院")
         XCTAssertEqual(counted?.completed, true)
         XCTAssertEqual(counted?.hours, 80)
@@ -31,7 +37,8 @@ final class ThreeOnesProgressTests: XCTestCase {
         withdrawn.state = .withdrawn
         XCTAssertNil(ThreeOnesProgress.activity(enrollment: withdrawn, offering: offering, school: "德州学院"))
 
-        let progress = ThreeOnesProgress.progress(student: student, records: [plan, practice, awareness] + [counted].compactMap { $0 })
+        let progress = ThreeOnesProgress.progress(
+            student: student, records: [plan, practice, awareness] + [counted].compactMap { $0 })
         XCTAssertEqual(progress.status, .inProgress)
         XCTAssertEqual(progress.partsCompleted, 2)
         let entrepreneurship = progress.entrepreneurshipTraining
@@ -44,12 +51,16 @@ final class ThreeOnesProgressTests: XCTestCase {
 
         let rows = StudentCreditExport.rows(progress, filter: .init())
         XCTAssertEqual(rows.map(\.kind), [.vocationalTraining, .entrepreneurshipTraining])
-        XCTAssertEqual(rows[1].csv, "德州学院,w-1,371402200101011234,李四,ENTREPRENEURSHIP_TRAINING,COMPLETED,2020-03-05,56,2,,[AWARENESS] GYB; [BUSINESS_PLAN] SYB\r\n")
+        XCTAssertEqual(
+            rows[1].csv,
+            "德州学院,w-1,371402200101011234,李四,ENTREPRENEURSHIP_TRAINING,COMPLETED,2020-03-05,56,2,,[AWARENESS] GYB; [BUSINESS_PLAN] SYB\r\n"
+        )
         var filter = StudentCreditExport.Filter()
         filter.from = Day(date(2020, 4, 1))
         XCTAssertEqual(StudentCreditExport.rows(progress, filter: filter).map(\.kind), [.vocationalTraining])
         filter.includeIncomplete = true
-        XCTAssertEqual(StudentCreditExport.rows(progress, filter: filter).map(\.kind), [.vocationalTraining, .employmentPractice])
+        XCTAssertEqual(
+            StudentCreditExport.rows(progress, filter: filter).map(\.kind), [.vocationalTraining, .employmentPractice])
     }
 
     func testOnlyHrssAndEducationRecordEveryKind() {
@@ -60,7 +71,9 @@ final class ThreeOnesProgressTests: XCTestCase {
     }
 
     func testCSVQuotesCommasQuotesAndLineBreaks() {
-        XCTAssertEqual(StudentCreditExport.csvLine(["a", "b,c", "say \"hi\"", "x\ny"]), "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n")
+        XCTAssertEqual(
+            StudentCreditExport.csvLine(["a", "b,c", "say \"hi\"", "x\ny"]), "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n"
+        )
     }
 }
 
@@ -76,7 +89,8 @@ final class DemandTrendRuleTests: XCTestCase {
 
     func testPeriodsAndDayArithmetic() {
         let periods = DemandTrendRule.Periods(asOf: Day(year: 2020, month: 3, day: 1), days: 30)
-        XCTAssertEqual([periods.previousStart, periods.recentStart, periods.asOf], ["2020-01-01", "2020-01-31", "2020-03-01"])
+        XCTAssertEqual(
+            [periods.previousStart, periods.recentStart, periods.asOf], ["2020-01-01", "2020-01-31", "2020-03-01"])
         XCTAssertEqual(Day(year: 2020, month: 2, day: 28).adding(days: 1).text, "2020-02-29")
         XCTAssertEqual(Day(year: 1970, month: 1, day: 1).dayNumber, 0)
         XCTAssertEqual(Day(year: 2021, month: 12, day: 31).adding(days: 1).text, "2022-01-01")

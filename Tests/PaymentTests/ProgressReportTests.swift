@@ -1,24 +1,37 @@
 import Schema
 import XCTest
+
 @testable import PaymentCore
 
 /// T1's breakdowns (issue 16): every training in every breakdown, money on every row, names
 /// next to the codes.
 final class ProgressReportTests: XCTestCase {
-    private func group(year: Int = 2020, institution: String = "i-1", name: String = "德州市技师学院", category: String = "G8",
-                       industry: String = "", occupationGroup: String = "4", trainings: Int64 = 1, paid: Int64 = 0, held: Int64 = 0,
-                       payable: Int64 = 0) -> ProgressReport.Group {
-        ProgressReport.Group(year: year, institution_id: institution, institution_name: name, category: category, industry: industry,
-                             occupation_group: occupationGroup, trainings: trainings, paid_fen: paid, held_fen: held, payable_fen: payable)
+    private func group(
+        year: Int = 2020, institution: String = "i-1", name: String = "德州市技师学院", category: String = "G8",
+        industry: String = "", occupationGroup: String = "4", trainings: Int64 = 1, paid: Int64 = 0, held: Int64 = 0,
+        payable: Int64 = 0
+    ) -> ProgressReport.Group {
+        ProgressReport.Group(
+            year: year, institution_id: institution, institution_name: name, category: category, industry: industry,
+            occupation_group: occupationGroup, trainings: trainings, paid_fen: paid, held_fen: held,
+            payable_fen: payable)
     }
 
     private var sample: [ProgressReport.Group] {
-        [group(year: 2019, category: "G8", trainings: 2, paid: 280_000),
-         group(year: 2020, institution: "i-2", name: "德州职业技术学院", category: "G1/self-declared", industry: "C26", occupationGroup: "6",
-               trainings: 1, paid: 80_000),
-         group(year: 2020, institution: "i-2", name: "", category: "G7", occupationGroup: "6", trainings: 3, paid: 90_000, held: 60_000),
-         group(year: 2021, institution: "i-3", name: "", category: "unknown", industry: "i65", occupationGroup: "2", trainings: 1,
-               payable: 150_000)]
+        [
+            group(year: 2019, category: "G8", trainings: 2, paid: 280_000),
+            group(
+                year: 2020, institution: "i-2", name: "德州职业技术学院", category: "G1/self-declared", industry: "C26",
+                occupationGroup: "6",
+                trainings: 1, paid: 80_000),
+            group(
+                year: 2020, institution: "i-2", name: "", category: "G7", occupationGroup: "6", trainings: 3,
+                paid: 90_000, held: 60_000),
+            group(
+                year: 2021, institution: "i-3", name: "", category: "unknown", industry: "i65", occupationGroup: "2",
+                trainings: 1,
+                payable: 150_000),
+        ]
     }
 
     func testEveryBreakdownAddsUpToTheTotals() {
@@ -54,7 +67,8 @@ final class ProgressReportTests: XCTestCase {
         XCTAssertEqual(rows[0].label, "C26 化学原料和化学制品制造业")
         XCTAssertEqual(rows[1].labelEn, "I65 software and information technology services")
         XCTAssertEqual(rows[2].label, "职业大类4 社会生产服务和生活服务人员（无登记企业）")
-        XCTAssertEqual(rows[3].labelEn, "occupation group 6: production and manufacturing personnel (no registered enterprise)")
+        XCTAssertEqual(
+            rows[3].labelEn, "occupation group 6: production and manufacturing personnel (no registered enterprise)")
         XCTAssertEqual(ProgressReport.industryLabel("C99").zh, "C99 制造业")
         XCTAssertEqual(ProgressReport.industryLabel("Z12").zh, "Z12（非国民经济行业分类代码）")
     }

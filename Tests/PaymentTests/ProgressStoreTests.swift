@@ -1,8 +1,9 @@
 import Logging
-import Schema
 import SQLKit
+import Schema
 import Storage
 import XCTest
+
 @testable import PaymentCore
 
 /// GetProgress's query on a real (SQLite) database: money per group from the ledger and the
@@ -19,21 +20,29 @@ final class ProgressStoreTests: XCTestCase {
         await sql?.close()
     }
 
-    private static func subsidy(_ n: Int, year: Int, category: String = "", industry: String = "", name: String = "",
-                         attested: String = "") -> PaymentStore.SubsidyRow {
-        PaymentStore.SubsidyRow(worker_id: "w-\(n)", occupation: n % 2 == 0 ? "4-10-01-06" : "6-18-01-01", level: 5, year: year, slot: 1,
-                                enrollment_id: "e-\(n)", completion: "\(year)-06-30", categories: attested, institution_id: "i-\(n % 2)",
-                                amount_fen: 100_000, report_category: category, industry: industry, institution_name: name)
+    private static func subsidy(
+        _ n: Int, year: Int, category: String = "", industry: String = "", name: String = "",
+        attested: String = ""
+    ) -> PaymentStore.SubsidyRow {
+        PaymentStore.SubsidyRow(
+            worker_id: "w-\(n)", occupation: n % 2 == 0 ? "4-10-01-06" : "6-18-01-01", level: 5, year: year, slot: 1,
+            enrollment_id: "e-\(n)", completion: "\(year)-06-30", categories: attested, institution_id: "i-\(n % 2)",
+            amount_fen: 100_000, report_category: category, industry: industry, institution_name: name)
     }
 
-    private static func tranche(_ claim: Int, _ index: Int, _ state: TrancheState, _ amount: Int64, store: PaymentStore,
-                                in db: any SQLDatabase) async throws {
+    private static func tranche(
+        _ claim: Int, _ index: Int, _ state: TrancheState, _ amount: Int64, store: PaymentStore,
+        in db: any SQLDatabase
+    ) async throws {
         let id = "t-\(claim)-\(index)"
-        try await store.insertTranche(Tranche(id: id, index: Int32(index), amountFen: amount, state: state), claimID: "c-\(claim)",
-                                      offeringID: "o-1", payee: .institution, payeeID: "i-1", purpose: .trainingSubsidy, rule: "R8", in: db)
+        try await store.insertTranche(
+            Tranche(id: id, index: Int32(index), amountFen: amount, state: state), claimID: "c-\(claim)",
+            offeringID: "o-1", payee: .institution, payeeID: "i-1", purpose: .trainingSubsidy, rule: "R8", in: db)
         if state == .paid {
-            _ = try await store.insert(LedgerEntry(id: "le-\(id)", trancheId: id, claimId: "c-\(claim)", payeeKind: .institution, payeeId: "i-1",
-                                                   amountFen: amount), bookedOn: "2020-07-01", in: db)
+            _ = try await store.insert(
+                LedgerEntry(
+                    id: "le-\(id)", trancheId: id, claimId: "c-\(claim)", payeeKind: .institution, payeeId: "i-1",
+                    amountFen: amount), bookedOn: "2020-07-01", in: db)
         }
     }
 
@@ -43,20 +52,24 @@ final class ProgressStoreTests: XCTestCase {
         // Decided before the reporting facts were recorded: only the attested categories.
         _ = try await sql.transaction { db in
             for (n, attested) in [(1, "G8,G5"), (2, "")] {
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO subsidies (worker_id, occupation, level, year, slot, enrollment_id, claim_id, completion, categories,
                                            institution_id, amount_fen)
                     VALUES (\(bind: "w-\(n)"), '6-18-01-01', 5, 2019, 1, \(bind: "e-\(n)"), \(bind: "c-\(n)"), '2019-06-30', \(bind: attested),
                             'i-old', 100000)
-                    """).run()
+                    """
+                ).run()
             }
         }
         try await sql.migrate(migrations)
         let store = self.store
         _ = try await sql.transaction { db in
-            try await store.insertSubsidy(Self.subsidy(3, year: 2020, category: "G1/self-declared", industry: "C26", name: "德州市第1职业技能培训学校"),
-                                          claimID: "c-3", in: db)
-            try await store.insertSubsidy(Self.subsidy(4, year: 2020, category: "G7", name: "德州市第2职业技能培训学校"), claimID: "c-4", in: db)
+            try await store.insertSubsidy(
+                Self.subsidy(3, year: 2020, category: "G1/self-declared", industry: "C26", name: "德州市第1职业技能培训学校"),
+                claimID: "c-3", in: db)
+            try await store.insertSubsidy(
+                Self.subsidy(4, year: 2020, category: "G7", name: "德州市第2职业技能培训学校"), claimID: "c-4", in: db)
             try await Self.tranche(1, 0, .paid, 100_000, store: store, in: db)
             try await Self.tranche(3, 0, .paid, 60_000, store: store, in: db)
             try await Self.tranche(3, 1, .held, 40_000, store: store, in: db)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import Policy
 
 /// The policy file: it loads, versions supersede each other, and bad data is rejected.
@@ -51,7 +52,9 @@ final class DataTests: XCTestCase {
         for v in Fx.book.versions {
             for o in v.occupations {
                 for level in 1...5 {
-                    if let fen = o.standardFen(level: level) { XCTAssertGreaterThan(fen, 0, "\(v.version) \(o.code) \(level)") }
+                    if let fen = o.standardFen(level: level) {
+                        XCTAssertGreaterThan(fen, 0, "\(v.version) \(o.code) \(level)")
+                    }
                 }
             }
         }
@@ -76,13 +79,17 @@ final class DataTests: XCTestCase {
         }
         let v1 = book.version(id: Fx.v1ID)!
         XCTAssertNotEqual(v1.fingerprint, Fx.v1.fingerprint, "a changed number changes the fingerprint")
-        var c = DecisionCase(enrollment: Fx.enrollment(kind: .projectBased), version: Fx.v1ID, expect: Expect(outcome: .eligible))
-        var d = SubsidyEngine.decide(worker: c.worker, enrollment: c.enrollment, certificate: c.certificate, priorSubsidies: [], policy: v1)
+        var c = DecisionCase(
+            enrollment: Fx.enrollment(kind: .projectBased), version: Fx.v1ID, expect: Expect(outcome: .eligible))
+        var d = SubsidyEngine.decide(
+            worker: c.worker, enrollment: c.enrollment, certificate: c.certificate, priorSubsidies: [], policy: v1)
         XCTAssertEqual(d.amountFen, 100_001)
         XCTAssertEqual(d.tranches.map(\.amountFen), [60_000, 40_001])
-        c = DecisionCase(worker: Fx.worker([Fx.declared(.g2)]), enrollment: Fx.enrollment(kind: .newHirePreJob, enterprise: "ENT1"),
-                         expect: Expect(outcome: .eligible))
-        d = SubsidyEngine.decide(worker: c.worker, enrollment: c.enrollment, certificate: c.certificate, priorSubsidies: [], policy: v1)
+        c = DecisionCase(
+            worker: Fx.worker([Fx.declared(.g2)]), enrollment: Fx.enrollment(kind: .newHirePreJob, enterprise: "ENT1"),
+            expect: Expect(outcome: .eligible))
+        d = SubsidyEngine.decide(
+            worker: c.worker, enrollment: c.enrollment, certificate: c.certificate, priorSubsidies: [], policy: v1)
         XCTAssertEqual(d.amountFen, 33_000, "floor(100001 * 33 / 100)")
     }
 
@@ -91,8 +98,9 @@ final class DataTests: XCTestCase {
         let book = try mutated { v1 in
             v1["perPersonPerYear"] = ["maxSubsidisedTrainings": 4, "yearOf": "completionDate"]
         }
-        let d = SubsidyEngine.decide(worker: Fx.worker(), enrollment: Fx.enrollment(completed: "2020-03-01"), certificate: Fx.certificate(),
-                                     priorSubsidies: Fx.threeIn(2020), policy: book.version(id: Fx.v1ID)!)
+        let d = SubsidyEngine.decide(
+            worker: Fx.worker(), enrollment: Fx.enrollment(completed: "2020-03-01"), certificate: Fx.certificate(),
+            priorSubsidies: Fx.threeIn(2020), policy: book.version(id: Fx.v1ID)!)
         XCTAssertEqual(d.outcome, .eligible)
         XCTAssertTrue(d.trace[2].zh.contains("上限4次"))
     }
@@ -100,24 +108,35 @@ final class DataTests: XCTestCase {
     func testInvalidPolicyDataIsRejectedWithAMessage() throws {
         let cases: [(String, (inout [String: Any]) -> Void)] = [
             ("missing standards", { $0["standards"] = nil }),
-            ("level 6", { v in
-                var std = v["standards"] as! [String: Any]
-                var occ = std["occupations"] as! [[String: Any]]
-                occ[0]["levels"] = ["6": 1000]
-                std["occupations"] = occ
-                v["standards"] = std
-            }),
-            ("duplicate occupation", { v in
-                var std = v["standards"] as! [String: Any]
-                let occ = std["occupations"] as! [[String: Any]]
-                std["occupations"] = occ + [occ[0]]
-                v["standards"] = std
-            }),
-            ("first tranche 160%", { v in
-                var kinds = v["offeringKinds"] as! [String: Any]
-                kinds["projectBased"] = ["shareOfStandardPercent": 100, "firstTranchePercent": 160, "employmentThresholdPermille": 850]
-                v["offeringKinds"] = kinds
-            }),
+            (
+                "level 6",
+                { v in
+                    var std = v["standards"] as! [String: Any]
+                    var occ = std["occupations"] as! [[String: Any]]
+                    occ[0]["levels"] = ["6": 1000]
+                    std["occupations"] = occ
+                    v["standards"] = std
+                }
+            ),
+            (
+                "duplicate occupation",
+                { v in
+                    var std = v["standards"] as! [String: Any]
+                    let occ = std["occupations"] as! [[String: Any]]
+                    std["occupations"] = occ + [occ[0]]
+                    v["standards"] = std
+                }
+            ),
+            (
+                "first tranche 160%",
+                { v in
+                    var kinds = v["offeringKinds"] as! [String: Any]
+                    kinds["projectBased"] = [
+                        "shareOfStandardPercent": 100, "firstTranchePercent": 160, "employmentThresholdPermille": 850,
+                    ]
+                    v["offeringKinds"] = kinds
+                }
+            ),
             ("effective range reversed", { $0["effectiveTo"] = "2018-01-01" }),
             ("impossible date", { $0["effectiveFrom"] = "2019-02-29" }),
             ("unknown group", { $0["fees"] = ["freeGroups": ["G99"], "subsidisedGroups": []] }),
@@ -199,7 +218,8 @@ final class PolicyDateTests: XCTestCase {
         cal.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         for s in stride(from: Int64(1_546_300_800), to: 1_640_995_200, by: 86_399 * 3 + 7) {
             let c = cal.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(s)))
-            XCTAssertEqual(PolicyDate(epochSeconds: s, utcOffsetSeconds: 28_800), PolicyDate(c.year!, c.month!, c.day!), "\(s)")
+            XCTAssertEqual(
+                PolicyDate(epochSeconds: s, utcOffsetSeconds: 28_800), PolicyDate(c.year!, c.month!, c.day!), "\(s)")
         }
     }
 

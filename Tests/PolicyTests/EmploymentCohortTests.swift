@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Policy
 
 /// R7 on evidence: which entries of an employment report count against the platform's cohort, and
@@ -7,15 +8,20 @@ final class EmploymentCohortTests: XCTestCase {
     let completion = Fx.date("2021-06-30")
     let today = Fx.date("2021-12-20")
     /// A valid unified social credit code (check character computed by GB 32100's MOD 31).
-    let employer = "91371402MA3C4D5E6" + String(CreditCodeCheck.alphabet[CreditCodeCheck.checkValue(
-        forFirst17: "91371402MA3C4D5E6".map { CreditCodeCheck.value(of: $0)! })])
+    let employer =
+        "91371402MA3C4D5E6"
+        + String(
+            CreditCodeCheck.alphabet[
+                CreditCodeCheck.checkValue(
+                    forFirst17: "91371402MA3C4D5E6".map { CreditCodeCheck.value(of: $0)! })])
 
     func cohort(_ n: Int) -> [String: PolicyDate] {
         Dictionary(uniqueKeysWithValues: (1...n).map { ("w-\($0)", completion) })
     }
 
     func hired(_ worker: String, on day: String = "2021-08-02", code: String? = nil) -> EmploymentCohort.Entry {
-        EmploymentCohort.Entry(workerId: worker, evidence: .employer(creditCode: code ?? employer, startDate: Fx.date(day)))
+        EmploymentCohort.Entry(
+            workerId: worker, evidence: .employer(creditCode: code ?? employer, startDate: Fx.date(day)))
     }
 
     func testTheRateIsEmployedMembersOverTheCohortAt85Percent() {
@@ -42,9 +48,15 @@ final class EmploymentCohortTests: XCTestCase {
     }
 
     func testMembersWithValidEvidencePass() {
-        let entries = [hired("w-1", on: "2021-06-30"), hired("w-2", on: "2021-12-20"),
-                       EmploymentCohort.Entry(workerId: "w-3", evidence: .contribution(reference: "SI-1", record: .init(
-                           workerId: "w-3", month: Fx.date("2021-06-01"))))]
+        let entries = [
+            hired("w-1", on: "2021-06-30"), hired("w-2", on: "2021-12-20"),
+            EmploymentCohort.Entry(
+                workerId: "w-3",
+                evidence: .contribution(
+                    reference: "SI-1",
+                    record: .init(
+                        workerId: "w-3", month: Fx.date("2021-06-01")))),
+        ]
         XCTAssertEqual(EmploymentCohort.problems(in: entries, cohort: cohort(3), today: today), [])
         XCTAssertEqual(EmploymentCohort.problems(in: [], cohort: cohort(3), today: today), [])
     }
@@ -53,20 +65,47 @@ final class EmploymentCohortTests: XCTestCase {
         let cases: [(EmploymentCohort.Entry, malformed: Bool, contains: String)] = [
             (hired("w-1", on: "2021-06-29"), true, "before the worker's completion date 2021-06-30"),
             (hired("w-1", on: "2021-12-21"), true, "in the future (today is 2021-12-20)"),
-            (hired("w-1", code: String(employer.dropLast()) + (employer.last == "0" ? "1" : "0")), true, "wrong check character"),
+            (
+                hired("w-1", code: String(employer.dropLast()) + (employer.last == "0" ? "1" : "0")), true,
+                "wrong check character"
+            ),
             (hired("w-1", code: "91371402MA3C4D5E"), true, "wrong length"),
             (hired("w-1", code: "91371402MA3C4D5EI"), true, "wrong length"),
-            (EmploymentCohort.Entry(workerId: "w-1", evidence: .employer(creditCode: employer, startDate: nil)), true, "start_date: required"),
+            (
+                EmploymentCohort.Entry(workerId: "w-1", evidence: .employer(creditCode: employer, startDate: nil)),
+                true, "start_date: required"
+            ),
             (EmploymentCohort.Entry(workerId: "w-1", evidence: nil), true, "evidence is required"),
             (EmploymentCohort.Entry(workerId: "", evidence: nil), true, "worker_id is required"),
-            (EmploymentCohort.Entry(workerId: "w-1", evidence: .contribution(reference: "SI-9", record: nil)), false,
-             "not attested by the social-insurance role"),
-            (EmploymentCohort.Entry(workerId: "w-1", evidence: .contribution(reference: "SI-9", record: .init(
-                workerId: "w-2", month: Fx.date("2021-08-01")))), false, "attested for another worker"),
-            (EmploymentCohort.Entry(workerId: "w-1", evidence: .contribution(reference: "SI-9", record: .init(
-                workerId: "w-1", month: Fx.date("2021-05-31")))), false, "is for 2021-05, before the worker's completion date"),
-            (EmploymentCohort.Entry(workerId: "w-1", evidence: .contribution(reference: "SI-9", record: .init(
-                workerId: "w-1", month: Fx.date("2022-01-01")))), false, "is for 2022-01, in the future"),
+            (
+                EmploymentCohort.Entry(workerId: "w-1", evidence: .contribution(reference: "SI-9", record: nil)), false,
+                "not attested by the social-insurance role"
+            ),
+            (
+                EmploymentCohort.Entry(
+                    workerId: "w-1",
+                    evidence: .contribution(
+                        reference: "SI-9",
+                        record: .init(
+                            workerId: "w-2", month: Fx.date("2021-08-01")))), false, "attested for another worker"
+            ),
+            (
+                EmploymentCohort.Entry(
+                    workerId: "w-1",
+                    evidence: .contribution(
+                        reference: "SI-9",
+                        record: .init(
+                            workerId: "w-1", month: Fx.date("2021-05-31")))), false,
+                "is for 2021-05, before the worker's completion date"
+            ),
+            (
+                EmploymentCohort.Entry(
+                    workerId: "w-1",
+                    evidence: .contribution(
+                        reference: "SI-9",
+                        record: .init(
+                            workerId: "w-1", month: Fx.date("2022-01-01")))), false, "is for 2022-01, in the future"
+            ),
             (hired("w-9"), false, "worker w-9 is not in the offering's cohort"),
         ]
         for (entry, malformed, text) in cases {

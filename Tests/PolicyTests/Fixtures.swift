@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import Policy
 
 /// Shared fixtures: the shipped Dezhou book and builders for facts with sensible defaults
@@ -35,8 +36,9 @@ enum Fx {
         employer: String? = "ENT1",
         pension: Bool = false
     ) -> WorkerFacts {
-        WorkerFacts(workerId: id, categories: categories, hukou: hukou, lowIncomeSupport: lowIncome,
-                    lowIncomeSupportAttested: lowIncomeAttested, employerId: employer, drawsMonthlyPension: pension)
+        WorkerFacts(
+            workerId: id, categories: categories, hukou: hukou, lowIncomeSupport: lowIncome,
+            lowIncomeSupportAttested: lowIncomeAttested, employerId: employer, drawsMonthlyPension: pension)
     }
 
     static func attested(_ g: Group) -> CategoryFact { CategoryFact(g, attested: true, attestedBy: "dept") }
@@ -56,7 +58,8 @@ enum Fx {
     ) -> EnrollmentFacts {
         EnrollmentFacts(
             enrollmentId: id, offeringId: "O1", occupationCode: occupation, level: level,
-            institution: InstitutionFacts(institutionId: "I1", filingAccepted: filingAccepted, licenceScope: scope ?? [occupation]),
+            institution: InstitutionFacts(
+                institutionId: "I1", filingAccepted: filingAccepted, licenceScope: scope ?? [occupation]),
             offeringKind: kind, completionDate: PolicyDate(iso: completed) ?? PolicyDate.parseShape(completed)!,
             trainingDays: days, attendancePercent: attendance, enterpriseId: enterprise)
     }
@@ -69,18 +72,24 @@ enum Fx {
         revoked: Bool = false,
         fromThisTraining: Bool = true
     ) -> CertificateFacts {
-        CertificateFacts(certificateId: "C1", kind: kind, occupationCode: occupation, level: level,
-                         verified: verified, revoked: revoked, fromThisTraining: fromThisTraining)
+        CertificateFacts(
+            certificateId: "C1", kind: kind, occupationCode: occupation, level: level,
+            verified: verified, revoked: revoked, fromThisTraining: fromThisTraining)
     }
 
-    static func prior(_ occupation: String = cook, level: Int = 5, completed: String, id: String? = nil) -> PriorSubsidy {
-        PriorSubsidy(enrollmentId: id ?? "P-\(occupation)-\(level)-\(completed)", occupationCode: occupation,
-                     level: level, completionDate: date(completed))
+    static func prior(_ occupation: String = cook, level: Int = 5, completed: String, id: String? = nil) -> PriorSubsidy
+    {
+        PriorSubsidy(
+            enrollmentId: id ?? "P-\(occupation)-\(level)-\(completed)", occupationCode: occupation,
+            level: level, completionDate: date(completed))
     }
 
     /// Three earlier subsidies in a year, each a different occupation (so only R3 can bite).
     static func threeIn(_ year: Int) -> [PriorSubsidy] {
-        [prior(cook, completed: "\(year)-02-01"), prior(welder, completed: "\(year)-05-01"), prior(domestic, completed: "\(year)-09-01")]
+        [
+            prior(cook, completed: "\(year)-02-01"), prior(welder, completed: "\(year)-05-01"),
+            prior(domestic, completed: "\(year)-09-01"),
+        ]
     }
 }
 
@@ -138,17 +147,21 @@ struct RuleCase: Sendable {
     var check: Check
 }
 
-func dc(_ name: String, _ side: Side, _ c: DecisionCase) -> RuleCase { RuleCase(name: name, side: side, check: .decision(c)) }
+func dc(_ name: String, _ side: Side, _ c: DecisionCase) -> RuleCase {
+    RuleCase(name: name, side: side, check: .decision(c))
+}
 
 /// Runs checks and reports through XCTest.
 enum Runner {
     static func decide(_ c: DecisionCase) -> SubsidyDecision {
         if let v = c.version {
-            return SubsidyEngine.decide(worker: c.worker, enrollment: c.enrollment, certificate: c.certificate,
-                                        priorSubsidies: c.priors, policy: Fx.book.version(id: v)!)
+            return SubsidyEngine.decide(
+                worker: c.worker, enrollment: c.enrollment, certificate: c.certificate,
+                priorSubsidies: c.priors, policy: Fx.book.version(id: v)!)
         }
-        return SubsidyEngine.decide(worker: c.worker, enrollment: c.enrollment, certificate: c.certificate,
-                                    priorSubsidies: c.priors, book: Fx.book)
+        return SubsidyEngine.decide(
+            worker: c.worker, enrollment: c.enrollment, certificate: c.certificate,
+            priorSubsidies: c.priors, book: Fx.book)
     }
 
     static func run(_ rule: RuleID, _ cases: [RuleCase], file: StaticString = #filePath, line: UInt = #line) {
@@ -166,29 +179,47 @@ enum Runner {
             XCTAssertEqual(d.outcome, e.outcome, ctx, file: file, line: line)
             XCTAssertEqual(d.refusedBy, e.refusedBy, ctx, file: file, line: line)
             if let v = e.amountFen { XCTAssertEqual(d.amountFen, v, "amount: " + ctx, file: file, line: line) }
-            if let v = e.allowanceFen { XCTAssertEqual(d.livingAllowanceFen, v, "allowance: " + ctx, file: file, line: line) }
+            if let v = e.allowanceFen {
+                XCTAssertEqual(d.livingAllowanceFen, v, "allowance: " + ctx, file: file, line: line)
+            }
             if let v = e.payee { XCTAssertEqual(d.payee, v, "payee: " + ctx, file: file, line: line) }
             if let v = e.feeRegime { XCTAssertEqual(d.feeRegime, v, "regime: " + ctx, file: file, line: line) }
-            if let v = e.workerAdvanceFen { XCTAssertEqual(d.workerAdvanceFen, v, "advance: " + ctx, file: file, line: line) }
-            if let v = e.trancheAmounts { XCTAssertEqual(d.tranches.map(\.amountFen), v, "tranches: " + ctx, file: file, line: line) }
+            if let v = e.workerAdvanceFen {
+                XCTAssertEqual(d.workerAdvanceFen, v, "advance: " + ctx, file: file, line: line)
+            }
+            if let v = e.trancheAmounts {
+                XCTAssertEqual(d.tranches.map(\.amountFen), v, "tranches: " + ctx, file: file, line: line)
+            }
             if let v = e.heldFen { XCTAssertEqual(d.heldFen, v, "held: " + ctx, file: file, line: line) }
             if let v = e.version { XCTAssertEqual(d.policyVersion, v, "version: " + ctx, file: file, line: line) }
-            if let v = e.trainingNumberInYear { XCTAssertEqual(d.trainingNumberInYear, v, "nth: " + ctx, file: file, line: line) }
-            if let v = e.countsTowardTarget { XCTAssertEqual(d.countsTowardTarget, v, "T1: " + ctx, file: file, line: line) }
-            if let v = e.inputProblemFields { XCTAssertEqual(d.inputProblems.map(\.field), v, "problems: " + ctx, file: file, line: line) }
+            if let v = e.trainingNumberInYear {
+                XCTAssertEqual(d.trainingNumberInYear, v, "nth: " + ctx, file: file, line: line)
+            }
+            if let v = e.countsTowardTarget {
+                XCTAssertEqual(d.countsTowardTarget, v, "T1: " + ctx, file: file, line: line)
+            }
+            if let v = e.inputProblemFields {
+                XCTAssertEqual(d.inputProblems.map(\.field), v, "problems: " + ctx, file: file, line: line)
+            }
             let lines = d.trace.filter { $0.rule == rule }
             XCTAssertFalse(lines.isEmpty, "no trace line for \(rule): " + ctx, file: file, line: line)
-            if let o = e.ruleLine { XCTAssertEqual(lines.first?.outcome, o, "trace outcome: " + ctx, file: file, line: line) }
+            if let o = e.ruleLine {
+                XCTAssertEqual(lines.first?.outcome, o, "trace outcome: " + ctx, file: file, line: line)
+            }
             for s in e.ruleLineContains {
-                XCTAssertTrue(lines.contains { $0.zh.contains(s) || $0.en.contains(s) }, "trace lacks \"\(s)\": " + ctx, file: file, line: line)
+                XCTAssertTrue(
+                    lines.contains { $0.zh.contains(s) || $0.en.contains(s) }, "trace lacks \"\(s)\": " + ctx,
+                    file: file, line: line)
             }
             for l in d.trace {
-                XCTAssertTrue(l.zh.hasPrefix(l.rule.rawValue + ": ") && l.en.hasPrefix(l.rule.rawValue + ": "),
-                              "trace line not prefixed by its rule id: \(l)", file: file, line: line)
+                XCTAssertTrue(
+                    l.zh.hasPrefix(l.rule.rawValue + ": ") && l.en.hasPrefix(l.rule.rawValue + ": "),
+                    "trace line not prefixed by its rule id: \(l)", file: file, line: line)
             }
         case .employment(let trained, let employed, let released, let problems):
-            let r = SubsidyEngine.releaseHeldTranche(employment: EmploymentReport(offeringId: "O1", trained: trained, employed: employed),
-                                                     policy: Fx.v1)
+            let r = SubsidyEngine.releaseHeldTranche(
+                employment: EmploymentReport(offeringId: "O1", trained: trained, employed: employed),
+                policy: Fx.v1)
             XCTAssertEqual(r.released, released, "\(label): \(r.trace)", file: file, line: line)
             XCTAssertEqual(r.inputProblems.map(\.field), problems, label, file: file, line: line)
             XCTAssertEqual(r.trace.rule, .r7, label, file: file, line: line)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Policy
 
 /// SplitMix64: a small seeded generator so every run draws the same cases.
@@ -45,29 +46,35 @@ struct CaseGenerator {
         let enterprise = pick(["ENT1", "ENT2"])
         let worker = WorkerFacts(
             workerId: "W\(int(1...1000))", categories: cats, hukou: chance(50) ? .rural : .urban,
-            lowIncomeSupport: chance(30), lowIncomeSupportAttested: chance(50), employerId: chance(80) ? enterprise : nil,
+            lowIncomeSupport: chance(30), lowIncomeSupportAttested: chance(50),
+            employerId: chance(80) ? enterprise : nil,
             drawsMonthlyPension: chance(5))
         let code = pick(codes)
         let lvl = level()
         let kind = pick(OfferingKind.allCases)
         let enrollment = EnrollmentFacts(
             enrollmentId: "E\(int(1...100_000))", offeringId: "O\(int(1...50))", occupationCode: code, level: lvl,
-            institution: InstitutionFacts(institutionId: "I\(int(1...20))", filingAccepted: chance(95),
-                                          licenceScope: chance(95) ? [code, pick(codes)] : [pick(codes)]),
-            offeringKind: kind, completionDate: date(), trainingDays: int(0...60), attendancePercent: chance(1) ? 120 : int(50...100),
+            institution: InstitutionFacts(
+                institutionId: "I\(int(1...20))", filingAccepted: chance(95),
+                licenceScope: chance(95) ? [code, pick(codes)] : [pick(codes)]),
+            offeringKind: kind, completionDate: date(), trainingDays: int(0...60),
+            attendancePercent: chance(1) ? 120 : int(50...100),
             enterpriseId: kind == .newHirePreJob ? (chance(90) ? pick(["ENT1", "ENT2"]) : nil) : nil)
         var certificate: CertificateFacts?
         if chance(92) {
             let k = pick(CertificateKind.allCases)
             certificate = CertificateFacts(
                 certificateId: "C\(int(1...1000))", kind: k, occupationCode: chance(97) ? code : pick(codes),
-                level: (k == .skillLevel || k == .occupationalQualification) ? (chance(90) ? max(1, lvl - int(0...1)) : int(1...5)) : nil,
+                level: (k == .skillLevel || k == .occupationalQualification)
+                    ? (chance(90) ? max(1, lvl - int(0...1)) : int(1...5)) : nil,
                 verified: chance(95), revoked: chance(2), fromThisTraining: chance(97))
         }
         var priors: [PriorSubsidy] = []
         for i in 0..<int(0...5) {
-            priors.append(PriorSubsidy(enrollmentId: "P\(i)", occupationCode: pick(codes), level: int(1...5),
-                                       completionDate: PolicyDate(int(2019...2021), int(1...12), int(1...28))))
+            priors.append(
+                PriorSubsidy(
+                    enrollmentId: "P\(i)", occupationCode: pick(codes), level: int(1...5),
+                    completionDate: PolicyDate(int(2019...2021), int(1...12), int(1...28))))
         }
         return (worker, enrollment, certificate, priors)
     }
@@ -104,7 +111,10 @@ final class PropertyTests: XCTestCase {
             XCTAssertEqual(d.payableNowFen + d.heldFen, d.totalFen, ctx)
             XCTAssertTrue(d.tranches.allSatisfy { $0.amountFen > 0 }, ctx)
             XCTAssertEqual(d.tranches.map(\.index), d.tranches.indices.map { $0 + 1 }, ctx)
-            XCTAssertTrue(d.tranches.filter { $0.purpose == .livingAllowance }.allSatisfy { $0.payee == Payee(.worker, w.workerId) }, ctx)
+            XCTAssertTrue(
+                d.tranches.filter { $0.purpose == .livingAllowance }.allSatisfy {
+                    $0.payee == Payee(.worker, w.workerId)
+                }, ctx)
 
             // Refusals name at least one rule and pay nothing; eligible decisions name none.
             if d.isEligible {
@@ -120,22 +130,28 @@ final class PropertyTests: XCTestCase {
                 XCTAssertNil(d.payee, ctx)
                 XCTAssertFalse(d.countsTowardTarget, ctx)
                 for r in d.refusedBy {
-                    XCTAssertTrue(d.trace.contains { $0.rule == r && $0.outcome == .refused }, "refusing rule \(r) without a refused line: " + ctx)
+                    XCTAssertTrue(
+                        d.trace.contains { $0.rule == r && $0.outcome == .refused },
+                        "refusing rule \(r) without a refused line: " + ctx)
                 }
             }
             if d.livingAllowanceFen > 0 { withAllowance += 1 }
             if d.heldFen > 0 { projects += 1 }
             // Free training costs the worker nothing; 先垫后补 advances exactly the subsidy.
             if d.feeRegime != .advanceThenReimburse { XCTAssertEqual(d.workerAdvanceFen, 0, ctx) }
-            if d.isEligible && d.feeRegime == .advanceThenReimburse { XCTAssertEqual(d.workerAdvanceFen, d.amountFen, ctx) }
+            if d.isEligible && d.feeRegime == .advanceThenReimburse {
+                XCTAssertEqual(d.workerAdvanceFen, d.amountFen, ctx)
+            }
 
             // Replay with the same version gives the same decision; so does reordering the inputs.
-            let replay = SubsidyEngine.decide(worker: w, enrollment: e, certificate: c, priorSubsidies: p, policy: policy)
+            let replay = SubsidyEngine.decide(
+                worker: w, enrollment: e, certificate: c, priorSubsidies: p, policy: policy)
             XCTAssertEqual(replay, d, ctx)
             var shuffledWorker = w
             shuffledWorker.categories.reverse()
-            let reordered = SubsidyEngine.decide(worker: shuffledWorker, enrollment: e, certificate: c,
-                                                 priorSubsidies: p.reversed(), policy: policy)
+            let reordered = SubsidyEngine.decide(
+                worker: shuffledWorker, enrollment: e, certificate: c,
+                priorSubsidies: p.reversed(), policy: policy)
             XCTAssertEqual(reordered.outcome, d.outcome, ctx)
             XCTAssertEqual(reordered.refusedBy, d.refusedBy, ctx)
             XCTAssertEqual(reordered.tranches, d.tranches, ctx)
@@ -152,8 +168,9 @@ final class PropertyTests: XCTestCase {
     func testEmploymentThresholdIsExactForSmallCohorts() {
         for trained in 1...200 {
             for employed in 0...trained {
-                let r = SubsidyEngine.releaseHeldTranche(employment: EmploymentReport(offeringId: "O", trained: trained, employed: employed),
-                                                         policy: Fx.v1)
+                let r = SubsidyEngine.releaseHeldTranche(
+                    employment: EmploymentReport(offeringId: "O", trained: trained, employed: employed),
+                    policy: Fx.v1)
                 XCTAssertEqual(r.released, employed * 20 >= trained * 17, "\(employed)/\(trained)")
             }
         }
@@ -168,12 +185,18 @@ final class PropertyTests: XCTestCase {
         var eligible = 0
         let elapsed = clock.measure {
             for (w, e, c, p) in inputs {
-                if SubsidyEngine.decide(worker: w, enrollment: e, certificate: c, priorSubsidies: p, book: book).isEligible { eligible += 1 }
+                if SubsidyEngine.decide(worker: w, enrollment: e, certificate: c, priorSubsidies: p, book: book)
+                    .isEligible
+                {
+                    eligible += 1
+                }
             }
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let perSecond = Double(inputs.count) / max(seconds, 1e-9)
-        print("PolicyTests throughput: \(inputs.count) decisions in \(elapsed) = \(Int(perSecond)) decisions/s (\(eligible) eligible); 150,000 would take \(150_000 / max(perSecond, 1)) s")
+        print(
+            "PolicyTests throughput: \(inputs.count) decisions in \(elapsed) = \(Int(perSecond)) decisions/s (\(eligible) eligible); 150,000 would take \(150_000 / max(perSecond, 1)) s"
+        )
         XCTAssertGreaterThan(perSecond, 1_000, "the engine is far too slow for the replay benchmark")
     }
 }

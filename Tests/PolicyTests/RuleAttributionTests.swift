@@ -1,13 +1,17 @@
 import Foundation
 import XCTest
+
 @testable import Policy
 
 /// R11: each tranche names the rules that decided it, from the engine's branch (not a fixed list),
 /// and a refusal says why with its rule id.
 final class RuleAttributionTests: XCTestCase {
-    private func decide(_ worker: WorkerFacts, _ enrollment: EnrollmentFacts,
-                        certificate: CertificateFacts? = Fx.certificate()) -> SubsidyDecision {
-        SubsidyEngine.decide(worker: worker, enrollment: enrollment, certificate: certificate, priorSubsidies: [], book: Fx.book)
+    private func decide(
+        _ worker: WorkerFacts, _ enrollment: EnrollmentFacts,
+        certificate: CertificateFacts? = Fx.certificate()
+    ) -> SubsidyDecision {
+        SubsidyEngine.decide(
+            worker: worker, enrollment: enrollment, certificate: certificate, priorSubsidies: [], book: Fx.book)
     }
 
     func testOrdinaryFreeTrainingIsDecidedByR1R2R8Only() {
@@ -37,15 +41,18 @@ final class RuleAttributionTests: XCTestCase {
     func testCompletionAfterTheProgrammeNamesItsLastDay() {
         let d = decide(Fx.worker(), Fx.enrollment(completed: "2022-01-05"))
         XCTAssertEqual(d.refusedBy, [.r1])
-        XCTAssertTrue(d.refusalReason.hasPrefix(
-            "R1: the completion date 2022-01-05 falls after the programme's last policy period, which ends 2021-12-31"), d.refusalReason)
+        XCTAssertTrue(
+            d.refusalReason.hasPrefix(
+                "R1: the completion date 2022-01-05 falls after the programme's last policy period, which ends 2021-12-31"
+            ), d.refusalReason)
         XCTAssertEqual(d.decidedBy, [])
     }
 
     func testCompletionBeforeTheProgrammeNamesItsFirstDay() {
         let d = decide(Fx.worker(), Fx.enrollment(completed: "2018-12-31"))
-        XCTAssertTrue(d.refusalReason.contains("falls before the programme's first policy period, which begins 2019-01-01"),
-                      d.refusalReason)
+        XCTAssertTrue(
+            d.refusalReason.contains("falls before the programme's first policy period, which begins 2019-01-01"),
+            d.refusalReason)
     }
 
     func testRefusalReasonListsEveryRefusingRuleWithItsId() {
@@ -59,9 +66,10 @@ final class RuleAttributionTests: XCTestCase {
 
     func testReplayWithTheRecordedVersionNamesTheSameRules() {
         let original = decide(Fx.worker([Fx.attested(.g5)]), Fx.enrollment(completed: "2020-08-01"))
-        let replay = SubsidyEngine.decide(worker: Fx.worker([Fx.attested(.g5)]), enrollment: Fx.enrollment(completed: "2020-08-01"),
-                                          certificate: Fx.certificate(), priorSubsidies: [],
-                                          policy: Fx.book.version(id: original.policyVersion)!)
+        let replay = SubsidyEngine.decide(
+            worker: Fx.worker([Fx.attested(.g5)]), enrollment: Fx.enrollment(completed: "2020-08-01"),
+            certificate: Fx.certificate(), priorSubsidies: [],
+            policy: Fx.book.version(id: original.policyVersion)!)
         XCTAssertEqual(replay, original)
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Policy
 
 /// One test per rule id of docs/POLICY.md (each runs that rule's table from RuleTables, both sides of
@@ -17,14 +18,17 @@ final class RuleTests: XCTestCase {
     func testR11_traceability() {
         Runner.run(.r11, RuleTables.r11)
         // Replay: the stored decision, decided again with the version it names, is equal.
-        let c = DecisionCase(worker: Fx.worker([Fx.attested(.g5)]), enrollment: Fx.enrollment(completed: "2020-05-01", kind: .projectBased),
-                             expect: Expect(outcome: .eligible))
+        let c = DecisionCase(
+            worker: Fx.worker([Fx.attested(.g5)]),
+            enrollment: Fx.enrollment(completed: "2020-05-01", kind: .projectBased),
+            expect: Expect(outcome: .eligible))
         let stored = Runner.decide(c)
         let data = try! JSONEncoder().encode(stored)
         let reloaded = try! JSONDecoder().decode(SubsidyDecision.self, from: data)
         XCTAssertEqual(reloaded, stored)
-        let replayed = SubsidyEngine.decide(worker: c.worker, enrollment: c.enrollment, certificate: c.certificate,
-                                            priorSubsidies: c.priors, policy: Fx.book.version(id: reloaded.policyVersion)!)
+        let replayed = SubsidyEngine.decide(
+            worker: c.worker, enrollment: c.enrollment, certificate: c.certificate,
+            priorSubsidies: c.priors, policy: Fx.book.version(id: reloaded.policyVersion)!)
         XCTAssertEqual(replayed, reloaded)
         XCTAssertEqual(replayed.policyFingerprint, Fx.v1.fingerprint)
         // One trace line per rule, in docs/POLICY.md order.
@@ -34,11 +38,13 @@ final class RuleTests: XCTestCase {
 
     /// What the payment service copies into the contract (Tranche.condition, employment_rate_bp).
     func testContractHelpers() {
-        let d = Runner.decide(DecisionCase(enrollment: Fx.enrollment(kind: .projectBased), expect: Expect(outcome: .eligible)))
+        let d = Runner.decide(
+            DecisionCase(enrollment: Fx.enrollment(kind: .projectBased), expect: Expect(outcome: .eligible)))
         XCTAssertEqual(d.tranches.map(\.condition.text), ["", "R7: employment rate >= 85.0%"])
         XCTAssertEqual(d.payableNowFen, 90_000)
         XCTAssertEqual(d.heldFen, 60_000)
-        let r = SubsidyEngine.releaseHeldTranche(employment: EmploymentReport(offeringId: "O1", trained: 1000, employed: 849), policy: Fx.v1)
+        let r = SubsidyEngine.releaseHeldTranche(
+            employment: EmploymentReport(offeringId: "O1", trained: 1000, employed: 849), policy: Fx.v1)
         XCTAssertEqual(r.rateBasisPoints, 8490)
         XCTAssertEqual(r.ratePermille, 849)
         XCTAssertEqual(r.trace.zh, "R7: 培训后就业率84.9%（849/1000），未达到85.0%，余款继续暂缓拨付")
@@ -72,7 +78,8 @@ final class RuleTests: XCTestCase {
     /// Unverified (self-declared) categories never bring money or free training.
     func testUnverifiedCategoriesNeverQualify() {
         for g in Fx.v1.attestationRequired.groups {
-            let declared = Runner.decide(DecisionCase(worker: Fx.worker([Fx.declared(g)], hukou: .rural), expect: Expect(outcome: .eligible)))
+            let declared = Runner.decide(
+                DecisionCase(worker: Fx.worker([Fx.declared(g)], hukou: .rural), expect: Expect(outcome: .eligible)))
             XCTAssertEqual(declared.feeRegime, .advanceThenReimburse, "\(g)")
             XCTAssertEqual(declared.livingAllowanceFen, 0, "\(g)")
             XCTAssertEqual(declared.payee, Payee(.worker, "W1"), "\(g)")
@@ -80,8 +87,10 @@ final class RuleTests: XCTestCase {
     }
 
     func testTraceIsBilingualAndReadable() {
-        let d = Runner.decide(DecisionCase(worker: Fx.worker([Fx.attested(.g5)]), enrollment: Fx.enrollment(completed: "2020-03-01"),
-                                           priors: [Fx.prior(completed: "2020-01-10")], expect: Expect(outcome: .eligible)))
+        let d = Runner.decide(
+            DecisionCase(
+                worker: Fx.worker([Fx.attested(.g5)]), enrollment: Fx.enrollment(completed: "2020-03-01"),
+                priors: [Fx.prior(completed: "2020-01-10")], expect: Expect(outcome: .eligible)))
         let r3 = d.trace.first { $0.rule == .r3 }!
         XCTAssertEqual(r3.zh, "R3: 本年度（2020年，Asia/Shanghai）第2次补贴培训（上限3次）")
         XCTAssertEqual(r3.en, "R3: 2nd subsidised training in 2020 (Asia/Shanghai; limit 3)")

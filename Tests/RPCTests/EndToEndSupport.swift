@@ -15,8 +15,10 @@ enum TestCertificates {
 
     static let directory: String = {
         let directory = packageRoot.appendingPathComponent("Deploy/certs/out").path
-        let needed = ["ca.pem", "echo.pem", "echo.key", "hrss.pem", "hrss.key", "finance.pem", "finance.key",
-                      "intruder.pem", "intruder.key", "expired.pem", "expired.key"]
+        let needed = [
+            "ca.pem", "echo.pem", "echo.key", "hrss.pem", "hrss.key", "finance.pem", "finance.key",
+            "intruder.pem", "intruder.key", "expired.pem", "expired.key",
+        ]
         if !needed.allSatisfy({ FileManager.default.fileExists(atPath: "\(directory)/\($0)") }) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -45,17 +47,21 @@ struct EchoServerFixture {
     let server: GRPCServer
     let port: Int
 
-    static func start(maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
-                      shutdownGracePeriod: Duration = .seconds(5)) async throws -> EchoServerFixture {
+    static func start(
+        maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
+        shutdownGracePeriod: Duration = .seconds(5)
+    ) async throws -> EchoServerFixture {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var logger = Logger(label: "rpc-tests.server")
         logger.logLevel = .error
-        let configuration = ServerConfiguration(port: 0, tls: TestCertificates.tls("echo"),
-                                                maxReceiveMessageBytes: maxReceiveMessageBytes,
-                                                shutdownGracePeriod: shutdownGracePeriod)
-        let server = try GRPCServer(configuration: configuration, services: [EchoService().serviceDefinition],
-                                    interceptors: [AuthorizationInterceptor(table: accessTable)], logger: logger,
-                                    eventLoopGroup: group)
+        let configuration = ServerConfiguration(
+            port: 0, tls: TestCertificates.tls("echo"),
+            maxReceiveMessageBytes: maxReceiveMessageBytes,
+            shutdownGracePeriod: shutdownGracePeriod)
+        let server = try GRPCServer(
+            configuration: configuration, services: [EchoService().serviceDefinition],
+            interceptors: [AuthorizationInterceptor(table: accessTable)], logger: logger,
+            eventLoopGroup: group)
         try await server.start()
         let port = try XCTUnwrap(server.localPort)
         return EchoServerFixture(group: group, server: server, port: port)
@@ -64,12 +70,15 @@ struct EchoServerFixture {
     var target: ClientConfiguration.Target { .init(host: "127.0.0.1", port: port) }
 
     /// A client channel with the certificate of `role` (`hrss`, `finance`, `intruder`, `expired` ...).
-    func channel(role: String = "hrss", targets: [ClientConfiguration.Target]? = nil,
-                 retry: ClientConfiguration.RetryPolicy = .init(), timeout: Duration = .seconds(10)) throws -> GRPCChannel {
+    func channel(
+        role: String = "hrss", targets: [ClientConfiguration.Target]? = nil,
+        retry: ClientConfiguration.RetryPolicy = .init(), timeout: Duration = .seconds(10)
+    ) throws -> GRPCChannel {
         var logger = Logger(label: "rpc-tests.client")
         logger.logLevel = .error
-        let configuration = ClientConfiguration(targets: targets ?? [target], tls: TestCertificates.tls(role),
-                                                serverName: "localhost", defaultTimeout: timeout, retry: retry)
+        let configuration = ClientConfiguration(
+            targets: targets ?? [target], tls: TestCertificates.tls(role),
+            serverName: "localhost", defaultTimeout: timeout, retry: retry)
         return try GRPCChannel(configuration: configuration, eventLoopGroup: group, logger: logger)
     }
 

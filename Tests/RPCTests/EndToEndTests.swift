@@ -1,5 +1,5 @@
-import Foundation
 import EchoSupport
+import Foundation
 import NIOCore
 import NIOPosix
 import RPC
@@ -13,7 +13,9 @@ final class EndToEndTests: XCTestCase {
     typealias HealthClient = Grpc_Health_V1_HealthClient
 
     /// The call fails with an `RPCError`; returns it.
-    private func expectRPCError(_ call: () async throws -> Void, file: StaticString = #filePath, line: UInt = #line) async -> RPCError? {
+    private func expectRPCError(_ call: () async throws -> Void, file: StaticString = #filePath, line: UInt = #line)
+        async -> RPCError?
+    {
         do {
             try await call()
             XCTFail("the call succeeded", file: file, line: line)
@@ -47,7 +49,9 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(result1.status, .serving)
         let result2 = try await health.check(Grpc_Health_V1_HealthCheckRequest(service: "skills.testing.v1.Echo"))
         XCTAssertEqual(result2.status, .serving)
-        let unknown = await expectRPCError { _ = try await health.check(Grpc_Health_V1_HealthCheckRequest(service: "nope")) }
+        let unknown = await expectRPCError {
+            _ = try await health.check(Grpc_Health_V1_HealthCheckRequest(service: "nope"))
+        }
         XCTAssertEqual(unknown?.code, .notFound)
         await channel.close()
         await fixture.stop()
@@ -62,7 +66,9 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(error?.code, .unavailable, "\(role): \(String(describing: error))")
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(4), "\(role): refusal took until the deadline")
         // A second attempt is refused too (no state left behind).
-        let again = await expectRPCError { _ = try await HealthClient(refused).check(Grpc_Health_V1_HealthCheckRequest()) }
+        let again = await expectRPCError {
+            _ = try await HealthClient(refused).check(Grpc_Health_V1_HealthCheckRequest())
+        }
         XCTAssertNotNil(again)
         await refused.close()
 
@@ -134,7 +140,8 @@ final class EndToEndTests: XCTestCase {
         let response = try await slow.value
         XCTAssertEqual(response.text, "slow")
         await shutdown.value
-        XCTAssertLessThan(ContinuousClock.now - start, .seconds(3), "shutdown waited for the grace period instead of the call")
+        XCTAssertLessThan(
+            ContinuousClock.now - start, .seconds(3), "shutdown waited for the grace period instead of the call")
 
         let late = try fixture.channel(retry: .none, timeout: .seconds(2))
         let error = await expectRPCError { _ = try await EchoClient(late).get(Request(text: "too late")) }
@@ -207,8 +214,9 @@ final class MemoryTests: XCTestCase {
         }
         let after = try XCTUnwrap(residentMemoryBytes())
         let growth = after - before
-        print("MemoryTests: warm-up 2000 calls in \(warmUpTime); \(calls) calls in \(clock.now - start); "
-              + "VmRSS \(before / 1024) KiB -> \(after / 1024) KiB (\(growth / 1024) KiB)")
+        print(
+            "MemoryTests: warm-up 2000 calls in \(warmUpTime); \(calls) calls in \(clock.now - start); "
+                + "VmRSS \(before / 1024) KiB -> \(after / 1024) KiB (\(growth / 1024) KiB)")
         // Margin: 20 MiB. A leak of 1 KiB per call adds ~20 MiB over 20,000 calls (~5 MiB over a debug
         // run's ~5,000; the printed figure shows the real growth, typically well under 1 MiB).
         // Allocator noise (per-thread malloc arenas, NIO buffer pools) stays far below the margin.

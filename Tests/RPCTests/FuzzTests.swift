@@ -4,9 +4,10 @@ import NIOCore
 import NIOEmbedded
 import NIOHPACK
 import NIOHTTP2
-@testable import RPC
 import Schema
 import XCTest
+
+@testable import RPC
 
 /// The echo service with its waits and repeats bounded, so that fuzzed requests always finish.
 private struct BoundedEcho: Skills_Testing_V1_EchoProvider {
@@ -19,21 +20,30 @@ private struct BoundedEcho: Skills_Testing_V1_EchoProvider {
         return request
     }
 
-    func get(request: Skills_Testing_V1_EchoRequest, context: ServerContext) async throws -> Skills_Testing_V1_EchoResponse {
+    func get(request: Skills_Testing_V1_EchoRequest, context: ServerContext) async throws
+        -> Skills_Testing_V1_EchoResponse
+    {
         try await echo.get(request: bounded(request), context: context)
     }
 
-    func expand(request: Skills_Testing_V1_EchoRequest, responses: MessageWriter<Skills_Testing_V1_EchoResponse>,
-                context: ServerContext) async throws {
+    func expand(
+        request: Skills_Testing_V1_EchoRequest, responses: MessageWriter<Skills_Testing_V1_EchoResponse>,
+        context: ServerContext
+    ) async throws {
         try await echo.expand(request: bounded(request), responses: responses, context: context)
     }
 
-    func collect(requests: MessageStream<Skills_Testing_V1_EchoRequest>, context: ServerContext) async throws -> Skills_Testing_V1_EchoResponse {
+    func collect(requests: MessageStream<Skills_Testing_V1_EchoRequest>, context: ServerContext) async throws
+        -> Skills_Testing_V1_EchoResponse
+    {
         try await echo.collect(requests: requests, context: context)
     }
 
-    func update(requests: MessageStream<Skills_Testing_V1_EchoRequest>, responses: MessageWriter<Skills_Testing_V1_EchoResponse>,
-                context: ServerContext) async throws {
+    func update(
+        requests: MessageStream<Skills_Testing_V1_EchoRequest>,
+        responses: MessageWriter<Skills_Testing_V1_EchoResponse>,
+        context: ServerContext
+    ) async throws {
         try await echo.update(requests: requests, responses: responses, context: context)
     }
 }
@@ -56,9 +66,10 @@ final class FramingFuzzTests: XCTestCase {
         var logger = Logger(label: "rpc-tests.fuzz")
         logger.logLevel = .critical
         let table = AccessTable(["/skills.testing.v1.Echo/*": ["hrss"]])
-        let router = ServerCallRouter(services: [BoundedEcho().serviceDefinition, HealthService().serviceDefinition],
-                                      interceptors: [AuthorizationInterceptor(table: table)],
-                                      maxReceiveMessageBytes: Self.maxMessageBytes, logger: logger)
+        let router = ServerCallRouter(
+            services: [BoundedEcho().serviceDefinition, HealthService().serviceDefinition],
+            interceptors: [AuthorizationInterceptor(table: table)],
+            maxReceiveMessageBytes: Self.maxMessageBytes, logger: logger)
         let seeds: [[UInt8]] = [
             Request().serializedBytes(),
             Request(text: "hello", payload: [1, 2, 3]).serializedBytes(),
@@ -90,19 +101,25 @@ final class FramingFuzzTests: XCTestCase {
             let all = frames + leftovers
             let statuses = all.filter { $0.grpcStatus != nil || $0.headerList?.first(name: ":status") == "415" }
             XCTAssertEqual(statuses.count, 1, "iteration \(iterations): \(all); input \(input)")
-            XCTAssertTrue(leftovers.isEmpty || leftovers.isNoErrorReset, "iteration \(iterations): frames after the end: \(leftovers)")
+            XCTAssertTrue(
+                leftovers.isEmpty || leftovers.isNoErrorReset,
+                "iteration \(iterations): frames after the end: \(leftovers)")
             if let last = frames.last {
-                XCTAssertTrue(last.endsStream && (last.grpcStatus != nil || last.headerList?.first(name: ":status") == "415"),
-                              "iteration \(iterations): the stream did not end with its status: \(frames)")
+                XCTAssertTrue(
+                    last.endsStream && (last.grpcStatus != nil || last.headerList?.first(name: ":status") == "415"),
+                    "iteration \(iterations): the stream did not end with its status: \(frames)")
                 let outcome = last.grpcStatus.map { "grpc-status \($0)" } ?? "http 415"
                 outcomes[outcome, default: 0] += 1
             }
             if statuses.count != 1 { break }
             _ = try? await harness.channel.finish(acceptAlreadyClosed: true)
         }
-        print("testFuzzServerRequestPath: \(iterations) streams in \(clock.now - (deadline - .seconds(9))); outcomes \(outcomes.sorted { $0.key < $1.key })")
+        print(
+            "testFuzzServerRequestPath: \(iterations) streams in \(clock.now - (deadline - .seconds(9))); outcomes \(outcomes.sorted { $0.key < $1.key })"
+        )
         XCTAssertGreaterThanOrEqual(iterations, 1_000, "the fuzzer ran too few iterations to mean anything")
-        XCTAssertGreaterThan(outcomes["grpc-status 0"] ?? 0, 0, "no fuzzed request ever succeeded: the inputs are too broken")
+        XCTAssertGreaterThan(
+            outcomes["grpc-status 0"] ?? 0, 0, "no fuzzed request ever succeeded: the inputs are too broken")
     }
 
     struct Input: CustomStringConvertible {
@@ -138,7 +155,9 @@ final class FramingFuzzTests: XCTestCase {
                 bytes += randomBytes(1 + Int(rng.next() % 16), rng: &rng)
             }
         case 2:  // a huge (or just too large) declared length
-            let length = rng.next() % 2 == 0 ? UInt32(truncatingIfNeeded: rng.next()) | 0x8000_0000
+            let length =
+                rng.next() % 2 == 0
+                ? UInt32(truncatingIfNeeded: rng.next()) | 0x8000_0000
                 : UInt32(Self.maxMessageBytes + 1 + Int(rng.next() % 64))
             bytes = [0] + bigEndian(length) + randomBytes(Int(rng.next() % 32), rng: &rng)
         case 3:  // a random flag
@@ -183,7 +202,8 @@ final class FramingFuzzTests: XCTestCase {
         let position = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count))
         switch rng.next() % 5 {
         case 0 where !bytes.isEmpty: bytes[position] ^= UInt8(1) << UInt8(rng.next() % 8)
-        case 1 where !bytes.isEmpty: bytes[position] = [0x00, 0x7F, 0x80, 0xFF, 0x0A, 0x12, 0x08, 0x28][Int(rng.next() % 8)]
+        case 1 where !bytes.isEmpty:
+            bytes[position] = [0x00, 0x7F, 0x80, 0xFF, 0x0A, 0x12, 0x08, 0x28][Int(rng.next() % 8)]
         case 2: bytes.insert(UInt8(truncatingIfNeeded: rng.next()), at: position)
         case 3 where !bytes.isEmpty: bytes.remove(at: position)
         default: bytes = Array(bytes.prefix(position))

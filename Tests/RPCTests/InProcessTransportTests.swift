@@ -14,16 +14,21 @@ final class InProcessTransportTests: XCTestCase {
     static let hrss = PeerIdentity(commonName: "hrss-dev", organizationalUnits: ["hrss"])
     static let finance = PeerIdentity(commonName: "finance-dev", organizationalUnits: ["finance"])
 
-    private func server(maxReceiveMessageBytes: Int = 4 * 1024 * 1024, interceptors: [any ServerInterceptor] = []) -> InProcessServer {
+    private func server(maxReceiveMessageBytes: Int = 4 * 1024 * 1024, interceptors: [any ServerInterceptor] = [])
+        -> InProcessServer
+    {
         var logger = Logger(label: "rpc-tests.in-process")
         logger.logLevel = .critical
-        return InProcessServer(services: [EchoService().serviceDefinition],
-                               interceptors: [AuthorizationInterceptor(table: EchoServerFixture.accessTable)] + interceptors,
-                               maxReceiveMessageBytes: maxReceiveMessageBytes, logger: logger)
+        return InProcessServer(
+            services: [EchoService().serviceDefinition],
+            interceptors: [AuthorizationInterceptor(table: EchoServerFixture.accessTable)] + interceptors,
+            maxReceiveMessageBytes: maxReceiveMessageBytes, logger: logger)
     }
 
-    private func expectStatus<T>(_ code: StatusCode, message: String? = nil, _ body: () async throws -> T,
-                                 file: StaticString = #filePath, line: UInt = #line) async {
+    private func expectStatus<T>(
+        _ code: StatusCode, message: String? = nil, _ body: () async throws -> T,
+        file: StaticString = #filePath, line: UInt = #line
+    ) async {
         do {
             _ = try await body()
             XCTFail("expected \(code), the call succeeded", file: file, line: line)
@@ -45,9 +50,12 @@ final class InProcessTransportTests: XCTestCase {
 
     func testHandlersSeeTheChosenCallerAndAuthorizationRefusesOthers() async throws {
         let server = server()
-        let response = try await EchoClient(InProcessTransport(server: server, peer: Self.hrss)).get(Request(text: "hi"))
+        let response = try await EchoClient(InProcessTransport(server: server, peer: Self.hrss)).get(
+            Request(text: "hi"))
         XCTAssertEqual(response.caller, "hrss-dev")
-        await expectStatus(.permissionDenied, message: "role 'finance' (finance-dev) may not call /skills.testing.v1.Echo/Get") {
+        await expectStatus(
+            .permissionDenied, message: "role 'finance' (finance-dev) may not call /skills.testing.v1.Echo/Get"
+        ) {
             try await EchoClient(InProcessTransport(server: server, peer: Self.finance)).get(Request(text: "hi"))
         }
     }
@@ -56,10 +64,12 @@ final class InProcessTransportTests: XCTestCase {
         let missing = RPCMethod<Request, Skills_Testing_V1_EchoResponse>(
             MethodDescriptor(service: "skills.testing.v1.Echo", method: "Missing", kind: .unary))
         await expectStatus(.unimplemented, message: "Method not found: /skills.testing.v1.Echo/Missing") {
-            try await InProcessTransport(server: server(), peer: Self.hrss).unary(missing, request: Request(), options: CallOptions())
+            try await InProcessTransport(server: server(), peer: Self.hrss).unary(
+                missing, request: Request(), options: CallOptions())
         }
         await expectStatus(.unavailable) {
-            try await EchoClient(InProcessTransport(server: InProcessServer(), peer: Self.hrss)).get(Request(text: "hi"))
+            try await EchoClient(InProcessTransport(server: InProcessServer(), peer: Self.hrss)).get(
+                Request(text: "hi"))
         }
     }
 
@@ -87,7 +97,8 @@ final class InProcessTransportTests: XCTestCase {
         let received = ResponseMetadata()
         var metadata = Metadata([("X-Echo-Text", "value"), ("x-echo-other", "kept")])
         metadata.add("x-echo-data-bin", binary: [0, 255])
-        _ = try await client.get(Request(text: "m"), options: CallOptions(metadata: metadata, responseMetadata: received))
+        _ = try await client.get(
+            Request(text: "m"), options: CallOptions(metadata: metadata, responseMetadata: received))
         XCTAssertEqual(received.trailers["x-echo-text"], "value")
         XCTAssertEqual(received.trailers.binary("x-echo-data-bin"), [0, 255])
         XCTAssertEqual(received.trailers.entries.count, 3, "\(received.trailers)")
@@ -135,25 +146,33 @@ final class InProcessTransportTests: XCTestCase {
     /// A response that does not decode as the declared type is the client's INTERNAL error, as
     /// over the wire: the transport really encodes and decodes.
     func testResponseOfTheWrongTypeFailsToDecode() async throws {
-        let definition = ServiceDefinition(descriptor: Skills_Testing_V1_Echo.descriptor, methods: [
-            .unary(Skills_Testing_V1_Echo.Method.get) { _, _ in Skills_Testing_V1_EchoResponse(text: "x", payload: [1, 2, 3]) },
-        ])
+        let definition = ServiceDefinition(
+            descriptor: Skills_Testing_V1_Echo.descriptor,
+            methods: [
+                .unary(Skills_Testing_V1_Echo.Method.get) { _, _ in
+                    Skills_Testing_V1_EchoResponse(text: "x", payload: [1, 2, 3])
+                }
+            ])
         let server = InProcessServer(services: [definition])
         let wrong = RPCMethod<Request, Grpc_Health_V1_HealthCheckResponse>(Skills_Testing_V1_Echo.Method.get.descriptor)
         await expectStatus(.internalError) {
-            try await InProcessTransport(server: server, peer: Self.hrss).unary(wrong, request: Request(), options: CallOptions())
+            try await InProcessTransport(server: server, peer: Self.hrss).unary(
+                wrong, request: Request(), options: CallOptions())
         }
     }
 
     /// A handler runs as a server's would: it inherits no task-local value of the calling task (say
     /// the caller's business day), and it sees the caller's deadline.
     func testHandlersInheritNothingFromTheCallingTask() async throws {
-        let definition = ServiceDefinition(descriptor: Skills_Testing_V1_Echo.descriptor, methods: [
-            .unary(Skills_Testing_V1_Echo.Method.get) { _, context in
-                let remaining = context.deadline.map { $0 - ContinuousClock.now } ?? .zero
-                return Skills_Testing_V1_EchoResponse(text: CallerMarker.value ?? "none", count: Int32(remaining / .milliseconds(1)))
-            },
-        ])
+        let definition = ServiceDefinition(
+            descriptor: Skills_Testing_V1_Echo.descriptor,
+            methods: [
+                .unary(Skills_Testing_V1_Echo.Method.get) { _, context in
+                    let remaining = context.deadline.map { $0 - ContinuousClock.now } ?? .zero
+                    return Skills_Testing_V1_EchoResponse(
+                        text: CallerMarker.value ?? "none", count: Int32(remaining / .milliseconds(1)))
+                }
+            ])
         let client = EchoClient(InProcessTransport(server: InProcessServer(services: [definition]), peer: Self.hrss))
         let response = try await CallerMarker.$value.withValue("the caller's") {
             try await client.get(Request(), options: CallOptions(timeout: .seconds(3)))

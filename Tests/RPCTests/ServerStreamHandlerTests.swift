@@ -3,9 +3,10 @@ import NIOCore
 import NIOEmbedded
 import NIOHPACK
 import NIOHTTP2
-@testable import RPC
 import Schema
 import XCTest
+
+@testable import RPC
 
 /// `ServerStreamHandler` on an in-memory channel: routing, early errors, limits, authorization
 /// and deadlines, without sockets or TLS.
@@ -16,30 +17,38 @@ final class ServerStreamHandlerTests: XCTestCase {
 
     /// Asserts a trailers-only response with `code` and returns its headers.
     @discardableResult
-    private func expectTrailersOnly(_ harness: StreamHarness, code: StatusCode,
-                                    file: StaticString = #filePath, line: UInt = #line) async throws -> HPACKHeaders? {
+    private func expectTrailersOnly(
+        _ harness: StreamHarness, code: StatusCode,
+        file: StaticString = #filePath, line: UInt = #line
+    ) async throws -> HPACKHeaders? {
         let frames = try await harness.framesUntilEnd()
         guard let frames else {
             XCTFail("the stream never ended", file: file, line: line)
             return nil
         }
-        XCTAssertEqual(frames.count, 1, "expected one trailers-only HEADERS frame, got \(frames)", file: file, line: line)
+        XCTAssertEqual(
+            frames.count, 1, "expected one trailers-only HEADERS frame, got \(frames)", file: file, line: line)
         guard let headers = frames.last?.headerList else {
             XCTFail("the last frame is not HEADERS: \(frames)", file: file, line: line)
             return nil
         }
         XCTAssertEqual(headers.first(name: ":status"), "200", file: file, line: line)
         XCTAssertEqual(headers.first(name: "content-type"), "application/grpc", file: file, line: line)
-        XCTAssertEqual(headers.first(name: "grpc-status"), String(code.rawValue),
-                       "grpc-message: \(headers.first(name: "grpc-message") ?? "")", file: file, line: line)
+        XCTAssertEqual(
+            headers.first(name: "grpc-status"), String(code.rawValue),
+            "grpc-message: \(headers.first(name: "grpc-message") ?? "")", file: file, line: line)
         let leftovers = try await harness.leftoverFrames()
-        XCTAssertTrue(leftovers.isEmpty || leftovers.isNoErrorReset, "frames after the status: \(leftovers)", file: file, line: line)
+        XCTAssertTrue(
+            leftovers.isEmpty || leftovers.isNoErrorReset, "frames after the status: \(leftovers)", file: file,
+            line: line)
         return headers
     }
 
     /// Sends one unary request and returns every frame of the answer.
-    private func unary(_ harness: StreamHarness, path: String = getPath, _ body: ByteBuffer,
-                       extraHeaders: [(String, String)] = []) async throws -> [HTTP2Frame.FramePayload] {
+    private func unary(
+        _ harness: StreamHarness, path: String = getPath, _ body: ByteBuffer,
+        extraHeaders: [(String, String)] = []
+    ) async throws -> [HTTP2Frame.FramePayload] {
         try await harness.send(headers: StreamHarness.requestHeaders(path: path, extra: extraHeaders))
         try await harness.send(data: body, endStream: true)
         return try await harness.endedFrames()
@@ -49,8 +58,9 @@ final class ServerStreamHandlerTests: XCTestCase {
         let harness = try await StreamHarness.make()
         try await harness.send(headers: StreamHarness.requestHeaders(path: "/skills.testing.v1.Echo/Nope"))
         let headers = try await expectTrailersOnly(harness, code: .unimplemented)
-        XCTAssertEqual(headers?.first(name: "grpc-message").map(StatusMessageCoding.decode),
-                       "Method not found: /skills.testing.v1.Echo/Nope")
+        XCTAssertEqual(
+            headers?.first(name: "grpc-message").map(StatusMessageCoding.decode),
+            "Method not found: /skills.testing.v1.Echo/Nope")
     }
 
     func testUnknownServiceIsUnimplemented() async throws {
@@ -86,7 +96,8 @@ final class ServerStreamHandlerTests: XCTestCase {
 
     func testUnsupportedEncodingIsUnimplementedWithAcceptEncoding() async throws {
         let harness = try await StreamHarness.make()
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-encoding", "gzip")]))
+        try await harness.send(
+            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-encoding", "gzip")]))
         let headers = try await expectTrailersOnly(harness, code: .unimplemented)
         XCTAssertEqual(headers?.first(name: "grpc-accept-encoding"), "identity")
         XCTAssertTrue(headers?.first(name: "grpc-message")?.contains("gzip") ?? false)
@@ -94,14 +105,16 @@ final class ServerStreamHandlerTests: XCTestCase {
 
     func testIdentityEncodingIsAccepted() async throws {
         let harness = try await StreamHarness.make()
-        let frames = try await unary(harness, StreamHarness.framed(Request(text: "id")), extraHeaders: [("grpc-encoding", "identity")])
+        let frames = try await unary(
+            harness, StreamHarness.framed(Request(text: "id")), extraHeaders: [("grpc-encoding", "identity")])
         XCTAssertEqual(frames.last?.grpcStatus, 0)
     }
 
     func testUnaryRoundTrip() async throws {
         let harness = try await StreamHarness.make()
         let request = Request(text: "hello", payload: [1, 2, 3])
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("x-echo-token", "t1")]))
+        try await harness.send(
+            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("x-echo-token", "t1")]))
         try await harness.send(data: StreamHarness.framed(request), endStream: true)
         let frames = try await harness.endedFrames()
         XCTAssertEqual(frames.count, 3, "\(frames)")
@@ -269,7 +282,8 @@ final class ServerStreamHandlerTests: XCTestCase {
         let table = AccessTable(["/skills.testing.v1.Echo/*": ["finance"]])
         let harness = try await StreamHarness.make(interceptors: [AuthorizationInterceptor(table: table)])
         let path = Grpc_Health_V1_Health.Method.check.descriptor.path
-        let frames = try await unary(harness, path: path, StreamHarness.framed(Grpc_Health_V1_HealthCheckRequest(service: "")))
+        let frames = try await unary(
+            harness, path: path, StreamHarness.framed(Grpc_Health_V1_HealthCheckRequest(service: "")))
         XCTAssertEqual(frames.last?.grpcStatus, 0)
         var data = try XCTUnwrap(frames.first { $0.dataBytes != nil }?.dataBytes)
         data.moveReaderIndex(forwardBy: 5)
@@ -278,14 +292,16 @@ final class ServerStreamHandlerTests: XCTestCase {
 
     func testAnonymousPeerIsDenied() async throws {
         let table = AccessTable(["/skills.testing.v1.Echo/*": ["*"]])
-        let harness = try await StreamHarness.make(interceptors: [AuthorizationInterceptor(table: table)], peer: .anonymous)
+        let harness = try await StreamHarness.make(
+            interceptors: [AuthorizationInterceptor(table: table)], peer: .anonymous)
         try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
         try await expectTrailersOnly(harness, code: .permissionDenied)
     }
 
     func testDeadlineExpires() async throws {
         let harness = try await StreamHarness.make()
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "1m")]))
+        try await harness.send(
+            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "1m")]))
         try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 2000)), endStream: true)
         // The handler sleeps in real time; the deadline runs on the channel's clock.
         let early = try await harness.nextFrame(timeout: .milliseconds(50))
@@ -304,7 +320,8 @@ final class ServerStreamHandlerTests: XCTestCase {
 
     func testDeadlineInMinutes() async throws {
         let harness = try await StreamHarness.make()
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "1M")]))
+        try await harness.send(
+            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "1M")]))
         try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 2000)), endStream: true)
         await harness.channel.testingEventLoop.advanceTime(by: .seconds(59))
         let early = try await harness.nextFrame(timeout: .milliseconds(20))
@@ -319,15 +336,19 @@ final class ServerStreamHandlerTests: XCTestCase {
         // do not fit an Int64; the deadline timer must saturate rather than trap (a remote crash).
         XCTAssertNotNil(GRPCTimeout.parse("99999999H"))
         XCTAssertEqual(TimeAmount(saturating: .seconds(Int64.max)), TimeAmount.longestWait)
-        XCTAssertNotNil(GRPCTimeout.parse(Substring(GRPCTimeout.format(.seconds(Int64.max)))), "a huge client timeout still formats as a valid grpc-timeout")
+        XCTAssertNotNil(
+            GRPCTimeout.parse(Substring(GRPCTimeout.format(.seconds(Int64.max)))),
+            "a huge client timeout still formats as a valid grpc-timeout")
         let harness = try await StreamHarness.make()
-        let frames = try await unary(harness, StreamHarness.framed(Request(text: "patient")), extraHeaders: [("grpc-timeout", "99999999H")])
+        let frames = try await unary(
+            harness, StreamHarness.framed(Request(text: "patient")), extraHeaders: [("grpc-timeout", "99999999H")])
         XCTAssertEqual(frames.last?.grpcStatus, 0)
     }
 
     func testMalformedTimeoutIsRejected() async throws {
         let harness = try await StreamHarness.make()
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "soon")]))
+        try await harness.send(
+            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "soon")]))
         try await expectTrailersOnly(harness, code: .invalidArgument)
     }
 
@@ -357,7 +378,8 @@ final class ServerStreamHandlerTests: XCTestCase {
 
     func testClientStreaming() async throws {
         let harness = try await StreamHarness.make()
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Skills_Testing_V1_Echo.Method.collect.descriptor.path))
+        try await harness.send(
+            headers: StreamHarness.requestHeaders(path: Skills_Testing_V1_Echo.Method.collect.descriptor.path))
         for text in ["a", "b", "c"] { try await harness.send(data: StreamHarness.framed(Request(text: text))) }
         try await harness.send(data: ByteBuffer(), endStream: true)
         let frames = try await harness.endedFrames()
@@ -371,7 +393,8 @@ final class ServerStreamHandlerTests: XCTestCase {
 
     func testStreamingMalformedMessageIsInvalidArgument() async throws {
         let harness = try await StreamHarness.make()
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Skills_Testing_V1_Echo.Method.collect.descriptor.path))
+        try await harness.send(
+            headers: StreamHarness.requestHeaders(path: Skills_Testing_V1_Echo.Method.collect.descriptor.path))
         try await harness.send(data: StreamHarness.framed(Request(text: "ok")))
         try await harness.send(data: StreamHarness.framed(raw: [0xFF, 0xFF]), endStream: true)
         let frames = try await harness.endedFrames()

@@ -4,9 +4,10 @@ import NIOCore
 import NIOEmbedded
 import NIOHPACK
 import NIOHTTP2
-@testable import RPC
 import Schema
 import XCTest
+
+@testable import RPC
 
 /// One server stream on an in-memory channel: HTTP/2 frame payloads go in as if from the
 /// multiplexer, and what `ServerStreamHandler` writes comes back out.
@@ -19,26 +20,32 @@ struct StreamHarness {
 
     let channel: NIOAsyncTestingChannel
 
-    static func make(services: [ServiceDefinition] = [EchoService().serviceDefinition, HealthService().serviceDefinition],
-                     interceptors: [any ServerInterceptor] = [], maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
-                     peer: PeerIdentity = hrss) async throws -> StreamHarness {
+    static func make(
+        services: [ServiceDefinition] = [EchoService().serviceDefinition, HealthService().serviceDefinition],
+        interceptors: [any ServerInterceptor] = [], maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
+        peer: PeerIdentity = hrss
+    ) async throws -> StreamHarness {
         var logger = Logger(label: "rpc-tests.stream")
         logger.logLevel = .critical
-        let router = ServerCallRouter(services: services, interceptors: interceptors,
-                                      maxReceiveMessageBytes: maxReceiveMessageBytes, logger: logger)
+        let router = ServerCallRouter(
+            services: services, interceptors: interceptors,
+            maxReceiveMessageBytes: maxReceiveMessageBytes, logger: logger)
         return try await make(router: router, peer: peer)
     }
 
     static func make(router: ServerCallRouter, peer: PeerIdentity = hrss) async throws -> StreamHarness {
         let channel = try await NIOAsyncTestingChannel { channel in
-            try channel.pipeline.syncOperations.addHandler(ServerStreamHandler(router: router, peer: peer, remoteAddress: "test"))
+            try channel.pipeline.syncOperations.addHandler(
+                ServerStreamHandler(router: router, peer: peer, remoteAddress: "test"))
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
         return StreamHarness(channel: channel)
     }
 
-    static func requestHeaders(path: String, contentType: String = "application/grpc",
-                               extra: [(String, String)] = []) -> HPACKHeaders {
+    static func requestHeaders(
+        path: String, contentType: String = "application/grpc",
+        extra: [(String, String)] = []
+    ) -> HPACKHeaders {
         var headers: HPACKHeaders = [
             ":method": "POST", ":scheme": "https", ":path": path, ":authority": "localhost",
             "content-type": contentType, "te": "trailers",
@@ -63,7 +70,8 @@ struct StreamHarness {
     }
 
     func send(data: ByteBuffer, endStream: Bool = false) async throws {
-        try await channel.writeInbound(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(data), endStream: endStream)))
+        try await channel.writeInbound(
+            HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(data), endStream: endStream)))
     }
 
     /// The next frame the handler wrote, waiting up to `timeout` (the handler may answer from a task).

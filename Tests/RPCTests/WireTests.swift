@@ -1,8 +1,9 @@
 import NIOCore
-@testable import RPC
 import NIOHPACK
-@testable import Schema
 import XCTest
+
+@testable import RPC
+@testable import Schema
 
 /// Unit tests of the wire-level pieces: message framing, `grpc-timeout`, `grpc-message`
 /// percent-encoding, base64 and metadata conversion.
@@ -194,8 +195,10 @@ final class GRPCTimeoutTests: XCTestCase {
     }
 
     func testFormatRoundsUpAndRoundTrips() throws {
-        let durations: [Duration] = [.nanoseconds(1), .microseconds(123_456_789), .milliseconds(1_500),
-                                     .seconds(30), .seconds(86_400), .seconds(3_000_000_000)]
+        let durations: [Duration] = [
+            .nanoseconds(1), .microseconds(123_456_789), .milliseconds(1_500),
+            .seconds(30), .seconds(86_400), .seconds(3_000_000_000),
+        ]
         for duration in durations {
             let text = GRPCTimeout.format(duration)
             XCTAssertLessThanOrEqual(text.count, 9, text)
@@ -305,7 +308,8 @@ final class MetadataCodingTests: XCTestCase {
 
     func testBinaryValuesAreDecoded() {
         let headers: HPACKHeaders = [
-            "x-data-bin": "AAH/", "x-unpadded-bin": "Zg", "x-list-bin": "AAE=, AgM", "x-bad-bin": "!!!", "x-text": "AAH/",
+            "x-data-bin": "AAH/", "x-unpadded-bin": "Zg", "x-list-bin": "AAE=, AgM", "x-bad-bin": "!!!",
+            "x-text": "AAH/",
         ]
         let metadata = MetadataCoding.metadata(from: headers)
         XCTAssertEqual(metadata.binary("x-data-bin"), [0, 1, 255])

@@ -24,7 +24,9 @@ final class AttestationTableTests: XCTestCase {
         ]
         for (role, categories) in expected {
             for category in WorkerCategory.allCases + [.unrecognized(40)] {
-                XCTAssertEqual(table.mayAttest(role: role, category: category), categories.contains(category), "\(role) \(category)")
+                XCTAssertEqual(
+                    table.mayAttest(role: role, category: category), categories.contains(category),
+                    "\(role) \(category)")
             }
         }
         XCTAssertTrue(table.mayAttestLowIncomeSupport(role: "civil-affairs"))
@@ -51,10 +53,13 @@ final class AttestationTableTests: XCTestCase {
         let without = CategoryFact(category: .g6TwoAfterYouth)
         XCTAssertTrue(table.mayAttest(role: "civil-affairs", fact: withSupport))
         XCTAssertFalse(table.mayAttest(role: "civil-affairs", fact: without))
-        XCTAssertFalse(table.mayAttest(role: "civil-affairs", fact: CategoryFact(category: .g4PoorFamilyChild, lowIncomeFamily: true)))
+        XCTAssertFalse(
+            table.mayAttest(
+                role: "civil-affairs", fact: CategoryFact(category: .g4PoorFamilyChild, lowIncomeFamily: true)))
         XCTAssertTrue(table.mayAttest(role: "education", fact: withSupport))
 
-        let byCivil = table.attest([withSupport], callerRole: "civil-affairs", callerIdentity: "civil-affairs-dev", at: now)[0]
+        let byCivil = table.attest(
+            [withSupport], callerRole: "civil-affairs", callerIdentity: "civil-affairs-dev", at: now)[0]
         XCTAssertTrue(byCivil.attested)
         XCTAssertTrue(table.isLowIncomeSupportAttested(byCivil))
         // Education confirms the youth, not the family's support.
@@ -70,7 +75,8 @@ final class AttestationTableTests: XCTestCase {
             CategoryFact(category: .g8Unemployed, evidenceReference: "DZ-U-1"),
             CategoryFact(category: .g14Veteran),
             // A forged attestation from the caller is cleared.
-            CategoryFact(category: .g11PreRelease, attested: true, attestedByRole: "justice", attestedBy: "me", attestedAt: now),
+            CategoryFact(
+                category: .g11PreRelease, attested: true, attestedByRole: "justice", attestedBy: "me", attestedAt: now),
             CategoryFact(category: .g16DomesticService),
         ]
         let result = table.attest(submitted, callerRole: "hrss", callerIdentity: "hrss-dev", at: now)
@@ -91,19 +97,23 @@ final class AttestationTableTests: XCTestCase {
     }
 
     func testPreviousAttestationSurvivesAnUnchangedResubmission() {
-        let stored = table.attest([CategoryFact(category: .g8Unemployed, evidenceReference: "DZ-U-1")],
-                                  callerRole: "hrss", callerIdentity: "hrss-dev", at: now)
-        let same = table.attest([CategoryFact(category: .g8Unemployed, evidenceReference: "DZ-U-1")],
-                                callerRole: "worker-portal", callerIdentity: "portal", at: nil, previous: stored)
+        let stored = table.attest(
+            [CategoryFact(category: .g8Unemployed, evidenceReference: "DZ-U-1")],
+            callerRole: "hrss", callerIdentity: "hrss-dev", at: now)
+        let same = table.attest(
+            [CategoryFact(category: .g8Unemployed, evidenceReference: "DZ-U-1")],
+            callerRole: "worker-portal", callerIdentity: "portal", at: nil, previous: stored)
         XCTAssertEqual(same, stored)
-        let changed = table.attest([CategoryFact(category: .g8Unemployed, evidenceReference: "DZ-U-2")],
-                                   callerRole: "worker-portal", callerIdentity: "portal", at: nil, previous: stored)
+        let changed = table.attest(
+            [CategoryFact(category: .g8Unemployed, evidenceReference: "DZ-U-2")],
+            callerRole: "worker-portal", callerIdentity: "portal", at: nil, previous: stored)
         XCTAssertFalse(changed[0].attested)
     }
 
     func testPensionFact() {
         let worker = Worker(drawsMonthlyPension: true, pensionAttestedBy: "forged")
-        let bySocialInsurance = table.attest(worker: worker, callerRole: "social-insurance", callerIdentity: "si-dev", at: now)
+        let bySocialInsurance = table.attest(
+            worker: worker, callerRole: "social-insurance", callerIdentity: "si-dev", at: now)
         XCTAssertEqual(bySocialInsurance.pensionAttestedBy, "si-dev")
         XCTAssertEqual(bySocialInsurance.pensionAttestedAt, now)
         XCTAssertTrue(bySocialInsurance.drawsMonthlyPension)
@@ -111,11 +121,15 @@ final class AttestationTableTests: XCTestCase {
         XCTAssertEqual(byPortal.pensionAttestedBy, "")
         XCTAssertNil(byPortal.pensionAttestedAt)
         XCTAssertTrue(byPortal.drawsMonthlyPension)
-        let kept = table.attest(worker: worker, callerRole: "worker-portal", callerIdentity: "portal", at: now, previous: bySocialInsurance)
+        let kept = table.attest(
+            worker: worker, callerRole: "worker-portal", callerIdentity: "portal", at: now, previous: bySocialInsurance)
         XCTAssertEqual(kept.pensionAttestedBy, "si-dev")
         var flipped = worker
         flipped.drawsMonthlyPension = false
-        XCTAssertEqual(table.attest(worker: flipped, callerRole: "worker-portal", callerIdentity: "p", at: now, previous: bySocialInsurance).pensionAttestedBy, "")
+        XCTAssertEqual(
+            table.attest(
+                worker: flipped, callerRole: "worker-portal", callerIdentity: "p", at: now, previous: bySocialInsurance
+            ).pensionAttestedBy, "")
     }
 
     func testACustomTable() {
@@ -129,11 +143,15 @@ final class PersonalDataMaskingTests: XCTestCase {
     let masking = PersonalDataMasking.dezhouDefault
 
     func testWhoSeesPersonalData() {
-        for role in ["hrss", "social-insurance", "civil-affairs", "poverty-office", "justice", "veterans",
-                     "registration", "matching", "payment", "assessment"] {
+        for role in [
+            "hrss", "social-insurance", "civil-affairs", "poverty-office", "justice", "veterans",
+            "registration", "matching", "payment", "assessment",
+        ] {
             XCTAssertTrue(masking.maySeePersonalData(role: role), role)
         }
-        for role in ["worker-portal", "institution", "enterprise", "finance", "education", "assessment-org", "echo", "", "HRSS"] {
+        for role in [
+            "worker-portal", "institution", "enterprise", "finance", "education", "assessment-org", "echo", "", "HRSS",
+        ] {
             XCTAssertFalse(masking.maySeePersonalData(role: role), role)
         }
     }
@@ -168,9 +186,11 @@ final class PersonalDataMaskingTests: XCTestCase {
 
 final class ValidationErrorTests: XCTestCase {
     func testDescriptionAndEquality() {
-        let error = ValidationError(field: "worker.id_number", code: .wrongCheckCharacter,
-                                    message: "wrong check character: expected 'X', got '5' (GB 11643-1999)")
-        XCTAssertEqual(error.description, "worker.id_number: wrong check character: expected 'X', got '5' (GB 11643-1999)")
+        let error = ValidationError(
+            field: "worker.id_number", code: .wrongCheckCharacter,
+            message: "wrong check character: expected 'X', got '5' (GB 11643-1999)")
+        XCTAssertEqual(
+            error.description, "worker.id_number: wrong check character: expected 'X', got '5' (GB 11643-1999)")
         XCTAssertEqual(error.at("teacher.id_number").field, "teacher.id_number")
         XCTAssertNotEqual(error, error.at("teacher.id_number"))
         XCTAssertEqual(CivilDate.isLeapYear(2000), true)

@@ -12,7 +12,7 @@ func residentID(_ first17: String) -> String {
     precondition(first17.count == 17)
     var sum = 0
     for (i, c) in first17.enumerated() {
-        let weight = (1 << (17 - i)) % 11 // 2^(18-i-1) mod 11, i counted from 0
+        let weight = (1 << (17 - i)) % 11  // 2^(18-i-1) mod 11, i counted from 0
         sum += Int(String(c))! * weight
     }
     let check = (12 - sum % 11) % 11
@@ -68,7 +68,9 @@ func assertValidationError<T>(
         XCTAssertEqual(error.code, code, "\(label): \(error)", file: file, line: line)
         if let field { XCTAssertEqual(error.field, field, "\(label)", file: file, line: line) }
         if let contains {
-            XCTAssertTrue(error.message.contains(contains), "\(label): '\(error.message)' lacks '\(contains)'", file: file, line: line)
+            XCTAssertTrue(
+                error.message.contains(contains), "\(label): '\(error.message)' lacks '\(contains)'", file: file,
+                line: line)
         }
         return error
     }

@@ -5,10 +5,10 @@ import XCTest
 final class UnifiedSocialCreditCodeTests: XCTestCase {
     func testValidCodes() throws {
         let cases = [
-            "91350100M000100Y43", // the sample code printed in many guides to GB 32100
+            "91350100M000100Y43",  // the sample code printed in many guides to GB 32100
             creditCode("91371400MA3C12345"),
-            creditCode("12371400004934567"), // public institution (事业单位)
-            creditCode("52371400MJD123456"), // social organisation
+            creditCode("12371400004934567"),  // public institution (事业单位)
+            creditCode("52371400MJD123456"),  // social organisation
             creditCode("91371402166543210"),
         ]
         for code in cases {
@@ -38,10 +38,14 @@ final class UnifiedSocialCreditCodeTests: XCTestCase {
 
     func testWrongLength() {
         for value in ["91350100M000100Y4", "91350100M000100Y433", "9135"] {
-            assertValidationError({ () throws(ValidationError) in try UnifiedSocialCreditCode(validating: value, field: "enterprise.credit_code") },
-                                  code: .wrongLength, field: "enterprise.credit_code", contains: "got \(value.count)", value)
+            assertValidationError(
+                { () throws(ValidationError) in
+                    try UnifiedSocialCreditCode(validating: value, field: "enterprise.credit_code")
+                },
+                code: .wrongLength, field: "enterprise.credit_code", contains: "got \(value.count)", value)
         }
-        assertValidationError({ () throws(ValidationError) in try UnifiedSocialCreditCode(validating: "") }, code: .missing)
+        assertValidationError(
+            { () throws(ValidationError) in try UnifiedSocialCreditCode(validating: "") }, code: .missing)
     }
 
     func testLettersOutsideTheAlphabetAreRejected() {
@@ -49,34 +53,41 @@ final class UnifiedSocialCreditCodeTests: XCTestCase {
         for (position, letter) in [(9, "I"), (10, "O"), (11, "Z"), (12, "S"), (13, "V"), (1, "i"), (18, "o")] {
             let chars = Array(valid)
             let value = String(chars.prefix(position - 1)) + letter + String(chars.dropFirst(position))
-            assertValidationError({ () throws(ValidationError) in try UnifiedSocialCreditCode(validating: value) },
-                                  code: .invalidCharacter, field: "credit_code",
-                                  contains: "character \(position) is '\(letter)'", value)
+            assertValidationError(
+                { () throws(ValidationError) in try UnifiedSocialCreditCode(validating: value) },
+                code: .invalidCharacter, field: "credit_code",
+                contains: "character \(position) is '\(letter)'", value)
         }
         for bad in ["-", " ", "中", "*"] {
             let value = "9137140" + bad + String(valid.dropFirst(8))
-            assertValidationError({ () throws(ValidationError) in try UnifiedSocialCreditCode(validating: value) },
-                                  code: .invalidCharacter, contains: "character 8", value)
+            assertValidationError(
+                { () throws(ValidationError) in try UnifiedSocialCreditCode(validating: value) },
+                code: .invalidCharacter, contains: "character 8", value)
         }
     }
 
     func testIOZSVMessageExplains() {
-        let error = assertValidationError({ () throws(ValidationError) in try UnifiedSocialCreditCode(validating: "91350100I000100Y43") },
-                                          code: .invalidCharacter)
+        let error = assertValidationError(
+            { () throws(ValidationError) in try UnifiedSocialCreditCode(validating: "91350100I000100Y43") },
+            code: .invalidCharacter)
         XCTAssertEqual(error?.message.contains("I, O, Z, S and V are never used"), true)
     }
 
     func testWrongCheckCharacter() {
         for prefix in ["91371400MA3C12345", "12371400004934567", "91350100M000100Y4"] {
             let wrong = withWrongCreditCheck(creditCode(prefix))
-            let error = assertValidationError({ () throws(ValidationError) in try UnifiedSocialCreditCode(validating: wrong.code, field: "enterprise.credit_code") },
-                                              code: .wrongCheckCharacter, field: "enterprise.credit_code",
-                                              contains: "expected '\(wrong.expected)', got '\(wrong.got)'", wrong.code)
+            let error = assertValidationError(
+                { () throws(ValidationError) in
+                    try UnifiedSocialCreditCode(validating: wrong.code, field: "enterprise.credit_code")
+                },
+                code: .wrongCheckCharacter, field: "enterprise.credit_code",
+                contains: "expected '\(wrong.expected)', got '\(wrong.got)'", wrong.code)
             XCTAssertEqual(error?.message.contains("GB 32100-2015"), true)
         }
         // A swap of two characters is caught.
-        assertValidationError({ () throws(ValidationError) in try UnifiedSocialCreditCode(validating: "93150100M000100Y43") },
-                              code: .wrongCheckCharacter)
+        assertValidationError(
+            { () throws(ValidationError) in try UnifiedSocialCreditCode(validating: "93150100M000100Y43") },
+            code: .wrongCheckCharacter)
     }
 
     func testMasked() throws {
@@ -127,8 +138,9 @@ final class PhoneNumberTests: XCTestCase {
             ("-", .invalidFormat, "neither"),
         ]
         for (value, code, message) in cases {
-            assertValidationError({ () throws(ValidationError) in try PhoneNumber(validating: value, field: "worker.phone") },
-                                  code: code, field: "worker.phone", contains: message, value)
+            assertValidationError(
+                { () throws(ValidationError) in try PhoneNumber(validating: value, field: "worker.phone") },
+                code: code, field: "worker.phone", contains: message, value)
         }
     }
 }

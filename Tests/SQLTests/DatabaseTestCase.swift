@@ -13,7 +13,9 @@ class DatabaseTestCase: XCTestCase {
 
     override func setUp() async throws {
         guard Self.location != nil else {
-            throw XCTSkip("PostgreSQL tests need SKILLS_TEST_POSTGRES_URL (e.g. postgres://skills:skills@127.0.0.1:5432/skills_test)")
+            throw XCTSkip(
+                "PostgreSQL tests need SKILLS_TEST_POSTGRES_URL (e.g. postgres://skills:skills@127.0.0.1:5432/skills_test)"
+            )
         }
         table = "sqltest_\(UInt32.random(in: 0...UInt32.max))"
         database = try await open()
@@ -42,7 +44,8 @@ class DatabaseTestCase: XCTestCase {
         let table = self.table
         try await (database ?? self.database).transaction { connection in
             let blob = connection.dialect.blob
-            try connection.executeScript("""
+            try connection.executeScript(
+                """
                 CREATE TABLE \(table) (id TEXT PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, t TEXT, b \(blob), f BOOLEAN, n BIGINT)
                 """)
         }
@@ -50,7 +53,9 @@ class DatabaseTestCase: XCTestCase {
 
     func count(_ database: Database? = nil) async throws -> Int64 {
         let table = self.table
-        return try await (database ?? self.database).read { try $0.first("SELECT count(*) FROM \(table)") { try $0.int64(0) } } ?? -1
+        return try await (database ?? self.database).read {
+            try $0.first("SELECT count(*) FROM \(table)") { try $0.int64(0) }
+        } ?? -1
     }
 
     // MARK: checks
@@ -63,11 +68,14 @@ class DatabaseTestCase: XCTestCase {
         _ = try await database.transaction { $0.statementStatistics }  // BEGIN and COMMIT prepared
         let before = try await database.transaction { $0.statementStatistics }
         for index in 0..<25 {
-            try await database.transaction { try $0.execute("INSERT INTO \(table) (id, i) VALUES ($1, $2)", "row\(index)", index) }
+            try await database.transaction {
+                try $0.execute("INSERT INTO \(table) (id, i) VALUES ($1, $2)", "row\(index)", index)
+            }
         }
         let after = try await database.transaction { $0.statementStatistics }
         XCTAssertEqual(after.prepared - before.prepared, 1, "the INSERT is parsed once, then reused")
-        XCTAssertGreaterThanOrEqual(after.reused - before.reused, 24 + 25 * 2, "BEGIN, COMMIT and the INSERT come from the cache")
+        XCTAssertGreaterThanOrEqual(
+            after.reused - before.reused, 24 + 25 * 2, "BEGIN, COMMIT and the INSERT come from the cache")
         let rows = try await count(database)
         XCTAssertEqual(rows, 25)
     }
@@ -78,25 +86,40 @@ class DatabaseTestCase: XCTestCase {
         let text = "韩霞 🎓 'single' \"double\" \\x00 tab\there"
         let bytes: [UInt8] = [0, 1, 0x5c, 0x78, 255, 0]
         try await database.transaction { connection in
-            try connection.execute("INSERT INTO \(table) (id, i, d, t, b, f, n) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                   "max", Int64.max, -1.5e300, text, bytes, true, Int64?.none)
-            try connection.execute("INSERT INTO \(table) (id, i, d, t, b, f, n) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                                   "min", Int64.min, 0.1, "", [UInt8](), false, Int64(-7))
+            try connection.execute(
+                "INSERT INTO \(table) (id, i, d, t, b, f, n) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "max", Int64.max, -1.5e300, text, bytes, true, Int64?.none)
+            try connection.execute(
+                "INSERT INTO \(table) (id, i, d, t, b, f, n) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "min", Int64.min, 0.1, "", [UInt8](), false, Int64(-7))
             // Parameters out of order and repeated.
             try connection.execute("INSERT INTO \(table) (id, t, n) VALUES ($2, $1, $3)", "reordered", "third", 3)
         }
-        struct Row: Equatable { var i: Int64?; var d: Double?; var t: String?; var b: [UInt8]?; var f: Bool?; var n: Int64? }
+        struct Row: Equatable {
+            var i: Int64?
+            var d: Double?
+            var t: String?
+            var b: [UInt8]?
+            var f: Bool?
+            var n: Int64?
+        }
         let rows = try await database.read { connection in
             try connection.all("SELECT i, d, t, b, f, n FROM \(table) ORDER BY id") { row in
-                Row(i: try row.get(0), d: try row.get(1), t: try row.get(2), b: try row.get(3), f: try row.get(4), n: try row.get(5))
+                Row(
+                    i: try row.get(0), d: try row.get(1), t: try row.get(2), b: try row.get(3), f: try row.get(4),
+                    n: try row.get(5))
             }
         }
-        XCTAssertEqual(rows, [
-            Row(i: Int64.max, d: -1.5e300, t: text, b: bytes, f: true, n: nil),
-            Row(i: Int64.min, d: 0.1, t: "", b: [], f: false, n: -7),
-            Row(i: nil, d: nil, t: "reordered", b: nil, f: nil, n: 3),  // id is $2, t is $1
-        ])
-        let found = try await database.read { try $0.first("SELECT t FROM \(table) WHERE t = $1", text) { try $0.string(0) } }
+        XCTAssertEqual(
+            rows,
+            [
+                Row(i: Int64.max, d: -1.5e300, t: text, b: bytes, f: true, n: nil),
+                Row(i: Int64.min, d: 0.1, t: "", b: [], f: false, n: -7),
+                Row(i: nil, d: nil, t: "reordered", b: nil, f: nil, n: 3),  // id is $2, t is $1
+            ])
+        let found = try await database.read {
+            try $0.first("SELECT t FROM \(table) WHERE t = $1", text) { try $0.string(0) }
+        }
         XCTAssertEqual(found, text, "a unicode parameter matches the stored text")
         do {
             _ = try await database.read { try $0.first("SELECT n FROM \(table) WHERE id = 'max'") { try $0.int64(0) } }

@@ -40,8 +40,12 @@ final class PostgresDatabaseTests: DatabaseTestCase {
                 group.addTask {
                     try await database.transaction(isolation: .serializable) { connection in
                         let n = try connection.first("SELECT n FROM \(table) WHERE id = 'c'") { try $0.int64(0) } ?? -1
-                        if firstAttempt.withLock({ first in defer { first = false }; return first }) {
-                            XCTAssertTrue(barrier.arriveAndWait(timeout: 20), "both transactions read before either writes")
+                        if firstAttempt.withLock({ first in
+                            defer { first = false }
+                            return first
+                        }) {
+                            XCTAssertTrue(
+                                barrier.arriveAndWait(timeout: 20), "both transactions read before either writes")
                         }
                         try connection.execute("UPDATE \(table) SET n = $1 WHERE id = 'c'", n + 1)
                     }
@@ -82,7 +86,9 @@ final class PostgresDatabaseTests: DatabaseTestCase {
             // The first holds the lock until a second transaction has started.
             group.addTask {
                 try await database.transaction(isolation: .readCommitted) { connection in
-                    let n = try connection.first("SELECT n FROM \(table) WHERE id = 'c' FOR UPDATE") { try $0.int64(0) } ?? -1
+                    let n =
+                        try connection.first("SELECT n FROM \(table) WHERE id = 'c' FOR UPDATE") { try $0.int64(0) }
+                        ?? -1
                     _ = holding.arriveAndWait(timeout: 20)
                     try connection.execute("UPDATE \(table) SET n = $1 WHERE id = 'c'", n + 1)
                 }
@@ -91,7 +97,9 @@ final class PostgresDatabaseTests: DatabaseTestCase {
             for _ in 0..<19 {
                 group.addTask {
                     try await database.transaction(isolation: .readCommitted) { connection in
-                        let n = try connection.first("SELECT n FROM \(table) WHERE id = 'c' FOR UPDATE") { try $0.int64(0) } ?? -1
+                        let n =
+                            try connection.first("SELECT n FROM \(table) WHERE id = 'c' FOR UPDATE") { try $0.int64(0) }
+                            ?? -1
                         try connection.execute("UPDATE \(table) SET n = $1 WHERE id = 'c'", n + 1)
                     }
                 }
@@ -128,18 +136,23 @@ final class PostgresDatabaseTests: DatabaseTestCase {
         guard case .postgres(let url) = Self.location else { return }
         let schema = table
         try await database.transaction { try $0.executeScript("CREATE SCHEMA \(schema)") }
-        let scoped = Database.Location.postgres(url: url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)")
+        let scoped = Database.Location.postgres(
+            url: url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)")
         let first = try await Database.open(scoped)
         let second = try await Database.open(scoped)
         let migrations = [
             SchemaMigration(version: 1, name: "table") { _ in ["CREATE TABLE items (id TEXT PRIMARY KEY)"] },
-            SchemaMigration(version: 2, name: "seed") { _ in ["INSERT INTO items (id) VALUES ('a')", "SELECT pg_sleep(0.2)"] },
+            SchemaMigration(version: 2, name: "seed") { _ in
+                ["INSERT INTO items (id) VALUES ('a')", "SELECT pg_sleep(0.2)"]
+            },
             SchemaMigration(version: 3, name: "more") { _ in ["INSERT INTO items (id) VALUES ('b')"] },
         ]
         async let a: Void = first.migrate(migrations)
         async let b: Void = second.migrate(migrations)
         _ = try await (a, b)
-        let versions = try await first.read { try $0.all("SELECT version FROM schema_migrations ORDER BY version") { try $0.int64(0) } }
+        let versions = try await first.read {
+            try $0.all("SELECT version FROM schema_migrations ORDER BY version") { try $0.int64(0) }
+        }
         let items = try await second.read { try $0.all("SELECT id FROM items ORDER BY id") { try $0.string(0) } }
         await first.close()
         await second.close()

@@ -11,29 +11,34 @@ final class PostgresOutageTests: XCTestCase {
 
     override func setUp() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binaries + "/pg_ctl"),
-              FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), getuid() == 0 else {
-            throw XCTSkip("needs PostgreSQL 15's binaries in \(Self.binaries) and root (to run them as the postgres user)")
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), getuid() == 0
+        else {
+            throw XCTSkip(
+                "needs PostgreSQL 15's binaries in \(Self.binaries) and root (to run them as the postgres user)")
         }
         directory = NSTemporaryDirectory() + "sqltests-pg-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try run("/bin/chown", "postgres:postgres", directory)
-        try run("/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/initdb", "-D", directory + "/data",
-                "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        try run(
+            "/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/initdb", "-D", directory + "/data",
+            "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
         port = try freePort()
         try startServer()
     }
 
     override func tearDown() async throws {
         guard !directory.isEmpty else { return }
-        try? run("/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/pg_ctl", "-D", directory + "/data",
-                 "-m", "immediate", "-w", "stop")
+        try? run(
+            "/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/pg_ctl", "-D", directory + "/data",
+            "-m", "immediate", "-w", "stop")
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     func testCallsFailFastWhileTheServerIsDownAndRecoverAfter() async throws {
         var options = Database.Options()
         options.postgresConnections = 3
-        let database = try await Database.open(.postgres(url: "postgres://postgres@127.0.0.1:\(port)/postgres"), options: options)
+        let database = try await Database.open(
+            .postgres(url: "postgres://postgres@127.0.0.1:\(port)/postgres"), options: options)
         try await database.transaction { connection in
             try connection.executeScript("CREATE TABLE kept (id BIGINT PRIMARY KEY)")
             try connection.execute("INSERT INTO kept (id) VALUES ($1)", 1)
@@ -73,7 +78,11 @@ final class PostgresOutageTests: XCTestCase {
         try await database.transaction { try $0.execute("INSERT INTO kept (id) VALUES ($1)", 2) }
         // Every thread's connection was replaced, not just the one that answered the ping.
         let ids = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for _ in 0..<6 { group.addTask { try await database.read { try $0.all("SELECT id FROM kept ORDER BY id") { try $0.int64(0) } } } }
+            for _ in 0..<6 {
+                group.addTask {
+                    try await database.read { try $0.all("SELECT id FROM kept ORDER BY id") { try $0.int64(0) } }
+                }
+            }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         XCTAssertEqual(ids, Array(repeating: [1, 2], count: 6))
@@ -87,7 +96,8 @@ final class PostgresOutageTests: XCTestCase {
         var options = Database.Options()
         options.postgresConnections = 1
         options.responseTimeoutMilliseconds = 1000
-        let database = try await Database.open(.postgres(url: "postgres://postgres@127.0.0.1:\(port)/postgres"), options: options)
+        let database = try await Database.open(
+            .postgres(url: "postgres://postgres@127.0.0.1:\(port)/postgres"), options: options)
         let backend = try await database.read { try $0.first("SELECT pg_backend_pid()") { try $0.int64(0) } } ?? 0
         XCTAssertGreaterThan(backend, 0)
         XCTAssertEqual(kill(pid_t(backend), SIGSTOP), 0)
@@ -108,14 +118,16 @@ final class PostgresOutageTests: XCTestCase {
     }
 
     private func startServer() throws {
-        try run("/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/pg_ctl", "-D", directory + "/data",
-                "-l", directory + "/server.log", "-w", "-t", "30",
-                "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        try run(
+            "/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/pg_ctl", "-D", directory + "/data",
+            "-l", directory + "/server.log", "-w", "-t", "30",
+            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off", "start")
     }
 
     private func stopServer() throws {
-        try run("/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/pg_ctl", "-D", directory + "/data",
-                "-m", "fast", "-w", "stop")
+        try run(
+            "/usr/sbin/runuser", "-u", "postgres", "--", Self.binaries + "/pg_ctl", "-D", directory + "/data",
+            "-m", "fast", "-w", "stop")
     }
 
     /// Runs a command to its end, its output in a file. posix_spawn and waitpid rather than
@@ -138,9 +150,12 @@ final class PostgresOutageTests: XCTestCase {
         // WIFEXITED and WEXITSTATUS are macros Swift does not import.
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
             let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            throw NSError(domain: "PostgresOutageTests", code: Int(status), userInfo: [
-                NSLocalizedDescriptionKey: "\(executable) \(arguments.joined(separator: " ")) (status \(status)): \(text)",
-            ])
+            throw NSError(
+                domain: "PostgresOutageTests", code: Int(status),
+                userInfo: [
+                    NSLocalizedDescriptionKey:
+                        "\(executable) \(arguments.joined(separator: " ")) (status \(status)): \(text)"
+                ])
         }
     }
 

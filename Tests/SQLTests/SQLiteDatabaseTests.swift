@@ -26,7 +26,10 @@ final class SQLiteDatabaseTests: DatabaseTestCase {
             }
         }
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { inside.wait(); continuation.resume() }
+            DispatchQueue.global().async {
+                inside.wait()
+                continuation.resume()
+            }
         }
         let during = try await count()
         release.signal()
@@ -48,8 +51,12 @@ final class SQLiteDatabaseTests: DatabaseTestCase {
                     var missed = 0
                     for index in 0..<40 {
                         let id = "w\(worker)-\(index)"
-                        try await database.transaction { try $0.execute("INSERT INTO \(table) (id, i) VALUES ($1, $2)", id, index) }
-                        let seen = try await database.read { try $0.first("SELECT i FROM \(table) WHERE id = $1", id) { try $0.int64(0) } }
+                        try await database.transaction {
+                            try $0.execute("INSERT INTO \(table) (id, i) VALUES ($1, $2)", id, index)
+                        }
+                        let seen = try await database.read {
+                            try $0.first("SELECT i FROM \(table) WHERE id = $1", id) { try $0.int64(0) }
+                        }
                         if seen != Int64(index) { missed += 1 }
                     }
                     return missed
@@ -57,7 +64,9 @@ final class SQLiteDatabaseTests: DatabaseTestCase {
             }
             // Long reads keep readers busy meanwhile.
             group.addTask {
-                for _ in 0..<40 { _ = try await database.read { try $0.all("SELECT id FROM \(table)") { try $0.string(0) } } }
+                for _ in 0..<40 {
+                    _ = try await database.read { try $0.all("SELECT id FROM \(table)") { try $0.string(0) } }
+                }
                 return 0
             }
             return try await group.reduce(0, +)
@@ -82,11 +91,15 @@ final class SQLiteDatabaseTests: DatabaseTestCase {
         let table = self.table
         let migrations = [
             SchemaMigration(version: 2, name: "seed") { _ in ["INSERT INTO \(table) (id, i) VALUES ('seed', 1)"] },
-            SchemaMigration(version: 1, name: "table") { dialect in ["CREATE TABLE \(table) (id TEXT PRIMARY KEY, i BIGINT, b \(dialect.blob))"] },
+            SchemaMigration(version: 1, name: "table") { dialect in
+                ["CREATE TABLE \(table) (id TEXT PRIMARY KEY, i BIGINT, b \(dialect.blob))"]
+            },
         ]
         try await database.migrate(migrations)
         try await database.migrate(migrations)
-        let versions = try await database.read { try $0.all("SELECT version FROM schema_migrations ORDER BY version") { try $0.int64(0) } }
+        let versions = try await database.read {
+            try $0.all("SELECT version FROM schema_migrations ORDER BY version") { try $0.int64(0) }
+        }
         XCTAssertEqual(versions, [1, 2])
         let rows = try await count()
         XCTAssertEqual(rows, 1)

@@ -18,7 +18,8 @@ final class JSONMappingTests: XCTestCase {
             let bytes = sample.serializedBytes()
             for emitDefaults in [false, true] {
                 for pretty in [false, true] {
-                    let text = try json.decode(bytes, as: name(of: sample), emitDefaults: emitDefaults).serialized(pretty: pretty)
+                    let text = try json.decode(bytes, as: name(of: sample), emitDefaults: emitDefaults).serialized(
+                        pretty: pretty)
                     let back = try json.encode(text, as: name(of: sample))
                     XCTAssertEqual(back, bytes, "\(name(of: sample)) via \(text)")
                 }
@@ -48,10 +49,13 @@ final class JSONMappingTests: XCTestCase {
 
     func testOutputUsesJSONNamesAndInputAcceptsBoth() throws {
         let json = try codec()
-        let request = RegisterWorkerRequest(requestId: "r-1", worker: Worker(idNumber: "37140219900101123X", name: "张三", hukou: .urban))
+        let request = RegisterWorkerRequest(
+            requestId: "r-1", worker: Worker(idNumber: "37140219900101123X", name: "张三", hukou: .urban))
         let text = try json.decode(request.serializedBytes(), as: RegisterWorkerRequest.protoName).serialized()
-        XCTAssertEqual(text, #"{"requestId":"r-1","worker":{"idNumber":"37140219900101123X","name":"张三","hukou":"HUKOU_URBAN"}}"#)
-        let original = #"{"request_id":"r-1","worker":{"id_number":"37140219900101123X","name":"张三","hukou":"HUKOU_URBAN"}}"#
+        XCTAssertEqual(
+            text, #"{"requestId":"r-1","worker":{"idNumber":"37140219900101123X","name":"张三","hukou":"HUKOU_URBAN"}}"#)
+        let original =
+            #"{"request_id":"r-1","worker":{"id_number":"37140219900101123X","name":"张三","hukou":"HUKOU_URBAN"}}"#
         XCTAssertEqual(try json.encode(original, as: RegisterWorkerRequest.protoName), request.serializedBytes())
     }
 
@@ -60,8 +64,12 @@ final class JSONMappingTests: XCTestCase {
         let byNumber = try json.encode(#"{"worker": {"hukou": 1}}"#, as: RegisterWorkerRequest.protoName)
         let byName = try json.encode(#"{"worker": {"hukou": "HUKOU_URBAN"}}"#, as: RegisterWorkerRequest.protoName)
         XCTAssertEqual(byNumber, byName)
-        XCTAssertThrowsError(try json.encode(#"{"worker": {"hukou": "HUKOU_MARS"}}"#, as: RegisterWorkerRequest.protoName)) { error in
-            guard case .invalidValue(let path, let reason)? = error as? ProtoJSONError else { return XCTFail("\(error)") }
+        XCTAssertThrowsError(
+            try json.encode(#"{"worker": {"hukou": "HUKOU_MARS"}}"#, as: RegisterWorkerRequest.protoName)
+        ) { error in
+            guard case .invalidValue(let path, let reason)? = error as? ProtoJSONError else {
+                return XCTFail("\(error)")
+            }
             XCTAssertEqual(path, "worker.hukou")
             XCTAssertTrue(reason.contains("HUKOU_MARS") && reason.contains("HUKOU_URBAN"), reason)
         }
@@ -74,13 +82,19 @@ final class JSONMappingTests: XCTestCase {
         let json = try codec()
         let big: Int64 = 9_007_199_254_740_993  // 2^53 + 1: a Double would round it
         let progress = ProgrammeProgress(target: 150_000, paidFen: big)
-        XCTAssertEqual(try json.decode(progress.serializedBytes(), as: ProgrammeProgress.protoName)["paidFen"], .string(String(big)))
-        for text in [#"{"paidFen": "9007199254740993", "target": 150000}"#, #"{"paid_fen": 9007199254740993, "target": "1.5e5"}"#] {
+        XCTAssertEqual(
+            try json.decode(progress.serializedBytes(), as: ProgrammeProgress.protoName)["paidFen"],
+            .string(String(big)))
+        for text in [
+            #"{"paidFen": "9007199254740993", "target": 150000}"#,
+            #"{"paid_fen": 9007199254740993, "target": "1.5e5"}"#,
+        ] {
             let decoded = try ProgrammeProgress(serializedBytes: json.encode(text, as: ProgrammeProgress.protoName))
             XCTAssertEqual(decoded.paidFen, big)
             XCTAssertEqual(decoded.target, 150_000)
         }
-        let minimum = try ProgrammeProgress(serializedBytes: json.encode(#"{"total": "-9223372036854775808"}"#, as: ProgrammeProgress.protoName))
+        let minimum = try ProgrammeProgress(
+            serializedBytes: json.encode(#"{"total": "-9223372036854775808"}"#, as: ProgrammeProgress.protoName))
         XCTAssertEqual(minimum.total, .min)
     }
 
@@ -88,17 +102,24 @@ final class JSONMappingTests: XCTestCase {
         let json = try codec()
         let entry = CatalogEntry(levels: [.l4IntermediateWorker, .l5JuniorWorker])
         let text = try json.decode(entry.serializedBytes(), as: CatalogEntry.protoName).serialized()
-        XCTAssertTrue(text.contains(#""levels":["SKILL_LEVEL_L4_INTERMEDIATE_WORKER","SKILL_LEVEL_L5_JUNIOR_WORKER"]"#), text)
+        XCTAssertTrue(
+            text.contains(#""levels":["SKILL_LEVEL_L4_INTERMEDIATE_WORKER","SKILL_LEVEL_L5_JUNIOR_WORKER"]"#), text)
         XCTAssertEqual(try json.encode(text, as: CatalogEntry.protoName), entry.serializedBytes())
-        XCTAssertEqual(try json.encode(#"{"levels": [4, "SKILL_LEVEL_L5_JUNIOR_WORKER"]}"#, as: CatalogEntry.protoName), entry.serializedBytes())
+        XCTAssertEqual(
+            try json.encode(#"{"levels": [4, "SKILL_LEVEL_L5_JUNIOR_WORKER"]}"#, as: CatalogEntry.protoName),
+            entry.serializedBytes())
     }
 
     func testOneofsAndEmptyOneofMembers() throws {
         let json = try codec()
-        XCTAssertEqual(try json.encode(#"{"workerId": ""}"#, as: GetWorkerRequest.protoName), GetWorkerRequest(key: .workerId("")).serializedBytes())
-        XCTAssertEqual(try json.decode(GetWorkerRequest(key: .workerId("")).serializedBytes(), as: GetWorkerRequest.protoName),
-                       .object([.init("workerId", .string(""))]))
-        XCTAssertThrowsError(try json.encode(#"{"workerId": "w", "idNumber": "x"}"#, as: GetWorkerRequest.protoName)) { error in
+        XCTAssertEqual(
+            try json.encode(#"{"workerId": ""}"#, as: GetWorkerRequest.protoName),
+            GetWorkerRequest(key: .workerId("")).serializedBytes())
+        XCTAssertEqual(
+            try json.decode(GetWorkerRequest(key: .workerId("")).serializedBytes(), as: GetWorkerRequest.protoName),
+            .object([.init("workerId", .string(""))]))
+        XCTAssertThrowsError(try json.encode(#"{"workerId": "w", "idNumber": "x"}"#, as: GetWorkerRequest.protoName)) {
+            error in
             XCTAssertTrue("\(error)".contains("only one of 'key'"), "\(error)")
         }
     }
@@ -106,12 +127,18 @@ final class JSONMappingTests: XCTestCase {
     func testBytesAreBase64() throws {
         let json = try codec()
         let response = Grpc_Reflection_V1_FileDescriptorResponse(fileDescriptorProto: [[0, 255, 1], [], [0xFB, 0xFF]])
-        let decoded = try json.decode(response.serializedBytes(), as: Grpc_Reflection_V1_FileDescriptorResponse.protoName)
+        let decoded = try json.decode(
+            response.serializedBytes(), as: Grpc_Reflection_V1_FileDescriptorResponse.protoName)
         XCTAssertEqual(decoded["fileDescriptorProto"], .array([.string("AP8B"), .string(""), .string("+/8=")]))
-        let urlSafe = try json.encode(#"{"fileDescriptorProto": ["AP8B", "", "-_8"]}"#, as: Grpc_Reflection_V1_FileDescriptorResponse.protoName)
+        let urlSafe = try json.encode(
+            #"{"fileDescriptorProto": ["AP8B", "", "-_8"]}"#, as: Grpc_Reflection_V1_FileDescriptorResponse.protoName)
         XCTAssertEqual(urlSafe, response.serializedBytes())
-        XCTAssertThrowsError(try json.encode(#"{"fileDescriptorProto": ["A*B"]}"#, as: Grpc_Reflection_V1_FileDescriptorResponse.protoName)) { error in
-            XCTAssertEqual(error as? ProtoJSONError, .invalidValue(path: "fileDescriptorProto[0]", reason: "not valid base64"))
+        XCTAssertThrowsError(
+            try json.encode(
+                #"{"fileDescriptorProto": ["A*B"]}"#, as: Grpc_Reflection_V1_FileDescriptorResponse.protoName)
+        ) { error in
+            XCTAssertEqual(
+                error as? ProtoJSONError, .invalidValue(path: "fileDescriptorProto[0]", reason: "not valid base64"))
         }
     }
 
@@ -124,13 +151,21 @@ final class JSONMappingTests: XCTestCase {
         ]
         for (seconds, nanos, text) in cases {
             let worker = Worker(pensionAttestedAt: Google_Protobuf_Timestamp(seconds: seconds, nanos: nanos))
-            XCTAssertEqual(try json.decode(worker.serializedBytes(), as: Worker.protoName)["pensionAttestedAt"], .string(text))
-            XCTAssertEqual(try json.encode(#"{"pensionAttestedAt": "\#(text)"}"#, as: Worker.protoName), worker.serializedBytes())
+            XCTAssertEqual(
+                try json.decode(worker.serializedBytes(), as: Worker.protoName)["pensionAttestedAt"], .string(text))
+            XCTAssertEqual(
+                try json.encode(#"{"pensionAttestedAt": "\#(text)"}"#, as: Worker.protoName), worker.serializedBytes())
         }
-        let beijing = try Worker(serializedBytes: json.encode(#"{"pensionAttestedAt": "2024-05-01T16:00:00.5+08:00"}"#, as: Worker.protoName))
+        let beijing = try Worker(
+            serializedBytes: json.encode(#"{"pensionAttestedAt": "2024-05-01T16:00:00.5+08:00"}"#, as: Worker.protoName)
+        )
         XCTAssertEqual(beijing.pensionAttestedAt, Google_Protobuf_Timestamp(seconds: 1_714_550_400, nanos: 500_000_000))
-        for bad in ["2024-02-30T00:00:00Z", "2024-05-01 08:00:00Z", "2024-05-01T08:00:00", "10000-01-01T00:00:00Z", "2024-05-01T08:00:00.1234567891Z"] {
-            XCTAssertThrowsError(try json.encode(#"{"pensionAttestedAt": "\#(bad)"}"#, as: Worker.protoName), bad) { error in
+        for bad in [
+            "2024-02-30T00:00:00Z", "2024-05-01 08:00:00Z", "2024-05-01T08:00:00", "10000-01-01T00:00:00Z",
+            "2024-05-01T08:00:00.1234567891Z",
+        ] {
+            XCTAssertThrowsError(try json.encode(#"{"pensionAttestedAt": "\#(bad)"}"#, as: Worker.protoName), bad) {
+                error in
                 guard case .invalidValue(let path, _)? = error as? ProtoJSONError else { return XCTFail("\(error)") }
                 XCTAssertEqual(path, "pensionAttestedAt")
             }
@@ -141,10 +176,13 @@ final class JSONMappingTests: XCTestCase {
 
     func testUnknownFieldsNameThePath() throws {
         let json = try codec()
-        XCTAssertThrowsError(try json.encode(#"{"worker": {"nmae": "张三"}}"#, as: RegisterWorkerRequest.protoName)) { error in
+        XCTAssertThrowsError(try json.encode(#"{"worker": {"nmae": "张三"}}"#, as: RegisterWorkerRequest.protoName)) {
+            error in
             XCTAssertEqual(error as? ProtoJSONError, .unknownField(path: "worker.nmae", message: "skills.v1.Worker"))
         }
-        XCTAssertThrowsError(try json.encode(#"{"worker": {"categories": [{}, {"bogus": 1}]}}"#, as: RegisterWorkerRequest.protoName)) { error in
+        XCTAssertThrowsError(
+            try json.encode(#"{"worker": {"categories": [{}, {"bogus": 1}]}}"#, as: RegisterWorkerRequest.protoName)
+        ) { error in
             guard case .unknownField(let path, _)? = error as? ProtoJSONError else { return XCTFail("\(error)") }
             XCTAssertEqual(path, "worker.categories[1].bogus")
         }
@@ -155,7 +193,10 @@ final class JSONMappingTests: XCTestCase {
         let refusals: [(String, String, String)] = [
             (RegisterWorkerRequest.protoName, #"{"worker": {"name": 3}}"#, "worker.name"),
             (RegisterWorkerRequest.protoName, #"{"worker": "张三"}"#, "worker"),
-            (RegisterWorkerRequest.protoName, #"{"worker": {"drawsMonthlyPension": "yes"}}"#, "worker.drawsMonthlyPension"),
+            (
+                RegisterWorkerRequest.protoName, #"{"worker": {"drawsMonthlyPension": "yes"}}"#,
+                "worker.drawsMonthlyPension"
+            ),
             (RegisterWorkerRequest.protoName, #"{"requestId": "a", "request_id": "b"}"#, "request_id"),
             (RegisterWorkerRequest.protoName, #"{"worker": {"categories": {}}}"#, "worker.categories"),
             (ProgrammeProgress.protoName, #"{"total": "9223372036854775808"}"#, "total"),
@@ -182,7 +223,8 @@ final class JSONMappingTests: XCTestCase {
 
     func testNullMeansNotSet() throws {
         let json = try codec()
-        XCTAssertEqual(try json.encode(#"{"requestId": null, "worker": null}"#, as: RegisterWorkerRequest.protoName), [])
+        XCTAssertEqual(
+            try json.encode(#"{"requestId": null, "worker": null}"#, as: RegisterWorkerRequest.protoName), [])
     }
 
     func testMalformedBytesAreRefused() throws {

@@ -70,11 +70,14 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(Skills_Testing_V1_Echo.Method.update.descriptor.kind, .bidirectionalStreaming)
         XCTAssertEqual(Skills_Testing_V1_Echo.Method.collect.descriptor.kind, .clientStreaming)
         let names = SchemaCatalog.services.map(\.name)
-        XCTAssertEqual(Set(names), [
-            "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
-            "skills.testing.v1.Echo", "skills.v1.RegistrationService",
-            "skills.v1.MatchingService", "skills.v1.AssessmentService", "skills.v1.PaymentService",
-        ])
+        XCTAssertEqual(
+            Set(names),
+            [
+                "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection",
+                "skills.testing.v1.Echo", "skills.v1.RegistrationService",
+                "skills.v1.MatchingService", "skills.v1.AssessmentService", "skills.v1.PaymentService",
+            ])
         // Every `rpc` of each .proto has a descriptor, and no other method does.
         let protos = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../Protos/skills/v1").standardized
@@ -113,13 +116,16 @@ final class RoundTripTests: XCTestCase {
         type(of: message).protoName
     }
 
-    private func assertRoundTrip<M: ProtoMessage>(_ message: M, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertRoundTrip<M: ProtoMessage>(_ message: M, file: StaticString = #filePath, line: UInt = #line)
+        throws
+    {
         let bytes = message.serializedBytes()
         XCTAssertFalse(bytes.isEmpty, "\(M.protoName) sample encodes to nothing", file: file, line: line)
         XCTAssertEqual(message.serializedSize, bytes.count, M.protoName, file: file, line: line)
         let decoded = try M(serializedBytes: bytes)
         XCTAssertEqual(decoded, message, "\(M.protoName) changed in a round trip", file: file, line: line)
-        XCTAssertEqual(decoded.serializedBytes(), bytes, "\(M.protoName) re-encodes differently", file: file, line: line)
+        XCTAssertEqual(
+            decoded.serializedBytes(), bytes, "\(M.protoName) re-encodes differently", file: file, line: line)
     }
 
     private func assertEmpty<M: ProtoMessage>(_ type: M.Type) throws {

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ServiceKit
 import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The Bool settings a deployment turns on through the environment (systemd env files, Kubernetes):
 /// a service must start with each of them set to 1, and the `--no-` flag must override it.

@@ -2,8 +2,9 @@ import Foundation
 import NIOCore
 import RPC
 import Schema
-@testable import ServiceKit
 import XCTest
+
+@testable import ServiceKit
 
 final class BusinessDayTests: XCTestCase {
     typealias Response = Skills_Testing_V1_EchoResponse
@@ -11,16 +12,21 @@ final class BusinessDayTests: XCTestCase {
     /// A one-method service that answers with the business day its handler sees.
     static let reportsToday = ServiceDefinition(
         descriptor: ServiceDescriptor(name: "skills.testing.v1.Echo", methods: []),
-        methods: [ServerMethod(descriptor: MethodDescriptor(service: "skills.testing.v1.Echo", method: "Get", kind: .unary),
-                               body: .unary { _, _ in Response(text: BusinessDay.today().description) })])
+        methods: [
+            ServerMethod(
+                descriptor: MethodDescriptor(service: "skills.testing.v1.Echo", method: "Get", kind: .unary),
+                body: .unary { _, _ in Response(text: BusinessDay.today().description) })
+        ])
 
     func call(header: String?, accepted: Bool) async throws -> String {
         var metadata = Metadata()
         if let header { metadata.add(BusinessDay.metadataKey, header) }
-        let context = ServerContext(method: MethodDescriptor(service: "skills.testing.v1.Echo", method: "Get", kind: .unary),
-                                    requestMetadata: metadata, deadline: nil,
-                                    peer: PeerIdentity(commonName: "hrss-dev", organizationalUnits: ["hrss"]), remoteAddress: "test")
-        guard case .unary(let body) = BusinessDay.applied(to: Self.reportsToday, accepted: accepted).methods[0].body else {
+        let context = ServerContext(
+            method: MethodDescriptor(service: "skills.testing.v1.Echo", method: "Get", kind: .unary),
+            requestMetadata: metadata, deadline: nil,
+            peer: PeerIdentity(commonName: "hrss-dev", organizationalUnits: ["hrss"]), remoteAddress: "test")
+        guard case .unary(let body) = BusinessDay.applied(to: Self.reportsToday, accepted: accepted).methods[0].body
+        else {
             XCTFail("unary expected")
             return ""
         }
@@ -69,7 +75,8 @@ final class BusinessDayTests: XCTestCase {
         var generator = SystemRandomNumberGenerator()
         // The platform stamps instants from its own clock: after 1970 (before it, Foundation's rounding
         // of fractional seconds differs by a millisecond).
-        let instants = [0, 951_782_400.999, 1_582_934_399.5, 4_102_444_799.001]
+        let instants =
+            [0, 951_782_400.999, 1_582_934_399.5, 4_102_444_799.001]
             + (0..<2000).map { _ in Double(Int64.random(in: 0...4_000_000_000_000, using: &generator)) / 1000 }
         for seconds in instants {
             let date = Date(timeIntervalSince1970: seconds)

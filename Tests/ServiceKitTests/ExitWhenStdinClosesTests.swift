@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ServiceKit
 import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `--exit-when-stdin-closes` (SKILLS_EXIT_WHEN_STDIN_CLOSES=1), which launchers turn on: the services
 /// must still parse their arguments with the variable set (ArgumentParser refuses a plain Bool flag

@@ -1,8 +1,8 @@
 import Logging
 import RPC
+import SQLKit
 import Schema
 import ServiceKit
-import SQLKit
 import Storage
 import Synchronization
 import XCTest
@@ -15,31 +15,39 @@ final class IdempotentCallsTests: XCTestCase {
 
     override func setUp() async throws {
         store = try await SQLStore.open(.sqlite(path: ":memory:"), logger: Logger(label: "test"))
-        try await store.migrate(ServiceKitMigrations.all + [
-            Migration(version: 100, name: "things") { _ in ["CREATE TABLE things (id TEXT PRIMARY KEY)"] },
-        ])
+        try await store.migrate(
+            ServiceKitMigrations.all + [
+                Migration(version: 100, name: "things") { _ in ["CREATE TABLE things (id TEXT PRIMARY KEY)"] }
+            ])
     }
 
     override func tearDown() async throws { await store.close() }
 
     static func context(_ caller: String = "hrss-dev") -> ServerContext {
-        ServerContext(method: MethodDescriptor(service: "skills.testing.v1.Echo", method: "Get", kind: .unary),
-                      requestMetadata: Metadata(), deadline: nil,
-                      peer: PeerIdentity(commonName: caller, organizationalUnits: ["hrss"]), remoteAddress: "test")
+        ServerContext(
+            method: MethodDescriptor(service: "skills.testing.v1.Echo", method: "Get", kind: .unary),
+            requestMetadata: Metadata(), deadline: nil,
+            peer: PeerIdentity(commonName: caller, organizationalUnits: ["hrss"]), remoteAddress: "test")
     }
 
     struct Count: Decodable { var n: Int }
 
     func things() async throws -> Int {
-        try await store.read { try await $0.raw("SELECT COUNT(*) AS n FROM things").first(decoding: Count.self)?.n ?? -1 }
+        try await store.read {
+            try await $0.raw("SELECT COUNT(*) AS n FROM things").first(decoding: Count.self)?.n ?? -1
+        }
     }
 
     func call(_ request: Request, id: String, runs: Runs, caller: String = "hrss-dev") async throws -> Response {
         try await Self.call(store: store, request, id: id, runs: runs, caller: caller)
     }
 
-    static func call(store: SQLStore, _ request: Request, id: String, runs: Runs, caller: String = "hrss-dev") async throws -> Response {
-        try await IdempotentCalls(store: store).run(request, requestID: id, context: context(caller), entity: { "thing/\($0.text)" }) { db in
+    static func call(store: SQLStore, _ request: Request, id: String, runs: Runs, caller: String = "hrss-dev")
+        async throws -> Response
+    {
+        try await IdempotentCalls(store: store).run(
+            request, requestID: id, context: context(caller), entity: { "thing/\($0.text)" }
+        ) { db in
             runs.value.withLock { $0 += 1 }
             let thing = "t\(UInt32.random(in: 0...UInt32.max))"
             try await db.raw("INSERT INTO things (id) VALUES (\(bind: thing))").run()
@@ -94,7 +102,9 @@ final class IdempotentCallsTests: XCTestCase {
         let runs = Runs()
         let store = self.store!
         let responses = try await withThrowingTaskGroup(of: Response.self) { group in
-            for _ in 0..<20 { group.addTask { try await Self.call(store: store, Request(text: "race"), id: "r-race", runs: runs) } }
+            for _ in 0..<20 {
+                group.addTask { try await Self.call(store: store, Request(text: "race"), id: "r-race", runs: runs) }
+            }
             return try await group.reduce(into: [Response]()) { $0.append($1) }
         }
         XCTAssertEqual(Set(responses.map(\.text)).count, 1, "every copy got the same answer")

@@ -13,7 +13,9 @@ class SQLStoreTestCase: XCTestCase {
     var table = ""
 
     override func setUp() async throws {
-        guard let location = Self.location else { throw XCTSkip("no database for this suite (PostgreSQL needs SKILLS_TEST_POSTGRES_URL)") }
+        guard let location = Self.location else {
+            throw XCTSkip("no database for this suite (PostgreSQL needs SKILLS_TEST_POSTGRES_URL)")
+        }
         store = try await SQLStore.open(location, logger: Logger(label: "test"))
         table = "t_\(UInt32.random(in: 0...UInt32.max))"
         // A shared PostgreSQL database keeps the migration record of earlier runs.
@@ -34,8 +36,11 @@ class SQLStoreTestCase: XCTestCase {
         let table = self.table
         return [
             Migration(version: 1, name: "counter") { _ in
-                ["CREATE TABLE \(table) (id TEXT PRIMARY KEY, n BIGINT NOT NULL)", "INSERT INTO \(table) (id, n) VALUES ('c', 0)"]
-            },
+                [
+                    "CREATE TABLE \(table) (id TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+                    "INSERT INTO \(table) (id, n) VALUES ('c', 0)",
+                ]
+            }
         ]
     }
 
@@ -74,7 +79,9 @@ class SQLStoreTestCase: XCTestCase {
         try await store.migrate(migrations())
         let table = self.table
         do {
-            try await store.transaction { try await $0.raw("INSERT INTO \(unsafeRaw: table) (id, n) VALUES ('c', 1)").run() }
+            try await store.transaction {
+                try await $0.raw("INSERT INTO \(unsafeRaw: table) (id, n) VALUES ('c', 1)").run()
+            }
             XCTFail("expected a unique violation")
         } catch {
             XCTAssertTrue(SQLStore.isUniqueViolation(error), "\(String(reflecting: error))")
@@ -90,7 +97,9 @@ class SQLStoreTestCase: XCTestCase {
             for _ in 0..<50 {
                 group.addTask {
                     try await store.transaction { db in
-                        let current = try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = 'c'").first(decoding: Counter.self)?.n ?? 0
+                        let current =
+                            try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = 'c'").first(
+                                decoding: Counter.self)?.n ?? 0
                         try await db.raw("UPDATE \(unsafeRaw: table) SET n = \(bind: current + 1) WHERE id = 'c'").run()
                     }
                 }
@@ -135,7 +144,9 @@ class SQLStoreTestCase: XCTestCase {
             }
         }
         defer { for task in background { task.cancel() } }
-        try await within(seconds: 30, "the first bulk read") { while await bulkReads.total == 0 { try await Task.sleep(for: .milliseconds(1)) } }
+        try await within(seconds: 30, "the first bulk read") {
+            while await bulkReads.total == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        }
         let deadline = ContinuousClock.now + .seconds(1.5)
         let (attempts, misses) = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for worker in 0..<16 {
@@ -144,10 +155,12 @@ class SQLStoreTestCase: XCTestCase {
                     repeat {
                         let id = "w\(worker)-\(attempts)", n = attempts
                         try await store.transaction { db in
-                            try await db.raw("INSERT INTO \(unsafeRaw: table) (id, n) VALUES (\(bind: id), \(bind: n))").run()
+                            try await db.raw("INSERT INTO \(unsafeRaw: table) (id, n) VALUES (\(bind: id), \(bind: n))")
+                                .run()
                         }
                         let found = try await store.read { db in
-                            try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first(decoding: Counter.self)
+                            try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first(
+                                decoding: Counter.self)
                         }
                         attempts += 1
                         if found == nil { misses += 1 }
@@ -162,7 +175,9 @@ class SQLStoreTestCase: XCTestCase {
             try await task.value
         }
         let backgroundReads = await bulkReads.total
-        print("\(name): \(misses) of \(attempts) acknowledged writes not found by the next read (\(backgroundReads) bulk reads alongside)")
+        print(
+            "\(name): \(misses) of \(attempts) acknowledged writes not found by the next read (\(backgroundReads) bulk reads alongside)"
+        )
         XCTAssertEqual(misses, 0, "acknowledged writes not found by the read right after")
     }
 
@@ -178,9 +193,11 @@ class SQLStoreTestCase: XCTestCase {
                     group.addTask {
                         try await store.read { db in
                             await gauge.enter()
-                            let first = try await db.raw("SELECT \(bind: i) AS n").first(decoding: Counter.self)?.n ?? -1
+                            let first =
+                                try await db.raw("SELECT \(bind: i) AS n").first(decoding: Counter.self)?.n ?? -1
                             try await Task.sleep(for: .milliseconds(20))
-                            let second = try await db.raw("SELECT \(bind: i) AS n").first(decoding: Counter.self)?.n ?? -1
+                            let second =
+                                try await db.raw("SELECT \(bind: i) AS n").first(decoding: Counter.self)?.n ?? -1
                             await gauge.leave()
                             return Int(first + second)
                         }
@@ -223,7 +240,8 @@ class SQLStoreTestCase: XCTestCase {
                 for _ in 0..<bodies {
                     group.addTask {
                         try await store.read { db in
-                            try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = 'c'").first(decoding: Counter.self)?.n ?? -1
+                            try await db.raw("SELECT n FROM \(unsafeRaw: table) WHERE id = 'c'").first(
+                                decoding: Counter.self)?.n ?? -1
                         }
                     }
                 }
@@ -283,7 +301,9 @@ class SQLStoreTestCase: XCTestCase {
             }
         }
         try await within(seconds: 30, "holders") {
-            while await holding.current < SQLStore.sqliteReaderConnections { try await Task.sleep(for: .milliseconds(1)) }
+            while await holding.current < SQLStore.sqliteReaderConnections {
+                try await Task.sleep(for: .milliseconds(1))
+            }
         }
         let waiter = Task { try await store.read { try await $0.raw("SELECT 1 AS n").run() } }
         try await Task.sleep(for: .milliseconds(50))
@@ -364,14 +384,16 @@ final class PostgresStoreTests: SQLStoreTestCase {
     func testPoolOpensNoMoreConnectionsThanConfigured() async throws {
         guard let location = Self.location else { throw XCTSkip("needs SKILLS_TEST_POSTGRES_URL") }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let small = try await SQLStore.open(location, logger: Logger(label: "test"), eventLoopGroup: group, postgresConnections: 2)
+        let small = try await SQLStore.open(
+            location, logger: Logger(label: "test"), eventLoopGroup: group, postgresConnections: 2)
         struct Backend: Decodable { var pid: Int32 }
         let pids = try await within(seconds: 60, "12 reads over 2 connections") {
             try await withThrowingTaskGroup(of: Int32.self) { tasks in
                 for _ in 0..<12 {
                     tasks.addTask {
                         try await small.read { db in
-                            try await db.raw("SELECT pg_backend_pid() AS pid, pg_sleep(0.05)").first(decoding: Backend.self)?.pid ?? -1
+                            try await db.raw("SELECT pg_backend_pid() AS pid, pg_sleep(0.05)").first(
+                                decoding: Backend.self)?.pid ?? -1
                         }
                     }
                 }
@@ -410,7 +432,9 @@ struct TimedOut: Error, CustomStringConvertible {
 }
 
 /// `operation`'s result, or `TimedOut` when it takes longer than `seconds` (instead of a test that hangs).
-func within<T: Sendable>(seconds: Int, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+func within<T: Sendable>(seconds: Int, _ what: String, _ operation: @escaping @Sendable () async throws -> T)
+    async throws -> T
+{
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {

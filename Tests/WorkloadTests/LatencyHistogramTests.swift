@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Workload
 
 @Suite struct LatencyHistogramTests {

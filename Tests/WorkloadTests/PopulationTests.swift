@@ -1,5 +1,6 @@
 import Schema
 import Testing
+
 @testable import Workload
 
 @Suite struct PopulationTests {
@@ -22,9 +23,11 @@ import Testing
         #expect(again.workers.map(\.worker) == p.workers.map(\.worker))
         #expect(again.enterprises == p.enterprises)
         #expect(again.institutions.map(\.licenceScope) == p.institutions.map(\.licenceScope))
-        #expect(again.offerings.map { "\($0.occupation.code)/\($0.level)/\($0.end)/\($0.capacity)/\($0.kind)" }
+        #expect(
+            again.offerings.map { "\($0.occupation.code)/\($0.level)/\($0.end)/\($0.capacity)/\($0.kind)" }
                 == p.offerings.map { "\($0.occupation.code)/\($0.level)/\($0.end)/\($0.capacity)/\($0.kind)" })
-        #expect(again.trainings.map { "\($0.workerIndex)/\($0.offeringIndex)/\($0.expected)" }
+        #expect(
+            again.trainings.map { "\($0.workerIndex)/\($0.offeringIndex)/\($0.expected)" }
                 == p.trainings.map { "\($0.workerIndex)/\($0.offeringIndex)/\($0.expected)" })
         let other = Population.generate(trainings: 3000, seed: 8, standards: Self.standards)
         #expect(Set(other.workers.map(\.worker.idNumber)).isDisjoint(with: p.workers.map(\.worker.idNumber)))
@@ -59,9 +62,15 @@ import Testing
         for training in p.trainings {
             let offering = p.offerings[training.offeringIndex]
             #expect(training.completion == offering.end)
-            #expect(training.completion >= Self.standards.programmeStart && training.completion <= Self.standards.programmeEnd)
-            let subsidised = Self.standards.occupations(on: training.completion).first { $0.code == offering.occupation.code }
-            #expect(subsidised?.standardFenByLevel[offering.level] != nil, "no standard for \(offering.occupation.code) L\(offering.level) on \(training.completion)")
+            #expect(
+                training.completion >= Self.standards.programmeStart
+                    && training.completion <= Self.standards.programmeEnd)
+            let subsidised = Self.standards.occupations(on: training.completion).first {
+                $0.code == offering.occupation.code
+            }
+            #expect(
+                subsidised?.standardFenByLevel[offering.level] != nil,
+                "no standard for \(offering.occupation.code) L\(offering.level) on \(training.completion)")
             #expect(p.institutions[offering.institutionIndex].licenceScope.contains(offering.occupation.code))
             #expect(training.learning.allSatisfy { (1...1440).contains($0.minutes) })
         }
@@ -71,7 +80,9 @@ import Testing
         for training in p.trainings where p.offerings[training.offeringIndex].kind == .newHirePreJob {
             let worker = p.workers[training.workerIndex]
             #expect(worker.primaryCategory == .g2NewHire)
-            #expect(worker.worker.categories[0].employerCreditCode == p.offerings[training.offeringIndex].enterpriseCreditCode)
+            #expect(
+                worker.worker.categories[0].employerCreditCode
+                    == p.offerings[training.offeringIndex].enterpriseCreditCode)
         }
     }
 
@@ -79,7 +90,9 @@ import Testing
     /// to another occupation or level and were planned as refusals the platform rightly paid.
     @Test(arguments: [3000, 150_000])
     func plannedDecisionsFollowR3AndR4(trainings: Int) {
-        let p = trainings == 3000 ? Self.population : Population.generate(trainings: trainings, seed: 7, standards: Self.standards)
+        let p =
+            trainings == 3000
+            ? Self.population : Population.generate(trainings: trainings, seed: 7, standards: Self.standards)
         var r3 = 0, r4 = 0
         for schedule in p.schedules where !schedule.isEmpty {
             var perYear: [Int: Int] = [:]
@@ -105,7 +118,10 @@ import Testing
                     }
                 }
             }
-            #expect(zip(schedule, schedule.dropFirst()).allSatisfy { p.trainings[$0].completion <= p.trainings[$1].completion })
+            #expect(
+                zip(schedule, schedule.dropFirst()).allSatisfy {
+                    p.trainings[$0].completion <= p.trainings[$1].completion
+                })
         }
         #expect(r3 >= 1 && r4 >= 1)
     }

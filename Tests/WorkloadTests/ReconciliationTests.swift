@@ -1,5 +1,6 @@
 import Schema
 import Testing
+
 @testable import Workload
 
 /// A small consistent programme (claims, ledger, acknowledgements), doctored one way per test.
@@ -9,43 +10,60 @@ struct LedgerFixture {
     var expected = Reconciliation.Expectations()
 
     /// An eligible claim; its payable tranches are paid (ledger + acknowledgement) unless `pay` is false.
-    mutating func eligible(_ id: String, worker: String = "w-1", occupation: String = "6-31-01-03", level: SkillLevel = .l4IntermediateWorker,
-                           year: Int32 = 2020, kind: OfferingKind = .ordinary, offering: String = "o-1",
-                           tranches: [(Int64, TrancheState)] = [(150_000, .paid)]) {
+    mutating func eligible(
+        _ id: String, worker: String = "w-1", occupation: String = "6-31-01-03",
+        level: SkillLevel = .l4IntermediateWorker,
+        year: Int32 = 2020, kind: OfferingKind = .ordinary, offering: String = "o-1",
+        tranches: [(Int64, TrancheState)] = [(150_000, .paid)]
+    ) {
         let decisionTranches = tranches.enumerated().map { n, t in
-            Tranche(id: "\(id)-t\(n + 1)", index: Int32(n), amountFen: t.0, state: t.1, ledgerEntryId: t.1 == .paid ? "le-\(id)-t\(n + 1)" : "",
-                    decidedBy: ["R1", "R2", kind == .projectBased ? "R7" : "R8"])
+            Tranche(
+                id: "\(id)-t\(n + 1)", index: Int32(n), amountFen: t.0, state: t.1,
+                ledgerEntryId: t.1 == .paid ? "le-\(id)-t\(n + 1)" : "",
+                decidedBy: ["R1", "R2", kind == .projectBased ? "R7" : "R8"])
         }
-        let claim = Claim(id: id, enrollmentId: "e-\(id)", workerId: worker, offeringId: offering, institutionId: "i-1",
-                          certificateNumber: "CERT-\(id)", occupation: Occupation(code: occupation, name: ""), level: level,
-                          offeringKind: kind, decision: Decision(
-                            eligible: true, amountFen: tranches.reduce(0) { $0 + $1.0 }, payeeKind: .institution, payeeId: "i-1",
-                            tranches: decisionTranches, policyVersion: "dezhou-2019-2021/v1", subsidyYear: year))
+        let claim = Claim(
+            id: id, enrollmentId: "e-\(id)", workerId: worker, offeringId: offering, institutionId: "i-1",
+            certificateNumber: "CERT-\(id)", occupation: Occupation(code: occupation, name: ""), level: level,
+            offeringKind: kind,
+            decision: Decision(
+                eligible: true, amountFen: tranches.reduce(0) { $0 + $1.0 }, payeeKind: .institution, payeeId: "i-1",
+                tranches: decisionTranches, policyVersion: "dezhou-2019-2021/v1", subsidyYear: year))
         claims.append(claim)
-        expected.claims[id] = ReplayRecord.AcknowledgedClaim(trainingIndex: claims.count, claimID: id, eligible: true, refusingRuleIDs: [])
+        expected.claims[id] = ReplayRecord.AcknowledgedClaim(
+            trainingIndex: claims.count, claimID: id, eligible: true, refusingRuleIDs: [])
         for tranche in decisionTranches where tranche.state == .paid {
-            let entry = LedgerEntry(id: tranche.ledgerEntryId, sequence: Int64(ledger.count + 1), trancheId: tranche.id, claimId: id,
-                                    payeeKind: .institution, payeeId: "i-1", amountFen: tranche.amountFen, purpose: .trainingSubsidy,
-                                    policyVersion: "dezhou-2019-2021/v1", ruleIds: ["R1", "R11", "R8"], enrollmentId: "e-\(id)",
-                                    certificateNumber: "CERT-\(id)", decidedBy: tranche.decidedBy)
+            let entry = LedgerEntry(
+                id: tranche.ledgerEntryId, sequence: Int64(ledger.count + 1), trancheId: tranche.id, claimId: id,
+                payeeKind: .institution, payeeId: "i-1", amountFen: tranche.amountFen, purpose: .trainingSubsidy,
+                policyVersion: "dezhou-2019-2021/v1", ruleIds: ["R1", "R11", "R8"], enrollmentId: "e-\(id)",
+                certificateNumber: "CERT-\(id)", decidedBy: tranche.decidedBy)
             ledger.append(entry)
             expected.disbursements[tranche.id] = entry
         }
     }
 
     mutating func refused(_ id: String, rule: String, worker: String = "w-1") {
-        claims.append(Claim(id: id, enrollmentId: "e-\(id)", workerId: worker, offeringId: "o-1", institutionId: "i-1",
-                            certificateNumber: "CERT-\(id)", occupation: Occupation(code: "4-03-02-01", name: ""), level: .l5JuniorWorker,
-                            offeringKind: .ordinary, decision: Decision(eligible: false, refusingRuleIds: [rule], policyVersion: "dezhou-2019-2021/v1")))
-        expected.claims[id] = ReplayRecord.AcknowledgedClaim(trainingIndex: claims.count, claimID: id, eligible: false, refusingRuleIDs: [rule])
+        claims.append(
+            Claim(
+                id: id, enrollmentId: "e-\(id)", workerId: worker, offeringId: "o-1", institutionId: "i-1",
+                certificateNumber: "CERT-\(id)", occupation: Occupation(code: "4-03-02-01", name: ""),
+                level: .l5JuniorWorker,
+                offeringKind: .ordinary,
+                decision: Decision(eligible: false, refusingRuleIds: [rule], policyVersion: "dezhou-2019-2021/v1")))
+        expected.claims[id] = ReplayRecord.AcknowledgedClaim(
+            trainingIndex: claims.count, claimID: id, eligible: false, refusingRuleIDs: [rule])
     }
 
     static func consistent() -> LedgerFixture {
         var f = LedgerFixture()
         f.eligible("c-1")
         f.eligible("c-2", worker: "w-2", occupation: "6-18-02-04")
-        f.eligible("c-3", worker: "w-3", kind: .projectBased, offering: "o-met", tranches: [(84_000, .paid), (56_000, .paid)])
-        f.eligible("c-4", worker: "w-4", kind: .projectBased, offering: "o-below", tranches: [(84_000, .paid), (56_000, .held)])
+        f.eligible(
+            "c-3", worker: "w-3", kind: .projectBased, offering: "o-met", tranches: [(84_000, .paid), (56_000, .paid)])
+        f.eligible(
+            "c-4", worker: "w-4", kind: .projectBased, offering: "o-below",
+            tranches: [(84_000, .paid), (56_000, .held)])
         f.refused("c-5", rule: "R4")
         f.expected.employmentRates = ["o-met": 8500, "o-below": 8490]
         return f
@@ -149,13 +167,20 @@ struct LedgerFixture {
     }
 
     @Test func anAcknowledgedClaimMissingOrChanged() {
-        expect(.acknowledgedClaimMissing) { $0.expected.claims["c-lost"] = .init(trainingIndex: 9, claimID: "c-lost", eligible: true, refusingRuleIDs: []) }
-        expect(.decisionChanged) { $0.expected.claims["c-5"] = .init(trainingIndex: 5, claimID: "c-5", eligible: true, refusingRuleIDs: []) }
+        expect(.acknowledgedClaimMissing) {
+            $0.expected.claims["c-lost"] = .init(
+                trainingIndex: 9, claimID: "c-lost", eligible: true, refusingRuleIDs: [])
+        }
+        expect(.decisionChanged) {
+            $0.expected.claims["c-5"] = .init(trainingIndex: 5, claimID: "c-5", eligible: true, refusingRuleIDs: [])
+        }
     }
 
     @Test func anUnplannedDecisionAndAFailedJourney() {
         expect(.unexpectedDecision) {
-            $0.expected.unexpectedDecisions = [.init(trainingIndex: 3, expected: .refused(rule: "R3"), eligible: true, refusingRuleIDs: [])]
+            $0.expected.unexpectedDecisions = [
+                .init(trainingIndex: 3, expected: .refused(rule: "R3"), eligible: true, refusingRuleIDs: [])
+            ]
         }
         expect(.journeyFailed) { $0.expected.failures = [4: "UNAVAILABLE: gave up"] }
     }

@@ -94,7 +94,8 @@ public func runLoad(
                     do {
                         try await call(connection)
                         let elapsed = clock.now - t0
-                        latencies.append(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+                        latencies.append(
+                            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
                     } catch {
                         errors += 1
                         lastError = "\(error)"
@@ -127,7 +128,8 @@ public func runLoad(
     line += "\"concurrency\":\(options.concurrency),\"payload\":\(options.payload),\"duration_s\":\(fmt(seconds)),"
     line += "\"calls\":\(latencies.count),\"errors\":\(results.1),"
     line += "\"calls_per_s\":\(fmt(Double(latencies.count) / seconds)),"
-    line += "\"p50_ms\":\(fmt(pct(50))),\"p90_ms\":\(fmt(pct(90))),\"p99_ms\":\(fmt(pct(99))),\"max_ms\":\(fmt(pct(100)))}"
+    line +=
+        "\"p50_ms\":\(fmt(pct(50))),\"p90_ms\":\(fmt(pct(90))),\"p99_ms\":\(fmt(pct(99))),\"max_ms\":\(fmt(pct(100)))}"
     print(line)
     if let lastError = results.2 {
         FileHandle.standardError.write(Data("\(results.1) calls failed; last error: \(lastError)\n".utf8))

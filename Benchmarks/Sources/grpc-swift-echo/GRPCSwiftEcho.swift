@@ -18,8 +18,9 @@ struct EchoService: Skills_Testing_V1_Echo.SimpleServiceProtocol {
 
     private func fail(_ request: Request) throws {
         if request.failWithCode != 0 {
-            throw RPCError(code: RPCError.Code(Status.Code(rawValue: Int(request.failWithCode)) ?? .unknown) ?? .unknown,
-                           message: request.failWithMessage)
+            throw RPCError(
+                code: RPCError.Code(Status.Code(rawValue: Int(request.failWithCode)) ?? .unknown) ?? .unknown,
+                message: request.failWithMessage)
         }
     }
 
@@ -54,7 +55,9 @@ struct EchoService: Skills_Testing_V1_Echo.SimpleServiceProtocol {
         return response
     }
 
-    func update(request: RPCAsyncSequence<Request, any Error>, response: RPCWriter<Response>, context: ServerContext) async throws {
+    func update(request: RPCAsyncSequence<Request, any Error>, response: RPCWriter<Response>, context: ServerContext)
+        async throws
+    {
         var count: Int32 = 0
         for try await message in request {
             count += 1
@@ -94,7 +97,8 @@ struct GRPCSwiftEcho {
         let host = option("--host", in: arguments) ?? "127.0.0.1"
         let port = Int(option("--port", in: arguments) ?? "50052") ?? 50052
         guard let cert = option("--cert", in: arguments), let key = option("--key", in: arguments),
-              let ca = option("--ca", in: arguments) else { throw UsageError(usage) }
+            let ca = option("--ca", in: arguments)
+        else { throw UsageError(usage) }
         // --no-client-auth: do not ask for a client certificate (for h2load, which cannot send one).
         let requireClientCertificate = !arguments.contains("--no-client-auth")
         let transport = HTTP2ServerTransport.Posix(

@@ -18,7 +18,9 @@ enum Ours {
         e.offeringId = Fixture.offeringId
         e.institutionId = Fixture.institutionId
         e.state = EnrollmentState(rawValue: Fixture.enrollmentState)
-        e.learning = Fixture.learning.map { LearningTime(channel: LearningChannel(rawValue: $0.channel), minutes: $0.minutes) }
+        e.learning = Fixture.learning.map {
+            LearningTime(channel: LearningChannel(rawValue: $0.channel), minutes: $0.minutes)
+        }
         e.attendancePercent = Fixture.attendancePercent
         e.completionDate = date(Fixture.completionDate)
         e.certificateNumber = Fixture.certificateNumber
@@ -39,8 +41,9 @@ enum Ours {
         d.payeeKind = PayeeKind(rawValue: Fixture.payeeKind)
         d.payeeId = Fixture.payeeId
         d.tranches = Fixture.tranches.map {
-            Tranche(id: $0.id, index: $0.index, amountFen: $0.amountFen, state: TrancheState(rawValue: $0.state),
-                    condition: $0.condition, paidAt: $0.paidAt.map(timestamp), ledgerEntryId: $0.ledgerEntryId)
+            Tranche(
+                id: $0.id, index: $0.index, amountFen: $0.amountFen, state: TrancheState(rawValue: $0.state),
+                condition: $0.condition, paidAt: $0.paidAt.map(timestamp), ledgerEntryId: $0.ledgerEntryId)
         }
         d.livingAllowanceFen = Fixture.livingAllowanceFen
         d.policyVersion = Fixture.policyVersion

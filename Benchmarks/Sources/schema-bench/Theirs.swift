@@ -92,6 +92,8 @@ enum Theirs {
     }
 
     static func encode<M: SwiftProtobuf.Message>(_ m: M) throws -> [UInt8] { try m.serializedBytes() }
-    static func decode<M: SwiftProtobuf.Message>(_: M.Type, _ bytes: [UInt8]) throws -> M { try M(serializedBytes: bytes) }
+    static func decode<M: SwiftProtobuf.Message>(_: M.Type, _ bytes: [UInt8]) throws -> M {
+        try M(serializedBytes: bytes)
+    }
     static func equal<M: SwiftProtobuf.Message & Equatable>(_ a: M, _ b: M) -> Bool { a == b }
 }

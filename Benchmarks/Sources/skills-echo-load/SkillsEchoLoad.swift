@@ -26,7 +26,8 @@ struct SkillsEchoLoad {
     }
 
     static func run(_ options: LoadOptions) async throws {
-        let tls = TLSConfiguration(certificateChainPath: options.cert, privateKeyPath: options.key, trustRootsPath: options.ca)
+        let tls = TLSConfiguration(
+            certificateChainPath: options.cert, privateKeyPath: options.key, trustRootsPath: options.ca)
         let group = MultiThreadedEventLoopGroup.singleton
         var channels: [GRPCChannel] = []
         for _ in 0..<options.connections {

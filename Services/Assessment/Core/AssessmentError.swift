@@ -20,12 +20,16 @@ enum AssessmentError: RPCErrorConvertible {
         case .assessmentNotFound(let id): return RPCError(.notFound, "no assessment \(id)")
         case .certificateNotFound(let number): return RPCError(.notFound, "no certificate \(number)")
         case .workerNotFound(let id): return RPCError(.failedPrecondition, "worker \(id) is not registered")
-        case .notPassed(let id): return RPCError(.failedPrecondition, "R2/A2: assessment \(id) was not passed; no certificate can be issued")
-        case .noResult(let id): return RPCError(.failedPrecondition, "R2/A2: assessment \(id) has no recorded result yet")
-        case .resultAlreadyRecorded(let id): return RPCError(.failedPrecondition, "assessment \(id) already has a result")
+        case .notPassed(let id):
+            return RPCError(.failedPrecondition, "R2/A2: assessment \(id) was not passed; no certificate can be issued")
+        case .noResult(let id):
+            return RPCError(.failedPrecondition, "R2/A2: assessment \(id) has no recorded result yet")
+        case .resultAlreadyRecorded(let id):
+            return RPCError(.failedPrecondition, "assessment \(id) already has a result")
         case .alreadyIssued(let assessment, let number):
             return RPCError(.alreadyExists, "assessment \(assessment) already has certificate \(number)")
-        case .alreadyRevoked(let number): return RPCError(.failedPrecondition, "A4: certificate \(number) is already revoked")
+        case .alreadyRevoked(let number):
+            return RPCError(.failedPrecondition, "A4: certificate \(number) is already revoked")
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
+import SQLKit
 import Schema
 import ServiceKit
-import SQLKit
 import Storage
 
 /// `skills.v1.AssessmentService`: assessments (A1), results, and certificates (A2, A3) signed with
@@ -13,8 +13,9 @@ public struct AssessmentHandler: AssessmentServiceProvider {
     let verifier: CertificateVerifier
     let keyCreatedAt: Google_Protobuf_Timestamp?
 
-    public static let manifest = ServiceManifest(name: "assessment", defaultPort: 7103, accessTable: AssessmentAccess.table,
-                                                 migrations: AssessmentStore.migrations)
+    public static let manifest = ServiceManifest(
+        name: "assessment", defaultPort: 7103, accessTable: AssessmentAccess.table,
+        migrations: AssessmentStore.migrations)
 
     /// Loads the signing key from `<data-dir>/assessment-signing.key`, creating it on first start.
     public init(environment: ServiceEnvironment) throws {
@@ -34,17 +35,26 @@ public struct AssessmentHandler: AssessmentServiceProvider {
 
     // MARK: Assessments
 
-    public func scheduleAssessment(request: ScheduleAssessmentRequest, context: ServerContext) async throws -> Assessment {
-        guard var assessment = request.assessment else { throw AssessmentError.invalid(field: "assessment", message: "required") }
-        guard !assessment.workerId.isEmpty else { throw AssessmentError.invalid(field: "assessment.worker_id", message: "required") }
+    public func scheduleAssessment(request: ScheduleAssessmentRequest, context: ServerContext) async throws
+        -> Assessment
+    {
+        guard var assessment = request.assessment else {
+            throw AssessmentError.invalid(field: "assessment", message: "required")
+        }
+        guard !assessment.workerId.isEmpty else {
+            throw AssessmentError.invalid(field: "assessment.worker_id", message: "required")
+        }
         guard let occupation = assessment.occupation, !occupation.code.isEmpty else {
             throw AssessmentError.invalid(field: "assessment.occupation.code", message: "required")
         }
         guard assessment.method.isRecognized, assessment.method != .unspecified else {
-            throw AssessmentError.invalid(field: "assessment.method", message: "unknown or unspecified assessment method \(assessment.method.rawValue) (A1)")
+            throw AssessmentError.invalid(
+                field: "assessment.method",
+                message: "unknown or unspecified assessment method \(assessment.method.rawValue) (A1)")
         }
         guard assessment.level.isRecognized else {
-            throw AssessmentError.invalid(field: "assessment.level", message: "unknown skill level \(assessment.level.rawValue) (A3: 1..5)")
+            throw AssessmentError.invalid(
+                field: "assessment.level", message: "unknown skill level \(assessment.level.rawValue) (A3: 1..5)")
         }
         do {
             try MethodKindRules.checkSchedule(method: assessment.method, level: assessment.level)
@@ -52,15 +62,18 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.rule(error)
         }
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
-                                                                             context: context, as: Assessment.self) {
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId,
+            context: context, as: Assessment.self)
+        {
             return previous
         }
         // The worker must be registered; the certificate will carry their name and ID number.
         let worker: Worker
         do {
-            worker = try await environment.peers.registration.getWorker(GetWorkerRequest(key: .workerId(assessment.workerId)),
-                                                                        options: environment.peers.options)
+            worker = try await environment.peers.registration.getWorker(
+                GetWorkerRequest(key: .workerId(assessment.workerId)),
+                options: environment.peers.options)
         } catch let error as RPCError where error.code == .notFound {
             throw AssessmentError.workerNotFound(assessment.workerId)
         }
@@ -71,8 +84,10 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         assessment.createdAt = Timestamps.timestamp()
         let stored = assessment
         let store = self.store
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (a: Assessment) in "assessment/\(a.id)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (a: Assessment) in "assessment/\(a.id)" }
+        ) { db in
             try await store.insert(stored, workerIDNumber: worker.idNumber, workerName: worker.name, in: db)
             return stored
         }
@@ -83,16 +98,19 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.invalid(field: "score", message: "must be 0..100, got \(request.score)")
         }
         let store = self.store
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (a: Assessment) in "assessment/\(a.id)" },
-                                                    detail: { (a: Assessment) in "passed=\(a.result?.passed ?? false)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (a: Assessment) in "assessment/\(a.id)" },
+            detail: { (a: Assessment) in "passed=\(a.result?.passed ?? false)" }
+        ) { db in
             guard var assessment = try await store.assessment(id: request.assessmentId, in: db)?.0 else {
                 throw AssessmentError.assessmentNotFound(request.assessmentId)
             }
             guard assessment.result == nil else { throw AssessmentError.resultAlreadyRecorded(assessment.id) }
-            assessment.result = AssessmentResult(score: request.score, passed: request.passed,
-                                                 assessor: request.assessor.isEmpty ? context.peer.commonName : request.assessor,
-                                                 recordedAt: Timestamps.timestamp(), note: request.note)
+            assessment.result = AssessmentResult(
+                score: request.score, passed: request.passed,
+                assessor: request.assessor.isEmpty ? context.peer.commonName : request.assessor,
+                recordedAt: Timestamps.timestamp(), note: request.note)
             try await store.update(assessment, in: db)
             return assessment
         }
@@ -101,15 +119,20 @@ public struct AssessmentHandler: AssessmentServiceProvider {
     // MARK: Certificates
 
     public func issueCertificate(request: IssueCertificateRequest, context: ServerContext) async throws -> Certificate {
-        guard !request.assessmentId.isEmpty else { throw AssessmentError.invalid(field: "assessment_id", message: "required") }
+        guard !request.assessmentId.isEmpty else {
+            throw AssessmentError.invalid(field: "assessment_id", message: "required")
+        }
         guard request.kind.isRecognized else {
-            throw AssessmentError.invalid(field: "kind", message: "unknown certificate kind \(request.kind.rawValue) (A2)")
+            throw AssessmentError.invalid(
+                field: "kind", message: "unknown certificate kind \(request.kind.rawValue) (A2)")
         }
         let store = self.store
         let signer = self.signer
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (c: Certificate) in "certificate/\(c.number)" },
-                                                    detail: { (c: Certificate) in "assessment \(c.assessmentId)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (c: Certificate) in "certificate/\(c.number)" },
+            detail: { (c: Certificate) in "assessment \(c.assessmentId)" }
+        ) { db in
             guard let found = try await store.assessment(id: request.assessmentId, in: db) else {
                 throw AssessmentError.assessmentNotFound(request.assessmentId)
             }
@@ -120,7 +143,9 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             if let number = try await store.certificateExists(assessmentID: assessment.id, in: db) {
                 throw AssessmentError.alreadyIssued(assessment: assessment.id, number: number)
             }
-            let kind = request.kind == .unspecified ? (MethodKindRules.defaultKind(for: assessment.method) ?? .unspecified) : request.kind
+            let kind =
+                request.kind == .unspecified
+                ? (MethodKindRules.defaultKind(for: assessment.method) ?? .unspecified) : request.kind
             do {
                 try MethodKindRules.checkIssue(method: assessment.method, kind: kind, level: assessment.level)
             } catch let error as AssessmentRuleError {
@@ -153,25 +178,35 @@ public struct AssessmentHandler: AssessmentServiceProvider {
 
     public func getCertificate(request: GetCertificateRequest, context: ServerContext) async throws -> Certificate {
         guard CertificateNumber.isWellFormed(request.number) else {
-            throw AssessmentError.invalid(field: "number", message: "'\(request.number)' is not a certificate number (DZ-YYYY-...)")
+            throw AssessmentError.invalid(
+                field: "number", message: "'\(request.number)' is not a certificate number (DZ-YYYY-...)")
         }
         let store = self.store
-        guard let certificate = try await environment.store.read({ try await store.certificate(number: request.number, in: $0) }) else {
+        guard
+            let certificate = try await environment.store.read({
+                try await store.certificate(number: request.number, in: $0)
+            })
+        else {
             throw AssessmentError.certificateNotFound(request.number)
         }
         return certificate
     }
 
-    public func verifyCertificate(request: VerifyCertificateRequest, context: ServerContext) async throws -> VerifyCertificateResponse {
+    public func verifyCertificate(request: VerifyCertificateRequest, context: ServerContext) async throws
+        -> VerifyCertificateResponse
+    {
         // A malformed number is simply unknown: verification answers, it does not fail.
         guard CertificateNumber.isWellFormed(request.number) else { return VerificationOutcome.unknown.response() }
         let store = self.store
         let stored = try await environment.store.read { try await store.certificate(number: request.number, in: $0) }
-        return VerificationOutcome.evaluate(stored: stored, presentedContent: request.content,
-                                            presentedSignature: request.signature, verifier: verifier).response()
+        return VerificationOutcome.evaluate(
+            stored: stored, presentedContent: request.content,
+            presentedSignature: request.signature, verifier: verifier
+        ).response()
     }
 
-    public func revokeCertificate(request: RevokeCertificateRequest, context: ServerContext) async throws -> Certificate {
+    public func revokeCertificate(request: RevokeCertificateRequest, context: ServerContext) async throws -> Certificate
+    {
         guard CertificateNumber.isWellFormed(request.number) else {
             throw AssessmentError.invalid(field: "number", message: "'\(request.number)' is not a certificate number")
         }
@@ -179,9 +214,11 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.invalid(field: "reason", message: "a revocation needs a reason (A4)")
         }
         let store = self.store
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (c: Certificate) in "certificate/\(c.number)" },
-                                                    detail: { (c: Certificate) in "revoked: \(c.revocationReason)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (c: Certificate) in "certificate/\(c.number)" },
+            detail: { (c: Certificate) in "revoked: \(c.revocationReason)" }
+        ) { db in
             guard var certificate = try await store.certificate(number: request.number, in: db) else {
                 throw AssessmentError.certificateNotFound(request.number)
             }
@@ -194,16 +231,20 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         }
     }
 
-    public func listCertificates(request: ListCertificatesRequest, context: ServerContext) async throws -> ListCertificatesResponse {
+    public func listCertificates(request: ListCertificatesRequest, context: ServerContext) async throws
+        -> ListCertificatesResponse
+    {
         guard !request.workerId.isEmpty else { throw AssessmentError.invalid(field: "worker_id", message: "required") }
         let size = request.pageSize <= 0 ? 100 : min(Int(request.pageSize), 1000)
         let page = try await store.certificates(workerID: request.workerId, after: request.pageToken, limit: size)
-        return ListCertificatesResponse(certificates: page, nextPageToken: page.count == size ? page.last?.number ?? "" : "")
+        return ListCertificatesResponse(
+            certificates: page, nextPageToken: page.count == size ? page.last?.number ?? "" : "")
     }
 
     public func getSigningKey(request: GetSigningKeyRequest, context: ServerContext) async throws -> SigningKey {
         guard request.keyId.isEmpty || request.keyId == signer.keyID else {
-            throw AssessmentError.invalid(field: "key_id", message: "unknown key \(request.keyId); the current key is \(signer.keyID)")
+            throw AssessmentError.invalid(
+                field: "key_id", message: "unknown key \(request.keyId); the current key is \(signer.keyID)")
         }
         return signer.signingKey(notBefore: keyCreatedAt)
     }

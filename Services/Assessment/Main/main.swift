@@ -7,7 +7,9 @@ import ServiceKit
 struct SkillsAssessment: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skills-assessment",
-        abstract: "The assessment service: schedules assessments (A1), records results, issues Ed25519-signed certificates (A2, A3), verifies and revokes them (A4).")
+        abstract:
+            "The assessment service: schedules assessments (A1), records results, issues Ed25519-signed certificates (A2, A3), verifies and revokes them (A4)."
+    )
 
     @OptionGroup var settings: ServiceSettings
 

@@ -10,7 +10,9 @@ struct Day: Comparable, Sendable {
     init?(_ date: CalendarDate?) {
         guard let date else { return nil }
         let (y, m, d) = (Int(date.year), Int(date.month), Int(date.day))
-        guard (1900...2200).contains(y), (1...12).contains(m), d >= 1, d <= Day.daysIn(month: m, year: y) else { return nil }
+        guard (1900...2200).contains(y), (1...12).contains(m), d >= 1, d <= Day.daysIn(month: m, year: y) else {
+            return nil
+        }
         (year, month, day) = (y, m, d)
     }
 

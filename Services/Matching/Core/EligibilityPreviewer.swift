@@ -23,19 +23,23 @@ enum EligibilityPreviewer {
     static func priorSubsidies(_ claims: [Claim]) -> [PriorSubsidy] {
         claims.compactMap { claim in
             guard claim.decision?.eligible == true, let completed = policyDate(claim.completionDate) else { return nil }
-            return PriorSubsidy(enrollmentId: claim.enrollmentId, occupationCode: claim.occupation?.code ?? "",
-                                level: Int(claim.level.rawValue), completionDate: completed)
+            return PriorSubsidy(
+                enrollmentId: claim.enrollmentId, occupationCode: claim.occupation?.code ?? "",
+                level: Int(claim.level.rawValue), completionDate: completed)
         }
     }
 
     /// - Parameter priorClaims: the worker's claims at payment; nil when payment did not answer.
-    static func preview(worker: Worker, offering: Offering, enrollmentID: String, today: Day, priorClaims: [Claim]?,
-                        book: PolicyBook?) -> EligibilityPreview {
+    static func preview(
+        worker: Worker, offering: Offering, enrollmentID: String, today: Day, priorClaims: [Claim]?,
+        book: PolicyBook?
+    ) -> EligibilityPreview {
         if offering.unsubsidised {
             var preview = EligibilityPreview()
             preview.refusingRuleIds = ["R1"]
-            preview.message = "R1: offering \(offering.id) is published unsubsidised: no subsidy is paid for it; the training may " +
-                "still be taken self-paid"
+            preview.message =
+                "R1: offering \(offering.id) is published unsubsidised: no subsidy is paid for it; the training may "
+                + "still be taken self-paid"
             return preview
         }
         guard let book else { return simplePreview(worker: worker, offering: offering) }
@@ -46,24 +50,29 @@ enum EligibilityPreviewer {
         }
         let kind = PolicyBridge.offeringKind(offering.kind) ?? .ordinary
         let enrollment = EnrollmentFacts(
-            enrollmentId: enrollmentID, offeringId: offering.id, occupationCode: code, level: Int(offering.level.rawValue),
+            enrollmentId: enrollmentID, offeringId: offering.id, occupationCode: code,
+            level: Int(offering.level.rawValue),
             // R10 was checked against registration when the offering was published.
-            institution: InstitutionFacts(institutionId: offering.institutionId, filingAccepted: true, licenceScope: [code]),
+            institution: InstitutionFacts(
+                institutionId: offering.institutionId, filingAccepted: true, licenceScope: [code]),
             offeringKind: kind, completionDate: PolicyDate(today.year, today.month, today.day), trainingDays: days,
             attendancePercent: 100,
             enterpriseId: offering.enterpriseCreditCode.isEmpty ? nil : offering.enterpriseCreditCode)
         // As if the training ended with a certificate of its occupation and level (R2 is met later).
-        let certificate = CertificateFacts(certificateId: "preview", kind: .skillLevel, occupationCode: code,
-                                           level: Int(offering.level.rawValue))
-        let decision = SubsidyEngine.decide(worker: workerFacts(worker), enrollment: enrollment, certificate: certificate,
-                                            priorSubsidies: priorSubsidies(priorClaims ?? []), book: book)
+        let certificate = CertificateFacts(
+            certificateId: "preview", kind: .skillLevel, occupationCode: code,
+            level: Int(offering.level.rawValue))
+        let decision = SubsidyEngine.decide(
+            worker: workerFacts(worker), enrollment: enrollment, certificate: certificate,
+            priorSubsidies: priorSubsidies(priorClaims ?? []), book: book)
         var preview = EligibilityPreview()
         preview.eligible = decision.isEligible
         preview.refusingRuleIds = decision.refusedBy.map(\.rawValue)
         preview.estimatedSubsidyFen = decision.amountFen
         preview.freeForWorker = decision.feeRegime == .free
         preview.livingAllowance = decision.livingAllowanceFen > 0
-        var message = decision.isEligible
+        var message =
+            decision.isEligible
             ? "a subsidy of \(decision.amountFen) fen would be paid if completed today (policy \(decision.policyVersion))"
             : "the subsidy would be refused by \(preview.refusingRuleIds.joined(separator: ", ")); the training may still be taken self-paid"
         if priorClaims == nil { message += "; R3/R4 (earlier subsidies) not checked: payment did not answer" }
@@ -77,7 +86,8 @@ enum EligibilityPreviewer {
         if worker.drawsMonthlyPension {
             preview.eligible = false
             preview.refusingRuleIds = ["R5"]
-            preview.message = "R5: people who draw a monthly pension are not eligible for a subsidy; the training may be taken self-paid"
+            preview.message =
+                "R5: people who draw a monthly pension are not eligible for a subsidy; the training may be taken self-paid"
             return preview
         }
         preview.eligible = true
@@ -96,7 +106,9 @@ struct PreviewPolicy: Sendable {
         do {
             return PreviewPolicy(book: try PolicyBook.bundled())
         } catch {
-            logger.warning("cannot load the bundled policy file; eligibility previews check R5 only", metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot load the bundled policy file; eligibility previews check R5 only",
+                metadata: ["error": "\(error)"])
             return PreviewPolicy(book: nil)
         }
     }

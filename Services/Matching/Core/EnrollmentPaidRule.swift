@@ -14,7 +14,8 @@ public enum EnrollmentPaidRule {
         }
         let payable = decision.tranches.filter { $0.state == .payable }
         guard payable.isEmpty else {
-            return "claim \(claim.id) still has \(payable.count) payable tranche(s) (\(payable.map(\.id).joined(separator: ", ")))"
+            return
+                "claim \(claim.id) still has \(payable.count) payable tranche(s) (\(payable.map(\.id).joined(separator: ", ")))"
         }
         guard decision.tranches.contains(where: { $0.state == .paid }) else {
             return "claim \(claim.id) has no disbursed tranche"

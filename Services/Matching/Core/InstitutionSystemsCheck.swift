@@ -44,7 +44,11 @@ struct InstitutionSystemsCheck: Sendable {
         guard context.peer.role == "institution" else { return }
         let caller = context.peer.commonName
         let store = self.store
-        guard let copy = try await environment.store.read({ try await store.institutionSystems(enrollmentID: enrollmentID, in: $0) }) else {
+        guard
+            let copy = try await environment.store.read({
+                try await store.institutionSystems(enrollmentID: enrollmentID, in: $0)
+            })
+        else {
             return
         }
         let now = Int64(Date().timeIntervalSince1970)
@@ -56,8 +60,9 @@ struct InstitutionSystemsCheck: Sendable {
             names = []
         } catch {
             guard let stored = copy.names, stored.contains(caller) else { throw error }
-            environment.logger.warning("registration unreachable; trusting matching's copy of the institution's system names",
-                                       metadata: ["institution": "\(copy.institutionID)", "caller": "\(caller)", "error": "\(error)"])
+            environment.logger.warning(
+                "registration unreachable; trusting matching's copy of the institution's system names",
+                metadata: ["institution": "\(copy.institutionID)", "caller": "\(caller)", "error": "\(error)"])
             return
         }
         guard names.contains(caller) else {
@@ -68,8 +73,9 @@ struct InstitutionSystemsCheck: Sendable {
     /// Reads the names from registration and refreshes the copy.
     private func currentNames(of institutionID: String, now: Int64) async throws -> [String] {
         let peers = environment.peers
-        let institution = try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: institutionID),
-                                                                      options: peers.options)
+        let institution = try await peers.registration.getInstitution(
+            GetInstitutionRequest(institutionId: institutionID),
+            options: peers.options)
         let names = institution.systemCertificateNames
         let store = self.store
         do {
@@ -78,8 +84,9 @@ struct InstitutionSystemsCheck: Sendable {
             }
         } catch {
             // The copy is a cache: failing to refresh it does not change the answer.
-            environment.logger.warning("could not refresh the copy of an institution's system names",
-                                       metadata: ["institution": "\(institutionID)", "error": "\(error)"])
+            environment.logger.warning(
+                "could not refresh the copy of an institution's system names",
+                metadata: ["institution": "\(institutionID)", "error": "\(error)"])
         }
         return names
     }

@@ -5,8 +5,10 @@ import RPC
 public enum MatchingAccess {
     static let service = "/skills.v1.MatchingService/"
     /// Everyone who follows the programme's figures and enrolments.
-    static let readers: Set<String> = ["hrss", "worker-portal", "institution", "enterprise", "finance", "education",
-                                       "payment", "assessment", "assessment-org", "matching", "registration"]
+    static let readers: Set<String> = [
+        "hrss", "worker-portal", "institution", "enterprise", "finance", "education",
+        "payment", "assessment", "assessment-org", "matching", "registration",
+    ]
 
     public static let table = AccessTable([
         // O1: a worker (through the portal) or an enterprise; hrss may enter one on their behalf.

@@ -50,10 +50,13 @@ enum MatchingError: RPCErrorConvertible {
         case .offeringEnded(let id, let endDate):
             return RPCError(.failedPrecondition, "offering \(id) ended on \(endDate); it can no longer be selected")
         case .alreadyEnrolled(let worker, let offering):
-            return RPCError(.alreadyExists, "worker \(worker) already holds an active enrolment in offering \(offering)")
+            return RPCError(
+                .alreadyExists, "worker \(worker) already holds an active enrolment in offering \(offering)")
         case .illegalTransition(let id, let from, let to):
-            return RPCError(.failedPrecondition,
-                            "enrolment \(id): cannot go from \(EnrollmentStateMachine.name(from)) to \(EnrollmentStateMachine.name(to))")
+            return RPCError(
+                .failedPrecondition,
+                "enrolment \(id): cannot go from \(EnrollmentStateMachine.name(from)) to \(EnrollmentStateMachine.name(to))"
+            )
         case .notCompleted(let id):
             return RPCError(.failedPrecondition, "enrolment \(id) is not completed")
         case .wrongRequester(let message):
@@ -69,9 +72,10 @@ enum MatchingError: RPCErrorConvertible {
         case .notYours(let message):
             return RPCError(.permissionDenied, "S1: \(message)")
         case .notInstitutionSystem(let institution, let caller):
-            return RPCError(.permissionDenied,
-                            "O4: certificate '\(caller)' does not act for institution \(institution), which delivers this enrolment " +
-                            "(registration: Institution.system_certificate_names)")
+            return RPCError(
+                .permissionDenied,
+                "O4: certificate '\(caller)' does not act for institution \(institution), which delivers this enrolment "
+                    + "(registration: Institution.system_certificate_names)")
         case .notPaid(let enrollment, let reason):
             return RPCError(.failedPrecondition, "enrolment \(enrollment) cannot go from CLAIMED to PAID: \(reason)")
         case .rule(let message):

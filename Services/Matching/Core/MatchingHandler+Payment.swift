@@ -10,21 +10,31 @@ extension MatchingHandler {
     /// enrolment already PAID is returned unchanged, so payment may call again after every
     /// disbursement and a retry is harmless.
     public func recordPayment(request: RecordPaymentRequest, context: ServerContext) async throws -> Enrollment {
-        guard !request.enrollmentId.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
+        guard !request.enrollmentId.isEmpty else {
+            throw MatchingError.invalid(field: "enrollment_id", message: "required")
+        }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
-                                                                             context: context, as: Enrollment.self) {
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId,
+            context: context, as: Enrollment.self)
+        {
             return previous
         }
         let store = self.store
-        guard let current = try await environment.store.read({ try await store.enrollment(id: request.enrollmentId, in: $0) }) else {
+        guard
+            let current = try await environment.store.read({
+                try await store.enrollment(id: request.enrollmentId, in: $0)
+            })
+        else {
             throw MatchingError.enrollmentNotFound(request.enrollmentId)
         }
         if current.state == .paid { return current }
         guard current.state == .claimed else {
             throw MatchingError.illegalTransition(enrollment: current.id, from: current.state, to: .paid)
         }
-        guard !current.claimId.isEmpty else { throw MatchingError.notPaid(enrollment: current.id, reason: "it has no claim") }
+        guard !current.claimId.isEmpty else {
+            throw MatchingError.notPaid(enrollment: current.id, reason: "it has no claim")
+        }
         let peers = environment.peers
         let claim: Claim
         do {
@@ -35,9 +45,11 @@ extension MatchingHandler {
         if let reason = EnrollmentPaidRule.unpaidReason(claim: claim, enrollmentID: current.id) {
             throw MatchingError.notPaid(enrollment: current.id, reason: reason)
         }
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (e: Enrollment) in "enrollment/\(e.id) claim/\(e.claimId)" },
-                                                    detail: { (e: Enrollment) in EnrollmentStateMachine.name(e.state) }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (e: Enrollment) in "enrollment/\(e.id) claim/\(e.claimId)" },
+            detail: { (e: Enrollment) in EnrollmentStateMachine.name(e.state) }
+        ) { db in
             guard let latest = try await store.enrollment(id: request.enrollmentId, in: db) else {
                 throw MatchingError.enrollmentNotFound(request.enrollmentId)
             }

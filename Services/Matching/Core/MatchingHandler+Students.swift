@@ -1,7 +1,7 @@
 import Foundation
+import SQLKit
 import Schema
 import ServiceKit
-import SQLKit
 import Storage
 
 /// S1, the students' "three ones" (三个一): records of G3 students' activities, their progress,
@@ -16,13 +16,15 @@ extension MatchingHandler {
 
     private func checkSchool(_ given: String, of studentSchool: String, role: String, workerID: String) throws {
         if role == "education" && given.isEmpty {
-            throw MatchingError.invalid(field: "school", message: "required for education callers (their own university)")
+            throw MatchingError.invalid(
+                field: "school", message: "required for education callers (their own university)")
         }
         guard given.isEmpty || given == studentSchool else {
             if role == "education" {
                 throw MatchingError.notYours("worker \(workerID) is not a student of \(given)")
             }
-            throw MatchingError.invalid(field: "school", message: "worker \(workerID) studies at \(studentSchool), not \(given)")
+            throw MatchingError.invalid(
+                field: "school", message: "worker \(workerID) studies at \(studentSchool), not \(given)")
         }
     }
 
@@ -37,7 +39,8 @@ extension MatchingHandler {
         let peers = environment.peers
         let worker: Worker
         do {
-            worker = try await peers.registration.getWorker(GetWorkerRequest(key: .workerId(workerID)), options: peers.options)
+            worker = try await peers.registration.getWorker(
+                GetWorkerRequest(key: .workerId(workerID)), options: peers.options)
         } catch let error as RPCError where error.code == .notFound {
             throw MatchingError.workerNotRegistered(workerID)
         }
@@ -46,19 +49,29 @@ extension MatchingHandler {
     }
 
     static func validate(_ activity: StudentActivity, today: Day) throws -> (start: Day, end: Day?) {
-        guard activity.id.isEmpty else { throw MatchingError.invalid(field: "activity.id", message: "assigned by the service; leave it empty") }
-        guard !activity.workerId.isEmpty else { throw MatchingError.invalid(field: "activity.worker_id", message: "required") }
+        guard activity.id.isEmpty else {
+            throw MatchingError.invalid(field: "activity.id", message: "assigned by the service; leave it empty")
+        }
+        guard !activity.workerId.isEmpty else {
+            throw MatchingError.invalid(field: "activity.worker_id", message: "required")
+        }
         try FieldLimits.check(activity.workerId, field: "activity.worker_id", max: FieldLimits.id)
         guard activity.kind.isRecognized, activity.kind != .unspecified else {
-            throw MatchingError.invalid(field: "activity.kind", message: "unknown or unspecified activity kind \(activity.kind.rawValue) (S1: 1..3)")
+            throw MatchingError.invalid(
+                field: "activity.kind",
+                message: "unknown or unspecified activity kind \(activity.kind.rawValue) (S1: 1..3)")
         }
         if activity.kind == .entrepreneurshipTraining {
             guard activity.stage.isRecognized, activity.stage != .unspecified else {
-                throw MatchingError.invalid(field: "activity.stage",
-                                            message: "an entrepreneurship training needs its stage (awareness, business plan or practice), got \(activity.stage.rawValue)")
+                throw MatchingError.invalid(
+                    field: "activity.stage",
+                    message:
+                        "an entrepreneurship training needs its stage (awareness, business plan or practice), got \(activity.stage.rawValue)"
+                )
             }
         } else if activity.stage != .unspecified {
-            throw MatchingError.invalid(field: "activity.stage", message: "only an entrepreneurship training has a stage")
+            throw MatchingError.invalid(
+                field: "activity.stage", message: "only an entrepreneurship training has a stage")
         }
         guard !activity.title.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw MatchingError.invalid(field: "activity.title", message: "required")
@@ -69,34 +82,51 @@ extension MatchingHandler {
         try FieldLimits.check(activity.note, field: "activity.note", max: FieldLimits.text)
         try FieldLimits.check(activity.certificateNumber, field: "activity.certificate_number", max: FieldLimits.code)
         guard activity.enrollmentId.isEmpty else {
-            throw MatchingError.invalid(field: "activity.enrollment_id", message: "an enrolment counts by itself (S1); leave it empty")
+            throw MatchingError.invalid(
+                field: "activity.enrollment_id", message: "an enrolment counts by itself (S1); leave it empty")
         }
         guard (0...2000).contains(activity.hours) else {
             throw MatchingError.invalid(field: "activity.hours", message: "must be 0..2000, got \(activity.hours)")
         }
         let start = try requireDate(activity.startDate, field: "activity.start_date")
-        guard start <= today else { throw MatchingError.invalid(field: "activity.start_date", message: "\(start.text) is in the future") }
+        guard start <= today else {
+            throw MatchingError.invalid(field: "activity.start_date", message: "\(start.text) is in the future")
+        }
         let end = try optionalDate(activity.endDate, field: "activity.end_date")
         if activity.completed {
-            guard let end else { throw MatchingError.invalid(field: "activity.end_date", message: "required when completed") }
-            guard start <= end else { throw MatchingError.invalid(field: "activity.end_date", message: "\(end.text) is before start_date \(start.text)") }
-            guard end <= today else { throw MatchingError.invalid(field: "activity.end_date", message: "\(end.text) is in the future") }
+            guard let end else {
+                throw MatchingError.invalid(field: "activity.end_date", message: "required when completed")
+            }
+            guard start <= end else {
+                throw MatchingError.invalid(
+                    field: "activity.end_date", message: "\(end.text) is before start_date \(start.text)")
+            }
+            guard end <= today else {
+                throw MatchingError.invalid(field: "activity.end_date", message: "\(end.text) is in the future")
+            }
         } else if end != nil {
             throw MatchingError.invalid(field: "activity.end_date", message: "set only when completed")
         }
         return (start, end)
     }
 
-    public func recordStudentActivity(request: RecordStudentActivityRequest, context: ServerContext) async throws -> StudentActivity {
-        guard var activity = request.activity else { throw MatchingError.invalid(field: "activity", message: "required") }
+    public func recordStudentActivity(request: RecordStudentActivityRequest, context: ServerContext) async throws
+        -> StudentActivity
+    {
+        guard var activity = request.activity else {
+            throw MatchingError.invalid(field: "activity", message: "required")
+        }
         _ = try Self.validate(activity, today: Self.today())
         let callerRole = context.peer.role ?? ""
         try checkRecorder(role: callerRole, kind: activity.kind)
         if callerRole == "education" && activity.school.isEmpty {
-            throw MatchingError.invalid(field: "activity.school", message: "required for education callers (their own university)")
+            throw MatchingError.invalid(
+                field: "activity.school", message: "required for education callers (their own university)")
         }
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
-                                                                             context: context, as: StudentActivity.self) {
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId,
+            context: context, as: StudentActivity.self)
+        {
             return previous
         }
         let student = try await registeredStudent(activity.workerId)
@@ -109,34 +139,45 @@ extension MatchingHandler {
         activity.version = 1
         let stored = activity
         let students = self.students
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                    entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
-                                                    detail: { (a: StudentActivity) in "\(StudentCreditExport.kindName(a.kind)) completed=\(a.completed)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
+            detail: { (a: StudentActivity) in "\(StudentCreditExport.kindName(a.kind)) completed=\(a.completed)" }
+        ) { db in
             try await students.upsert(student, in: db)
             try await students.insert(stored, in: db)
             return stored
         }
     }
 
-    public func completeStudentActivity(request: CompleteStudentActivityRequest, context: ServerContext) async throws -> StudentActivity {
-        guard !request.activityId.isEmpty else { throw MatchingError.invalid(field: "activity_id", message: "required") }
+    public func completeStudentActivity(request: CompleteStudentActivityRequest, context: ServerContext) async throws
+        -> StudentActivity
+    {
+        guard !request.activityId.isEmpty else {
+            throw MatchingError.invalid(field: "activity_id", message: "required")
+        }
         try FieldLimits.check(request.activityId, field: "activity_id", max: FieldLimits.id)
         try FieldLimits.check(request.certificateNumber, field: "certificate_number", max: FieldLimits.code)
         try FieldLimits.check(request.school, field: "school", max: FieldLimits.name)
         let end = try Self.requireDate(request.endDate, field: "end_date")
-        guard end <= Self.today() else { throw MatchingError.invalid(field: "end_date", message: "\(end.text) is in the future") }
+        guard end <= Self.today() else {
+            throw MatchingError.invalid(field: "end_date", message: "\(end.text) is in the future")
+        }
         guard (0...2000).contains(request.hours) else {
             throw MatchingError.invalid(field: "hours", message: "must be 0..2000, got \(request.hours)")
         }
         let callerRole = context.peer.role ?? ""
         if callerRole == "education" && request.school.isEmpty {
-            throw MatchingError.invalid(field: "school", message: "required for education callers (their own university)")
+            throw MatchingError.invalid(
+                field: "school", message: "required for education callers (their own university)")
         }
         let caller = context.peer.commonName
         let students = self.students
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
-                                                    detail: { (a: StudentActivity) in "completed \(Day(a.endDate)?.text ?? "")" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
+            detail: { (a: StudentActivity) in "completed \(Day(a.endDate)?.text ?? "")" }
+        ) { db in
             guard let current = try await students.activity(id: request.activityId, in: db) else {
                 throw MatchingError.activityNotFound(request.activityId)
             }
@@ -147,7 +188,8 @@ extension MatchingHandler {
             }
             guard !current.completed else { throw MatchingError.activityCompleted(current.id) }
             if let start = Day(current.startDate), end < start {
-                throw MatchingError.invalid(field: "end_date", message: "\(end.text) is before the activity's start_date \(start.text)")
+                throw MatchingError.invalid(
+                    field: "end_date", message: "\(end.text) is before the activity's start_date \(start.text)")
             }
             var next = current
             next.completed = true
@@ -162,7 +204,9 @@ extension MatchingHandler {
         }
     }
 
-    public func getStudentProgress(request: GetStudentProgressRequest, context: ServerContext) async throws -> StudentProgress {
+    public func getStudentProgress(request: GetStudentProgressRequest, context: ServerContext) async throws
+        -> StudentProgress
+    {
         guard !request.workerId.isEmpty else { throw MatchingError.invalid(field: "worker_id", message: "required") }
         try FieldLimits.check(request.workerId, field: "worker_id", max: FieldLimits.id)
         try FieldLimits.check(request.school, field: "school", max: FieldLimits.name)
@@ -189,14 +233,19 @@ extension MatchingHandler {
     }
 
     private static func requireSchool(_ school: String) throws {
-        guard !school.trimmingCharacters(in: .whitespaces).isEmpty else { throw MatchingError.invalid(field: "school", message: "required") }
+        guard !school.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw MatchingError.invalid(field: "school", message: "required")
+        }
         try FieldLimits.check(school, field: "school", max: FieldLimits.name)
     }
 
-    public func listStudentProgress(request: ListStudentProgressRequest, context: ServerContext) async throws -> ListStudentProgressResponse {
+    public func listStudentProgress(request: ListStudentProgressRequest, context: ServerContext) async throws
+        -> ListStudentProgressResponse
+    {
         try Self.requireSchool(request.school)
         guard request.status.isRecognized else {
-            throw MatchingError.invalid(field: "status", message: "unknown three-ones status \(request.status.rawValue)")
+            throw MatchingError.invalid(
+                field: "status", message: "unknown three-ones status \(request.status.rawValue)")
         }
         let size = try Self.pageSize(request.pageSize, field: "page_size")
         try FieldLimits.check(request.pageToken, field: "page_token", max: FieldLimits.id)
@@ -213,21 +262,26 @@ extension MatchingHandler {
                     after = progress.workerId
                     guard wanted == .unspecified || progress.status == wanted else { continue }
                     found.append(progress)
-                    if found.count == size { return ListStudentProgressResponse(students: found, nextPageToken: progress.workerId) }
+                    if found.count == size {
+                        return ListStudentProgressResponse(students: found, nextPageToken: progress.workerId)
+                    }
                 }
                 if batch.count < size { return ListStudentProgressResponse(students: found, nextPageToken: "") }
             }
         }
     }
 
-    public func exportStudentCredits(request: ExportStudentCreditsRequest, responses: MessageWriter<StudentCreditRow>,
-                                     context: ServerContext) async throws {
+    public func exportStudentCredits(
+        request: ExportStudentCreditsRequest, responses: MessageWriter<StudentCreditRow>,
+        context: ServerContext
+    ) async throws {
         try Self.requireSchool(request.school)
         var filter = StudentCreditExport.Filter()
         filter.from = try Self.optionalDate(request.completedFrom, field: "completed_from")
         filter.to = try Self.optionalDate(request.completedTo, field: "completed_to")
         if let from = filter.from, let to = filter.to, to < from {
-            throw MatchingError.invalid(field: "completed_to", message: "\(to.text) is before completed_from \(from.text)")
+            throw MatchingError.invalid(
+                field: "completed_to", message: "\(to.text) is before completed_from \(from.text)")
         }
         filter.includeIncomplete = request.includeIncomplete
         let students = self.students

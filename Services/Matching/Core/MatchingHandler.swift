@@ -1,8 +1,8 @@
 import Foundation
 import Logging
+import SQLKit
 import Schema
 import ServiceKit
-import SQLKit
 import Storage
 
 /// `skills.v1.MatchingService`: the five orders (docs/POLICY.md O1..O5) and the catalogues C1..C3.
@@ -21,8 +21,9 @@ public struct MatchingHandler: MatchingServiceProvider {
         self.policy = policy.map { PreviewPolicy(book: $0.book) } ?? PreviewPolicy.bundled(logger: environment.logger)
     }
 
-    public static let manifest = ServiceManifest(name: "matching", defaultPort: 7102, accessTable: MatchingAccess.table,
-                                                 migrations: MatchingMigrations.all)
+    public static let manifest = ServiceManifest(
+        name: "matching", defaultPort: 7102, accessTable: MatchingAccess.table,
+        migrations: MatchingMigrations.all)
 
     /// Today in the policy's time zone (Asia/Shanghai): the call's business day.
     static func today() -> Day {
@@ -38,7 +39,9 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     /// Page sizes: 0 means 100; at most 1000; negative is `INVALID_ARGUMENT`.
     static func pageSize(_ requested: Int32, field: String = "page_size") throws -> Int {
-        guard requested >= 0 else { throw MatchingError.invalid(field: field, message: "must not be negative, got \(requested)") }
+        guard requested >= 0 else {
+            throw MatchingError.invalid(field: field, message: "must not be negative, got \(requested)")
+        }
         return requested == 0 ? 100 : min(Int(requested), 1000)
     }
 
@@ -47,7 +50,8 @@ public struct MatchingHandler: MatchingServiceProvider {
     static func requireDate(_ date: CalendarDate?, field: String) throws -> Day {
         guard Day.isSet(date) else { throw MatchingError.invalid(field: field, message: "required") }
         guard let day = Day(date) else {
-            throw MatchingError.invalid(field: field, message: "\(date.map { "\($0.year)-\($0.month)-\($0.day)" } ?? "") is not a date")
+            throw MatchingError.invalid(
+                field: field, message: "\(date.map { "\($0.year)-\($0.month)-\($0.day)" } ?? "") is not a date")
         }
         return day
     }
@@ -59,7 +63,8 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     private static func requireLevel(_ level: SkillLevel, field: String) throws {
         guard level.isRecognized, level != .unspecified else {
-            throw MatchingError.invalid(field: field, message: "unknown or unspecified skill level \(level.rawValue) (A3: 1..5)")
+            throw MatchingError.invalid(
+                field: field, message: "unknown or unspecified skill level \(level.rawValue) (A3: 1..5)")
         }
     }
 
@@ -81,28 +86,35 @@ public struct MatchingHandler: MatchingServiceProvider {
             guard !id.isEmpty else { throw MatchingError.invalid(field: "demand.worker_id", message: "required") }
             try FieldLimits.check(id, field: "demand.worker_id", max: FieldLimits.id)
             guard callerRole != "enterprise" else {
-                throw MatchingError.wrongRequester("an enterprise submits demands under its own credit code, not a worker's")
+                throw MatchingError.wrongRequester(
+                    "an enterprise submits demands under its own credit code, not a worker's")
             }
             guard demand.headcount == 0 || demand.headcount == 1 else {
-                throw MatchingError.invalid(field: "demand.headcount", message: "a worker's demand is for 1 person, got \(demand.headcount)")
+                throw MatchingError.invalid(
+                    field: "demand.headcount", message: "a worker's demand is for 1 person, got \(demand.headcount)")
             }
             demand.headcount = 1
         case .enterpriseCreditCode(let code)?:
-            guard !code.isEmpty else { throw MatchingError.invalid(field: "demand.enterprise_credit_code", message: "required") }
+            guard !code.isEmpty else {
+                throw MatchingError.invalid(field: "demand.enterprise_credit_code", message: "required")
+            }
             try FieldLimits.check(code, field: "demand.enterprise_credit_code", max: FieldLimits.code)
             guard callerRole != "worker-portal" else {
                 throw MatchingError.wrongRequester("the worker portal submits demands for workers, not for enterprises")
             }
             guard (1...100_000).contains(demand.headcount) else {
-                throw MatchingError.invalid(field: "demand.headcount", message: "must be 1..100000, got \(demand.headcount)")
+                throw MatchingError.invalid(
+                    field: "demand.headcount", message: "must be 1..100000, got \(demand.headcount)")
             }
             demand.requester = .enterpriseCreditCode(code.uppercased())
         case nil:
             throw MatchingError.invalid(field: "demand.requester", message: "set worker_id or enterprise_credit_code")
         }
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
-                                                                             context: context, as: Demand.self) {
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId,
+            context: context, as: Demand.self)
+        {
             return previous
         }
         let peers = environment.peers
@@ -115,7 +127,8 @@ public struct MatchingHandler: MatchingServiceProvider {
             }
         case .enterpriseCreditCode(let code)?:
             do {
-                _ = try await peers.registration.getEnterprise(GetEnterpriseRequest(creditCode: code), options: peers.options)
+                _ = try await peers.registration.getEnterprise(
+                    GetEnterpriseRequest(creditCode: code), options: peers.options)
             } catch let error as RPCError where error.code == .notFound {
                 throw MatchingError.enterpriseNotRegistered(code)
             }
@@ -128,8 +141,10 @@ public struct MatchingHandler: MatchingServiceProvider {
         let stored = demand
         let store = self.store
         let submittedOn = Self.today().text
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                    entity: { (d: Demand) in "demand/\(d.id)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (d: Demand) in "demand/\(d.id)" }
+        ) { db in
             try await store.insertDemand(stored, submittedOn: submittedOn, in: db)
             return stored
         }
@@ -145,10 +160,13 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "to_date", message: "\(to.text) is before from_date \(from.text)")
         }
         guard (0...366).contains(request.trendPeriodDays) else {
-            throw MatchingError.invalid(field: "trend_period_days", message: "must be 1..366 (0 = \(DemandTrendRule.defaultPeriodDays)), got \(request.trendPeriodDays)")
+            throw MatchingError.invalid(
+                field: "trend_period_days",
+                message: "must be 1..366 (0 = \(DemandTrendRule.defaultPeriodDays)), got \(request.trendPeriodDays)")
         }
-        let periods = DemandTrendRule.Periods(asOf: try Self.optionalDate(request.trendAsOf, field: "trend_as_of") ?? Self.today(),
-                                              days: request.trendPeriodDays == 0 ? DemandTrendRule.defaultPeriodDays : Int(request.trendPeriodDays))
+        let periods = DemandTrendRule.Periods(
+            asOf: try Self.optionalDate(request.trendAsOf, field: "trend_as_of") ?? Self.today(),
+            days: request.trendPeriodDays == 0 ? DemandTrendRule.defaultPeriodDays : Int(request.trendPeriodDays))
         try FieldLimits.check(request.occupationCode, field: "occupation_code", max: FieldLimits.code)
         try FieldLimits.check(request.pageToken, field: "page_token", max: FieldLimits.code + 12)
         var after: (code: String, level: Int)?
@@ -161,16 +179,18 @@ public struct MatchingHandler: MatchingServiceProvider {
             after = (String(parts[1]), level)
         }
         let size = try Self.pageSize(request.pageSize)
-        let rows = try await store.demandAggregates(occupation: request.occupationCode, level: request.level, from: from?.text,
-                                                    to: to?.text, periods: periods, after: after, limit: size)
+        let rows = try await store.demandAggregates(
+            occupation: request.occupationCode, level: request.level, from: from?.text,
+            to: to?.text, periods: periods, after: after, limit: size)
         let aggregates = rows.map { row in
-            DemandAggregate(occupation: Occupation(code: row.occupation_code, name: row.occupation_name),
-                            level: SkillLevel(rawValue: Int32(row.level)), demandCount: Int32(clamping: row.demand_count),
-                            headcount: row.headcount, workerRequests: Int32(clamping: row.worker_requests),
-                            enterpriseRequests: Int32(clamping: row.enterprise_requests), recentHeadcount: row.recent_headcount,
-                            previousHeadcount: row.previous_headcount, recentDemands: Int32(clamping: row.recent_demands),
-                            previousDemands: Int32(clamping: row.previous_demands),
-                            trend: DemandTrendRule.trend(recent: row.recent_headcount, previous: row.previous_headcount))
+            DemandAggregate(
+                occupation: Occupation(code: row.occupation_code, name: row.occupation_name),
+                level: SkillLevel(rawValue: Int32(row.level)), demandCount: Int32(clamping: row.demand_count),
+                headcount: row.headcount, workerRequests: Int32(clamping: row.worker_requests),
+                enterpriseRequests: Int32(clamping: row.enterprise_requests), recentHeadcount: row.recent_headcount,
+                previousHeadcount: row.previous_headcount, recentDemands: Int32(clamping: row.recent_demands),
+                previousDemands: Int32(clamping: row.previous_demands),
+                trend: DemandTrendRule.trend(recent: row.recent_headcount, previous: row.previous_headcount))
         }
         let next = rows.count == size ? rows.last.map { "\($0.level):\($0.occupation_code)" } ?? "" : ""
         return ListDemandsResponse(rows: aggregates, nextPageToken: next)
@@ -178,10 +198,13 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     // MARK: C1, C2 catalogues
 
-    public func publishCatalogEntry(request: PublishCatalogEntryRequest, context: ServerContext) async throws -> CatalogEntry {
+    public func publishCatalogEntry(request: PublishCatalogEntryRequest, context: ServerContext) async throws
+        -> CatalogEntry
+    {
         guard var entry = request.entry else { throw MatchingError.invalid(field: "entry", message: "required") }
         guard entry.kind.isRecognized, entry.kind != .unspecified else {
-            throw MatchingError.invalid(field: "entry.kind", message: "must be C1 (key industry) or C2 (general), got \(entry.kind.rawValue)")
+            throw MatchingError.invalid(
+                field: "entry.kind", message: "must be C1 (key industry) or C2 (general), got \(entry.kind.rawValue)")
         }
         guard let occupation = entry.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw MatchingError.invalid(field: "entry.occupation.code", message: "required")
@@ -190,20 +213,25 @@ public struct MatchingHandler: MatchingServiceProvider {
         try FieldLimits.check(occupation.name, field: "entry.occupation.name", max: FieldLimits.name)
         try FieldLimits.check(entry.industry, field: "entry.industry", max: FieldLimits.code)
         try FieldLimits.check(entry.note, field: "entry.note", max: FieldLimits.text)
-        guard !entry.levels.isEmpty else { throw MatchingError.invalid(field: "entry.levels", message: "at least one level") }
+        guard !entry.levels.isEmpty else {
+            throw MatchingError.invalid(field: "entry.levels", message: "at least one level")
+        }
         for level in entry.levels { try Self.requireLevel(level, field: "entry.levels") }
         let from = try Self.requireDate(entry.effectiveFrom, field: "entry.effective_from")
         let until = try Self.optionalDate(entry.effectiveUntil, field: "entry.effective_until")
         if let until, until < from {
-            throw MatchingError.invalid(field: "entry.effective_until", message: "\(until.text) is before effective_from \(from.text)")
+            throw MatchingError.invalid(
+                field: "entry.effective_until", message: "\(until.text) is before effective_from \(from.text)")
         }
         entry.publishedAt = Timestamps.timestamp()
         entry.publishedBy = context.peer.commonName
         let submitted = entry
         let store = self.store
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (e: CatalogEntry) in "catalog/\(e.id)" },
-                                                    detail: { (e: CatalogEntry) in "version \(e.version)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (e: CatalogEntry) in "catalog/\(e.id)" },
+            detail: { (e: CatalogEntry) in "version \(e.version)" }
+        ) { db in
             var entry = submitted
             // Same kind and occupation replaces the entry (a new version); otherwise a new entry.
             if let existing = try await store.catalogEntry(kind: entry.kind, occupationCode: occupation.code, in: db) {
@@ -241,67 +269,88 @@ public struct MatchingHandler: MatchingServiceProvider {
         try FieldLimits.check(occupation.name, field: "offering.occupation.name", max: FieldLimits.name)
         try FieldLimits.check(offering.institutionId, field: "offering.institution_id", max: FieldLimits.id)
         try FieldLimits.check(offering.venue, field: "offering.venue", max: FieldLimits.name)
-        try FieldLimits.check(offering.enterpriseCreditCode, field: "offering.enterprise_credit_code", max: FieldLimits.code)
+        try FieldLimits.check(
+            offering.enterpriseCreditCode, field: "offering.enterprise_credit_code", max: FieldLimits.code)
         try FieldLimits.check(offering.projectId, field: "offering.project_id", max: FieldLimits.id)
         guard offering.demandIds.count <= 100 else {
-            throw MatchingError.invalid(field: "offering.demand_ids", message: "at most 100, got \(offering.demandIds.count)")
+            throw MatchingError.invalid(
+                field: "offering.demand_ids", message: "at most 100, got \(offering.demandIds.count)")
         }
         for id in offering.demandIds {
-            guard !id.isEmpty, !id.contains(",") else { throw MatchingError.invalid(field: "offering.demand_ids", message: "an empty or malformed id") }
+            guard !id.isEmpty, !id.contains(",") else {
+                throw MatchingError.invalid(field: "offering.demand_ids", message: "an empty or malformed id")
+            }
             try FieldLimits.check(id, field: "offering.demand_ids", max: FieldLimits.id)
         }
-        guard !offering.institutionId.isEmpty else { throw MatchingError.invalid(field: "offering.institution_id", message: "required") }
+        guard !offering.institutionId.isEmpty else {
+            throw MatchingError.invalid(field: "offering.institution_id", message: "required")
+        }
         guard (1...100_000).contains(offering.capacity) else {
-            throw MatchingError.invalid(field: "offering.capacity", message: "must be 1..100000, got \(offering.capacity)")
+            throw MatchingError.invalid(
+                field: "offering.capacity", message: "must be 1..100000, got \(offering.capacity)")
         }
         let start = try requireDate(offering.startDate, field: "offering.start_date")
         let end = try requireDate(offering.endDate, field: "offering.end_date")
         guard start <= end else {
-            throw MatchingError.invalid(field: "offering.end_date", message: "\(end.text) is before start_date \(start.text)")
+            throw MatchingError.invalid(
+                field: "offering.end_date", message: "\(end.text) is before start_date \(start.text)")
         }
         guard offering.mode.isRecognized, offering.mode != .unspecified else {
-            throw MatchingError.invalid(field: "offering.mode", message: "unknown or unspecified training mode \(offering.mode.rawValue)")
+            throw MatchingError.invalid(
+                field: "offering.mode", message: "unknown or unspecified training mode \(offering.mode.rawValue)")
         }
         guard offering.kind.isRecognized, offering.kind != .unspecified else {
-            throw MatchingError.invalid(field: "offering.kind", message: "unknown or unspecified offering kind \(offering.kind.rawValue)")
+            throw MatchingError.invalid(
+                field: "offering.kind", message: "unknown or unspecified offering kind \(offering.kind.rawValue)")
         }
         if offering.kind == .newHirePreJob && offering.enterpriseCreditCode.isEmpty {
-            throw MatchingError.invalid(field: "offering.enterprise_credit_code", message: "required for new hires' pre-job training (R6)")
+            throw MatchingError.invalid(
+                field: "offering.enterprise_credit_code", message: "required for new hires' pre-job training (R6)")
         }
         for group in offering.targetGroups where !group.isRecognized || group == .unspecified {
-            throw MatchingError.invalid(field: "offering.target_groups", message: "unknown or unspecified worker category \(group.rawValue)")
+            throw MatchingError.invalid(
+                field: "offering.target_groups", message: "unknown or unspecified worker category \(group.rawValue)")
         }
         guard offering.catalog.isRecognized else {
-            throw MatchingError.invalid(field: "offering.catalog", message: "unknown catalogue kind \(offering.catalog.rawValue)")
+            throw MatchingError.invalid(
+                field: "offering.catalog", message: "unknown catalogue kind \(offering.catalog.rawValue)")
         }
         guard (0...10_000).contains(offering.classHours) else {
-            throw MatchingError.invalid(field: "offering.class_hours", message: "must be 0..10000, got \(offering.classHours)")
+            throw MatchingError.invalid(
+                field: "offering.class_hours", message: "must be 0..10000, got \(offering.classHours)")
         }
         return (start, end)
     }
 
     public func publishOffering(request: PublishOfferingRequest, context: ServerContext) async throws -> Offering {
-        guard var offering = request.offering else { throw MatchingError.invalid(field: "offering", message: "required") }
+        guard var offering = request.offering else {
+            throw MatchingError.invalid(field: "offering", message: "required")
+        }
         let (_, end) = try Self.validate(offering)
         let code = offering.occupation?.code ?? ""
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
-                                                                             context: context, as: Offering.self) {
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId,
+            context: context, as: Offering.self)
+        {
             return previous
         }
         let peers = environment.peers
         // R10: the institution's filing is accepted and its licence scope covers the occupation.
         let institution: Institution
         do {
-            institution = try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: offering.institutionId),
-                                                                      options: peers.options)
+            institution = try await peers.registration.getInstitution(
+                GetInstitutionRequest(institutionId: offering.institutionId),
+                options: peers.options)
         } catch let error as RPCError where error.code == .notFound {
             throw MatchingError.institutionNotRegistered(offering.institutionId)
         }
         guard institution.filingStatus == .accepted else {
-            throw MatchingError.r10("the filing of institution \(institution.id) is \(institution.filingStatus.protoName), not accepted")
+            throw MatchingError.r10(
+                "the filing of institution \(institution.id) is \(institution.filingStatus.protoName), not accepted")
         }
         guard institution.licenceScopeOccupations.contains(code) else {
-            throw MatchingError.r10("the licence scope of institution \(institution.id) does not cover occupation \(code)")
+            throw MatchingError.r10(
+                "the licence scope of institution \(institution.id) does not cover occupation \(code)")
         }
         // R1: a subsidised offering needs the standard in force on its last day of training (shown to
         // workers; payment decides again with the completion date, which lies within the offering's
@@ -311,13 +360,18 @@ public struct MatchingHandler: MatchingServiceProvider {
         } else {
             do {
                 let standard = try await peers.payment.getSubsidyStandard(
-                    GetSubsidyStandardRequest(occupationCode: code, level: offering.level, onDate: end.calendarDate), options: peers.options)
+                    GetSubsidyStandardRequest(occupationCode: code, level: offering.level, onDate: end.calendarDate),
+                    options: peers.options)
                 offering.subsidyStandardFen = standard.amountFen
             } catch let error as RPCError where error.code == .notFound {
-                throw MatchingError.rule(OfferingDatesRule.noStandard(occupation: code, level: offering.level, end: end,
-                                                                      lastPolicyDay: OfferingDatesRule.lastPolicyDay(policy.book)))
+                throw MatchingError.rule(
+                    OfferingDatesRule.noStandard(
+                        occupation: code, level: offering.level, end: end,
+                        lastPolicyDay: OfferingDatesRule.lastPolicyDay(policy.book)))
             } catch let error as RPCError {
-                throw RPCError(.unavailable, "payment did not give the R1 subsidy standard (\(error.code)): \(error.message); try again")
+                throw RPCError(
+                    .unavailable,
+                    "payment did not give the R1 subsidy standard (\(error.code)): \(error.message); try again")
             }
         }
         offering.id = Self.newID("o")
@@ -328,40 +382,57 @@ public struct MatchingHandler: MatchingServiceProvider {
         let store = self.store
         let today = Self.today().text
         let readAt = Int64(Date().timeIntervalSince1970)
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                    entity: { (o: Offering) in "offering/\(o.id)" },
-                                                    detail: { (o: Offering) in "capacity \(o.capacity), standard \(o.subsidyStandardFen) fen" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (o: Offering) in "offering/\(o.id)" },
+            detail: { (o: Offering) in "capacity \(o.capacity), standard \(o.subsidyStandardFen) fen" }
+        ) { db in
             var offering = submitted
             for id in offering.demandIds where try await !store.demandExists(id: id, in: db) {
                 throw MatchingError.demandNotFound(id)
             }
-            if offering.catalog == .unspecified, let kind = try await store.catalogKind(occupationCode: code, on: today, in: db) {
+            if offering.catalog == .unspecified,
+                let kind = try await store.catalogKind(occupationCode: code, on: today, in: db)
+            {
                 offering.catalog = kind
             }
             try await store.insertOffering(offering, in: db)
             // O4: matching's copy of who acts for the institution, so that accept / learn / complete
             // need no call to registration (InstitutionSystemsCheck).
-            try await store.saveInstitutionSystems(institutionID: institution.id, names: institution.systemCertificateNames,
-                                                   readAt: readAt, in: db)
+            try await store.saveInstitutionSystems(
+                institutionID: institution.id, names: institution.systemCertificateNames,
+                readAt: readAt, in: db)
             return offering
         }
     }
 
     public func getOffering(request: GetOfferingRequest, context: ServerContext) async throws -> Offering {
-        guard !request.offeringId.isEmpty else { throw MatchingError.invalid(field: "offering_id", message: "required") }
+        guard !request.offeringId.isEmpty else {
+            throw MatchingError.invalid(field: "offering_id", message: "required")
+        }
         try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         let store = self.store
-        guard let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }) else {
+        guard
+            let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }
+            )
+        else {
             throw MatchingError.offeringNotFound(request.offeringId)
         }
         return offering
     }
 
-    public func listOfferings(request: ListOfferingsRequest, responses: MessageWriter<Offering>, context: ServerContext) async throws {
-        guard request.level.isRecognized else { throw MatchingError.invalid(field: "level", message: "unknown skill level \(request.level.rawValue)") }
-        guard request.kind.isRecognized else { throw MatchingError.invalid(field: "kind", message: "unknown offering kind \(request.kind.rawValue)") }
+    public func listOfferings(request: ListOfferingsRequest, responses: MessageWriter<Offering>, context: ServerContext)
+        async throws
+    {
+        guard request.level.isRecognized else {
+            throw MatchingError.invalid(field: "level", message: "unknown skill level \(request.level.rawValue)")
+        }
+        guard request.kind.isRecognized else {
+            throw MatchingError.invalid(field: "kind", message: "unknown offering kind \(request.kind.rawValue)")
+        }
         guard request.targetGroup.isRecognized else {
-            throw MatchingError.invalid(field: "target_group", message: "unknown worker category \(request.targetGroup.rawValue)")
+            throw MatchingError.invalid(
+                field: "target_group", message: "unknown worker category \(request.targetGroup.rawValue)")
         }
         guard request.limit >= 0 else { throw MatchingError.invalid(field: "limit", message: "must not be negative") }
         try FieldLimits.check(request.occupationCode, field: "occupation_code", max: FieldLimits.code)
@@ -390,18 +461,27 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     // MARK: O3 select
 
-    public func selectOffering(request: SelectOfferingRequest, context: ServerContext) async throws -> SelectOfferingResponse {
+    public func selectOffering(request: SelectOfferingRequest, context: ServerContext) async throws
+        -> SelectOfferingResponse
+    {
         guard !request.workerId.isEmpty else { throw MatchingError.invalid(field: "worker_id", message: "required") }
-        guard !request.offeringId.isEmpty else { throw MatchingError.invalid(field: "offering_id", message: "required") }
+        guard !request.offeringId.isEmpty else {
+            throw MatchingError.invalid(field: "offering_id", message: "required")
+        }
         try FieldLimits.check(request.workerId, field: "worker_id", max: FieldLimits.id)
         try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
-                                                                             context: context, as: SelectOfferingResponse.self) {
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId,
+            context: context, as: SelectOfferingResponse.self)
+        {
             return previous
         }
         let store = self.store
-        guard let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }) else {
+        guard
+            let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }
+            )
+        else {
             throw MatchingError.offeringNotFound(request.offeringId)
         }
         if let end = Day(offering.endDate), end < Self.today() {
@@ -410,7 +490,8 @@ public struct MatchingHandler: MatchingServiceProvider {
         let peers = environment.peers
         let worker: Worker
         do {
-            worker = try await peers.registration.getWorker(GetWorkerRequest(key: .workerId(request.workerId)), options: peers.options)
+            worker = try await peers.registration.getWorker(
+                GetWorkerRequest(key: .workerId(request.workerId)), options: peers.options)
         } catch let error as RPCError where error.code == .notFound {
             throw MatchingError.workerNotRegistered(request.workerId)
         }
@@ -418,30 +499,40 @@ public struct MatchingHandler: MatchingServiceProvider {
         // makes it say so.
         var priorClaims: [Claim]?
         do {
-            priorClaims = try await peers.payment.listClaims(ListClaimsRequest(workerId: request.workerId, pageSize: 1000),
-                                                             options: peers.options).claims
+            priorClaims = try await peers.payment.listClaims(
+                ListClaimsRequest(workerId: request.workerId, pageSize: 1000),
+                options: peers.options
+            ).claims
         } catch {
-            environment.logger.warning("payment did not list the worker's claims; previewing without R3/R4",
-                                       metadata: ["worker": "\(request.workerId)", "error": "\(error)"])
+            environment.logger.warning(
+                "payment did not list the worker's claims; previewing without R3/R4",
+                metadata: ["worker": "\(request.workerId)", "error": "\(error)"])
         }
         let enrollmentID = Self.newID("e")
         // The preview never blocks: a worker the rules refuse may still take the training self-paid.
-        let preview = EligibilityPreviewer.preview(worker: worker, offering: offering, enrollmentID: enrollmentID, today: Self.today(),
-                                                   priorClaims: priorClaims, book: policy.book)
+        let preview = EligibilityPreviewer.preview(
+            worker: worker, offering: offering, enrollmentID: enrollmentID, today: Self.today(),
+            priorClaims: priorClaims, book: policy.book)
         // S1: a G3 student's enrolment counts towards the "three ones" by itself; matching keeps the student.
         let student = StudentRecord(worker: worker)
         let students = self.students
-        let enrollment = Enrollment(id: enrollmentID, workerId: request.workerId, offeringId: offering.id,
-                                    institutionId: offering.institutionId, state: .selected, selectedAt: Timestamps.timestamp(),
-                                    version: 1)
+        let enrollment = Enrollment(
+            id: enrollmentID, workerId: request.workerId, offeringId: offering.id,
+            institutionId: offering.institutionId, state: .selected, selectedAt: Timestamps.timestamp(),
+            version: 1)
         // One transaction: the conditional UPDATE takes a place or finds none (never oversold, also
         // across replicas on one PostgreSQL), and the partial unique index on (offering_id,
         // worker_id) of active enrolments refuses a second one; a refusal rolls the place back.
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                    entity: { (r: SelectOfferingResponse) in
-                                                        "enrollment/\(r.enrollment?.id ?? "") offering/\(r.enrollment?.offeringId ?? "")" },
-                                                    detail: { (r: SelectOfferingResponse) in "worker \(r.enrollment?.workerId ?? "")" }) { db in
-            if try await store.hasActiveEnrollment(workerID: enrollment.workerId, offeringID: enrollment.offeringId, in: db) {
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (r: SelectOfferingResponse) in
+                "enrollment/\(r.enrollment?.id ?? "") offering/\(r.enrollment?.offeringId ?? "")"
+            },
+            detail: { (r: SelectOfferingResponse) in "worker \(r.enrollment?.workerId ?? "")" }
+        ) { db in
+            if try await store.hasActiveEnrollment(
+                workerID: enrollment.workerId, offeringID: enrollment.offeringId, in: db)
+            {
                 throw MatchingError.alreadyEnrolled(worker: enrollment.workerId, offering: enrollment.offeringId)
             }
             guard try await store.takePlace(offeringID: enrollment.offeringId, in: db) != nil else {
@@ -449,7 +540,7 @@ public struct MatchingHandler: MatchingServiceProvider {
             }
             do {
                 try await store.insertEnrollment(enrollment, in: db)
-            } catch where SQLStore.isUniqueViolation(error) {
+            } catch  where SQLStore.isUniqueViolation(error) {
                 throw MatchingError.alreadyEnrolled(worker: enrollment.workerId, offering: enrollment.offeringId)
             }
             if let student { try await students.upsert(student, in: db) }
@@ -460,17 +551,22 @@ public struct MatchingHandler: MatchingServiceProvider {
     // MARK: O4 accept, learn, complete
 
     /// Loads the enrolment, checks the transition, applies `change`, and stores it as a new version.
-    private func transition(_ request: some ProtoMessage, requestID: String, context: ServerContext, enrollmentID: String,
-                            to target: EnrollmentState, detail: String,
-                            _ change: @escaping @Sendable (inout Enrollment, any SQLDatabase) async throws -> Void) async throws -> Enrollment {
+    private func transition(
+        _ request: some ProtoMessage, requestID: String, context: ServerContext, enrollmentID: String,
+        to target: EnrollmentState, detail: String,
+        _ change: @escaping @Sendable (inout Enrollment, any SQLDatabase) async throws -> Void
+    ) async throws -> Enrollment {
         guard !enrollmentID.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
         try FieldLimits.check(enrollmentID, field: "enrollment_id", max: FieldLimits.id)
         // O4 by the offering's institution only: an institution caller must be one of its systems.
-        try await InstitutionSystemsCheck(store: store, environment: environment).authorize(enrollmentID: enrollmentID, context: context)
+        try await InstitutionSystemsCheck(store: store, environment: environment).authorize(
+            enrollmentID: enrollmentID, context: context)
         let store = self.store
-        return try await environment.idempotent.run(request, requestID: requestID, context: context,
-                                                    entity: { (e: Enrollment) in "enrollment/\(e.id)" },
-                                                    detail: { (e: Enrollment) in "\(EnrollmentStateMachine.name(e.state)) \(detail)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: requestID, context: context,
+            entity: { (e: Enrollment) in "enrollment/\(e.id)" },
+            detail: { (e: Enrollment) in "\(EnrollmentStateMachine.name(e.state)) \(detail)" }
+        ) { db in
             guard let current = try await store.enrollment(id: enrollmentID, in: db) else {
                 throw MatchingError.enrollmentNotFound(enrollmentID)
             }
@@ -497,8 +593,10 @@ public struct MatchingHandler: MatchingServiceProvider {
         let store = self.store
         let accept = request.accept
         let reason = request.reason
-        return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
-                                    to: accept ? .accepted : .rejected, detail: "") { enrollment, db in
+        return try await transition(
+            request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
+            to: accept ? .accepted : .rejected, detail: ""
+        ) { enrollment, db in
             if accept {
                 enrollment.acceptedAt = Timestamps.timestamp()
             } else {
@@ -510,7 +608,8 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     public func recordLearning(request: RecordLearningRequest, context: ServerContext) async throws -> Enrollment {
         guard request.channel.isRecognized, request.channel != .unspecified else {
-            throw MatchingError.invalid(field: "channel", message: "unknown or unspecified learning channel \(request.channel.rawValue)")
+            throw MatchingError.invalid(
+                field: "channel", message: "unknown or unspecified learning channel \(request.channel.rawValue)")
         }
         guard (1...1440).contains(request.minutes) else {
             throw MatchingError.invalid(field: "minutes", message: "must be 1..1440 (one day), got \(request.minutes)")
@@ -523,8 +622,10 @@ public struct MatchingHandler: MatchingServiceProvider {
         let minutes = request.minutes
         // Without a day the learning happened on the business day it is recorded.
         let learnedOn = learningDay ?? Self.today()
-        return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
-                                    to: .inTraining, detail: "+\(minutes) min \(channel.protoName)") { enrollment, _ in
+        return try await transition(
+            request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
+            to: .inTraining, detail: "+\(minutes) min \(channel.protoName)"
+        ) { enrollment, _ in
             enrollment.lastLearningDay = OfferingDatesRule.latest(enrollment.lastLearningDay, learnedOn)
             if let index = enrollment.learning.firstIndex(where: { $0.channel == channel }) {
                 enrollment.learning[index].minutes += minutes
@@ -536,7 +637,8 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     public func completeTraining(request: CompleteTrainingRequest, context: ServerContext) async throws -> Enrollment {
         guard (0...100).contains(request.attendancePercent) else {
-            throw MatchingError.invalid(field: "attendance_percent", message: "must be 0..100, got \(request.attendancePercent)")
+            throw MatchingError.invalid(
+                field: "attendance_percent", message: "must be 0..100, got \(request.attendancePercent)")
         }
         let completion = try Self.requireDate(request.completionDate, field: "completion_date")
         guard completion <= Self.today() else {
@@ -544,12 +646,16 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let attendance = request.attendancePercent
         let store = self.store
-        return try await transition(request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
-                                    to: .completed, detail: "attendance \(attendance)%") { enrollment, db in
+        return try await transition(
+            request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
+            to: .completed, detail: "attendance \(attendance)%"
+        ) { enrollment, db in
             let offering = try await store.offering(id: enrollment.offeringId, in: db)
-            if let problem = OfferingDatesRule.completionProblem(completion: completion, offeringID: enrollment.offeringId,
-                                                                 start: Day(offering?.startDate), end: Day(offering?.endDate),
-                                                                 lastLearning: Day(enrollment.lastLearningDay)) {
+            if let problem = OfferingDatesRule.completionProblem(
+                completion: completion, offeringID: enrollment.offeringId,
+                start: Day(offering?.startDate), end: Day(offering?.endDate),
+                lastLearning: Day(enrollment.lastLearningDay))
+            {
                 throw MatchingError.rule(problem)
             }
             enrollment.attendancePercent = attendance
@@ -573,32 +679,48 @@ public struct MatchingHandler: MatchingServiceProvider {
         return "matching-rp-h\(String(hash, radix: 16))"
     }
 
-    public func requestPayment(request: RequestPaymentRequest, context: ServerContext) async throws -> RequestPaymentResponse {
-        guard !request.enrollmentId.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
+    public func requestPayment(request: RequestPaymentRequest, context: ServerContext) async throws
+        -> RequestPaymentResponse
+    {
+        guard !request.enrollmentId.isEmpty else {
+            throw MatchingError.invalid(field: "enrollment_id", message: "required")
+        }
         guard !request.certificateNumber.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw MatchingError.invalid(field: "certificate_number", message: "required (R2: a subsidy is paid only with a certificate)")
+            throw MatchingError.invalid(
+                field: "certificate_number", message: "required (R2: a subsidy is paid only with a certificate)")
         }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
         try FieldLimits.check(request.certificateNumber, field: "certificate_number", max: FieldLimits.code)
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId,
-                                                                             context: context, as: RequestPaymentResponse.self) {
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId,
+            context: context, as: RequestPaymentResponse.self)
+        {
             return previous
         }
         let store = self.store
-        guard let current = try await environment.store.read({ try await store.enrollment(id: request.enrollmentId, in: $0) }) else {
+        guard
+            let current = try await environment.store.read({
+                try await store.enrollment(id: request.enrollmentId, in: $0)
+            })
+        else {
             throw MatchingError.enrollmentNotFound(request.enrollmentId)
         }
         try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
         // Payment gathers the facts (worker, offering, certificate) itself and decides.
         let peers = environment.peers
-        let claim = try await peers.payment.submitClaim(
-            SubmitClaimRequest(requestId: Self.claimRequestID(for: request.requestId), enrollmentId: current.id,
-                               certificateNumber: request.certificateNumber), options: peers.options).claim ?? Claim()
+        let claim =
+            try await peers.payment.submitClaim(
+                SubmitClaimRequest(
+                    requestId: Self.claimRequestID(for: request.requestId), enrollmentId: current.id,
+                    certificateNumber: request.certificateNumber), options: peers.options
+            ).claim ?? Claim()
         let decision = claim.decision ?? Decision()
         let certificate = request.certificateNumber
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (r: RequestPaymentResponse) in "enrollment/\(r.enrollment?.id ?? "") claim/\(r.claimId)" },
-                                                    detail: { (r: RequestPaymentResponse) in "eligible=\(r.eligible)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (r: RequestPaymentResponse) in "enrollment/\(r.enrollment?.id ?? "") claim/\(r.claimId)" },
+            detail: { (r: RequestPaymentResponse) in "eligible=\(r.eligible)" }
+        ) { db in
             guard let current = try await store.enrollment(id: request.enrollmentId, in: db) else {
                 throw MatchingError.enrollmentNotFound(request.enrollmentId)
             }
@@ -620,44 +742,58 @@ public struct MatchingHandler: MatchingServiceProvider {
             guard try await store.replaceEnrollment(next, previousVersion: current.version, in: db) else {
                 throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
             }
-            let message = decision.eligible
+            let message =
+                decision.eligible
                 ? "claim \(claim.id) accepted: \(decision.amountFen) fen"
                 : "claim \(claim.id) refused: \(Self.refusal(decision))"
-            return RequestPaymentResponse(enrollment: next, claimId: claim.id, eligible: decision.eligible,
-                                          refusingRuleIds: decision.refusingRuleIds, message: message)
+            return RequestPaymentResponse(
+                enrollment: next, claimId: claim.id, eligible: decision.eligible,
+                refusingRuleIds: decision.refusingRuleIds, message: message)
         }
     }
 
     /// A refused decision's reason with its rule ids ("R1: the completion date ..."); the bare ids
     /// for a decision from a payment service that gives no reason.
     static func refusal(_ decision: Decision) -> String {
-        decision.refusalReason.isEmpty ? "refused by \(decision.refusingRuleIds.joined(separator: ", "))" : decision.refusalReason
+        decision.refusalReason.isEmpty
+            ? "refused by \(decision.refusingRuleIds.joined(separator: ", "))" : decision.refusalReason
     }
 
     // MARK: Enrolments
 
     public func getEnrollment(request: GetEnrollmentRequest, context: ServerContext) async throws -> Enrollment {
-        guard !request.enrollmentId.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
+        guard !request.enrollmentId.isEmpty else {
+            throw MatchingError.invalid(field: "enrollment_id", message: "required")
+        }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
         let store = self.store
-        guard let enrollment = try await environment.store.read({ try await store.enrollment(id: request.enrollmentId, in: $0) }) else {
+        guard
+            let enrollment = try await environment.store.read({
+                try await store.enrollment(id: request.enrollmentId, in: $0)
+            })
+        else {
             throw MatchingError.enrollmentNotFound(request.enrollmentId)
         }
         return enrollment
     }
 
-    public func listEnrollments(request: ListEnrollmentsRequest, context: ServerContext) async throws -> ListEnrollmentsResponse {
+    public func listEnrollments(request: ListEnrollmentsRequest, context: ServerContext) async throws
+        -> ListEnrollmentsResponse
+    {
         guard request.state.isRecognized else {
             throw MatchingError.invalid(field: "state", message: "unknown enrolment state \(request.state.rawValue)")
         }
         let size = try Self.pageSize(request.pageSize)
-        for (value, field) in [(request.workerId, "worker_id"), (request.offeringId, "offering_id"),
-                               (request.institutionId, "institution_id"), (request.pageToken, "page_token")] {
+        for (value, field) in [
+            (request.workerId, "worker_id"), (request.offeringId, "offering_id"),
+            (request.institutionId, "institution_id"), (request.pageToken, "page_token"),
+        ] {
             try FieldLimits.check(value, field: field, max: FieldLimits.id)
         }
-        let page = try await store.enrollments(workerID: request.workerId, offeringID: request.offeringId,
-                                               institutionID: request.institutionId, state: request.state,
-                                               afterID: request.pageToken, limit: size)
+        let page = try await store.enrollments(
+            workerID: request.workerId, offeringID: request.offeringId,
+            institutionID: request.institutionId, state: request.state,
+            afterID: request.pageToken, limit: size)
         return ListEnrollmentsResponse(enrollments: page, nextPageToken: page.count == size ? page.last?.id ?? "" : "")
     }
 }

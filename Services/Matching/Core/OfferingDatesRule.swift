@@ -10,18 +10,23 @@ import Schema
 /// beyond the policy is published only as explicitly unsubsidised.
 enum OfferingDatesRule {
     /// Why `completion` cannot be the completion date of an enrolment in `offeringID`, or nil.
-    static func completionProblem(completion: Day, offeringID: String, start: Day?, end: Day?, lastLearning: Day?) -> String? {
+    static func completionProblem(completion: Day, offeringID: String, start: Day?, end: Day?, lastLearning: Day?)
+        -> String?
+    {
         let why = "the completion date chooses the standard in force (R1) and the year the training counts in (R3)"
         if let end, end < completion {
-            return "R1: the completion date \(completion.text) is after offering \(offeringID) ended on \(end.text); \(why), " +
-                "so it must lie within the offering's dates (\(start?.text ?? "?") to \(end.text))"
+            return
+                "R1: the completion date \(completion.text) is after offering \(offeringID) ended on \(end.text); \(why), "
+                + "so it must lie within the offering's dates (\(start?.text ?? "?") to \(end.text))"
         }
         if let start, completion < start {
-            return "R1: the completion date \(completion.text) is before offering \(offeringID) started on \(start.text); \(why), " +
-                "so it must lie within the offering's dates (\(start.text) to \(end?.text ?? "?"))"
+            return
+                "R1: the completion date \(completion.text) is before offering \(offeringID) started on \(start.text); \(why), "
+                + "so it must lie within the offering's dates (\(start.text) to \(end?.text ?? "?"))"
         }
         if let lastLearning, completion < lastLearning {
-            return "R1: the completion date \(completion.text) is before the last learning day recorded, \(lastLearning.text); \(why)"
+            return
+                "R1: the completion date \(completion.text) is before the last learning day recorded, \(lastLearning.text); \(why)"
         }
         return nil
     }
@@ -34,7 +39,8 @@ enum OfferingDatesRule {
 
     /// The refusal of a subsidised offering without a standard on its end date.
     static func noStandard(occupation: String, level: Schema.SkillLevel, end: Day, lastPolicyDay: Day?) -> String {
-        var message = "R1: no subsidy standard for occupation \(occupation) at level \(level.rawValue) on the offering's end date \(end.text)"
+        var message =
+            "R1: no subsidy standard for occupation \(occupation) at level \(level.rawValue) on the offering's end date \(end.text)"
         if let last = lastPolicyDay, last < end {
             message += "; the policy's last period ends \(last.text)"
         }

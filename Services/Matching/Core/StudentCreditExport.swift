@@ -4,8 +4,10 @@ import Schema
 /// The S1 credit-recognition export (学分认定): one row per student and part, each also as an
 /// RFC 4180 CSV line (the format is documented on `StudentCreditRow` in matching.proto).
 enum StudentCreditExport {
-    static let header = csvLine(["school", "worker_id", "id_number", "name", "part", "status", "completed_on", "hours",
-                                 "records", "certificates", "detail"])
+    static let header = csvLine([
+        "school", "worker_id", "id_number", "name", "part", "status", "completed_on", "hours",
+        "records", "certificates", "detail",
+    ])
 
     struct Filter: Sendable {
         var from: Day?
@@ -21,27 +23,37 @@ enum StudentCreditExport {
     }
 
     static func rows(_ progress: StudentProgress, filter: Filter) -> [StudentCreditRow] {
-        let parts = [progress.vocationalTraining, progress.entrepreneurshipTraining, progress.employmentPractice].compactMap { $0 }
+        let parts = [progress.vocationalTraining, progress.entrepreneurshipTraining, progress.employmentPractice]
+            .compactMap { $0 }
         return parts.filter(filter.admits).map { part in
             let certificates = part.activities.map(\.certificateNumber).filter { !$0.isEmpty }
             let detail = part.activities.map { activity in
                 let stage = activity.stage == .unspecified ? "" : "[\(stageName(activity.stage))] "
                 return stage + activity.title + (activity.completed ? "" : " (open)")
             }.joined(separator: "; ")
-            var row = StudentCreditRow(school: progress.school, workerId: progress.workerId, idNumber: progress.idNumber,
-                                       name: progress.name, kind: part.kind, status: part.status, completedOn: part.completedOn,
-                                       hours: part.hours, records: Int32(part.activities.count), certificateNumbers: certificates,
-                                       detail: detail)
-            row.csv = csvLine([row.school, row.workerId, row.idNumber, row.name, kindName(part.kind), statusName(part.status),
-                               Day(part.completedOn)?.text ?? "", String(part.hours), String(row.records),
-                               certificates.joined(separator: "; "), detail])
+            var row = StudentCreditRow(
+                school: progress.school, workerId: progress.workerId, idNumber: progress.idNumber,
+                name: progress.name, kind: part.kind, status: part.status, completedOn: part.completedOn,
+                hours: part.hours, records: Int32(part.activities.count), certificateNumbers: certificates,
+                detail: detail)
+            row.csv = csvLine([
+                row.school, row.workerId, row.idNumber, row.name, kindName(part.kind), statusName(part.status),
+                Day(part.completedOn)?.text ?? "", String(part.hours), String(row.records),
+                certificates.joined(separator: "; "), detail,
+            ])
             return row
         }
     }
 
-    static func kindName(_ kind: StudentActivityKind) -> String { suffix(kind.protoName, after: "STUDENT_ACTIVITY_KIND_") }
-    static func statusName(_ status: ThreeOnesStatus) -> String { suffix(status.protoName, after: "THREE_ONES_STATUS_") }
-    static func stageName(_ stage: EntrepreneurshipStage) -> String { suffix(stage.protoName, after: "ENTREPRENEURSHIP_STAGE_") }
+    static func kindName(_ kind: StudentActivityKind) -> String {
+        suffix(kind.protoName, after: "STUDENT_ACTIVITY_KIND_")
+    }
+    static func statusName(_ status: ThreeOnesStatus) -> String {
+        suffix(status.protoName, after: "THREE_ONES_STATUS_")
+    }
+    static func stageName(_ stage: EntrepreneurshipStage) -> String {
+        suffix(stage.protoName, after: "ENTREPRENEURSHIP_STAGE_")
+    }
 
     private static func suffix(_ name: String, after prefix: String) -> String {
         name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : name
@@ -50,7 +62,9 @@ enum StudentCreditExport {
     /// One CSV record ending in CRLF; a field with a comma, quote or line break is quoted, quotes doubled.
     static func csvLine(_ fields: [String]) -> String {
         fields.map { field in
-            guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return field }
+            guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+                return field
+            }
             return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }.joined(separator: ",") + "\r\n"
     }

@@ -10,7 +10,9 @@ struct StudentRecord: Sendable, Equatable {
 
     /// The student of a registered worker: nil unless a G3 fact names a school (an attested fact wins).
     init?(worker: Worker) {
-        let facts = worker.categories.filter { $0.category == .g3Student && !$0.school.trimmingCharacters(in: .whitespaces).isEmpty }
+        let facts = worker.categories.filter {
+            $0.category == .g3Student && !$0.school.trimmingCharacters(in: .whitespaces).isEmpty
+        }
         guard let fact = facts.first(where: \.attested) ?? facts.first else { return nil }
         self.init(workerID: worker.id, school: fact.school, name: worker.name, idNumber: worker.idNumber)
     }
@@ -41,14 +43,16 @@ enum ThreeOnesProgress {
         case .completed, .claimed, .paid: completed = true
         default: return nil
         }
-        var title = offering?.occupation.map { "\($0.name.isEmpty ? $0.code : $0.name) (\($0.code))" } ?? enrollment.offeringId
+        var title =
+            offering?.occupation.map { "\($0.name.isEmpty ? $0.code : $0.name) (\($0.code))" } ?? enrollment.offeringId
         if let level = offering?.level, level != .unspecified { title += " L\(level.rawValue)" }
-        return StudentActivity(workerId: enrollment.workerId, kind: .vocationalTraining, title: title,
-                               provider: enrollment.institutionId, startDate: offering?.startDate,
-                               endDate: completed ? enrollment.completionDate : nil,
-                               hours: completed ? (offering?.classHours ?? 0) : 0, completed: completed,
-                               enrollmentId: enrollment.id, certificateNumber: enrollment.certificateNumber, school: school,
-                               recordedAt: enrollment.selectedAt, version: enrollment.version)
+        return StudentActivity(
+            workerId: enrollment.workerId, kind: .vocationalTraining, title: title,
+            provider: enrollment.institutionId, startDate: offering?.startDate,
+            endDate: completed ? enrollment.completionDate : nil,
+            hours: completed ? (offering?.classHours ?? 0) : 0, completed: completed,
+            enrollmentId: enrollment.id, certificateNumber: enrollment.certificateNumber, school: school,
+            recordedAt: enrollment.selectedAt, version: enrollment.version)
     }
 
     static func part(_ kind: StudentActivityKind, records: [StudentActivity]) -> StudentThreeOnesPart {
@@ -60,18 +64,22 @@ enum ThreeOnesProgress {
         let status: ThreeOnesStatus = mine.isEmpty ? .notStarted : (done.isEmpty ? .inProgress : .completed)
         let completedOn = done.compactMap { Day($0.endDate) }.min()
         let hours = done.reduce(Int32(0)) { $0 &+ $1.hours }
-        return StudentThreeOnesPart(kind: kind, status: status, completedOn: completedOn?.calendarDate, hours: hours,
-                                    activities: mine)
+        return StudentThreeOnesPart(
+            kind: kind, status: status, completedOn: completedOn?.calendarDate, hours: hours,
+            activities: mine)
     }
 
     static func progress(student: StudentRecord, records: [StudentActivity]) -> StudentProgress {
         let parts = kinds.map { part($0, records: records) }
         let completed = parts.filter { $0.status == .completed }.count
-        let status: ThreeOnesStatus = completed == kinds.count ? .completed
+        let status: ThreeOnesStatus =
+            completed == kinds.count
+            ? .completed
             : (parts.allSatisfy { $0.status == .notStarted } ? .notStarted : .inProgress)
-        return StudentProgress(workerId: student.workerID, name: student.name, idNumber: student.idNumber, school: student.school,
-                               vocationalTraining: parts[0], entrepreneurshipTraining: parts[1], employmentPractice: parts[2],
-                               partsCompleted: Int32(completed), status: status)
+        return StudentProgress(
+            workerId: student.workerID, name: student.name, idNumber: student.idNumber, school: student.school,
+            vocationalTraining: parts[0], entrepreneurshipTraining: parts[1], employmentPractice: parts[2],
+            partsCompleted: Int32(completed), status: status)
     }
 
     /// Which kinds each role may record and complete: hrss and education (its own university's

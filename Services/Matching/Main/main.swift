@@ -7,7 +7,9 @@ import ServiceKit
 struct SkillsMatching: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skills-matching",
-        abstract: "The matching service: training demands (O1, C3), catalogues (C1, C2), offerings (O2), enrolments from selection to payment (O3..O5).")
+        abstract:
+            "The matching service: training demands (O1, C3), catalogues (C1, C2), offerings (O2), enrolments from selection to payment (O3..O5)."
+    )
 
     @OptionGroup var settings: ServiceSettings
 
@@ -15,7 +17,8 @@ struct SkillsMatching: AsyncParsableCommand {
 
     func run() async throws {
         let policy = try policySettings.load()
-        try await ServiceRunner.run(MatchingHandler.manifest, settings: settings, interceptors: [policy.healthTrailer]) { environment in
+        try await ServiceRunner.run(MatchingHandler.manifest, settings: settings, interceptors: [policy.healthTrailer])
+        { environment in
             policy.announce(logger: environment.logger)
             return [MatchingHandler(environment: environment, policy: policy).serviceDefinition]
         }

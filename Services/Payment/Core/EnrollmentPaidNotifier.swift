@@ -25,11 +25,15 @@ struct EnrollmentPaidNotifier: Sendable {
         let peers = environment.peers
         do {
             _ = try await peers.matching.recordPayment(
-                RecordPaymentRequest(requestId: Self.requestID(for: entry), enrollmentId: claim.enrollmentId), options: peers.options)
+                RecordPaymentRequest(requestId: Self.requestID(for: entry), enrollmentId: claim.enrollmentId),
+                options: peers.options)
         } catch {
-            environment.logger.error("matching was not told that the enrolment is paid; the next Disburse or a retry tells it",
-                                     metadata: ["event": "enrollment_paid_notify_failed", "enrollment": "\(claim.enrollmentId)",
-                                                "claim": "\(claim.id)", "ledger_entry": "\(entry.id)", "error": "\(error)"])
+            environment.logger.error(
+                "matching was not told that the enrolment is paid; the next Disburse or a retry tells it",
+                metadata: [
+                    "event": "enrollment_paid_notify_failed", "enrollment": "\(claim.enrollmentId)",
+                    "claim": "\(claim.id)", "ledger_entry": "\(entry.id)", "error": "\(error)",
+                ])
         }
     }
 }

@@ -14,7 +14,8 @@ struct InstitutionCallerCheck: Sendable {
         let peers = environment.peers
         let offering: Offering
         do {
-            offering = try await peers.matching.getOffering(GetOfferingRequest(offeringId: offeringID), options: peers.options)
+            offering = try await peers.matching.getOffering(
+                GetOfferingRequest(offeringId: offeringID), options: peers.options)
         } catch let error as RPCError where error.code == .notFound {
             throw PaymentError.notFound("no offering \(offeringID)")
         } catch let error as RPCError {
@@ -29,8 +30,9 @@ struct InstitutionCallerCheck: Sendable {
         let peers = environment.peers
         let institution: Institution
         do {
-            institution = try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: offering.institutionId),
-                                                                      options: peers.options)
+            institution = try await peers.registration.getInstitution(
+                GetInstitutionRequest(institutionId: offering.institutionId),
+                options: peers.options)
         } catch let error as RPCError {
             throw PaymentError.peer(service: "registration", error)
         }

@@ -29,20 +29,30 @@ enum PaymentError: RPCErrorConvertible {
         case .alreadyPaid(let tranche, let entry):
             return RPCError(.failedPrecondition, "tranche \(tranche) is already paid (ledger entry \(entry))")
         case .fundExhausted(let needed, let balance):
-            return RPCError(.failedPrecondition, "R11: the special fund holds \(balance) fen; this tranche needs \(needed) fen")
+            return RPCError(
+                .failedPrecondition, "R11: the special fund holds \(balance) fen; this tranche needs \(needed) fen")
         case .notInstitutionSystem(let institution, let caller):
-            return RPCError(.permissionDenied, "certificate '\(caller)' does not act for institution \(institution), which delivers " +
-                            "this offering (registration: Institution.system_certificate_names)")
+            return RPCError(
+                .permissionDenied,
+                "certificate '\(caller)' does not act for institution \(institution), which delivers "
+                    + "this offering (registration: Institution.system_certificate_names)")
         case .r2Certificate(let number, let what, let detail, let malformed):
-            let message = "R2: certificate \(number) \(what) (assessment: \(detail)); a subsidy is paid only after the worker " +
-                "holds a certificate obtained from this training"
-            return malformed ? RPCError(.invalidArgument, "certificate_number: \(message)") : RPCError(.failedPrecondition, message)
+            let message =
+                "R2: certificate \(number) \(what) (assessment: \(detail)); a subsidy is paid only after the worker "
+                + "holds a certificate obtained from this training"
+            return malformed
+                ? RPCError(.invalidArgument, "certificate_number: \(message)") : RPCError(.failedPrecondition, message)
         case .employmentEvidence(let problems):
             let code: StatusCode = problems.contains(where: \.malformed) ? .invalidArgument : .failedPrecondition
-            return RPCError(code, "R7: employment report refused, nothing recorded: " + problems.map(\.description).joined(separator: "; "))
+            return RPCError(
+                code,
+                "R7: employment report refused, nothing recorded: "
+                    + problems.map(\.description).joined(separator: "; "))
         case .exists(let message): return RPCError(.alreadyExists, message)
         case .peer(let service, let error):
-            let code: StatusCode = error.code == .notFound ? .failedPrecondition : (error.code == .deadlineExceeded ? .unavailable : error.code)
+            let code: StatusCode =
+                error.code == .notFound
+                ? .failedPrecondition : (error.code == .deadlineExceeded ? .unavailable : error.code)
             return RPCError(code, "\(service): \(error.message)")
         }
     }

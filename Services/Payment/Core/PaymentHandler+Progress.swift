@@ -10,7 +10,8 @@ extension PaymentHandler {
     /// (`ProgressReport`). `year` limits everything, totals included, to that subsidy year.
     public func getProgress(request: GetProgressRequest, context: ServerContext) async throws -> ProgrammeProgress {
         guard request.year >= 0 else {
-            throw PaymentError.invalid(field: "year", message: "a year such as 2020, or 0 for the whole programme; got \(request.year)")
+            throw PaymentError.invalid(
+                field: "year", message: "a year such as 2020, or 0 for the whole programme; got \(request.year)")
         }
         let groups = try await store.progressGroups(year: Int(request.year))
         let unnamed = Set(groups.lazy.filter(\.institution_name.isEmpty).map(\.institution_id))
@@ -18,8 +19,10 @@ extension PaymentHandler {
         let policy = book.versionFor(BusinessDay.today())
         let total = report.totals.trainings
         return ProgrammeProgress(
-            target: Int64(SubsidyEngine.targetProgress(subsidisedTrainings: Int(total), policy: policy).target), total: total,
-            byYear: report.byYear, byCategory: report.byCategory, byIndustry: report.byIndustry, byInstitution: report.byInstitution,
+            target: Int64(SubsidyEngine.targetProgress(subsidisedTrainings: Int(total), policy: policy).target),
+            total: total,
+            byYear: report.byYear, byCategory: report.byCategory, byIndustry: report.byIndustry,
+            byInstitution: report.byInstitution,
             paidFen: report.totals.paidFen, heldFen: report.totals.heldFen, asOf: Timestamps.timestamp(),
             payableFen: report.totals.payableFen)
     }
@@ -32,7 +35,9 @@ extension PaymentHandler {
         var names: [String: String] = [:]
         for id in ids {
             let request = GetInstitutionRequest(institutionId: id)
-            if let institution = try? await peers.registration.getInstitution(request, options: peers.options), !institution.name.isEmpty {
+            if let institution = try? await peers.registration.getInstitution(request, options: peers.options),
+                !institution.name.isEmpty
+            {
                 names[id] = institution.name
             }
         }
@@ -45,12 +50,16 @@ extension PaymentHandler {
     /// report then counts the training under its occupation's major group.
     func employerIndustry(offering: Offering, worker: Worker) async throws -> String {
         let employers = worker.categories.filter { !$0.employerCreditCode.isEmpty }
-        let code = !offering.enterpriseCreditCode.isEmpty ? offering.enterpriseCreditCode
+        let code =
+            !offering.enterpriseCreditCode.isEmpty
+            ? offering.enterpriseCreditCode
             : (employers.first(where: \.attested) ?? employers.first)?.employerCreditCode ?? ""
         guard !code.isEmpty else { return "" }
         let peers = environment.peers
         do {
-            return try await peers.registration.getEnterprise(GetEnterpriseRequest(creditCode: code), options: peers.options).industry
+            return try await peers.registration.getEnterprise(
+                GetEnterpriseRequest(creditCode: code), options: peers.options
+            ).industry
         } catch let error as RPCError where error.code == .notFound {
             return ""
         } catch let error as RPCError {

@@ -1,9 +1,9 @@
 import Foundation
 import Policy
 import PolicyContract
+import SQLKit
 import Schema
 import ServiceKit
-import SQLKit
 import Storage
 
 /// `skills.v1.PaymentService`: decides subsidies with the policy engine (R1..R11), keeps the
@@ -15,8 +15,9 @@ public struct PaymentHandler: PaymentServiceProvider {
     let book: PolicyBook
 
     public static func manifest(initialFundFen: Int64) -> ServiceManifest {
-        ServiceManifest(name: "payment", defaultPort: 7104, accessTable: PaymentAccess.table,
-                        migrations: PaymentStore.migrations(initialFundFen: initialFundFen))
+        ServiceManifest(
+            name: "payment", defaultPort: 7104, accessTable: PaymentAccess.table,
+            migrations: PaymentStore.migrations(initialFundFen: initialFundFen))
     }
 
     public init(environment: ServiceEnvironment, book: PolicyBook) {
@@ -27,8 +28,12 @@ public struct PaymentHandler: PaymentServiceProvider {
 
     // MARK: Standards (R1)
 
-    public func getSubsidyStandard(request: GetSubsidyStandardRequest, context: ServerContext) async throws -> SubsidyStandard {
-        guard !request.occupationCode.isEmpty else { throw PaymentError.invalid(field: "occupation_code", message: "required") }
+    public func getSubsidyStandard(request: GetSubsidyStandardRequest, context: ServerContext) async throws
+        -> SubsidyStandard
+    {
+        guard !request.occupationCode.isEmpty else {
+            throw PaymentError.invalid(field: "occupation_code", message: "required")
+        }
         guard request.level.isRecognized, request.level != .unspecified else {
             throw PaymentError.invalid(field: "level", message: "A3: level must be 1..5, got \(request.level.rawValue)")
         }
@@ -40,12 +45,18 @@ public struct PaymentHandler: PaymentServiceProvider {
         } else {
             throw PaymentError.invalid(field: "on_date", message: "not a calendar date")
         }
-        guard let quote = SubsidyEngine.standard(occupation: request.occupationCode, level: Int(request.level.rawValue), on: day, book: book) else {
-            throw PaymentError.notFound("R1: no subsidy standard for occupation \(request.occupationCode) at level \(request.level.rawValue) on \(day)")
+        guard
+            let quote = SubsidyEngine.standard(
+                occupation: request.occupationCode, level: Int(request.level.rawValue), on: day, book: book)
+        else {
+            throw PaymentError.notFound(
+                "R1: no subsidy standard for occupation \(request.occupationCode) at level \(request.level.rawValue) on \(day)"
+            )
         }
-        return SubsidyStandard(occupation: Occupation(code: quote.occupationCode, name: quote.occupationZH), level: request.level,
-                               amountFen: quote.amountFen, effectiveFrom: PolicyBridge.calendarDate(quote.effectiveFrom),
-                               effectiveUntil: PolicyBridge.calendarDate(quote.effectiveTo), policyVersion: quote.policyVersion)
+        return SubsidyStandard(
+            occupation: Occupation(code: quote.occupationCode, name: quote.occupationZH), level: request.level,
+            amountFen: quote.amountFen, effectiveFrom: PolicyBridge.calendarDate(quote.effectiveFrom),
+            effectiveUntil: PolicyBridge.calendarDate(quote.effectiveTo), policyVersion: quote.policyVersion)
     }
 
     // MARK: Claims (R2..R11)
@@ -65,12 +76,17 @@ public struct PaymentHandler: PaymentServiceProvider {
     }
 
     public func submitClaim(request: SubmitClaimRequest, context: ServerContext) async throws -> SubmitClaimResponse {
-        guard !request.enrollmentId.isEmpty else { throw PaymentError.invalid(field: "enrollment_id", message: "required") }
-        guard !request.certificateNumber.isEmpty else {
-            throw PaymentError.invalid(field: "certificate_number", message: "R2: a claim needs the certificate obtained from the training")
+        guard !request.enrollmentId.isEmpty else {
+            throw PaymentError.invalid(field: "enrollment_id", message: "required")
         }
-        if let previous = try await environment.idempotent.previousResponse(to: request, requestID: request.requestId, context: context,
-                                                                            as: SubmitClaimResponse.self) {
+        guard !request.certificateNumber.isEmpty else {
+            throw PaymentError.invalid(
+                field: "certificate_number", message: "R2: a claim needs the certificate obtained from the training")
+        }
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId, context: context,
+            as: SubmitClaimResponse.self)
+        {
             return previous
         }
         let facts = try await gatherFacts(request)
@@ -81,7 +97,7 @@ public struct PaymentHandler: PaymentServiceProvider {
             attempt += 1
             do {
                 return try await decideAndStore(request, facts: facts, context: context)
-            } catch where SQLStore.isUniqueViolation(error) && attempt < 4 {
+            } catch  where SQLStore.isUniqueViolation(error) && attempt < 4 {
                 continue
             }
         }
@@ -98,39 +114,59 @@ public struct PaymentHandler: PaymentServiceProvider {
     private func gatherFacts(_ request: SubmitClaimRequest) async throws -> ClaimFacts {
         let peers = environment.peers
         let options = peers.options
-        let enrollment = try await peer("matching") { try await peers.matching.getEnrollment(GetEnrollmentRequest(enrollmentId: request.enrollmentId), options: options) }
+        let enrollment = try await peer("matching") {
+            try await peers.matching.getEnrollment(
+                GetEnrollmentRequest(enrollmentId: request.enrollmentId), options: options)
+        }
         guard enrollment.state == .completed || enrollment.state == .claimed || enrollment.state == .paid else {
-            throw PaymentError.precondition("enrolment \(enrollment.id) is \(enrollment.state.protoName), not COMPLETED: only a completed training can be claimed (O5)")
+            throw PaymentError.precondition(
+                "enrolment \(enrollment.id) is \(enrollment.state.protoName), not COMPLETED: only a completed training can be claimed (O5)"
+            )
         }
         guard let completion = PolicyBridge.date(enrollment.completionDate) else {
             throw PaymentError.precondition("enrolment \(enrollment.id) has no completion date")
         }
-        let offering = try await peer("matching") { try await peers.matching.getOffering(GetOfferingRequest(offeringId: enrollment.offeringId), options: options) }
+        let offering = try await peer("matching") {
+            try await peers.matching.getOffering(
+                GetOfferingRequest(offeringId: enrollment.offeringId), options: options)
+        }
         if offering.unsubsidised {
-            throw PaymentError.precondition("R1: offering \(offering.id) was published unsubsidised (Offering.unsubsidised): " +
-                                            "no subsidy standard applies to its trainings, so nothing is paid")
+            throw PaymentError.precondition(
+                "R1: offering \(offering.id) was published unsubsidised (Offering.unsubsidised): "
+                    + "no subsidy standard applies to its trainings, so nothing is paid")
         }
         // The completion date picks the standard (R1) and the year (R3): it must lie within the
         // offering's dates (matching enforces this at CompleteTraining; enrolments completed
         // before it did are caught here).
         if let start = PolicyBridge.date(offering.startDate), let end = PolicyBridge.date(offering.endDate),
-           completion < start || end < completion {
-            throw PaymentError.precondition("R1: the completion date \(completion) of enrolment \(enrollment.id) lies outside " +
-                                            "offering \(offering.id)'s dates (\(start) to \(end)); the completion date chooses " +
-                                            "the standard in force (R1) and the year the training counts in (R3)")
+            completion < start || end < completion
+        {
+            throw PaymentError.precondition(
+                "R1: the completion date \(completion) of enrolment \(enrollment.id) lies outside "
+                    + "offering \(offering.id)'s dates (\(start) to \(end)); the completion date chooses "
+                    + "the standard in force (R1) and the year the training counts in (R3)")
         }
-        async let worker = peer("registration") { try await peers.registration.getWorker(GetWorkerRequest(key: .workerId(enrollment.workerId)), options: options) }
-        async let institution = peer("registration") { try await peers.registration.getInstitution(GetInstitutionRequest(institutionId: enrollment.institutionId), options: options) }
+        async let worker = peer("registration") {
+            try await peers.registration.getWorker(
+                GetWorkerRequest(key: .workerId(enrollment.workerId)), options: options)
+        }
+        async let institution = peer("registration") {
+            try await peers.registration.getInstitution(
+                GetInstitutionRequest(institutionId: enrollment.institutionId), options: options)
+        }
         let certificate = try await certificateForR2(request.certificateNumber)
         // R2: the certificate must verify with the assessment service (valid, not revoked, untampered).
         let verification = try await peer("assessment") {
-            try await peers.assessment.verifyCertificate(VerifyCertificateRequest(number: certificate.number, content: certificate.content,
-                                                                                  signature: certificate.signature), options: options)
+            try await peers.assessment.verifyCertificate(
+                VerifyCertificateRequest(
+                    number: certificate.number, content: certificate.content,
+                    signature: certificate.signature), options: options)
         }
         let claimant = try await worker
-        return ClaimFacts(enrollment: enrollment, offering: offering, worker: claimant, institution: try await institution,
-                          certificate: certificate, certificateStatus: verification.status, completion: completion,
-                          employerIndustry: try await employerIndustry(offering: offering, worker: claimant))
+        return ClaimFacts(
+            enrollment: enrollment, offering: offering, worker: claimant, institution: try await institution,
+            certificate: certificate, certificateStatus: verification.status, completion: completion,
+            employerIndustry: try await employerIndustry(offering: offering, worker: claimant))
     }
 
     /// R2: the certificate the claim names, from assessment. An unknown or malformed number is the
@@ -138,60 +174,82 @@ public struct PaymentHandler: PaymentServiceProvider {
     private func certificateForR2(_ number: String) async throws -> Certificate {
         let peers = environment.peers
         do {
-            return try await peers.assessment.getCertificate(GetCertificateRequest(number: number), options: peers.options)
+            return try await peers.assessment.getCertificate(
+                GetCertificateRequest(number: number), options: peers.options)
         } catch let error as RPCError where error.code == .notFound || error.code == .invalidArgument {
-            let what = error.code == .notFound ? "is not a certificate the assessment service issued" : "is not a certificate number"
-            throw PaymentError.r2Certificate(number: number, what: what, detail: error.message, malformed: error.code == .invalidArgument)
+            let what =
+                error.code == .notFound
+                ? "is not a certificate the assessment service issued" : "is not a certificate number"
+            throw PaymentError.r2Certificate(
+                number: number, what: what, detail: error.message, malformed: error.code == .invalidArgument)
         } catch let error as RPCError {
             throw PaymentError.peer(service: "assessment", error)
         }
     }
 
-    private func decideAndStore(_ request: SubmitClaimRequest, facts: ClaimFacts, context: ServerContext) async throws -> SubmitClaimResponse {
+    private func decideAndStore(_ request: SubmitClaimRequest, facts: ClaimFacts, context: ServerContext) async throws
+        -> SubmitClaimResponse
+    {
         let store = self.store
         let book = self.book
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (r: SubmitClaimResponse) in "claim/\(r.claim?.id ?? "")" },
-                                                    detail: { (r: SubmitClaimResponse) in
-                                                        let d = r.claim?.decision
-                                                        return d?.eligible == true ? "eligible \(d?.amountFen ?? 0) fen" : "refused \(d?.refusingRuleIds.joined(separator: ",") ?? "")"
-                                                    }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (r: SubmitClaimResponse) in "claim/\(r.claim?.id ?? "")" },
+            detail: { (r: SubmitClaimResponse) in
+                let d = r.claim?.decision
+                return d?.eligible == true
+                    ? "eligible \(d?.amountFen ?? 0) fen" : "refused \(d?.refusingRuleIds.joined(separator: ",") ?? "")"
+            }
+        ) { db in
             if let existing = try await store.claimID(enrollmentID: facts.enrollment.id, in: db) {
                 throw PaymentError.claimExists(enrollment: facts.enrollment.id, claim: existing)
             }
             let priorRows = try await store.subsidies(workerID: facts.worker.id, in: db)
             let priors = priorRows.compactMap { row in
-                PolicyDate(iso: row.completion).map { PriorSubsidy(enrollmentId: row.enrollment_id, occupationCode: row.occupation, level: row.level, completionDate: $0) }
+                PolicyDate(iso: row.completion).map {
+                    PriorSubsidy(
+                        enrollmentId: row.enrollment_id, occupationCode: row.occupation, level: row.level,
+                        completionDate: $0)
+                }
             }
             let certificateFacts = PolicyBridge.certificateFacts(
                 facts.certificate, verified: facts.certificateStatus == .valid || facts.certificateStatus == .revoked,
                 revoked: facts.certificateStatus == .revoked, enrollment: facts.enrollment, offering: facts.offering)
             let decision = SubsidyEngine.decide(
                 worker: PolicyBridge.workerFacts(facts.worker),
-                enrollment: PolicyBridge.enrollmentFacts(enrollment: facts.enrollment, offering: facts.offering,
-                                                         institution: facts.institution, completion: facts.completion),
+                enrollment: PolicyBridge.enrollmentFacts(
+                    enrollment: facts.enrollment, offering: facts.offering,
+                    institution: facts.institution, completion: facts.completion),
                 certificate: certificateFacts, priorSubsidies: priors, book: book)
             let claimID = "c-\(facts.enrollment.id)"
             let contractDecision = PolicyBridge.decision(decision, claimID: claimID)
-            let claim = Claim(id: claimID, enrollmentId: facts.enrollment.id, workerId: facts.worker.id, offeringId: facts.offering.id,
-                              institutionId: facts.institution.id, certificateNumber: facts.certificate.number,
-                              occupation: facts.offering.occupation, level: facts.offering.level, offeringKind: facts.offering.kind,
-                              completionDate: facts.enrollment.completionDate, decision: contractDecision,
-                              submittedAt: Timestamps.timestamp(), submittedBy: context.peer.commonName)
+            let claim = Claim(
+                id: claimID, enrollmentId: facts.enrollment.id, workerId: facts.worker.id,
+                offeringId: facts.offering.id,
+                institutionId: facts.institution.id, certificateNumber: facts.certificate.number,
+                occupation: facts.offering.occupation, level: facts.offering.level, offeringKind: facts.offering.kind,
+                completionDate: facts.enrollment.completionDate, decision: contractDecision,
+                submittedAt: Timestamps.timestamp(), submittedBy: context.peer.commonName)
             try await store.insert(claim, in: db)
             if decision.isEligible {
                 // R3/R4 in the database: the slot is the n-th subsidised training of that year.
                 let slot = priorRows.filter { $0.year == decision.year }.count + 1
-                try await store.insertSubsidy(PaymentStore.SubsidyRow(
-                    worker_id: facts.worker.id, occupation: facts.offering.occupation?.code ?? "", level: Int(facts.offering.level.rawValue),
-                    year: decision.year, slot: slot, enrollment_id: facts.enrollment.id, completion: facts.completion.description,
-                    categories: facts.worker.categories.filter(\.attested).map { "G\($0.category.rawValue)" }.joined(separator: ","),
-                    institution_id: facts.institution.id, amount_fen: decision.totalFen,
-                    report_category: ProgressReport.categoryKey(facts.worker.categories), industry: facts.employerIndustry,
-                    institution_name: facts.institution.name), claimID: claimID, in: db)
+                try await store.insertSubsidy(
+                    PaymentStore.SubsidyRow(
+                        worker_id: facts.worker.id, occupation: facts.offering.occupation?.code ?? "",
+                        level: Int(facts.offering.level.rawValue),
+                        year: decision.year, slot: slot, enrollment_id: facts.enrollment.id,
+                        completion: facts.completion.description,
+                        categories: facts.worker.categories.filter(\.attested).map { "G\($0.category.rawValue)" }
+                            .joined(separator: ","),
+                        institution_id: facts.institution.id, amount_fen: decision.totalFen,
+                        report_category: ProgressReport.categoryKey(facts.worker.categories),
+                        industry: facts.employerIndustry,
+                        institution_name: facts.institution.name), claimID: claimID, in: db)
                 for (tranche, details) in zip(contractDecision.tranches, PolicyBridge.trancheDetails(decision)) {
-                    try await store.insertTranche(tranche, claimID: claimID, offeringID: facts.offering.id, payee: details.payee,
-                                                  payeeID: details.payeeID, purpose: details.purpose, rule: details.rule, in: db)
+                    try await store.insertTranche(
+                        tranche, claimID: claimID, offeringID: facts.offering.id, payee: details.payee,
+                        payeeID: details.payeeID, purpose: details.purpose, rule: details.rule, in: db)
                 }
             }
             return SubmitClaimResponse(claim: claim)
@@ -200,7 +258,8 @@ public struct PaymentHandler: PaymentServiceProvider {
 
     public func getClaim(request: GetClaimRequest, context: ServerContext) async throws -> Claim {
         let store = self.store
-        guard let claim = try await environment.store.read({ try await store.claim(id: request.claimId, in: $0) }) else {
+        guard let claim = try await environment.store.read({ try await store.claim(id: request.claimId, in: $0) })
+        else {
             throw PaymentError.notFound("no claim \(request.claimId)")
         }
         return claim
@@ -208,8 +267,9 @@ public struct PaymentHandler: PaymentServiceProvider {
 
     public func listClaims(request: ListClaimsRequest, context: ServerContext) async throws -> ListClaimsResponse {
         let size = request.pageSize <= 0 ? 100 : min(Int(request.pageSize), 1000)
-        let ids = try await store.claimIDs(workerID: request.workerId, institutionID: request.institutionId,
-                                           offeringID: request.offeringId, after: request.pageToken, limit: size)
+        let ids = try await store.claimIDs(
+            workerID: request.workerId, institutionID: request.institutionId,
+            offeringID: request.offeringId, after: request.pageToken, limit: size)
         let store = self.store
         let claims = try await environment.store.read { db in
             var claims: [Claim] = []
@@ -231,9 +291,11 @@ public struct PaymentHandler: PaymentServiceProvider {
         // updated the one fund row and read MAX(sequence), and all but one were rolled back and
         // retried (p99 of 9 s on PostgreSQL). READ COMMITTED gives each statement after the lock a
         // fresh snapshot, so the tranche's state and the ledger's last number are current.
-        let entry = try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                    entity: { (e: LedgerEntry) in "tranche/\(e.trancheId)" },
-                                                    detail: { (e: LedgerEntry) in "paid \(e.amountFen) fen to \(e.payeeId)" }) { db in
+        let entry = try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (e: LedgerEntry) in "tranche/\(e.trancheId)" },
+            detail: { (e: LedgerEntry) in "paid \(e.amountFen) fen to \(e.payeeId)" }
+        ) { db in
             try await store.lockFund(in: db)
             guard let tranche = try await store.tranche(id: request.trancheId, in: db) else {
                 throw PaymentError.notFound("no tranche \(request.trancheId)")
@@ -242,7 +304,8 @@ public struct PaymentHandler: PaymentServiceProvider {
             case .paid:
                 throw PaymentError.alreadyPaid(tranche: tranche.id, entry: tranche.ledger_entry_id)
             case .held:
-                throw PaymentError.precondition("R7: tranche \(tranche.id) is held until the offering's employment rate reaches the threshold")
+                throw PaymentError.precondition(
+                    "R7: tranche \(tranche.id) is held until the offering's employment rate reaches the threshold")
             default:
                 break
             }
@@ -250,7 +313,8 @@ public struct PaymentHandler: PaymentServiceProvider {
                 throw PaymentError.notFound("no claim \(tranche.claim_id)")
             }
             guard try await store.debitFund(tranche.amount_fen, in: db) else {
-                throw PaymentError.fundExhausted(needed: tranche.amount_fen, balance: try await store.fundBalance(in: db))
+                throw PaymentError.fundExhausted(
+                    needed: tranche.amount_fen, balance: try await store.fundBalance(in: db))
             }
             let now = Date()
             // R11: the rules that decided this tranche, as the claim's decision recorded them (a claim
@@ -258,7 +322,8 @@ public struct PaymentHandler: PaymentServiceProvider {
             let decidedBy = decision.tranches.first { $0.id == tranche.id }?.decidedBy ?? []
             var entry = LedgerEntry(
                 id: "le-\(tranche.id)", trancheId: tranche.id, claimId: claim.id,
-                payeeKind: Schema.PayeeKind(rawValue: Int32(tranche.payee_kind)), payeeId: tranche.payee_id, amountFen: tranche.amount_fen,
+                payeeKind: Schema.PayeeKind(rawValue: Int32(tranche.payee_kind)), payeeId: tranche.payee_id,
+                amountFen: tranche.amount_fen,
                 purpose: PaymentPurpose(rawValue: Int32(tranche.purpose)), policyVersion: decision.policyVersion,
                 ruleIds: Array(Set(["R11", tranche.rule] + decision.trace.map(\.ruleId))).sorted(),
                 enrollmentId: claim.enrollmentId, certificateNumber: claim.certificateNumber,
@@ -282,18 +347,26 @@ public struct PaymentHandler: PaymentServiceProvider {
 
     // MARK: The ledger (progress, T1: PaymentHandler+Progress.swift)
 
-    public func exportLedger(request: ExportLedgerRequest, responses: MessageWriter<LedgerEntry>, context: ServerContext) async throws {
-        guard request.payeeKind.isRecognized else { throw PaymentError.invalid(field: "payee_kind", message: "unknown value \(request.payeeKind.rawValue)") }
+    public func exportLedger(
+        request: ExportLedgerRequest, responses: MessageWriter<LedgerEntry>, context: ServerContext
+    ) async throws {
+        guard request.payeeKind.isRecognized else {
+            throw PaymentError.invalid(field: "payee_kind", message: "unknown value \(request.payeeKind.rawValue)")
+        }
         let from = request.fromDate.flatMap { PolicyBridge.date($0)?.description } ?? ""
         let to = request.toDate.flatMap { PolicyBridge.date($0)?.description } ?? ""
-        let filter = PaymentStore.LedgerFilter(claimID: request.claimId, enrollmentID: request.enrollmentId, trancheID: request.trancheId)
-        for (value, field) in [(filter.claimID, "claim_id"), (filter.enrollmentID, "enrollment_id"), (filter.trancheID, "tranche_id")]
+        let filter = PaymentStore.LedgerFilter(
+            claimID: request.claimId, enrollmentID: request.enrollmentId, trancheID: request.trancheId)
+        for (value, field) in [
+            (filter.claimID, "claim_id"), (filter.enrollmentID, "enrollment_id"), (filter.trancheID, "tranche_id"),
+        ]
         where value.utf8.count > 128 {
             throw PaymentError.invalid(field: field, message: "at most 128 bytes")
         }
         var after = request.afterSequence
         while true {
-            let page = try await store.ledger(afterSequence: after, from: from, to: to, payee: request.payeeKind, filter: filter, limit: 500)
+            let page = try await store.ledger(
+                afterSequence: after, from: from, to: to, payee: request.payeeKind, filter: filter, limit: 500)
             for entry in page { try await responses.write(entry) }
             guard let last = page.last, page.count == 500 else { return }
             after = last.sequence

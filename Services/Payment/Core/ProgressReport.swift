@@ -41,12 +41,18 @@ struct ProgressReport: Sendable {
         var industries: [String: ProgressRow] = [:]
         var institutions: [String: ProgressRow] = [:]
         var names = institutionNames
-        for group in groups where !group.institution_name.isEmpty { names[group.institution_id] = group.institution_name }
+        for group in groups where !group.institution_name.isEmpty {
+            names[group.institution_id] = group.institution_name
+        }
         for group in groups {
             Self.add(group, to: &years, key: String(group.year)) { key in (key, key) }
-            Self.add(group, to: &categories, key: group.category.isEmpty ? Self.unknownCategory : group.category, label: Self.categoryLabel)
-            Self.add(group, to: &industries, key: Self.industryKey(industry: group.industry, occupationGroup: group.occupation_group),
-                     label: Self.industryLabel)
+            Self.add(
+                group, to: &categories, key: group.category.isEmpty ? Self.unknownCategory : group.category,
+                label: Self.categoryLabel)
+            Self.add(
+                group, to: &industries,
+                key: Self.industryKey(industry: group.industry, occupationGroup: group.occupation_group),
+                label: Self.industryLabel)
             Self.add(group, to: &institutions, key: group.institution_id) { id in
                 names[id].map { ($0, $0) } ?? ("培训机构 \(id)（名称未能取得）", "institution \(id) (name not available)")
             }
@@ -60,8 +66,10 @@ struct ProgressReport: Sendable {
         }
     }
 
-    private static func add(_ group: Group, to rows: inout [String: ProgressRow], key: String,
-                            label: (String) -> (zh: String, en: String)) {
+    private static func add(
+        _ group: Group, to rows: inout [String: ProgressRow], key: String,
+        label: (String) -> (zh: String, en: String)
+    ) {
         if rows[key] == nil {
             let names = label(key)
             rows[key] = ProgressRow(key: key, label: names.zh, labelEn: names.en)
@@ -97,10 +105,13 @@ struct ProgressReport: Sendable {
     static func categoryLabel(_ key: String) -> (zh: String, en: String) {
         let selfDeclared = key.hasSuffix(selfDeclaredSuffix)
         let code = selfDeclared ? String(key.dropLast(selfDeclaredSuffix.count)) : key
-        guard code.hasPrefix("G"), let number = Int(code.dropFirst()), let name = Classifications.workerGroup(number) else {
-            return key == unknownCategory ? ("类别未登记", "no category recorded") : ("\(key)（未知类别）", "\(key) (unknown category)")
+        guard code.hasPrefix("G"), let number = Int(code.dropFirst()), let name = Classifications.workerGroup(number)
+        else {
+            return key == unknownCategory
+                ? ("类别未登记", "no category recorded") : ("\(key)（未知类别）", "\(key) (unknown category)")
         }
-        return selfDeclared ? ("\(code) \(name.zh)（本人申报，未经部门认定）", "\(code) \(name.en) (self-declared, not attested)")
+        return selfDeclared
+            ? ("\(code) \(name.zh)（本人申报，未经部门认定）", "\(code) \(name.en) (self-declared, not attested)")
             : ("\(code) \(name.zh)", "\(code) \(name.en)")
     }
 
@@ -130,7 +141,9 @@ struct ProgressReport: Sendable {
             guard let number = Int(group), let name = Classifications.occupationGroup(number) else {
                 return ("职业大类不明（无登记企业）", "occupation group unknown (no registered enterprise)")
             }
-            return ("职业大类\(number) \(name.zh)（无登记企业）", "occupation group \(number): \(name.en) (no registered enterprise)")
+            return (
+                "职业大类\(number) \(name.zh)（无登记企业）", "occupation group \(number): \(name.en) (no registered enterprise)"
+            )
         }
         guard let name = Classifications.industry(key) else {
             return ("\(key)（非国民经济行业分类代码）", "\(key) (not a GB/T 4754 code)")

@@ -33,10 +33,13 @@ enum RegistrationError: RPCErrorConvertible {
         case .institutionNotFound(let id):
             return RPCError(.notFound, "no institution \(id)")
         case .versionMismatch(let expected, let actual):
-            return RPCError(.failedPrecondition, "expected_version \(expected) does not match the worker's version \(actual); read it again")
+            return RPCError(
+                .failedPrecondition,
+                "expected_version \(expected) does not match the worker's version \(actual); read it again")
         case .institutionVersionMismatch(let id, let expected, let actual):
-            return RPCError(.failedPrecondition,
-                            "expected_version \(expected) does not match institution \(id)'s version \(actual); read it again")
+            return RPCError(
+                .failedPrecondition,
+                "expected_version \(expected) does not match institution \(id)'s version \(actual); read it again")
         case .filingAlreadyReviewed(let id, let status):
             return RPCError(.failedPrecondition, "R10: the filing of institution \(id) is already \(status.protoName)")
         }

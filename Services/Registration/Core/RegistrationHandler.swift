@@ -1,7 +1,7 @@
 import Foundation
+import SQLKit
 import Schema
 import ServiceKit
-import SQLKit
 import Storage
 
 /// `skills.v1.RegistrationService`: the people and organisations the programme works with
@@ -12,16 +12,19 @@ public struct RegistrationHandler: RegistrationServiceProvider {
     let attestation: AttestationTable
     let masking: PersonalDataMasking
 
-    public init(environment: ServiceEnvironment, attestation: AttestationTable = .dezhouDefault,
-                masking: PersonalDataMasking = .dezhouDefault) {
+    public init(
+        environment: ServiceEnvironment, attestation: AttestationTable = .dezhouDefault,
+        masking: PersonalDataMasking = .dezhouDefault
+    ) {
         self.environment = environment
         self.store = RegistrationStore(store: environment.store)
         self.attestation = attestation
         self.masking = masking
     }
 
-    public static let manifest = ServiceManifest(name: "registration", defaultPort: 7101, accessTable: RegistrationAccess.table,
-                                                 migrations: RegistrationMigrations.all)
+    public static let manifest = ServiceManifest(
+        name: "registration", defaultPort: 7101, accessTable: RegistrationAccess.table,
+        migrations: RegistrationMigrations.all)
 
     /// Today in the policy's time zone (Asia/Shanghai): the call's business day.
     static func today() -> (year: Int, month: Int, day: Int) {
@@ -42,13 +45,15 @@ public struct RegistrationHandler: RegistrationServiceProvider {
     public func registerWorker(request: RegisterWorkerRequest, context: ServerContext) async throws -> Worker {
         var problems = WorkerRequestValidation.validate(request, today: Self.today())
         if let worker = request.worker {
-            problems += WorkerFactsConsistency.unbackedAttestations(worker.categories, callerRole: role(context), previous: [],
-                                                                    table: attestation, field: "worker.categories")
+            problems += WorkerFactsConsistency.unbackedAttestations(
+                worker.categories, callerRole: role(context), previous: [],
+                table: attestation, field: "worker.categories")
         }
         guard problems.isEmpty, var submitted = request.worker else { throw RegistrationError.invalid(problems) }
         submitted.categories = WorkerFactsConsistency.mirrorHukou(submitted.categories, hukou: submitted.hukou)
         let now = Timestamps.timestamp()
-        var worker = attestation.attest(worker: submitted, callerRole: role(context), callerIdentity: context.peer.commonName, at: now)
+        var worker = attestation.attest(
+            worker: submitted, callerRole: role(context), callerIdentity: context.peer.commonName, at: now)
         worker.idNumber = worker.idNumber.uppercased()
         worker.id = Self.newID("w")
         worker.version = 1
@@ -59,8 +64,10 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         }
         let store = self.store
         let stored = worker
-        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                          entity: { (worker: Worker) in "worker/\(worker.id)" }) { db in
+        let result = try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (worker: Worker) in "worker/\(worker.id)" }
+        ) { db in
             if let existing = try await store.existingWorkerID(idNumber: stored.idNumber, in: db) {
                 throw RegistrationError.workerExists(id: existing)
             }
@@ -79,7 +86,9 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         case .idNumber(let number)?:
             worker = try await environment.store.read { try await store.worker(idNumber: number.uppercased(), in: $0) }
         case nil:
-            throw RegistrationError.invalid([ValidationError(field: "key", code: .missing, message: "set worker_id or id_number")])
+            throw RegistrationError.invalid([
+                ValidationError(field: "key", code: .missing, message: "set worker_id or id_number")
+            ])
         }
         guard let worker else { throw RegistrationError.workerNotFound(request.key.map { "\($0)" } ?? "") }
         return masking.apply(role: role(context), to: worker)
@@ -91,9 +100,11 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         let store = self.store
         let attestation = self.attestation
         let callerRole = role(context)
-        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                          entity: { (worker: Worker) in "worker/\(worker.id)" },
-                                                          detail: { (worker: Worker) in "version \(worker.version)" }) { db in
+        let result = try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (worker: Worker) in "worker/\(worker.id)" },
+            detail: { (worker: Worker) in "version \(worker.version)" }
+        ) { db in
             guard let current = try await store.worker(id: submitted.id, in: db) else {
                 throw RegistrationError.workerNotFound(submitted.id)
             }
@@ -109,20 +120,26 @@ public struct RegistrationHandler: RegistrationServiceProvider {
             if mask.contains("draws_monthly_pension") { merged.drawsMonthlyPension = submitted.drawsMonthlyPension }
             if mask.contains("district") { merged.district = submitted.district }
             // Attestation is the caller role's to give, and hukou is the one rural/urban fact.
-            var problems = WorkerFactsConsistency.ruralContradictions(merged.categories, hukou: merged.hukou, field: "worker.categories")
+            var problems = WorkerFactsConsistency.ruralContradictions(
+                merged.categories, hukou: merged.hukou, field: "worker.categories")
             if mask.contains("categories") {
-                problems += WorkerFactsConsistency.unbackedAttestations(submitted.categories, callerRole: callerRole,
-                                                                        previous: current.categories, table: attestation,
-                                                                        field: "worker.categories")
+                problems += WorkerFactsConsistency.unbackedAttestations(
+                    submitted.categories, callerRole: callerRole,
+                    previous: current.categories, table: attestation,
+                    field: "worker.categories")
             }
             guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
             merged.categories = WorkerFactsConsistency.mirrorHukou(merged.categories, hukou: merged.hukou)
             let now = Timestamps.timestamp()
-            merged = attestation.attest(worker: merged, callerRole: callerRole, callerIdentity: context.peer.commonName,
-                                        at: now, previous: current)
+            merged = attestation.attest(
+                worker: merged, callerRole: callerRole, callerIdentity: context.peer.commonName,
+                at: now, previous: current)
             merged.version = current.version + 1
             merged.updatedAt = now
-            guard try await store.replaceWorker(merged, previousVersion: current.version, changedBy: context.peer.commonName, in: db) else {
+            guard
+                try await store.replaceWorker(
+                    merged, previousVersion: current.version, changedBy: context.peer.commonName, in: db)
+            else {
                 throw RegistrationError.versionMismatch(expected: current.version, actual: current.version + 1)
             }
             return merged
@@ -130,20 +147,28 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         return masking.apply(role: callerRole, to: result)
     }
 
-    public func listWorkers(request: ListWorkersRequest, responses: MessageWriter<Worker>, context: ServerContext) async throws {
+    public func listWorkers(request: ListWorkersRequest, responses: MessageWriter<Worker>, context: ServerContext)
+        async throws
+    {
         guard request.category.isRecognized else {
-            throw RegistrationError.invalid([ValidationError(field: "category", code: .unrecognizedValue,
-                                                             message: "unknown category \(request.category.rawValue)")])
+            throw RegistrationError.invalid([
+                ValidationError(
+                    field: "category", code: .unrecognizedValue,
+                    message: "unknown category \(request.category.rawValue)")
+            ])
         }
         guard request.limit >= 0 else {
-            throw RegistrationError.invalid([ValidationError(field: "limit", code: .invalidFormat, message: "must not be negative")])
+            throw RegistrationError.invalid([
+                ValidationError(field: "limit", code: .invalidFormat, message: "must not be negative")
+            ])
         }
         var remaining = request.limit == 0 ? Int.max : Int(request.limit)
         var after = request.afterId
         let callerRole = role(context)
         while remaining > 0 {
-            let page = try await store.workers(category: request.category, district: request.district, afterID: after,
-                                               limit: min(remaining, 500))
+            let page = try await store.workers(
+                category: request.category, district: request.district, afterID: after,
+                limit: min(remaining, 500))
             for worker in page { try await responses.write(masking.apply(role: callerRole, to: worker)) }
             guard let last = page.last, page.count == min(remaining, 500) else { return }
             after = last.id
@@ -153,7 +178,9 @@ public struct RegistrationHandler: RegistrationServiceProvider {
 
     // MARK: Enterprises
 
-    public func registerEnterprise(request: RegisterEnterpriseRequest, context: ServerContext) async throws -> Enterprise {
+    public func registerEnterprise(request: RegisterEnterpriseRequest, context: ServerContext) async throws
+        -> Enterprise
+    {
         let problems = EnterpriseRequestValidation.validate(request)
         guard problems.isEmpty, var enterprise = request.enterprise else { throw RegistrationError.invalid(problems) }
         let now = Timestamps.timestamp()
@@ -163,8 +190,10 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         enterprise.updatedAt = now
         let store = self.store
         let stored = enterprise
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                    entity: { (enterprise: Enterprise) in "enterprise/\(enterprise.creditCode)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (enterprise: Enterprise) in "enterprise/\(enterprise.creditCode)" }
+        ) { db in
             if try await store.enterprise(creditCode: stored.creditCode, in: db) != nil {
                 throw RegistrationError.enterpriseExists(creditCode: stored.creditCode)
             }
@@ -176,7 +205,9 @@ public struct RegistrationHandler: RegistrationServiceProvider {
     public func getEnterprise(request: GetEnterpriseRequest, context: ServerContext) async throws -> Enterprise {
         let store = self.store
         let code = request.creditCode.uppercased()
-        guard let enterprise = try await environment.store.read({ try await store.enterprise(creditCode: code, in: $0) }) else {
+        guard
+            let enterprise = try await environment.store.read({ try await store.enterprise(creditCode: code, in: $0) })
+        else {
             throw RegistrationError.enterpriseNotFound(code)
         }
         return enterprise
@@ -184,7 +215,9 @@ public struct RegistrationHandler: RegistrationServiceProvider {
 
     // MARK: Institutions (C4, R10)
 
-    public func registerInstitution(request: RegisterInstitutionRequest, context: ServerContext) async throws -> Institution {
+    public func registerInstitution(request: RegisterInstitutionRequest, context: ServerContext) async throws
+        -> Institution
+    {
         let problems = InstitutionRequestValidation.validate(request)
         guard problems.isEmpty, var institution = request.institution else { throw RegistrationError.invalid(problems) }
         let now = Timestamps.timestamp()
@@ -200,8 +233,10 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         institution.updatedAt = now
         let store = self.store
         let stored = institution
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                    entity: { (institution: Institution) in "institution/\(institution.id)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (institution: Institution) in "institution/\(institution.id)" }
+        ) { db in
             if let existing = try await store.existingInstitutionID(creditCode: stored.creditCode, in: db) {
                 throw RegistrationError.institutionExists(id: existing)
             }
@@ -210,13 +245,17 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         }
     }
 
-    public func reviewInstitutionFiling(request: ReviewInstitutionFilingRequest, context: ServerContext) async throws -> Institution {
+    public func reviewInstitutionFiling(request: ReviewInstitutionFilingRequest, context: ServerContext) async throws
+        -> Institution
+    {
         let problems = InstitutionRequestValidation.validate(request)
         guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
         let store = self.store
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (institution: Institution) in "institution/\(institution.id)" },
-                                                    detail: { (institution: Institution) in "filing \(institution.filingStatus.protoName)" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (institution: Institution) in "institution/\(institution.id)" },
+            detail: { (institution: Institution) in "filing \(institution.filingStatus.protoName)" }
+        ) { db in
             guard var institution = try await store.institution(id: request.institutionId, in: db) else {
                 throw RegistrationError.institutionNotFound(request.institutionId)
             }
@@ -238,20 +277,26 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         }
     }
 
-    public func setInstitutionSystems(request: SetInstitutionSystemsRequest, context: ServerContext) async throws -> Institution {
+    public func setInstitutionSystems(request: SetInstitutionSystemsRequest, context: ServerContext) async throws
+        -> Institution
+    {
         let problems = InstitutionRequestValidation.validate(request)
         guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
         let store = self.store
-        return try await environment.idempotent.run(request, requestID: request.requestId, context: context,
-                                                    entity: { (institution: Institution) in "institution/\(institution.id)" },
-                                                    detail: { (institution: Institution) in
-                                                        "systems \(institution.systemCertificateNames.joined(separator: ","))" }) { db in
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (institution: Institution) in "institution/\(institution.id)" },
+            detail: { (institution: Institution) in
+                "systems \(institution.systemCertificateNames.joined(separator: ","))"
+            }
+        ) { db in
             guard var institution = try await store.institution(id: request.institutionId, in: db) else {
                 throw RegistrationError.institutionNotFound(request.institutionId)
             }
             if request.expectedVersion != 0 && request.expectedVersion != institution.version {
-                throw RegistrationError.institutionVersionMismatch(id: institution.id, expected: request.expectedVersion,
-                                                                   actual: institution.version)
+                throw RegistrationError.institutionVersionMismatch(
+                    id: institution.id, expected: request.expectedVersion,
+                    actual: institution.version)
             }
             institution.systemCertificateNames = request.systemCertificateNames
             institution.version += 1
@@ -263,25 +308,38 @@ public struct RegistrationHandler: RegistrationServiceProvider {
 
     public func getInstitution(request: GetInstitutionRequest, context: ServerContext) async throws -> Institution {
         let store = self.store
-        guard let institution = try await environment.store.read({ try await store.institution(id: request.institutionId, in: $0) }) else {
+        guard
+            let institution = try await environment.store.read({
+                try await store.institution(id: request.institutionId, in: $0)
+            })
+        else {
             throw RegistrationError.institutionNotFound(request.institutionId)
         }
         return institution
     }
 
-    public func listInstitutions(request: ListInstitutionsRequest, context: ServerContext) async throws -> ListInstitutionsResponse {
+    public func listInstitutions(request: ListInstitutionsRequest, context: ServerContext) async throws
+        -> ListInstitutionsResponse
+    {
         var problems: [ValidationError] = []
         if !request.filingStatus.isRecognized {
-            problems.append(ValidationError(field: "filing_status", code: .unrecognizedValue, message: "unknown value \(request.filingStatus.rawValue)"))
+            problems.append(
+                ValidationError(
+                    field: "filing_status", code: .unrecognizedValue,
+                    message: "unknown value \(request.filingStatus.rawValue)"))
         }
         if !request.kind.isRecognized {
-            problems.append(ValidationError(field: "kind", code: .unrecognizedValue, message: "unknown value \(request.kind.rawValue)"))
+            problems.append(
+                ValidationError(
+                    field: "kind", code: .unrecognizedValue, message: "unknown value \(request.kind.rawValue)"))
         }
         guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
         let size = Self.pageSize(request.pageSize)
-        let page = try await store.institutions(status: request.filingStatus, kind: request.kind, occupation: request.occupationCode,
-                                                afterID: request.pageToken, limit: size)
-        return ListInstitutionsResponse(institutions: page, nextPageToken: page.count == size ? page.last?.id ?? "" : "")
+        let page = try await store.institutions(
+            status: request.filingStatus, kind: request.kind, occupation: request.occupationCode,
+            afterID: request.pageToken, limit: size)
+        return ListInstitutionsResponse(
+            institutions: page, nextPageToken: page.count == size ? page.last?.id ?? "" : "")
     }
 
     // MARK: Teachers
@@ -294,11 +352,13 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         teacher.createdAt = Timestamps.timestamp()
         let store = self.store
         let stored = teacher
-        let result = try await environment.idempotent.run(request, requestID: request.requestId, context: context, isolation: .readCommitted,
-                                                          entity: { (teacher: Teacher) in "teacher/\(teacher.id)" }) { db in
+        let result = try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            entity: { (teacher: Teacher) in "teacher/\(teacher.id)" }
+        ) { db in
             do {
                 try await store.insertTeacher(stored, in: db)
-            } catch where SQLStore.isUniqueViolation(error) {
+            } catch  where SQLStore.isUniqueViolation(error) {
                 throw RegistrationError.teacherExists
             }
             return stored
@@ -306,15 +366,21 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         return masking.apply(role: role(context), to: result)
     }
 
-    public func listTeachers(request: ListTeachersRequest, context: ServerContext) async throws -> ListTeachersResponse {
+    public func listTeachers(request: ListTeachersRequest, context: ServerContext) async throws -> ListTeachersResponse
+    {
         guard request.pool.isRecognized else {
-            throw RegistrationError.invalid([ValidationError(field: "pool", code: .unrecognizedValue, message: "unknown value \(request.pool.rawValue)")])
+            throw RegistrationError.invalid([
+                ValidationError(
+                    field: "pool", code: .unrecognizedValue, message: "unknown value \(request.pool.rawValue)")
+            ])
         }
         let size = Self.pageSize(request.pageSize)
-        let page = try await store.teachers(pool: request.pool, speciality: request.speciality, afterID: request.pageToken, limit: size)
+        let page = try await store.teachers(
+            pool: request.pool, speciality: request.speciality, afterID: request.pageToken, limit: size)
         let callerRole = role(context)
-        return ListTeachersResponse(teachers: page.map { masking.apply(role: callerRole, to: $0) },
-                                    nextPageToken: page.count == size ? page.last?.id ?? "" : "")
+        return ListTeachersResponse(
+            teachers: page.map { masking.apply(role: callerRole, to: $0) },
+            nextPageToken: page.count == size ? page.last?.id ?? "" : "")
     }
 
     /// Page sizes: 0 means 100; at most 1000.

@@ -7,7 +7,9 @@ import ServiceKit
 struct SkillsRegistration: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skills-registration",
-        abstract: "The registration service: workers (G1..G17), enterprises, training institutions and their filings (C4), teachers.")
+        abstract:
+            "The registration service: workers (G1..G17), enterprises, training institutions and their filings (C4), teachers."
+    )
 
     @OptionGroup var settings: ServiceSettings
 

@@ -11,7 +11,9 @@ public struct ClientConfiguration: Sendable {
 
         /// Parses `host:port` (IPv6 as `[::1]:port`).
         public init?(_ text: String) {
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), port > 0, port < 65536 else { return nil }
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), port > 0,
+                port < 65536
+            else { return nil }
             var host = String(text[..<colon])
             if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             guard !host.isEmpty else { return nil }
@@ -27,7 +29,9 @@ public struct ClientConfiguration: Sendable {
         public var maxAttempts: Int
         public var initialBackoff: Duration
         public var maxBackoff: Duration
-        public init(maxAttempts: Int = 5, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2)) {
+        public init(
+            maxAttempts: Int = 5, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2)
+        ) {
             self.maxAttempts = maxAttempts
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff
@@ -48,10 +52,12 @@ public struct ClientConfiguration: Sendable {
     /// Event loop threads when the channel makes its own group.
     public var eventLoopThreads: Int
 
-    public init(targets: [Target], tls: TLSConfiguration, serverName: String? = nil,
-                defaultTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(5),
-                retry: RetryPolicy = RetryPolicy(), maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
-                eventLoopThreads: Int = 1) {
+    public init(
+        targets: [Target], tls: TLSConfiguration, serverName: String? = nil,
+        defaultTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(5),
+        retry: RetryPolicy = RetryPolicy(), maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
+        eventLoopThreads: Int = 1
+    ) {
         self.targets = targets
         self.tls = tls
         self.serverName = serverName

@@ -28,8 +28,10 @@ final class ClientConnection: Sendable {
     private let logger: Logger
     private let state = Mutex<(state: State, backoff: Duration)>((.idle, .zero))
 
-    init(target: ClientConfiguration.Target, configuration: ClientConfiguration, tls: TLSContextStore,
-         group: any EventLoopGroup, logger: Logger) {
+    init(
+        target: ClientConfiguration.Target, configuration: ClientConfiguration, tls: TLSContextStore,
+        group: any EventLoopGroup, logger: Logger
+    ) {
         self.target = target
         self.configuration = configuration
         self.tls = tls
@@ -93,7 +95,8 @@ final class ClientConnection: Sendable {
             .connectTimeout(TimeAmount(saturating: configuration.connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(OpenSSLHandler(context: tlsContext, serverHostname: serverName))
+                    try channel.pipeline.syncOperations.addHandler(
+                        OpenSSLHandler(context: tlsContext, serverHostname: serverName))
                     try channel.pipeline.syncOperations.addHandler(
                         ClientHTTP2Configurator(promise: handshake, connection: connection))
                 }
@@ -102,7 +105,8 @@ final class ClientConnection: Sendable {
             switch result {
             case .success(let channel):
                 channel.closeFuture.whenComplete { _ in
-                    handshake.fail(RPCError(.unavailable, "connection to \(connection.target) closed during the handshake"))
+                    handshake.fail(
+                        RPCError(.unavailable, "connection to \(connection.target) closed during the handshake"))
                     connection.closed(channel)
                 }
             case .failure(let error):
@@ -115,9 +119,12 @@ final class ClientConnection: Sendable {
                 self.state.withLock { $0 = (.ready(ready), .zero) }
                 promise.succeed(ready)
             case .failure(let error):
-                let rpcError = error as? RPCError ?? RPCError(.unavailable, "cannot connect to \(self.target): \(error)")
+                let rpcError =
+                    error as? RPCError ?? RPCError(.unavailable, "cannot connect to \(self.target): \(error)")
                 self.state.withLock { current in
-                    let backoff = current.backoff == .zero ? self.configuration.retry.initialBackoff
+                    let backoff =
+                        current.backoff == .zero
+                        ? self.configuration.retry.initialBackoff
                         : min(current.backoff * 2, self.configuration.retry.maxBackoff)
                     current = (.backingOff(until: .now + backoff, error: rpcError), backoff)
                 }

@@ -29,8 +29,10 @@ final class ClientStreamHandler: ChannelInboundHandler {
     private let deadline: NIODeadline?
     private var deadlineTimer: Scheduled<Void>?
 
-    init(requestHeaders: HPACKHeaders, singleRequest: ByteBuffer?, deadline: NIODeadline?, maxReceiveMessageBytes: Int,
-         observer: ClientCallObserver) {
+    init(
+        requestHeaders: HPACKHeaders, singleRequest: ByteBuffer?, deadline: NIODeadline?, maxReceiveMessageBytes: Int,
+        observer: ClientCallObserver
+    ) {
         self.requestHeaders = requestHeaders
         self.singleRequest = singleRequest
         self.deadline = deadline
@@ -48,9 +50,11 @@ final class ClientStreamHandler: ChannelInboundHandler {
             }
         }
         let headersPromise = context.eventLoop.makePromise(of: Void.self)
-        context.write(wrapOutboundOut(.headers(.init(headers: requestHeaders, endStream: false))), promise: headersPromise)
+        context.write(
+            wrapOutboundOut(.headers(.init(headers: requestHeaders, endStream: false))), promise: headersPromise)
         if let singleRequest {
-            context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(singleRequest), endStream: true))), promise: nil)
+            context.write(
+                wrapOutboundOut(.data(.init(data: .byteBuffer(singleRequest), endStream: true))), promise: nil)
         }
         context.flush()
         let channel = context.channel
@@ -86,7 +90,9 @@ final class ClientStreamHandler: ChannelInboundHandler {
                 let failure: RPCError
                 switch error {
                 case .tooLarge(let length, let limit):
-                    failure = RPCError(.resourceExhausted, "response message of \(length) bytes is larger than the limit of \(limit) bytes")
+                    failure = RPCError(
+                        .resourceExhausted,
+                        "response message of \(length) bytes is larger than the limit of \(limit) bytes")
                 case .compressed, .invalidFlag:
                     failure = RPCError(.internalError, "response message uses an unsupported encoding")
                 }

@@ -24,11 +24,14 @@ public final class GRPCChannel: ClientTransport, Sendable {
     private let authority: String
     private static let userAgent = "skills-grpc-swift/1.0"
 
-    public init(configuration: ClientConfiguration, eventLoopGroup: (any EventLoopGroup)? = nil,
-                logger: Logger = Logger(label: "skills.rpc.client")) throws {
+    public init(
+        configuration: ClientConfiguration, eventLoopGroup: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "skills.rpc.client")
+    ) throws {
         precondition(!configuration.targets.isEmpty, "a channel needs at least one target")
         self.configuration = configuration
-        let group: any EventLoopGroup = eventLoopGroup
+        let group: any EventLoopGroup =
+            eventLoopGroup
             ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         self.group = group
         self.ownsGroup = eventLoopGroup == nil
@@ -54,7 +57,8 @@ public final class GRPCChannel: ClientTransport, Sendable {
         let timeout = options.timeout ?? configuration.defaultTimeout
         let deadline = ContinuousClock.now + timeout
         return try await withRetries(method.descriptor, deadline: deadline) {
-            let bytes = try await self.unaryOnce(method.descriptor, framed: framed, deadline: deadline, options: options)
+            let bytes = try await self.unaryOnce(
+                method.descriptor, framed: framed, deadline: deadline, options: options)
             do {
                 return try Response(buffer: bytes)
             } catch {
@@ -94,8 +98,10 @@ public final class GRPCChannel: ClientTransport, Sendable {
 
     // MARK: Calls
 
-    private func withRetries<T>(_ method: MethodDescriptor, deadline: ContinuousClock.Instant,
-                                _ attempt: () async throws -> T) async throws -> T {
+    private func withRetries<T>(
+        _ method: MethodDescriptor, deadline: ContinuousClock.Instant,
+        _ attempt: () async throws -> T
+    ) async throws -> T {
         var backoff = configuration.retry.initialBackoff
         var attempts = 0
         while true {
@@ -104,7 +110,8 @@ public final class GRPCChannel: ClientTransport, Sendable {
                 return try await attempt()
             } catch let error as RPCError {
                 guard error.code == .unavailable, method.isIdempotent, attempts < configuration.retry.maxAttempts,
-                      ContinuousClock.now + backoff < deadline, !Task.isCancelled else { throw error }
+                    ContinuousClock.now + backoff < deadline, !Task.isCancelled
+                else { throw error }
                 // Jitter spreads the retries of many callers.
                 let jittered = backoff * Double.random(in: 0.8...1.2)
                 try await Task.sleep(for: jittered)
@@ -130,7 +137,9 @@ public final class GRPCChannel: ClientTransport, Sendable {
         throw lastError
     }
 
-    private func requestHeaders(_ method: MethodDescriptor, deadline: ContinuousClock.Instant, options: CallOptions) -> HPACKHeaders {
+    private func requestHeaders(_ method: MethodDescriptor, deadline: ContinuousClock.Instant, options: CallOptions)
+        -> HPACKHeaders
+    {
         var headers: HPACKHeaders = [
             ":method": "POST", ":scheme": "https", ":path": method.path, ":authority": authority,
             "content-type": "application/grpc", "te": "trailers", "user-agent": Self.userAgent,
@@ -141,9 +150,13 @@ public final class GRPCChannel: ClientTransport, Sendable {
         return headers
     }
 
-    private func unaryOnce(_ method: MethodDescriptor, framed: ByteBuffer, deadline: ContinuousClock.Instant,
-                           options: CallOptions) async throws -> ByteBuffer {
-        if ContinuousClock.now >= deadline { throw RPCError(.deadlineExceeded, "deadline exceeded before the call started") }
+    private func unaryOnce(
+        _ method: MethodDescriptor, framed: ByteBuffer, deadline: ContinuousClock.Instant,
+        options: CallOptions
+    ) async throws -> ByteBuffer {
+        if ContinuousClock.now >= deadline {
+            throw RPCError(.deadlineExceeded, "deadline exceeded before the call started")
+        }
         let ready = try await readyConnection()
         let eventLoop = ready.channel.eventLoop
         let promise = eventLoop.makePromise(of: ByteBuffer.self)
@@ -162,9 +175,10 @@ public final class GRPCChannel: ClientTransport, Sendable {
                     promise.fail(RPCError(.internalError, "\(method.path) returned no response message"))
                 }
             })
-        let handler = StreamStarter(headers: requestHeaders(method, deadline: deadline, options: options),
-                                    singleRequest: framed, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
-                                    maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
+        let handler = StreamStarter(
+            headers: requestHeaders(method, deadline: deadline, options: options),
+            singleRequest: framed, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
+            maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
         let streamFuture = ready.multiplexer.createStreamChannel { stream in handler.install(on: stream) }
         streamFuture.whenFailure { error in promise.fail(RPCError(.unavailable, "cannot open a stream: \(error)")) }
         return try await withTaskCancellationHandler {
@@ -198,9 +212,10 @@ public final class GRPCChannel: ClientTransport, Sendable {
                 responseMetadata?.setTrailers(trailers)
                 continuation.finish(throwing: error)
             })
-        let starter = StreamStarter(headers: requestHeaders(method.descriptor, deadline: deadline, options: options),
-                                    singleRequest: singleRequest, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
-                                    maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
+        let starter = StreamStarter(
+            headers: requestHeaders(method.descriptor, deadline: deadline, options: options),
+            singleRequest: singleRequest, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
+            maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
         let streamChannel: any Channel
         do {
             streamChannel = try await ready.multiplexer.createStreamChannel { starter.install(on: $0) }.get()
@@ -213,11 +228,14 @@ public final class GRPCChannel: ClientTransport, Sendable {
             writerTask = Task {
                 let writer = MessageWriter<Request> { message in
                     let framed = ProtoMessageFraming.frame(message, allocator: allocator)
-                    try await streamChannel.writeAndFlush(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(framed)))).get()
+                    try await streamChannel.writeAndFlush(
+                        HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(framed)))
+                    ).get()
                 }
                 do {
                     try await requests(writer)
-                    let end = HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(allocator.buffer(capacity: 0)), endStream: true))
+                    let end = HTTP2Frame.FramePayload.data(
+                        .init(data: .byteBuffer(allocator.buffer(capacity: 0)), endStream: true))
                     try await streamChannel.writeAndFlush(end).get()
                 } catch {
                     // The producer failed or the call ended: cancel the call.
@@ -249,8 +267,9 @@ struct StreamStarter: Sendable {
     func install(on stream: any Channel) -> EventLoopFuture<Void> {
         stream.eventLoop.makeCompletedFuture {
             try stream.pipeline.syncOperations.addHandler(
-                ClientStreamHandler(requestHeaders: headers, singleRequest: singleRequest, deadline: deadline,
-                                    maxReceiveMessageBytes: maxReceiveMessageBytes, observer: observer))
+                ClientStreamHandler(
+                    requestHeaders: headers, singleRequest: singleRequest, deadline: deadline,
+                    maxReceiveMessageBytes: maxReceiveMessageBytes, observer: observer))
         }
     }
 }

@@ -72,8 +72,9 @@ final class InProcessCall: Sendable {
                         }
                         state.unaryRequest = message
                     } else if case .dropped = requestSink.yield(message) {
-                        failure = RPCError(.resourceExhausted,
-                                           "more than \(Self.maxBufferedRequests) request messages are waiting for the handler")
+                        failure = RPCError(
+                            .resourceExhausted,
+                            "more than \(Self.maxBufferedRequests) request messages are waiting for the handler")
                         return false
                     }
                 }
@@ -91,7 +92,9 @@ final class InProcessCall: Sendable {
         let next = state.withLock { state -> (failure: RPCError?, unary: (ByteBuffer, ServerMethod.Body)?) in
             guard !state.finished, !state.inputClosed else { return (nil, nil) }
             state.inputClosed = true
-            if state.deframer.hasPartialMessage { return (RPCError(.internalError, "the request ended inside a message"), nil) }
+            if state.deframer.hasPartialMessage {
+                return (RPCError(.internalError, "the request ended inside a message"), nil)
+            }
             guard case .unary = state.body else { return (nil, nil) }
             guard let request = state.unaryRequest, let body = state.body else {
                 return (RPCError(.internalError, "a unary call carries exactly one request message"), nil)
@@ -169,7 +172,10 @@ final class InProcessCall: Sendable {
 
     /// Ends the call with OK (`nil`) or the status `error` maps to; only the first call counts.
     func finish(_ error: (any Error)?) {
-        let status = error.map { router?.status(for: $0, method: context?.method) ?? ($0 as? RPCError) ?? RPCError(.unknown, "internal error") }
+        let status = error.map {
+            router?.status(for: $0, method: context?.method) ?? ($0 as? RPCError)
+                ?? RPCError(.unknown, "internal error")
+        }
         var trailers = context?.responseTrailers.current ?? Metadata()
         for entry in status?.metadata ?? Metadata() { trailers.add(entry) }
         trailers = InProcessServer.throughHeaders(trailers)
@@ -188,7 +194,8 @@ final class InProcessCall: Sendable {
         if let router, let context {
             let duration = ContinuousClock.now - startedAt
             for interceptor in router.interceptors {
-                interceptor.completed(context, code: status?.code ?? .ok, message: status?.message ?? "", duration: duration)
+                interceptor.completed(
+                    context, code: status?.code ?? .ok, message: status?.message ?? "", duration: duration)
             }
         }
         if let status {
@@ -203,7 +210,8 @@ final class InProcessCall: Sendable {
     private static func requestFailure(_ error: MessageDeframer.Failure) -> RPCError {
         switch error {
         case .tooLarge(let length, let limit):
-            return RPCError(.resourceExhausted, "request message of \(length) bytes is larger than the limit of \(limit) bytes")
+            return RPCError(
+                .resourceExhausted, "request message of \(length) bytes is larger than the limit of \(limit) bytes")
         case .compressed:
             return RPCError(.internalError, "compressed message received without a grpc-encoding")
         case .invalidFlag(let flag):

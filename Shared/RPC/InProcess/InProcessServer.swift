@@ -30,22 +30,28 @@ public final class InProcessServer: Sendable {
     /// A server that serves nothing yet; see `serve`.
     public init() {}
 
-    public convenience init(services: [ServiceDefinition], interceptors: [any ServerInterceptor] = [],
-                            maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
-                            logger: Logger = Logger(label: "skills.rpc.in-process")) {
+    public convenience init(
+        services: [ServiceDefinition], interceptors: [any ServerInterceptor] = [],
+        maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
+        logger: Logger = Logger(label: "skills.rpc.in-process")
+    ) {
         self.init()
         serve(services, interceptors: interceptors, maxReceiveMessageBytes: maxReceiveMessageBytes, logger: logger)
     }
 
     /// Starts serving `services` (with health and reflection, as `GRPCServer` does); replaces
     /// whatever was served before.
-    public func serve(_ services: [ServiceDefinition], interceptors: [any ServerInterceptor] = [],
-                      maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
-                      logger: Logger = Logger(label: "skills.rpc.in-process")) {
-        let reflection = ReflectionService(services: services.map(\.descriptor.name)
-            + [Grpc_Health_V1_Health.name, Grpc_Reflection_V1_ServerReflection.name])
-        let router = ServerCallRouter(services: services + [health.serviceDefinition, reflection.serviceDefinition],
-                                      interceptors: interceptors, maxReceiveMessageBytes: maxReceiveMessageBytes, logger: logger)
+    public func serve(
+        _ services: [ServiceDefinition], interceptors: [any ServerInterceptor] = [],
+        maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
+        logger: Logger = Logger(label: "skills.rpc.in-process")
+    ) {
+        let reflection = ReflectionService(
+            services: services.map(\.descriptor.name)
+                + [Grpc_Health_V1_Health.name, Grpc_Reflection_V1_ServerReflection.name])
+        let router = ServerCallRouter(
+            services: services + [health.serviceDefinition, reflection.serviceDefinition],
+            interceptors: interceptors, maxReceiveMessageBytes: maxReceiveMessageBytes, logger: logger)
         for service in services { health.setStatus(.serving, for: service.descriptor.name) }
         self.router.withLock { $0 = router }
     }
@@ -60,8 +66,9 @@ public final class InProcessServer: Sendable {
         guard let method = router.methods[path] else {
             return .failed(RPCError(.unimplemented, "Method not found: \(path)"))
         }
-        let context = ServerContext(method: method.descriptor, requestMetadata: Self.throughHeaders(metadata),
-                                    deadline: startedAt + timeout, peer: peer, remoteAddress: "in-process")
+        let context = ServerContext(
+            method: method.descriptor, requestMetadata: Self.throughHeaders(metadata),
+            deadline: startedAt + timeout, peer: peer, remoteAddress: "in-process")
         let call = InProcessCall(router: router, context: context, startedAt: startedAt)
         do {
             for interceptor in router.interceptors { try interceptor.accept(context) }

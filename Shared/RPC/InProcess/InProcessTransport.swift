@@ -17,8 +17,10 @@ public struct InProcessTransport: ClientTransport {
     public var defaultTimeout: Duration
     public var maxReceiveMessageBytes: Int
 
-    public init(server: InProcessServer, peer: PeerIdentity, defaultTimeout: Duration = .seconds(30),
-                maxReceiveMessageBytes: Int = 4 * 1024 * 1024) {
+    public init(
+        server: InProcessServer, peer: PeerIdentity, defaultTimeout: Duration = .seconds(30),
+        maxReceiveMessageBytes: Int = 4 * 1024 * 1024
+    ) {
         self.server = server
         self.peer = peer
         self.defaultTimeout = defaultTimeout
@@ -35,7 +37,9 @@ public struct InProcessTransport: ClientTransport {
     public func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>, request: Request, options: CallOptions
     ) async throws -> Response {
-        try await call(method, options: options, requests: { try await $0.write(request) }) { try await Self.single($0, method) }
+        try await call(method, options: options, requests: { try await $0.write(request) }) {
+            try await Self.single($0, method)
+        }
     }
 
     public func serverStreaming<Request, Response, Result: Sendable>(
@@ -61,12 +65,16 @@ public struct InProcessTransport: ClientTransport {
     }
 
     /// The one response of a unary or client-streaming call, once the status is OK.
-    private static func single<Response>(_ responses: MessageStream<Response>, _ method: RPCMethod<some ProtoMessage, Response>)
-        async throws -> Response {
+    private static func single<Response>(
+        _ responses: MessageStream<Response>, _ method: RPCMethod<some ProtoMessage, Response>
+    )
+        async throws -> Response
+    {
         var received: [Response] = []
         for try await response in responses { received.append(response) }
         guard received.count == 1, let response = received.first else {
-            throw RPCError(.internalError, "\(method.descriptor.path) returned \(received.count) response messages, not one")
+            throw RPCError(
+                .internalError, "\(method.descriptor.path) returned \(received.count) response messages, not one")
         }
         return response
     }
@@ -78,14 +86,16 @@ public struct InProcessTransport: ClientTransport {
         requests: @escaping @Sendable (MessageWriter<Request>) async throws -> Void,
         body: (MessageStream<Response>) async throws -> Result
     ) async throws -> Result {
-        let call = server.start(path: method.descriptor.path, metadata: options.metadata,
-                                timeout: options.timeout ?? defaultTimeout, peer: peer)
+        let call = server.start(
+            path: method.descriptor.path, metadata: options.metadata,
+            timeout: options.timeout ?? defaultTimeout, peer: peer)
         options.responseMetadata?.setHeaders(Metadata())
         let writer = Task {
             do {
-                try await requests(MessageWriter { message in
-                    try call.send(ProtoMessageFraming.frame(message, allocator: ByteBufferAllocator()))
-                })
+                try await requests(
+                    MessageWriter { message in
+                        try call.send(ProtoMessageFraming.frame(message, allocator: ByteBufferAllocator()))
+                    })
                 call.endInput()
             } catch {
                 call.cancel()
@@ -105,9 +115,12 @@ public struct InProcessTransport: ClientTransport {
     }
 
     /// The call's framed responses deframed (with this client's size limit) and decoded.
-    private func decoded<Response: ProtoMessage>(_ type: Response.Type, call: InProcessCall,
-                                                 responseMetadata: ResponseMetadata?)
-        -> (MessageStream<Response>, AsyncThrowingStream<Response, any Error>.Continuation) {
+    private func decoded<Response: ProtoMessage>(
+        _ type: Response.Type, call: InProcessCall,
+        responseMetadata: ResponseMetadata?
+    )
+        -> (MessageStream<Response>, AsyncThrowingStream<Response, any Error>.Continuation)
+    {
         let (stream, continuation) = AsyncThrowingStream<Response, any Error>.makeStream()
         let limit = maxReceiveMessageBytes
         let pump = Task {
@@ -141,7 +154,9 @@ public struct InProcessTransport: ClientTransport {
         } catch {
             switch error {
             case .tooLarge(let length, let limit):
-                throw RPCError(.resourceExhausted, "response message of \(length) bytes is larger than the limit of \(limit) bytes")
+                throw RPCError(
+                    .resourceExhausted, "response message of \(length) bytes is larger than the limit of \(limit) bytes"
+                )
             case .compressed, .invalidFlag:
                 throw RPCError(.internalError, "response message uses an unsupported encoding")
             }

@@ -31,21 +31,28 @@ public final class GRPCServer: Service, Sendable {
         var shuttingDown = false
     }
 
-    public init(configuration: ServerConfiguration, services: [ServiceDefinition],
-                interceptors: [any ServerInterceptor] = [], logger: Logger,
-                eventLoopGroup: (any EventLoopGroup)? = nil) throws {
+    public init(
+        configuration: ServerConfiguration, services: [ServiceDefinition],
+        interceptors: [any ServerInterceptor] = [], logger: Logger,
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         self.tls = try TLSContextStore(role: .server, configuration: configuration.tls)
         let health = HealthService()
         self.health = health
-        let reflection = ReflectionService(services: services.map(\.descriptor.name) + [
-            Grpc_Health_V1_Health.name, Grpc_Reflection_V1_ServerReflection.name, Grpc_Reflection_V1alpha_ServerReflection.name,
-        ])
-        self.router = ServerCallRouter(services: services + [health.serviceDefinition, reflection.serviceDefinition,
-                                                             reflection.v1alphaServiceDefinition],
-                                       interceptors: interceptors,
-                                       maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, logger: logger)
+        let reflection = ReflectionService(
+            services: services.map(\.descriptor.name) + [
+                Grpc_Health_V1_Health.name, Grpc_Reflection_V1_ServerReflection.name,
+                Grpc_Reflection_V1alpha_ServerReflection.name,
+            ])
+        self.router = ServerCallRouter(
+            services: services + [
+                health.serviceDefinition, reflection.serviceDefinition,
+                reflection.v1alphaServiceDefinition,
+            ],
+            interceptors: interceptors,
+            maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, logger: logger)
         if let eventLoopGroup {
             self.group = eventLoopGroup
             self.ownsGroup = false
@@ -113,7 +120,9 @@ public final class GRPCServer: Service, Sendable {
         }
         let left = state.withLock { Array($0.connections.values) }
         if !left.isEmpty {
-            logger.warning("closing connections with calls still open after the grace period", metadata: ["count": "\(left.count)"])
+            logger.warning(
+                "closing connections with calls still open after the grace period", metadata: ["count": "\(left.count)"]
+            )
         }
         for connection in left { try? await connection.close() }
     }
@@ -175,8 +184,11 @@ final class HTTP2Configurator: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.notice("connection refused", metadata: [
-            "peer": "\(context.remoteAddress?.description ?? "?")", "reason": "\(error)"])
+        logger.notice(
+            "connection refused",
+            metadata: [
+                "peer": "\(context.remoteAddress?.description ?? "?")", "reason": "\(error)",
+            ])
         context.close(promise: nil)
     }
 
@@ -191,9 +203,10 @@ final class HTTP2Configurator: ChannelInboundHandler, RemovableChannelHandler {
         var stream = NIOHTTP2Handler.StreamConfiguration()
         stream.targetWindowSize = 1 << 20
 
-        let connectionHandler = ServerConnectionHandler(idleTimeout: configuration.idleTimeout,
-                                                        keepaliveInterval: configuration.keepaliveInterval,
-                                                        keepaliveTimeout: configuration.keepaliveTimeout)
+        let connectionHandler = ServerConnectionHandler(
+            idleTimeout: configuration.idleTimeout,
+            keepaliveInterval: configuration.keepaliveInterval,
+            keepaliveTimeout: configuration.keepaliveTimeout)
         let tracker = StreamTracker(handler: NIOLoopBound(connectionHandler, eventLoop: context.eventLoop))
         let router = self.router
         let remoteAddress = context.remoteAddress?.description ?? "?"
@@ -222,7 +235,8 @@ final class ConnectionErrorLogger: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("connection error", metadata: ["peer": "\(context.remoteAddress?.description ?? "?")", "error": "\(error)"])
+        logger.debug(
+            "connection error", metadata: ["peer": "\(context.remoteAddress?.description ?? "?")", "error": "\(error)"])
         context.close(promise: nil)
     }
 }

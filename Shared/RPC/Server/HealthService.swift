@@ -40,15 +40,19 @@ public final class HealthService: Grpc_Health_V1_HealthProvider {
 
     public func status(of service: String) -> Status? { state.withLock { $0.statuses[service] } }
 
-    public func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
+    public func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws
+        -> Grpc_Health_V1_HealthCheckResponse
+    {
         guard let status = status(of: request.service) else {
             throw RPCError(.notFound, "unknown service '\(request.service)'")
         }
         return Grpc_Health_V1_HealthCheckResponse(status: status)
     }
 
-    public func watch(request: Grpc_Health_V1_HealthCheckRequest, responses: MessageWriter<Grpc_Health_V1_HealthCheckResponse>,
-                      context: ServerContext) async throws {
+    public func watch(
+        request: Grpc_Health_V1_HealthCheckRequest, responses: MessageWriter<Grpc_Health_V1_HealthCheckResponse>,
+        context: ServerContext
+    ) async throws {
         let (stream, continuation) = AsyncStream<Status>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let id = state.withLock { state -> Int in
             let id = state.nextWatcher

@@ -19,7 +19,8 @@ public struct RequestLogInterceptor: ServerInterceptor {
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "method": "\(context.method.path)", "caller": "\(context.peer)", "status": "\(code)",
-            "duration_ms": "\(Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)",
+            "duration_ms":
+                "\(Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)",
         ]
         if !message.isEmpty { metadata["message"] = "\(message)" }
         if let requestID = context.requestMetadata["x-request-id"] { metadata["request_id"] = "\(requestID)" }
@@ -45,14 +46,16 @@ public final class MetricsInterceptor: ServerInterceptor {
         let key = Key(method: path, code: code.rawValue)
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: "rpc_server_requests_total", dimensions: [("method", path), ("code", "\(code)")])
+            let counter = Counter(
+                label: "rpc_server_requests_total", dimensions: [("method", path), ("code", "\(code)")])
             counters[key] = counter
             return counter
         }
         counter.increment()
         let timer = timers.withLock { timers in
             if let timer = timers[path] { return timer }
-            let timer = Timer(label: "rpc_server_duration_seconds", dimensions: [("method", path)], preferredDisplayUnit: .seconds)
+            let timer = Timer(
+                label: "rpc_server_duration_seconds", dimensions: [("method", path)], preferredDisplayUnit: .seconds)
             timers[path] = timer
             return timer
         }

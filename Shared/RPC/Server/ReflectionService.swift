@@ -16,9 +16,11 @@ public struct ReflectionService: Grpc_Reflection_V1_ServerReflectionProvider {
         self.serviceNames = services.sorted()
     }
 
-    public func serverReflectionInfo(requests: MessageStream<Grpc_Reflection_V1_ServerReflectionRequest>,
-                                     responses: MessageWriter<Grpc_Reflection_V1_ServerReflectionResponse>,
-                                     context: ServerContext) async throws {
+    public func serverReflectionInfo(
+        requests: MessageStream<Grpc_Reflection_V1_ServerReflectionRequest>,
+        responses: MessageWriter<Grpc_Reflection_V1_ServerReflectionResponse>,
+        context: ServerContext
+    ) async throws {
         for try await request in requests {
             try await responses.write(answer(request))
         }
@@ -28,39 +30,49 @@ public struct ReflectionService: Grpc_Reflection_V1_ServerReflectionProvider {
     /// grpcio-reflection still ask for, answered by the same code: its messages are field for field
     /// those of v1, so the v1 types read and write them.
     public var v1alphaServiceDefinition: ServiceDefinition {
-        let method = RPCMethod<Request, Response>(Grpc_Reflection_V1alpha_ServerReflection.Method.serverReflectionInfo.descriptor)
-        return ServiceDefinition(descriptor: Grpc_Reflection_V1alpha_ServerReflection.descriptor, methods: [
-            .bidirectionalStreaming(method) { try await self.serverReflectionInfo(requests: $0, responses: $1, context: $2) },
-        ])
+        let method = RPCMethod<Request, Response>(
+            Grpc_Reflection_V1alpha_ServerReflection.Method.serverReflectionInfo.descriptor)
+        return ServiceDefinition(
+            descriptor: Grpc_Reflection_V1alpha_ServerReflection.descriptor,
+            methods: [
+                .bidirectionalStreaming(method) {
+                    try await self.serverReflectionInfo(requests: $0, responses: $1, context: $2)
+                }
+            ])
     }
 
     func answer(_ request: Request) -> Response {
         var response = Response(validHost: request.host, originalRequest: request)
         switch request.messageRequest {
         case .listServices?:
-            response.messageResponse = .listServicesResponse(Grpc_Reflection_V1_ListServiceResponse(
-                service: serviceNames.map { Grpc_Reflection_V1_ServiceResponse(name: $0) }))
+            response.messageResponse = .listServicesResponse(
+                Grpc_Reflection_V1_ListServiceResponse(
+                    service: serviceNames.map { Grpc_Reflection_V1_ServiceResponse(name: $0) }))
         case .fileByFilename(let name)?:
             response.messageResponse = files(index.fileNamed(name), missing: "file '\(name)'")
         case .fileContainingSymbol(let symbol)?:
             response.messageResponse = files(index.fileDefining(symbol), missing: "symbol '\(symbol)'")
         case .fileContainingExtension?, .allExtensionNumbersOfType?:
-            response.messageResponse = .errorResponse(Grpc_Reflection_V1_ErrorResponse(
-                errorCode: Int32(StatusCode.notFound.rawValue), errorMessage: "the contract defines no extensions"))
+            response.messageResponse = .errorResponse(
+                Grpc_Reflection_V1_ErrorResponse(
+                    errorCode: Int32(StatusCode.notFound.rawValue), errorMessage: "the contract defines no extensions"))
         case nil:
-            response.messageResponse = .errorResponse(Grpc_Reflection_V1_ErrorResponse(
-                errorCode: Int32(StatusCode.invalidArgument.rawValue), errorMessage: "empty reflection request"))
+            response.messageResponse = .errorResponse(
+                Grpc_Reflection_V1_ErrorResponse(
+                    errorCode: Int32(StatusCode.invalidArgument.rawValue), errorMessage: "empty reflection request"))
         }
         return response
     }
 
     private func files(_ name: String?, missing: String) -> Response.MessageResponse {
         guard let name else {
-            return .errorResponse(Grpc_Reflection_V1_ErrorResponse(
-                errorCode: Int32(StatusCode.notFound.rawValue), errorMessage: "unknown \(missing)"))
+            return .errorResponse(
+                Grpc_Reflection_V1_ErrorResponse(
+                    errorCode: Int32(StatusCode.notFound.rawValue), errorMessage: "unknown \(missing)"))
         }
-        return .fileDescriptorResponse(Grpc_Reflection_V1_FileDescriptorResponse(
-            fileDescriptorProto: index.withDependencies(name).compactMap { index.files[$0]?.bytes }))
+        return .fileDescriptorResponse(
+            Grpc_Reflection_V1_FileDescriptorResponse(
+                fileDescriptorProto: index.withDependencies(name).compactMap { index.files[$0]?.bytes }))
     }
 }
 
@@ -93,7 +105,9 @@ struct DescriptorIndex: Sendable {
                     let service = Self.name(of: bytes)
                     definitions.append(service)
                     for (methodField, methodValue) in WireReader.fields(bytes) where methodField == 2 {
-                        if case .bytes(let method) = methodValue { definitions.append("\(service).\(Self.name(of: method))") }
+                        if case .bytes(let method) = methodValue {
+                            definitions.append("\(service).\(Self.name(of: method))")
+                        }
                     }
                 default: break
                 }
@@ -106,7 +120,9 @@ struct DescriptorIndex: Sendable {
     }
 
     func fileNamed(_ name: String) -> String? { files[name] == nil ? nil : name }
-    func fileDefining(_ symbol: String) -> String? { symbols[symbol.hasPrefix(".") ? String(symbol.dropFirst()) : symbol] }
+    func fileDefining(_ symbol: String) -> String? {
+        symbols[symbol.hasPrefix(".") ? String(symbol.dropFirst()) : symbol]
+    }
 
     /// `name` and everything it imports, transitively, the file itself first.
     func withDependencies(_ name: String) -> [String] {

@@ -15,8 +15,11 @@ extension ServerCallRouter {
         case is CancellationError:
             return RPCError(.cancelled, "the call was cancelled")
         default:
-            logger.error("handler failed with an unmapped error", metadata: [
-                "method": "\(method?.path ?? "?")", "error": "\(String(reflecting: error))"])
+            logger.error(
+                "handler failed with an unmapped error",
+                metadata: [
+                    "method": "\(method?.path ?? "?")", "error": "\(String(reflecting: error))",
+                ])
             return RPCError(.unknown, "internal error")
         }
     }

@@ -21,11 +21,13 @@ public struct ServerConfiguration: Sendable {
     /// Event loop threads; 0 means one per core.
     public var eventLoopThreads: Int
 
-    public init(host: String = "127.0.0.1", port: Int, tls: TLSConfiguration,
-                maxReceiveMessageBytes: Int = 4 * 1024 * 1024, maxConcurrentStreams: Int = 100,
-                maxHeaderListSize: Int = 16 * 1024, idleTimeout: Duration = .seconds(300),
-                keepaliveInterval: Duration = .seconds(60), keepaliveTimeout: Duration = .seconds(20),
-                shutdownGracePeriod: Duration = .seconds(10), eventLoopThreads: Int = 0) {
+    public init(
+        host: String = "127.0.0.1", port: Int, tls: TLSConfiguration,
+        maxReceiveMessageBytes: Int = 4 * 1024 * 1024, maxConcurrentStreams: Int = 100,
+        maxHeaderListSize: Int = 16 * 1024, idleTimeout: Duration = .seconds(300),
+        keepaliveInterval: Duration = .seconds(60), keepaliveTimeout: Duration = .seconds(20),
+        shutdownGracePeriod: Duration = .seconds(10), eventLoopThreads: Int = 0
+    ) {
         self.host = host
         self.port = port
         self.tls = tls

@@ -89,7 +89,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private func startDraining(context: ChannelHandlerContext) {
         guard !draining else { return }
         draining = true
-        let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
+        let goAway = HTTP2Frame(
+            streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil))
         context.writeAndFlush(wrapOutboundOut(goAway), promise: nil)
         if openStreams == 0 { context.close(promise: nil) }
     }

@@ -24,8 +24,10 @@ public struct AccessTable: Sendable, Hashable {
 
     public init(_ rules: [String: Set<String>]) { self.rules = rules }
 
-    public static let alwaysAllowedServices: Set<String> = ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-                                                            "grpc.reflection.v1alpha.ServerReflection"]
+    public static let alwaysAllowedServices: Set<String> = [
+        "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    ]
 
     public func allows(role: String?, method: MethodDescriptor) -> Bool {
         if Self.alwaysAllowedServices.contains(method.service) { return true }
@@ -43,8 +45,10 @@ public struct AuthorizationInterceptor: ServerInterceptor {
 
     public func accept(_ context: ServerContext) throws(RPCError) {
         guard table.allows(role: context.peer.role, method: context.method) else {
-            throw RPCError(.permissionDenied,
-                           "role '\(context.peer.role ?? "none")' (\(context.peer.commonName)) may not call \(context.method.path)")
+            throw RPCError(
+                .permissionDenied,
+                "role '\(context.peer.role ?? "none")' (\(context.peer.commonName)) may not call \(context.method.path)"
+            )
         }
     }
 }

@@ -11,7 +11,10 @@ final class ServerCallRouter: Sendable {
     let maxReceiveMessageBytes: Int
     let logger: Logger
 
-    init(services: [ServiceDefinition], interceptors: [any ServerInterceptor], maxReceiveMessageBytes: Int, logger: Logger) {
+    init(
+        services: [ServiceDefinition], interceptors: [any ServerInterceptor], maxReceiveMessageBytes: Int,
+        logger: Logger
+    ) {
         var methods: [String: ServerMethod] = [:]
         for service in services {
             for method in service.methods { methods[method.descriptor.path] = method }
@@ -108,8 +111,10 @@ final class ServerStreamHandler: ChannelInboundHandler {
 
     private func receiveRequestHeaders(_ headers: HPACKHeaders, context: ChannelHandlerContext) {
         let contentType = headers.first(name: "content-type") ?? ""
-        guard contentType == "application/grpc" || contentType.hasPrefix("application/grpc+proto")
-                || contentType.hasPrefix("application/grpc;") else {
+        guard
+            contentType == "application/grpc" || contentType.hasPrefix("application/grpc+proto")
+                || contentType.hasPrefix("application/grpc;")
+        else {
             phase = .done
             statusSent = true
             let response: HPACKHeaders = [":status": "415", "content-type": "text/plain"]
@@ -121,8 +126,10 @@ final class ServerStreamHandler: ChannelInboundHandler {
         }
         let path = headers.first(name: ":path") ?? ""
         if let encoding = headers.first(name: "grpc-encoding"), encoding != "identity" {
-            return failEarly(RPCError(.unimplemented, "message encoding '\(encoding)' is not supported; this server accepts identity"),
-                             context: context)
+            return failEarly(
+                RPCError(
+                    .unimplemented, "message encoding '\(encoding)' is not supported; this server accepts identity"),
+                context: context)
         }
         guard let method = router.methods[path] else {
             return failEarly(RPCError(.unimplemented, "Method not found: \(path)"), context: context)
@@ -140,8 +147,9 @@ final class ServerStreamHandler: ChannelInboundHandler {
                 loopBound.value.deadlineExpired()
             }
         }
-        let callContext = ServerContext(method: method.descriptor, requestMetadata: MetadataCoding.metadata(from: headers),
-                                        deadline: deadline, peer: peer, remoteAddress: remoteAddress)
+        let callContext = ServerContext(
+            method: method.descriptor, requestMetadata: MetadataCoding.metadata(from: headers),
+            deadline: deadline, peer: peer, remoteAddress: remoteAddress)
         self.callContext = callContext
         do {
             for interceptor in router.interceptors { try interceptor.accept(callContext) }
@@ -173,13 +181,18 @@ final class ServerStreamHandler: ChannelInboundHandler {
                 case .unary:
                     unaryRequestCount += 1
                     if unaryRequestCount > 1 {
-                        return failCall(RPCError(.internalError, "a unary call carries exactly one request message"), context: context)
+                        return failCall(
+                            RPCError(.internalError, "a unary call carries exactly one request message"),
+                            context: context)
                     }
                     unaryRequest = message
                 case .streaming(let continuation):
                     if case .dropped = continuation.yield(message) {
-                        return failCall(RPCError(.resourceExhausted, "more than \(Self.maxBufferedRequests) request messages are waiting for the handler"),
-                                        context: context)
+                        return failCall(
+                            RPCError(
+                                .resourceExhausted,
+                                "more than \(Self.maxBufferedRequests) request messages are waiting for the handler"),
+                            context: context)
                     }
                 case .awaitingHeaders, .done:
                     return
@@ -188,9 +201,14 @@ final class ServerStreamHandler: ChannelInboundHandler {
         } catch {
             switch error {
             case .tooLarge(let length, let limit):
-                failCall(RPCError(.resourceExhausted, "request message of \(length) bytes is larger than the limit of \(limit) bytes"), context: context)
+                failCall(
+                    RPCError(
+                        .resourceExhausted,
+                        "request message of \(length) bytes is larger than the limit of \(limit) bytes"),
+                    context: context)
             case .compressed:
-                failCall(RPCError(.internalError, "compressed message received without a grpc-encoding"), context: context)
+                failCall(
+                    RPCError(.internalError, "compressed message received without a grpc-encoding"), context: context)
             case .invalidFlag(let flag):
                 failCall(RPCError(.internalError, "invalid message flag \(flag)"), context: context)
             }
@@ -206,7 +224,8 @@ final class ServerStreamHandler: ChannelInboundHandler {
         switch phase {
         case .unary:
             guard let request = unaryRequest, let method, case .unary(let body) = method.body, let callContext else {
-                return failCall(RPCError(.internalError, "a unary call carries exactly one request message"), context: context)
+                return failCall(
+                    RPCError(.internalError, "a unary call carries exactly one request message"), context: context)
             }
             unaryRequest = nil
             startUnary(body, request: request, callContext: callContext, context: context)
@@ -219,8 +238,10 @@ final class ServerStreamHandler: ChannelInboundHandler {
 
     // MARK: Running the handler
 
-    private func startUnary(_ body: @escaping @Sendable (ByteBuffer, ServerContext) async throws -> any ProtoMessage,
-                            request: ByteBuffer, callContext: ServerContext, context: ChannelHandlerContext) {
+    private func startUnary(
+        _ body: @escaping @Sendable (ByteBuffer, ServerContext) async throws -> any ProtoMessage,
+        request: ByteBuffer, callContext: ServerContext, context: ChannelHandlerContext
+    ) {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let allocator = context.channel.allocator
@@ -249,7 +270,9 @@ final class ServerStreamHandler: ChannelInboundHandler {
     }
 
     private func startStreaming(
-        _ body: @escaping @Sendable (MessageStream<ByteBuffer>, MessageWriter<any ProtoMessage>, ServerContext) async throws -> Void,
+        _ body:
+            @escaping @Sendable (MessageStream<ByteBuffer>, MessageWriter<any ProtoMessage>, ServerContext) async throws
+            -> Void,
         requests: MessageStream<ByteBuffer>, context: ChannelHandlerContext
     ) {
         guard let callContext else { return }
@@ -295,14 +318,18 @@ final class ServerStreamHandler: ChannelInboundHandler {
     private func deadlineExpired() {
         guard let context = channelContext, !statusSent else { return }
         task?.cancel()
-        if case .streaming(let continuation) = phase { continuation.finish(throwing: RPCError(.deadlineExceeded, "deadline exceeded")) }
+        if case .streaming(let continuation) = phase {
+            continuation.finish(throwing: RPCError(.deadlineExceeded, "deadline exceeded"))
+        }
         writeStatus(.deadlineExceeded, "deadline exceeded", context: context)
     }
 
     private func clientWentAway(context: ChannelHandlerContext) {
         deadlineTimer?.cancel()
         task?.cancel()
-        if case .streaming(let continuation) = phase { continuation.finish(throwing: RPCError(.cancelled, "the client cancelled the call")) }
+        if case .streaming(let continuation) = phase {
+            continuation.finish(throwing: RPCError(.cancelled, "the client cancelled the call"))
+        }
         if !statusSent {
             statusSent = true
             report(.cancelled, "the client cancelled the call")
@@ -336,8 +363,10 @@ final class ServerStreamHandler: ChannelInboundHandler {
         ":status": "200", "content-type": "application/grpc", "grpc-accept-encoding": "identity",
     ]
 
-    private func writeStatus(_ code: StatusCode, _ message: String, trailers extra: Metadata = Metadata(),
-                             context: ChannelHandlerContext) {
+    private func writeStatus(
+        _ code: StatusCode, _ message: String, trailers extra: Metadata = Metadata(),
+        context: ChannelHandlerContext
+    ) {
         guard !statusSent else { return }
         statusSent = true
         deadlineTimer?.cancel()

@@ -22,8 +22,10 @@ public final class OpenSSLContext: @unchecked Sendable {
         self.configuration = configuration
 
         skills_SSL_CTX_set_min_proto_version(ctx, skills_TLS1_2_VERSION())
-        _ = skills_SSL_CTX_set_options(ctx, skills_SSL_OP_NO_COMPRESSION() | skills_SSL_OP_NO_RENEGOTIATION()
-                                        | skills_SSL_OP_CIPHER_SERVER_PREFERENCE())
+        _ = skills_SSL_CTX_set_options(
+            ctx,
+            skills_SSL_OP_NO_COMPRESSION() | skills_SSL_OP_NO_RENEGOTIATION()
+                | skills_SSL_OP_CIPHER_SERVER_PREFERENCE())
         _ = skills_SSL_CTX_set_mode(ctx, skills_SSL_MODE_RELEASE_BUFFERS())
         _ = skills_SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384")
 
@@ -34,7 +36,8 @@ public final class OpenSSLContext: @unchecked Sendable {
             throw Self.error(.configuration, "cannot load private key \(configuration.privateKeyPath)")
         }
         guard SSL_CTX_check_private_key(ctx) == 1 else {
-            throw Self.error(.configuration, "private key \(configuration.privateKeyPath) does not match the certificate")
+            throw Self.error(
+                .configuration, "private key \(configuration.privateKeyPath) does not match the certificate")
         }
         guard SSL_CTX_load_verify_locations(ctx, configuration.trustRootsPath, nil) == 1 else {
             throw Self.error(.configuration, "cannot load trust roots \(configuration.trustRootsPath)")
@@ -42,7 +45,9 @@ public final class OpenSSLContext: @unchecked Sendable {
 
         switch role {
         case .server:
-            let mode = configuration.requireClientCertificate ? (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT) : SSL_VERIFY_NONE
+            let mode =
+                configuration.requireClientCertificate
+                ? (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT) : SSL_VERIFY_NONE
             SSL_CTX_set_verify(ctx, mode, nil)
             // Clients see our CA as the acceptable issuer for their certificate.
             if let names = SSL_load_client_CA_file(configuration.trustRootsPath) {

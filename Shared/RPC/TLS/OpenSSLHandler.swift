@@ -150,10 +150,18 @@ public final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler
         var protocolPointer: UnsafePointer<UInt8>?
         var protocolLength: UInt32 = 0
         SSL_get0_alpn_selected(ssl, &protocolPointer, &protocolLength)
-        let alpn = protocolPointer.map { String(decoding: UnsafeBufferPointer(start: $0, count: Int(protocolLength)), as: UTF8.self) } ?? ""
+        let alpn =
+            protocolPointer.map {
+                String(decoding: UnsafeBufferPointer(start: $0, count: Int(protocolLength)), as: UTF8.self)
+            } ?? ""
         guard alpn == "h2" else {
-            fail(context: context, TLSError(kind: .noApplicationProtocol,
-                                            message: "peer \(context.remoteAddress?.description ?? "?") did not negotiate ALPN h2 (got '\(alpn)'); gRPC needs HTTP/2"))
+            fail(
+                context: context,
+                TLSError(
+                    kind: .noApplicationProtocol,
+                    message:
+                        "peer \(context.remoteAddress?.description ?? "?") did not negotiate ALPN h2 (got '\(alpn)'); gRPC needs HTTP/2"
+                ))
             return
         }
         let peer = PeerIdentity.from(ssl: ssl)
@@ -231,7 +239,10 @@ public final class OpenSSLHandler: ChannelDuplexHandler, RemovableChannelHandler
             var offset = 0
             while offset < raw.count {
                 let written = SSL_write(ssl, base + offset, Int32(raw.count - offset))
-                if written <= 0 { failed = true; break }
+                if written <= 0 {
+                    failed = true
+                    break
+                }
                 offset += Int(written)
             }
         }
@@ -314,7 +325,8 @@ extension PeerIdentity {
             skills_X509_each_san(certificate, pointer) { context, type, data, length in
                 guard let context, let data else { return }
                 let list = context.assumingMemoryBound(to: [(Int32, String)].self)
-                list.pointee.append((type, String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)))
+                list.pointee.append(
+                    (type, String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)))
             }
         }
         identity.dnsNames = names.filter { $0.0 == skills_GEN_DNS() }.map(\.1)
@@ -328,7 +340,8 @@ extension PeerIdentity {
             skills_X509_each_subject_entry(certificate, nid, pointer) { context, utf8, length in
                 guard let context, let utf8 else { return }
                 let list = context.assumingMemoryBound(to: [String].self)
-                list.pointee.append(String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self))
+                list.pointee.append(
+                    String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self))
             }
         }
         return values

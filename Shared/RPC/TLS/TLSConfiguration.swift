@@ -9,8 +9,10 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// Servers: require and verify a client certificate (mutual TLS). On by default.
     public var requireClientCertificate: Bool
 
-    public init(certificateChainPath: String, privateKeyPath: String, trustRootsPath: String,
-                requireClientCertificate: Bool = true) {
+    public init(
+        certificateChainPath: String, privateKeyPath: String, trustRootsPath: String,
+        requireClientCertificate: Bool = true
+    ) {
         self.certificateChainPath = certificateChainPath
         self.privateKeyPath = privateKeyPath
         self.trustRootsPath = trustRootsPath
@@ -20,9 +22,10 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// The development certificates made by `Deploy/certs/make-dev-certs.sh` for `name`
     /// (a service such as `registration`, or a role such as `hrss`).
     public static func development(_ name: String, directory: String) -> TLSConfiguration {
-        TLSConfiguration(certificateChainPath: "\(directory)/\(name).pem",
-                         privateKeyPath: "\(directory)/\(name).key",
-                         trustRootsPath: "\(directory)/ca.pem")
+        TLSConfiguration(
+            certificateChainPath: "\(directory)/\(name).pem",
+            privateKeyPath: "\(directory)/\(name).key",
+            trustRootsPath: "\(directory)/ca.pem")
     }
 }
 

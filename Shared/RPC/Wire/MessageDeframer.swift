@@ -36,7 +36,8 @@ struct MessageDeframer {
     mutating func next() throws(Failure) -> ByteBuffer? {
         guard var current = buffer, current.readableBytes >= 5 else { return nil }
         guard let flag = current.getInteger(at: current.readerIndex, as: UInt8.self),
-              let length32 = current.getInteger(at: current.readerIndex + 1, as: UInt32.self) else { return nil }
+            let length32 = current.getInteger(at: current.readerIndex + 1, as: UInt32.self)
+        else { return nil }
         switch flag {
         case 0: break
         case 1: throw .compressed

@@ -33,7 +33,9 @@ public struct DescriptorPool: Sendable {
     // MARK: Reading descriptor protos
 
     /// Every length-delimited value of field `field`.
-    private static func records(_ bytes: ArraySlice<UInt8>, field wanted: Int) throws(WireFailure) -> [ArraySlice<UInt8>] {
+    private static func records(_ bytes: ArraySlice<UInt8>, field wanted: Int) throws(WireFailure) -> [ArraySlice<
+        UInt8
+    >] {
         var reader = WireReader(bytes)
         var out: [ArraySlice<UInt8>] = []
         while let field = try reader.field() {
@@ -79,7 +81,8 @@ public struct DescriptorPool: Sendable {
         for record in try Self.records(bytes, field: 2) { fields.append(try Self.readField(record, in: fullName)) }
         var oneofNames: [String] = []
         for record in try Self.records(bytes, field: 8) { oneofNames.append(Self.text(try Self.scalars(record)[1])) }
-        messages[fullName] = MessageSchema(fullName: fullName, fields: fields, oneofNames: oneofNames, isMapEntry: isMapEntry)
+        messages[fullName] = MessageSchema(
+            fullName: fullName, fields: fields, oneofNames: oneofNames, isMapEntry: isMapEntry)
         for nested in try Self.records(bytes, field: 3) { try readMessage(nested, scope: fullName + ".") }
         for nested in try Self.records(bytes, field: 4) { try readEnum(nested, scope: fullName + ".") }
     }
@@ -93,14 +96,19 @@ public struct DescriptorPool: Sendable {
         guard let rawKind = integer(values[5]), let kind = FieldSchema.Kind(rawValue: Int(rawKind)) else {
             throw WireFailure("\(message).\(name) has an unknown type")
         }
-        guard kind != .group else { throw WireFailure("\(message).\(name) is a group, which the JSON mapping does not support") }
+        guard kind != .group else {
+            throw WireFailure("\(message).\(name) is a group, which the JSON mapping does not support")
+        }
         var packed = true
-        if case .bytes(let options) = values[8], let explicit = integer(try scalars(options)[2]) { packed = explicit != 0 }
+        if case .bytes(let options) = values[8], let explicit = integer(try scalars(options)[2]) {
+            packed = explicit != 0
+        }
         let jsonName = text(values[10])
         return FieldSchema(
             name: name, jsonName: jsonName.isEmpty ? lowerCamelCase(name) : jsonName, number: Int(number), kind: kind,
             isRepeated: integer(values[4]) == 3, typeName: trimmed(text(values[6])),
-            oneofIndex: integer(values[9]).map { Int($0) }, isProto3Optional: integer(values[17]).map { $0 != 0 } ?? false,
+            oneofIndex: integer(values[9]).map { Int($0) },
+            isProto3Optional: integer(values[17]).map { $0 != 0 } ?? false,
             isPacked: packed && kind.isPackable)
     }
 
@@ -134,10 +142,12 @@ public struct DescriptorPool: Sendable {
         var methods: [MethodSchema] = []
         for record in try Self.records(bytes, field: 2) {
             let fields = try Self.scalars(record)
-            methods.append(MethodSchema(
-                name: Self.text(fields[1]), inputType: Self.trimmed(Self.text(fields[2])), outputType: Self.trimmed(Self.text(fields[3])),
-                clientStreaming: Self.integer(fields[5]).map { $0 != 0 } ?? false,
-                serverStreaming: Self.integer(fields[6]).map { $0 != 0 } ?? false))
+            methods.append(
+                MethodSchema(
+                    name: Self.text(fields[1]), inputType: Self.trimmed(Self.text(fields[2])),
+                    outputType: Self.trimmed(Self.text(fields[3])),
+                    clientStreaming: Self.integer(fields[5]).map { $0 != 0 } ?? false,
+                    serverStreaming: Self.integer(fields[6]).map { $0 != 0 } ?? false))
         }
         services.append(ServiceSchema(fullName: fullName, methods: methods))
     }

@@ -53,7 +53,10 @@ public struct EncodedMessage: ProtoMessage {
     private static func varintSize(_ value: UInt64) -> Int {
         var size = 1
         var rest = value >> 7
-        while rest != 0 { size += 1; rest >>= 7 }
+        while rest != 0 {
+            size += 1
+            rest >>= 7
+        }
         return size
     }
 
@@ -71,7 +74,8 @@ public struct EncodedMessage: ProtoMessage {
                 descriptor.sizeof_message = MemoryLayout<ProtobufCMessage>.size
                 return try withUnsafePointer(to: &descriptor) { descriptorPointer in
                     var message = ProtobufCMessage(
-                        descriptor: descriptorPointer, n_unknown_fields: UInt32(unknownFields.count), unknown_fields: unknownFields.baseAddress)
+                        descriptor: descriptorPointer, n_unknown_fields: UInt32(unknownFields.count),
+                        unknown_fields: unknownFields.baseAddress)
                     return try withUnsafePointer(to: &message) { try body($0) }
                 }
             }

@@ -14,7 +14,10 @@ extension JSONValue {
         case .number(let text): out += text
         case .string(let text): Self.writeString(text, to: &out)
         case .array(let elements):
-            guard !elements.isEmpty else { out += "[]"; return }
+            guard !elements.isEmpty else {
+                out += "[]"
+                return
+            }
             out += "["
             for (position, element) in elements.enumerated() {
                 if position > 0 { out += "," }
@@ -24,7 +27,10 @@ extension JSONValue {
             Self.newline(&out, pretty: pretty, indent: indent)
             out += "]"
         case .object(let members):
-            guard !members.isEmpty else { out += "{}"; return }
+            guard !members.isEmpty else {
+                out += "{}"
+                return
+            }
             out += "{"
             for (position, member) in members.enumerated() {
                 if position > 0 { out += "," }

@@ -10,7 +10,8 @@ struct JSONToProtobuf {
         if message.fullName == WellKnown.timestamp { return try timestamp(json, path: path) }
         guard case .object(let members) = json else {
             if case .null = json { return [] }
-            throw .invalidValue(path: path, reason: "expected an object for \(message.fullName), got \(json.kindDescription)")
+            throw .invalidValue(
+                path: path, reason: "expected an object for \(message.fullName), got \(json.kindDescription)")
         }
         var chosen: [(field: FieldSchema, value: JSONValue, path: String)] = []
         var seen = Set<Int>()
@@ -27,7 +28,9 @@ struct JSONToProtobuf {
             if let oneof = field.oneofIndex, !field.isProto3Optional {
                 if let other = oneofMembers[oneof] {
                     let name = message.oneofNames.indices.contains(oneof) ? message.oneofNames[oneof] : "oneof"
-                    throw .invalidValue(path: memberPath, reason: "\(other) and \(member.key) are both set, but only one of '\(name)' may be")
+                    throw .invalidValue(
+                        path: memberPath,
+                        reason: "\(other) and \(member.key) are both set, but only one of '\(name)' may be")
                 }
                 oneofMembers[oneof] = member.key
             }
@@ -39,7 +42,9 @@ struct JSONToProtobuf {
         return writer.bytes
     }
 
-    private func encodeField(_ field: FieldSchema, _ value: JSONValue, path: String, into writer: inout WireWriter) throws(ProtoJSONError) {
+    private func encodeField(_ field: FieldSchema, _ value: JSONValue, path: String, into writer: inout WireWriter)
+        throws(ProtoJSONError)
+    {
         if field.isRepeated, field.kind == .message, let entry = pool.message(named: field.typeName), entry.isMapEntry {
             try encodeMap(field, entry: entry, value, path: path, into: &writer)
             return
@@ -67,8 +72,10 @@ struct JSONToProtobuf {
     }
 
     /// Writes one tagged value; without `presence`, a default value writes nothing.
-    private func writeSingle(_ field: FieldSchema, _ value: JSONValue, path: String, presence: Bool,
-                             into writer: inout WireWriter) throws(ProtoJSONError) {
+    private func writeSingle(
+        _ field: FieldSchema, _ value: JSONValue, path: String, presence: Bool,
+        into writer: inout WireWriter
+    ) throws(ProtoJSONError) {
         if case .null = value { throw .invalidValue(path: path, reason: "null is not allowed here") }
         switch field.kind {
         case .message:
@@ -87,7 +94,9 @@ struct JSONToProtobuf {
             guard case .string(let text) = value else {
                 throw .invalidValue(path: path, reason: "expected base64 text, got \(value.kindDescription)")
             }
-            guard let bytes = Base64.decodeStrictly(text) else { throw .invalidValue(path: path, reason: "not valid base64") }
+            guard let bytes = Base64.decodeStrictly(text) else {
+                throw .invalidValue(path: path, reason: "not valid base64")
+            }
             if !presence, bytes.isEmpty { return }
             writer.key(field.number, .lengthDelimited)
             writer.lengthDelimited(bytes)
@@ -103,7 +112,9 @@ struct JSONToProtobuf {
     /// Writes a numeric, bool or enum value without a key; returns whether its bits are all zero
     /// (the proto3 default, which protobuf-c leaves out).
     @discardableResult
-    private func writeScalar(_ field: FieldSchema, _ value: JSONValue, path: String, into writer: inout WireWriter) throws(ProtoJSONError) -> Bool {
+    private func writeScalar(_ field: FieldSchema, _ value: JSONValue, path: String, into writer: inout WireWriter)
+        throws(ProtoJSONError) -> Bool
+    {
         switch field.kind {
         case .int32, .sfixed32, .sint32:
             let number = Int32(try ScalarText.integer(value, in: Int64(Int32.min)...Int64(Int32.max), path: path))
@@ -162,16 +173,20 @@ struct JSONToProtobuf {
         case .string(let name):
             if let number = enumeration.number(named: name) { return number }
             let known = enumeration.values.map(\.name).joined(separator: ", ")
-            throw .invalidValue(path: path, reason: "unknown \(enumeration.fullName) value '\(name)' (one of: \(known))")
+            throw .invalidValue(
+                path: path, reason: "unknown \(enumeration.fullName) value '\(name)' (one of: \(known))")
         case .number:
             return Int32(try ScalarText.integer(value, in: Int64(Int32.min)...Int64(Int32.max), path: path))
         default:
-            throw .invalidValue(path: path, reason: "expected an enum name of \(enumeration.fullName), got \(value.kindDescription)")
+            throw .invalidValue(
+                path: path, reason: "expected an enum name of \(enumeration.fullName), got \(value.kindDescription)")
         }
     }
 
-    private func encodeMap(_ field: FieldSchema, entry: MessageSchema, _ value: JSONValue, path: String,
-                           into writer: inout WireWriter) throws(ProtoJSONError) {
+    private func encodeMap(
+        _ field: FieldSchema, entry: MessageSchema, _ value: JSONValue, path: String,
+        into writer: inout WireWriter
+    ) throws(ProtoJSONError) {
         guard case .object(let members) = value else {
             throw .invalidValue(path: path, reason: "expected an object (a map), got \(value.kindDescription)")
         }
@@ -194,14 +209,25 @@ struct JSONToProtobuf {
 
     private func timestamp(_ json: JSONValue, path: String) throws(ProtoJSONError) -> [UInt8] {
         guard case .string(let text) = json else {
-            throw .invalidValue(path: path, reason: "expected an RFC 3339 time such as \"2024-05-01T08:00:00Z\", got \(json.kindDescription)")
+            throw .invalidValue(
+                path: path,
+                reason: "expected an RFC 3339 time such as \"2024-05-01T08:00:00Z\", got \(json.kindDescription)")
         }
         guard let (seconds, nanos) = RFC3339.parse(text) else {
-            throw .invalidValue(path: path, reason: "'\(text)' is not an RFC 3339 time between years 0001 and 9999 (e.g. 2024-05-01T08:00:00+08:00)")
+            throw .invalidValue(
+                path: path,
+                reason: "'\(text)' is not an RFC 3339 time between years 0001 and 9999 (e.g. 2024-05-01T08:00:00+08:00)"
+            )
         }
         var writer = WireWriter()
-        if seconds != 0 { writer.key(1, .varint); writer.varint(UInt64(bitPattern: seconds)) }
-        if nanos != 0 { writer.key(2, .varint); writer.varint(UInt64(bitPattern: Int64(nanos))) }
+        if seconds != 0 {
+            writer.key(1, .varint)
+            writer.varint(UInt64(bitPattern: seconds))
+        }
+        if nanos != 0 {
+            writer.key(2, .varint)
+            writer.varint(UInt64(bitPattern: Int64(nanos)))
+        }
         return writer.bytes
     }
 }

@@ -27,8 +27,11 @@ public struct ProtoJSON: Sendable {
 
     /// The JSON of protobuf `bytes` holding message `typeName`. With `emitDefaults`, fields at
     /// their default value are written too (`0`, `""`, `[]`, the zero enum name).
-    public func decode(_ bytes: some Collection<UInt8>, as typeName: String, emitDefaults: Bool = false) throws(ProtoJSONError) -> JSONValue {
-        try ProtobufToJSON(pool: pool, emitDefaults: emitDefaults).decode(ArraySlice(bytes), as: try schema(typeName), path: "")
+    public func decode(_ bytes: some Collection<UInt8>, as typeName: String, emitDefaults: Bool = false)
+        throws(ProtoJSONError) -> JSONValue
+    {
+        try ProtobufToJSON(pool: pool, emitDefaults: emitDefaults).decode(
+            ArraySlice(bytes), as: try schema(typeName), path: "")
     }
 
     private func schema(_ typeName: String) throws(ProtoJSONError) -> MessageSchema {

@@ -9,9 +9,12 @@ struct ProtobufToJSON {
     /// Sub-messages nested deeper than this are refused (protobuf's own recursion limit).
     static let maxDepth = 100
 
-    func decode(_ bytes: ArraySlice<UInt8>, as message: MessageSchema, path: String, depth: Int = 0) throws(ProtoJSONError) -> JSONValue {
+    func decode(_ bytes: ArraySlice<UInt8>, as message: MessageSchema, path: String, depth: Int = 0)
+        throws(ProtoJSONError) -> JSONValue
+    {
         guard depth <= Self.maxDepth else {
-            throw .malformed(path: path, message: message.fullName, reason: "nested deeper than \(Self.maxDepth) levels")
+            throw .malformed(
+                path: path, message: message.fullName, reason: "nested deeper than \(Self.maxDepth) levels")
         }
         var values: [Int: [WireValue]] = [:]
         var oneofChoice: [Int: Int] = [:]
@@ -36,15 +39,21 @@ struct ProtobufToJSON {
         for field in message.fields {
             let fieldPath = joinPath(path, field.jsonName)
             guard let found = values[field.number] else {
-                if emitDefaults, !field.hasPresence || field.isRepeated { members.append(.init(field.jsonName, try defaultValue(field))) }
+                if emitDefaults, !field.hasPresence || field.isRepeated {
+                    members.append(.init(field.jsonName, try defaultValue(field)))
+                }
                 continue
             }
-            if let value = try render(field, found, path: fieldPath, depth: depth) { members.append(.init(field.jsonName, value)) }
+            if let value = try render(field, found, path: fieldPath, depth: depth) {
+                members.append(.init(field.jsonName, value))
+            }
         }
         return .object(members)
     }
 
-    private func checkWireType(_ field: FieldSchema, _ value: WireValue, message: MessageSchema, path: String) throws(ProtoJSONError) {
+    private func checkWireType(_ field: FieldSchema, _ value: WireValue, message: MessageSchema, path: String)
+        throws(ProtoJSONError)
+    {
         let actual: WireType
         switch value {
         case .varint: actual = .varint
@@ -54,17 +63,22 @@ struct ProtobufToJSON {
         }
         if actual == field.kind.wireType { return }
         if field.isRepeated, field.kind.isPackable, actual == .lengthDelimited { return }
-        throw .malformed(path: joinPath(path, field.jsonName), message: message.fullName,
-                         reason: "wire type \(actual.rawValue) does not fit a \(field.kind) field")
+        throw .malformed(
+            path: joinPath(path, field.jsonName), message: message.fullName,
+            reason: "wire type \(actual.rawValue) does not fit a \(field.kind) field")
     }
 
     /// The JSON of one field from every value the wire held for it; nil when it is left out.
-    private func render(_ field: FieldSchema, _ found: [WireValue], path: String, depth: Int) throws(ProtoJSONError) -> JSONValue? {
+    private func render(_ field: FieldSchema, _ found: [WireValue], path: String, depth: Int) throws(ProtoJSONError)
+        -> JSONValue?
+    {
         if field.kind == .message {
             guard let message = pool.message(named: field.typeName) else { throw .unknownType(field.typeName) }
             var payloads: [ArraySlice<UInt8>] = []
             for value in found { if case .bytes(let slice) = value { payloads.append(slice) } }
-            if field.isRepeated, message.isMapEntry { return try map(payloads, entry: message, path: path, depth: depth) }
+            if field.isRepeated, message.isMapEntry {
+                return try map(payloads, entry: message, path: path, depth: depth)
+            }
             if field.isRepeated {
                 var elements: [JSONValue] = []
                 for (position, payload) in payloads.enumerated() {
@@ -86,7 +100,9 @@ struct ProtobufToJSON {
         }
         if field.isRepeated {
             var elements: [JSONValue] = []
-            for (position, value) in scalars.enumerated() { elements.append(try scalar(field, value, path: "\(path)[\(position)]")) }
+            for (position, value) in scalars.enumerated() {
+                elements.append(try scalar(field, value, path: "\(path)[\(position)]"))
+            }
             return .array(elements)
         }
         guard let last = scalars.last else { return nil }
@@ -103,7 +119,9 @@ struct ProtobufToJSON {
         }
     }
 
-    private func unpack(_ slice: ArraySlice<UInt8>, _ field: FieldSchema, path: String, into out: inout [WireValue]) throws(ProtoJSONError) {
+    private func unpack(_ slice: ArraySlice<UInt8>, _ field: FieldSchema, path: String, into out: inout [WireValue])
+        throws(ProtoJSONError)
+    {
         var reader = WireReader(slice)
         while !reader.isAtEnd {
             let value: WireValue?
@@ -112,7 +130,11 @@ struct ProtobufToJSON {
             case .fixed32: value = reader.fixed32().map(WireValue.fixed32)
             default: value = reader.fixed64().map(WireValue.fixed64)
             }
-            guard let value else { throw .malformed(path: path, message: field.typeName.isEmpty ? "\(field.kind)" : field.typeName, reason: "truncated packed values") }
+            guard let value else {
+                throw .malformed(
+                    path: path, message: field.typeName.isEmpty ? "\(field.kind)" : field.typeName,
+                    reason: "truncated packed values")
+            }
             out.append(value)
         }
     }
@@ -132,18 +154,22 @@ struct ProtobufToJSON {
             return .number(String(number))
         case (.fixed32, .fixed32(let raw)): return .number(String(raw))
         case (.sfixed32, .fixed32(let raw)): return .number(String(Int32(bitPattern: raw)))
-        case (.float, .fixed32(let raw)): return floating(Double(Float(bitPattern: raw)), text: Float(bitPattern: raw).description)
+        case (.float, .fixed32(let raw)):
+            return floating(Double(Float(bitPattern: raw)), text: Float(bitPattern: raw).description)
         case (.fixed64, .fixed64(let raw)): return .string(String(raw))
         case (.sfixed64, .fixed64(let raw)): return .string(String(Int64(bitPattern: raw)))
-        case (.double, .fixed64(let raw)): return floating(Double(bitPattern: raw), text: Double(bitPattern: raw).description)
+        case (.double, .fixed64(let raw)):
+            return floating(Double(bitPattern: raw), text: Double(bitPattern: raw).description)
         case (.string, .bytes(let slice)):
             guard let text = String(validating: slice, as: UTF8.self) else {
-                throw .malformed(path: path, message: field.name, reason: "a string field holds bytes that are not UTF-8")
+                throw .malformed(
+                    path: path, message: field.name, reason: "a string field holds bytes that are not UTF-8")
             }
             return .string(text)
         case (.bytes, .bytes(let slice)): return .string(Base64.encode(slice))
         default:
-            throw .malformed(path: path, message: field.name, reason: "a value of the wrong wire type for \(field.kind)")
+            throw .malformed(
+                path: path, message: field.name, reason: "a value of the wrong wire type for \(field.kind)")
         }
     }
 
@@ -153,12 +179,18 @@ struct ProtobufToJSON {
         return .number(text)
     }
 
-    private func map(_ payloads: [ArraySlice<UInt8>], entry: MessageSchema, path: String, depth: Int) throws(ProtoJSONError) -> JSONValue {
-        guard let keyField = entry.field(number: 1), let valueField = entry.field(number: 2) else { throw .unknownType(entry.fullName) }
+    private func map(_ payloads: [ArraySlice<UInt8>], entry: MessageSchema, path: String, depth: Int)
+        throws(ProtoJSONError) -> JSONValue
+    {
+        guard let keyField = entry.field(number: 1), let valueField = entry.field(number: 2) else {
+            throw .unknownType(entry.fullName)
+        }
         let inner = ProtobufToJSON(pool: pool, emitDefaults: true)
         var members: [JSONValue.JSONMember] = []
         for payload in payloads {
-            guard case .object(let fields) = try inner.decode(payload, as: entry, path: path, depth: depth + 1) else { continue }
+            guard case .object(let fields) = try inner.decode(payload, as: entry, path: path, depth: depth + 1) else {
+                continue
+            }
             let key = fields.first { $0.key == keyField.jsonName }?.value
             let value = fields.first { $0.key == valueField.jsonName }?.value ?? .null
             let keyText: String
@@ -195,7 +227,8 @@ struct ProtobufToJSON {
         if case .varint(let raw)? = values[1]?.last { seconds = Int64(bitPattern: raw) }
         if case .varint(let raw)? = values[2]?.last { nanos = Int32(truncatingIfNeeded: raw) }
         guard let text = RFC3339.format(seconds: seconds, nanos: nanos) else {
-            throw .invalidValue(path: path, reason: "timestamp \(seconds) s \(nanos) ns is outside 0001-01-01..9999-12-31")
+            throw .invalidValue(
+                path: path, reason: "timestamp \(seconds) s \(nanos) ns is outside 0001-01-01..9999-12-31")
         }
         return .string(text)
     }

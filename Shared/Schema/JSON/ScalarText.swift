@@ -1,7 +1,8 @@
 /// Reads the numbers of the proto3 JSON mapping: integers as JSON numbers or as decimal strings
 /// (`"9007199254740993"` stays exact), floating point as numbers or `"NaN"`, `"Infinity"`, `"-Infinity"`.
 enum ScalarText {
-    static func integer(_ value: JSONValue, in range: ClosedRange<Int64>, path: String) throws(ProtoJSONError) -> Int64 {
+    static func integer(_ value: JSONValue, in range: ClosedRange<Int64>, path: String) throws(ProtoJSONError) -> Int64
+    {
         let text = try numberText(value, path: path)
         let number: Int64
         if let exact = Int64(text) {
@@ -9,7 +10,8 @@ enum ScalarText {
         } else if isPlainInteger(text) {
             throw .invalidValue(path: path, reason: "\(text) is out of range \(range.lowerBound)...\(range.upperBound)")
         } else {
-            number = try integral(text, path: path, lower: -9.223372036854775808e18, upper: 9.223372036854775808e18)
+            number =
+                try integral(text, path: path, lower: -9.223372036854775808e18, upper: 9.223372036854775808e18)
                 .map { Int64($0) } ?? 0
         }
         guard range.contains(number) else {
@@ -66,7 +68,9 @@ enum ScalarText {
     }
 
     /// A number written with a fraction or exponent that is still a whole number in [lower, upper).
-    private static func integral(_ text: String, path: String, lower: Double, upper: Double) throws(ProtoJSONError) -> Double? {
+    private static func integral(_ text: String, path: String, lower: Double, upper: Double) throws(ProtoJSONError)
+        -> Double?
+    {
         guard let number = Double(text), number.isFinite else {
             throw .invalidValue(path: path, reason: "\(text) is not an integer")
         }

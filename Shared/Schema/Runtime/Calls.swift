@@ -38,8 +38,10 @@ public struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
     public var dnsNames: [String]
     public var uris: [String]
 
-    public init(commonName: String = "", organizationalUnits: [String] = [], organization: String = "",
-                dnsNames: [String] = [], uris: [String] = []) {
+    public init(
+        commonName: String = "", organizationalUnits: [String] = [], organization: String = "",
+        dnsNames: [String] = [], uris: [String] = []
+    ) {
         self.commonName = commonName
         self.organizationalUnits = organizationalUnits
         self.organization = organization
@@ -72,8 +74,10 @@ public struct ServerContext: Sendable {
     /// Trailing metadata the handler wants to send with the status.
     public let responseTrailers: ResponseTrailers
 
-    public init(method: MethodDescriptor, requestMetadata: Metadata, deadline: ContinuousClock.Instant?,
-                peer: PeerIdentity, remoteAddress: String, responseTrailers: ResponseTrailers = ResponseTrailers()) {
+    public init(
+        method: MethodDescriptor, requestMetadata: Metadata, deadline: ContinuousClock.Instant?,
+        peer: PeerIdentity, remoteAddress: String, responseTrailers: ResponseTrailers = ResponseTrailers()
+    ) {
         self.method = method
         self.requestMetadata = requestMetadata
         self.deadline = deadline
@@ -154,7 +158,8 @@ public struct ServerMethod: Sendable {
         /// Decodes the request, runs the handler and returns the response.
         case unary(@Sendable (ByteBuffer, ServerContext) async throws -> any ProtoMessage)
         /// Any streaming kind: requests arrive as raw messages, responses leave typed.
-        case streaming(@Sendable (MessageStream<ByteBuffer>, MessageWriter<any ProtoMessage>, ServerContext) async throws -> Void)
+        case streaming(
+            @Sendable (MessageStream<ByteBuffer>, MessageWriter<any ProtoMessage>, ServerContext) async throws -> Void)
     }
 
     public let descriptor: MethodDescriptor
@@ -191,42 +196,52 @@ public struct ServerMethod: Sendable {
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) -> ServerMethod {
-        ServerMethod(descriptor: method.descriptor, body: .unary { buffer, context in
-            try await handler(try decode(Request.self, buffer), context)
-        })
+        ServerMethod(
+            descriptor: method.descriptor,
+            body: .unary { buffer, context in
+                try await handler(try decode(Request.self, buffer), context)
+            })
     }
 
     public static func serverStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (Request, MessageWriter<Response>, ServerContext) async throws -> Void
     ) -> ServerMethod {
-        ServerMethod(descriptor: method.descriptor, body: .streaming { requests, responses, context in
-            var iterator = requests.makeAsyncIterator()
-            guard let first = try await iterator.next() else {
-                throw RPCError(.invalidArgument, "\(method.descriptor.path) expects exactly one request message")
-            }
-            let request = try decode(Request.self, first)
-            try await handler(request, MessageWriter { try await responses.write($0) }, context)
-        })
+        ServerMethod(
+            descriptor: method.descriptor,
+            body: .streaming { requests, responses, context in
+                var iterator = requests.makeAsyncIterator()
+                guard let first = try await iterator.next() else {
+                    throw RPCError(.invalidArgument, "\(method.descriptor.path) expects exactly one request message")
+                }
+                let request = try decode(Request.self, first)
+                try await handler(request, MessageWriter { try await responses.write($0) }, context)
+            })
     }
 
     public static func clientStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
         _ handler: @escaping @Sendable (MessageStream<Request>, ServerContext) async throws -> Response
     ) -> ServerMethod {
-        ServerMethod(descriptor: method.descriptor, body: .streaming { requests, responses, context in
-            let response = try await handler(decoded(Request.self, requests), context)
-            try await responses.write(response)
-        })
+        ServerMethod(
+            descriptor: method.descriptor,
+            body: .streaming { requests, responses, context in
+                let response = try await handler(decoded(Request.self, requests), context)
+                try await responses.write(response)
+            })
     }
 
     public static func bidirectionalStreaming<Request, Response>(
         _ method: RPCMethod<Request, Response>,
-        _ handler: @escaping @Sendable (MessageStream<Request>, MessageWriter<Response>, ServerContext) async throws -> Void
+        _ handler:
+            @escaping @Sendable (MessageStream<Request>, MessageWriter<Response>, ServerContext) async throws -> Void
     ) -> ServerMethod {
-        ServerMethod(descriptor: method.descriptor, body: .streaming { requests, responses, context in
-            try await handler(decoded(Request.self, requests), MessageWriter { try await responses.write($0) }, context)
-        })
+        ServerMethod(
+            descriptor: method.descriptor,
+            body: .streaming { requests, responses, context in
+                try await handler(
+                    decoded(Request.self, requests), MessageWriter { try await responses.write($0) }, context)
+            })
     }
 }
 

@@ -39,7 +39,8 @@ public struct EchoService: Skills_Testing_V1_EchoProvider {
         try failIfAsked(request)
         for index in 0..<Int(max(0, request.`repeat`)) {
             if index > 0 && request.delayMs > 0 { try await Task.sleep(for: .milliseconds(Int(request.delayMs))) }
-            try await responses.write(Response(text: "\(request.text) \(index)", count: Int32(index + 1), caller: context.peer.commonName))
+            try await responses.write(
+                Response(text: "\(request.text) \(index)", count: Int32(index + 1), caller: context.peer.commonName))
         }
     }
 
@@ -53,13 +54,16 @@ public struct EchoService: Skills_Testing_V1_EchoProvider {
         return Response(text: texts.joined(separator: " "), count: Int32(texts.count), caller: context.peer.commonName)
     }
 
-    public func update(requests: MessageStream<Request>, responses: MessageWriter<Response>, context: ServerContext) async throws {
+    public func update(requests: MessageStream<Request>, responses: MessageWriter<Response>, context: ServerContext)
+        async throws
+    {
         echoMetadata(context)
         var count: Int32 = 0
         for try await request in requests {
             try failIfAsked(request)
             count += 1
-            try await responses.write(Response(text: request.text, payload: request.payload, count: count, caller: context.peer.commonName))
+            try await responses.write(
+                Response(text: request.text, payload: request.payload, count: count, caller: context.peer.commonName))
         }
     }
 }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import RPC
 import Schema
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The client side of the interop scenarios, run against any echo server (ours or grpcio's).
 public struct InteropScenarios: Sendable {
@@ -89,7 +90,8 @@ public struct InteropScenarios: Sendable {
         metadata.add("x-echo-token", "abc")
         metadata.add("x-echo-bin", binary: [0, 1, 255])
         let received = ResponseMetadata()
-        _ = try await client.get(Request(text: "m"), options: CallOptions(metadata: metadata, responseMetadata: received))
+        _ = try await client.get(
+            Request(text: "m"), options: CallOptions(metadata: metadata, responseMetadata: received))
         try Self.expect(received.trailers["x-echo-token"] == "abc", "trailers \(received.trailers)")
         try Self.expect(received.trailers.binary("x-echo-bin") == [0, 1, 255], "binary trailer \(received.trailers)")
     }

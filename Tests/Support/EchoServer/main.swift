@@ -1,13 +1,14 @@
 import ArgumentParser
 import EchoSupport
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import RPC
 import Schema
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `skills-echo`: the RPC runtime's test server and interop client.
 @main
@@ -33,8 +34,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Event loop threads (0: one per core).") var threads = 0
     @Flag(help: "Do not require a client certificate (for load generators such as h2load that cannot send one).")
     var noClientAuth = false
-    @Flag(inversion: .prefixedNo, help: "Shut down as on SIGTERM when standard input reaches end of file (a launcher holding the pipe exited). [env: SKILLS_EXIT_WHEN_STDIN_CLOSES=1]")
-    var exitWhenStdinCloses = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["SKILLS_EXIT_WHEN_STDIN_CLOSES"]?.lowercased() ?? "")
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Shut down as on SIGTERM when standard input reaches end of file (a launcher holding the pipe exited). [env: SKILLS_EXIT_WHEN_STDIN_CLOSES=1]"
+    )
+    var exitWhenStdinCloses = ["1", "true", "yes"].contains(
+        ProcessInfo.processInfo.environment["SKILLS_EXIT_WHEN_STDIN_CLOSES"]?.lowercased() ?? "")
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -51,7 +57,8 @@ struct Serve: AsyncParsableCommand {
         try await server.start()
         print("listening on \(host):\(server.localPort ?? port)")
         fflush(nil)
-        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         if exitWhenStdinCloses { Self.terminateWhenStandardInputCloses() }
         try await group.run()
     }
@@ -86,8 +93,11 @@ struct InteropClient: AsyncParsableCommand {
     @Option(help: "Name the server certificate must carry.") var serverName = "localhost"
 
     func run() async throws {
-        guard let address = ClientConfiguration.Target(target) else { throw ValidationError("target must be host:port") }
-        let channel = try GRPCChannel(configuration: ClientConfiguration(targets: [address], tls: tlsOptions.tls, serverName: serverName))
+        guard let address = ClientConfiguration.Target(target) else {
+            throw ValidationError("target must be host:port")
+        }
+        let channel = try GRPCChannel(
+            configuration: ClientConfiguration(targets: [address], tls: tlsOptions.tls, serverName: serverName))
         let scenarios = InteropScenarios(client: Skills_Testing_V1_EchoClient(channel))
         let failures = await scenarios.runAll()
         await channel.close()

@@ -35,15 +35,18 @@ extension TestPlatform {
     /// A valid resident ID number no other fixture worker has.
     public func newIDNumber() -> String {
         let serial = nextSerial()
-        return ResidentIDNumbers.make(region: "371402", birth: CivilDay(1985, 1, 1).adding(days: serial / 1000), sequence: serial % 1000)
+        return ResidentIDNumbers.make(
+            region: "371402", birth: CivilDay(1985, 1, 1).adding(days: serial / 1000), sequence: serial % 1000)
     }
 
     /// A valid unified social credit code no other fixture organisation has.
     public func newCreditCode() -> String { CreditCodes.make(serial: 7_000 + nextSerial()) }
 
     /// A worker of `category`, registered by the department that attests it.
-    public func registerWorker(_ category: WorkerCategory, name: String = "张三", employer: String = "",
-                               hiredOn: CivilDay? = nil) async throws -> Worker {
+    public func registerWorker(
+        _ category: WorkerCategory, name: String = "张三", employer: String = "",
+        hiredOn: CivilDay? = nil
+    ) async throws -> Worker {
         var fact = CategoryFact(category: category, evidenceReference: "DZ-\(category.rawValue)-\(nextSerial())")
         switch category {
         case .g1EnterpriseEmployee: fact.employerCreditCode = employer
@@ -53,45 +56,62 @@ extension TestPlatform {
         case .g3Student: fact.school = "德州学院"
         default: break
         }
-        let worker = Worker(idNumber: newIDNumber(), name: name, phone: "13812345678",
-                            hukou: category == .g7RuralMigrant ? .rural : .urban, categories: [fact], district: "371402")
+        let worker = Worker(
+            idNumber: newIDNumber(), name: name, phone: "13812345678",
+            hukou: category == .g7RuralMigrant ? .rural : .urban, categories: [fact], district: "371402")
         return try await registration(as: Self.attestingRole(for: category)).registerWorker(
             RegisterWorkerRequest(requestId: requestID("worker"), worker: worker))
     }
 
     public func registerEnterprise(name: String = "德州石化有限公司") async throws -> Enterprise {
-        try await registration(as: .enterprise).registerEnterprise(RegisterEnterpriseRequest(
-            requestId: requestID("enterprise"),
-            enterprise: Enterprise(creditCode: newCreditCode(), name: name, industry: "C2511", district: "371402")))
+        try await registration(as: .enterprise).registerEnterprise(
+            RegisterEnterpriseRequest(
+                requestId: requestID("enterprise"),
+                enterprise: Enterprise(creditCode: newCreditCode(), name: name, industry: "C2511", district: "371402")))
     }
 
     /// An institution filed by hrss and accepted for `scope`, whose system `systems` may act for it.
-    public func fileInstitution(scope: [String] = [FixtureOccupations.electrician.code],
-                                systems: [String] = ["institution-dev"]) async throws -> Institution {
-        let filed = try await registration(as: .hrss).registerInstitution(RegisterInstitutionRequest(
-            requestId: requestID("institution"),
-            institution: Institution(creditCode: newCreditCode(), name: "德州市电工培训学校", kind: .privateTraining,
-                                     contactPhone: "0534-2345678", address: "德城区天衢路 1 号", district: "371402",
-                                     systemCertificateNames: systems)))
-        return try await registration(as: .hrss).reviewInstitutionFiling(ReviewInstitutionFilingRequest(
-            requestId: requestID("review"), institutionId: filed.id, accept: true, licenceScopeOccupations: scope, note: "材料齐全"))
+    public func fileInstitution(
+        scope: [String] = [FixtureOccupations.electrician.code],
+        systems: [String] = ["institution-dev"]
+    ) async throws -> Institution {
+        let filed = try await registration(as: .hrss).registerInstitution(
+            RegisterInstitutionRequest(
+                requestId: requestID("institution"),
+                institution: Institution(
+                    creditCode: newCreditCode(), name: "德州市电工培训学校", kind: .privateTraining,
+                    contactPhone: "0534-2345678", address: "德城区天衢路 1 号", district: "371402",
+                    systemCertificateNames: systems)))
+        return try await registration(as: .hrss).reviewInstitutionFiling(
+            ReviewInstitutionFilingRequest(
+                requestId: requestID("review"), institutionId: filed.id, accept: true, licenceScopeOccupations: scope,
+                note: "材料齐全"))
     }
 
     /// An offering published by hrss (O2) a month before it starts.
-    public func publishOffering(institutionID: String, occupation: Occupation = FixtureOccupations.electrician,
-                                level: SkillLevel = .l4IntermediateWorker, kind: OfferingKind = .ordinary,
-                                start: CivilDay, end: CivilDay, capacity: Int32 = 10,
-                                enterpriseCreditCode: String = "", projectID: String = "") async throws -> Offering {
-        try await matching(as: .hrss).publishOffering(PublishOfferingRequest(requestId: requestID("offering"), offering: Offering(
-            occupation: occupation, level: level, institutionId: institutionID, capacity: capacity,
-            startDate: start.calendarDate, endDate: end.calendarDate, mode: .offline, kind: kind, classHours: 80,
-            venue: "德城区实训基地", enterpriseCreditCode: enterpriseCreditCode, projectId: projectID)), options: Self.on(start.adding(days: -30)))
+    public func publishOffering(
+        institutionID: String, occupation: Occupation = FixtureOccupations.electrician,
+        level: SkillLevel = .l4IntermediateWorker, kind: OfferingKind = .ordinary,
+        start: CivilDay, end: CivilDay, capacity: Int32 = 10,
+        enterpriseCreditCode: String = "", projectID: String = ""
+    ) async throws -> Offering {
+        try await matching(as: .hrss).publishOffering(
+            PublishOfferingRequest(
+                requestId: requestID("offering"),
+                offering: Offering(
+                    occupation: occupation, level: level, institutionId: institutionID, capacity: capacity,
+                    startDate: start.calendarDate, endDate: end.calendarDate, mode: .offline, kind: kind,
+                    classHours: 80,
+                    venue: "德城区实训基地", enterpriseCreditCode: enterpriseCreditCode, projectId: projectID)),
+            options: Self.on(start.adding(days: -30)))
     }
 
     /// O3 and O4: the worker selects the offering, the institution accepts, records 4 hours of
     /// learning on the first day and completes the training on `completion`.
-    public func train(workerID: String, offering: Offering, completion: CivilDay,
-                      institution: TestCaller = .institution()) async throws -> Enrollment {
+    public func train(
+        workerID: String, offering: Offering, completion: CivilDay,
+        institution: TestCaller = .institution()
+    ) async throws -> Enrollment {
         let start = offering.startDate.map { CivilDay(Int($0.year), Int($0.month), Int($0.day)) } ?? completion
         let selected = try await matching(as: .workerPortal).selectOffering(
             SelectOfferingRequest(requestId: requestID("select"), workerId: workerID, offeringId: offering.id),
@@ -100,34 +120,47 @@ extension TestPlatform {
         _ = try await matching(as: institution).acceptEnrollment(
             AcceptEnrollmentRequest(requestId: requestID("accept"), enrollmentId: enrollmentID, accept: true),
             options: Self.on(start.adding(days: -3)))
-        _ = try await matching(as: institution).recordLearning(RecordLearningRequest(
-            requestId: requestID("learn"), enrollmentId: enrollmentID, channel: .offline, minutes: 240, day: start.calendarDate),
+        _ = try await matching(as: institution).recordLearning(
+            RecordLearningRequest(
+                requestId: requestID("learn"), enrollmentId: enrollmentID, channel: .offline, minutes: 240,
+                day: start.calendarDate),
             options: Self.on(start))
-        return try await matching(as: institution).completeTraining(CompleteTrainingRequest(
-            requestId: requestID("complete"), enrollmentId: enrollmentID, completionDate: completion.calendarDate,
-            attendancePercent: 96), options: Self.on(completion))
+        return try await matching(as: institution).completeTraining(
+            CompleteTrainingRequest(
+                requestId: requestID("complete"), enrollmentId: enrollmentID, completionDate: completion.calendarDate,
+                attendancePercent: 96), options: Self.on(completion))
     }
 
     /// The assessment body schedules a level recognition for the enrolment, records a pass and
     /// issues the certificate (R2), on `day`.
-    public func certify(_ enrollment: Enrollment, occupation: Occupation = FixtureOccupations.electrician,
-                        level: SkillLevel = .l4IntermediateWorker, on day: CivilDay) async throws -> Certificate {
+    public func certify(
+        _ enrollment: Enrollment, occupation: Occupation = FixtureOccupations.electrician,
+        level: SkillLevel = .l4IntermediateWorker, on day: CivilDay
+    ) async throws -> Certificate {
         let assessment = assessment(as: .assessmentOrg)
-        let scheduled = try await assessment.scheduleAssessment(ScheduleAssessmentRequest(
-            requestId: requestID("schedule"), assessment: Assessment(
-                method: .levelRecognition, workerId: enrollment.workerId, occupation: occupation, level: level,
-                enrollmentId: enrollment.id, venue: "德州市职业技能鉴定中心")), options: Self.on(day))
-        _ = try await assessment.recordResult(RecordResultRequest(
-            requestId: requestID("result"), assessmentId: scheduled.id, score: 88, passed: true, assessor: "王考评员"),
+        let scheduled = try await assessment.scheduleAssessment(
+            ScheduleAssessmentRequest(
+                requestId: requestID("schedule"),
+                assessment: Assessment(
+                    method: .levelRecognition, workerId: enrollment.workerId, occupation: occupation, level: level,
+                    enrollmentId: enrollment.id, venue: "德州市职业技能鉴定中心")), options: Self.on(day))
+        _ = try await assessment.recordResult(
+            RecordResultRequest(
+                requestId: requestID("result"), assessmentId: scheduled.id, score: 88, passed: true, assessor: "王考评员"),
             options: Self.on(day))
         return try await assessment.issueCertificate(
-            IssueCertificateRequest(requestId: requestID("certificate"), assessmentId: scheduled.id), options: Self.on(day))
+            IssueCertificateRequest(requestId: requestID("certificate"), assessmentId: scheduled.id),
+            options: Self.on(day))
     }
 
     /// O5: hrss hands the completed, certified enrolment to payment, which decides the claim.
-    public func requestPayment(_ enrollment: Enrollment, certificate: Certificate, on day: CivilDay) async throws -> RequestPaymentResponse {
-        try await matching(as: .hrss).requestPayment(RequestPaymentRequest(
-            requestId: requestID("pay"), enrollmentId: enrollment.id, certificateNumber: certificate.number), options: Self.on(day))
+    public func requestPayment(_ enrollment: Enrollment, certificate: Certificate, on day: CivilDay) async throws
+        -> RequestPaymentResponse
+    {
+        try await matching(as: .hrss).requestPayment(
+            RequestPaymentRequest(
+                requestId: requestID("pay"), enrollmentId: enrollment.id, certificateNumber: certificate.number),
+            options: Self.on(day))
     }
 }
 

@@ -4,8 +4,8 @@ import Logging
 import MatchingCore
 import PaymentCore
 import Policy
-import RegistrationCore
 import RPC
+import RegistrationCore
 import Schema
 import ServiceKit
 import Storage
@@ -74,8 +74,10 @@ public final class TestPlatform: Sendable {
 
     /// Builds and wires the four services. With `acceptBusinessDate` (the default) calls may carry
     /// `skills-business-date`, as in `make run`'s demo.
-    public static func start(acceptBusinessDate: Bool = true, fundFen: Int64 = 50_000_000_000,
-                             peerTimeout: Duration = .seconds(5)) async throws -> TestPlatform {
+    public static func start(
+        acceptBusinessDate: Bool = true, fundFen: Int64 = 50_000_000_000,
+        peerTimeout: Duration = .seconds(5)
+    ) async throws -> TestPlatform {
         let directory = NSTemporaryDirectory() + "skills-test-platform-\(UInt64.random(in: 0...UInt64.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var arguments = ["--data-dir", directory, "--peer-timeout-ms", "\(Int(peerTimeout.components.seconds * 1000))"]
@@ -87,8 +89,10 @@ public final class TestPlatform: Sendable {
         policySettings.policyFile = ""
         let policy = try policySettings.load()
 
-        let manifests = ["registration": RegistrationHandler.manifest, "matching": MatchingHandler.manifest,
-                         "assessment": AssessmentHandler.manifest, "payment": PaymentHandler.manifest(initialFundFen: fundFen)]
+        let manifests = [
+            "registration": RegistrationHandler.manifest, "matching": MatchingHandler.manifest,
+            "assessment": AssessmentHandler.manifest, "payment": PaymentHandler.manifest(initialFundFen: fundFen),
+        ]
         var stores: [String: SQLStore] = [:]
         for (name, manifest) in manifests {
             let store = try await SQLStore.open(.sqlite(path: "\(directory)/\(name).sqlite"), logger: logger)
@@ -98,22 +102,34 @@ public final class TestPlatform: Sendable {
         let platform = TestPlatform(directory: directory, stores: stores)
         func environment(_ name: String) throws -> ServiceEnvironment {
             guard let store = stores[name] else { throw RPCError(.internalError, "no store for \(name)") }
-            return ServiceEnvironment(settings: settings, store: store, peers: platform.peers(of: name, timeout: peerTimeout),
-                                      logger: logger)
+            return ServiceEnvironment(
+                settings: settings, store: store, peers: platform.peers(of: name, timeout: peerTimeout),
+                logger: logger)
         }
         let definitions: [(InProcessServer, ServiceManifest, ServiceDefinition, [any ServerInterceptor])] = [
-            (platform.registrationServer, RegistrationHandler.manifest,
-             RegistrationHandler(environment: try environment("registration")).serviceDefinition, []),
-            (platform.matchingServer, MatchingHandler.manifest,
-             MatchingHandler(environment: try environment("matching"), policy: policy).serviceDefinition, [policy.healthTrailer]),
-            (platform.assessmentServer, AssessmentHandler.manifest,
-             try AssessmentHandler(environment: try environment("assessment")).serviceDefinition, []),
-            (platform.paymentServer, PaymentHandler.manifest(initialFundFen: fundFen),
-             PaymentHandler(environment: try environment("payment"), book: policy.book).serviceDefinition, [policy.healthTrailer]),
+            (
+                platform.registrationServer, RegistrationHandler.manifest,
+                RegistrationHandler(environment: try environment("registration")).serviceDefinition, []
+            ),
+            (
+                platform.matchingServer, MatchingHandler.manifest,
+                MatchingHandler(environment: try environment("matching"), policy: policy).serviceDefinition,
+                [policy.healthTrailer]
+            ),
+            (
+                platform.assessmentServer, AssessmentHandler.manifest,
+                try AssessmentHandler(environment: try environment("assessment")).serviceDefinition, []
+            ),
+            (
+                platform.paymentServer, PaymentHandler.manifest(initialFundFen: fundFen),
+                PaymentHandler(environment: try environment("payment"), book: policy.book).serviceDefinition,
+                [policy.healthTrailer]
+            ),
         ]
         for (server, manifest, definition, extra) in definitions {
-            server.serve(manifest.served([definition], acceptBusinessDate: acceptBusinessDate),
-                         interceptors: [manifest.authorization] + extra, logger: logger)
+            server.serve(
+                manifest.served([definition], acceptBusinessDate: acceptBusinessDate),
+                interceptors: [manifest.authorization] + extra, logger: logger)
         }
         return platform
     }
@@ -121,10 +137,11 @@ public final class TestPlatform: Sendable {
     /// The clients a service's handlers use for the others, calling with the service's identity.
     private func peers(of service: String, timeout: Duration) -> Peers {
         let caller = TestCaller.service(service).identity
-        return Peers(registration: InProcessTransport(server: registrationServer, peer: caller),
-                     matching: InProcessTransport(server: matchingServer, peer: caller),
-                     assessment: InProcessTransport(server: assessmentServer, peer: caller),
-                     payment: InProcessTransport(server: paymentServer, peer: caller), timeout: timeout)
+        return Peers(
+            registration: InProcessTransport(server: registrationServer, peer: caller),
+            matching: InProcessTransport(server: matchingServer, peer: caller),
+            assessment: InProcessTransport(server: assessmentServer, peer: caller),
+            payment: InProcessTransport(server: paymentServer, peer: caller), timeout: timeout)
     }
 
     public func registration(as caller: TestCaller) -> RegistrationServiceClient {

@@ -72,7 +72,9 @@ public enum MethodKindRules {
     }
 
     /// A1 + A2 + A3, when a certificate is issued: `kind` fits `method`, and `level` fits `kind`.
-    public static func checkIssue(method: AssessmentMethod, kind: CertificateKind, level: SkillLevel) throws(AssessmentRuleError) {
+    public static func checkIssue(method: AssessmentMethod, kind: CertificateKind, level: SkillLevel)
+        throws(AssessmentRuleError)
+    {
         try checkMethod(method)
         switch kind {
         case .unspecified, .unrecognized: throw .unknownKind(kind)

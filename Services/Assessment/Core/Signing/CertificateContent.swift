@@ -88,7 +88,8 @@ public struct CertificateContent: Sendable, Equatable {
         certificate.workerId = workerId
         certificate.workerIdNumber = workerIdNumber
         certificate.workerName = workerName
-        certificate.occupation = occupationCode.isEmpty && occupationName.isEmpty
+        certificate.occupation =
+            occupationCode.isEmpty && occupationName.isEmpty
             ? nil : Occupation(code: occupationCode, name: occupationName)
         certificate.issuedAt = issuedAt
         certificate.issuer = issuer
@@ -283,7 +284,7 @@ public struct CertificateContent: Sendable, Equatable {
                     case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "u"):
                         guard index + 4 <= bytes.count,
-                              let unit = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
+                            let unit = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
                         else { throw .malformed(at: index) }
                         index += 4
                         // Canonical content only escapes control characters, so no surrogates.

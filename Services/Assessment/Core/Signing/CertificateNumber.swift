@@ -63,7 +63,8 @@ public enum CertificateNumber {
         let bytes = Array(text.utf8)
         let head = Array("\(prefix)-".utf8)
         guard bytes.count == length, Array(bytes.prefix(head.count)) == head,
-              bytes[head.count + 4] == UInt8(ascii: "-") else { return false }
+            bytes[head.count + 4] == UInt8(ascii: "-")
+        else { return false }
         for byte in bytes[head.count..<(head.count + 4)] where !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
             return false
         }

@@ -1,11 +1,11 @@
 import COpenSSL
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A failure of the certificate-signing machinery: OpenSSL, the key file, or the random source.
@@ -58,7 +58,9 @@ enum LibCrypto {
     }
 
     /// A read-only memory BIO over `bytes`, valid inside `body`.
-    static func withReadBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) throws(SigningError) -> R) throws(SigningError) -> R {
+    static func withReadBIO<R>(_ bytes: [UInt8], _ body: (OpaquePointer) throws(SigningError) -> R) throws(SigningError)
+        -> R
+    {
         let result: Result<R, SigningError> = bytes.withUnsafeBytes { raw in
             guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else {
                 return .failure(failure("BIO_new_mem_buf"))

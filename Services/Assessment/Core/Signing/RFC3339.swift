@@ -32,23 +32,26 @@ enum RFC3339 {
     static func parse(_ text: String) -> Google_Protobuf_Timestamp? {
         let b = Array(text.utf8)
         guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b.last == UInt8(ascii: "Z"),
-              let year = number(b, 0, 4), let month = number(b, 5, 2), let day = number(b, 8, 2),
-              let hour = number(b, 11, 2), let minute = number(b, 14, 2), let second = number(b, 17, 2)
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b.last == UInt8(ascii: "Z"),
+            let year = number(b, 0, 4), let month = number(b, 5, 2), let day = number(b, 8, 2),
+            let hour = number(b, 11, 2), let minute = number(b, 14, 2), let second = number(b, 17, 2)
         else { return nil }
         guard year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 60 else { return nil }
+            hour < 24, minute < 60, second < 60
+        else { return nil }
         var nanos: Int64 = 0
         if b.count > 20 {
             guard b[19] == UInt8(ascii: "."), (22...30).contains(b.count),
-                  let fraction = number(b, 20, b.count - 21) else { return nil }
+                let fraction = number(b, 20, b.count - 21)
+            else { return nil }
             nanos = fraction
             for _ in 0..<(9 - (b.count - 21)) { nanos *= 10 }
         } else if b.count != 20 {
             return nil
         }
         let days = self.days(fromCivil: year, month, day)
-        return Google_Protobuf_Timestamp(seconds: days * 86_400 + hour * 3600 + minute * 60 + second, nanos: Int32(nanos))
+        return Google_Protobuf_Timestamp(
+            seconds: days * 86_400 + hour * 3600 + minute * 60 + second, nanos: Int32(nanos))
     }
 
     /// The civil year of `timestamp` at a fixed UTC offset (Asia/Shanghai is UTC+8 all year).

@@ -1,5 +1,5 @@
-import Schema
 import SQLKit
+import Schema
 import Storage
 
 /// The queries behind T1's progress report (GetProgress).
@@ -8,14 +8,20 @@ extension PaymentStore {
     /// counts under (`ProgressReport.categoryKey`), the GB/T 4754 industry of the enterprise that
     /// employed or hired the worker ("" when there is none), and the institution's name as
     /// registration had it when the claim was decided.
-    static let progressMigration = Migration(version: 120, name: "subsidies: reporting category, enterprise industry, institution name") { dialect in
-        let firstAttested = dialect == .postgres ? "split_part(categories, ',', 1)"
+    static let progressMigration = Migration(
+        version: 120, name: "subsidies: reporting category, enterprise industry, institution name"
+    ) { dialect in
+        let firstAttested =
+            dialect == .postgres
+            ? "split_part(categories, ',', 1)"
             : "substr(categories, 1, instr(categories || ',', ',') - 1)"
-        return ["ALTER TABLE subsidies ADD COLUMN report_category TEXT NOT NULL DEFAULT ''",
-                "ALTER TABLE subsidies ADD COLUMN industry TEXT NOT NULL DEFAULT ''",
-                "ALTER TABLE subsidies ADD COLUMN institution_name TEXT NOT NULL DEFAULT ''",
-                // Rows decided before: `categories` lists only the attested ones.
-                "UPDATE subsidies SET report_category = CASE WHEN categories = '' THEN 'unknown' ELSE \(firstAttested) END"]
+        return [
+            "ALTER TABLE subsidies ADD COLUMN report_category TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE subsidies ADD COLUMN industry TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE subsidies ADD COLUMN institution_name TEXT NOT NULL DEFAULT ''",
+            // Rows decided before: `categories` lists only the attested ones.
+            "UPDATE subsidies SET report_category = CASE WHEN categories = '' THEN 'unknown' ELSE \(firstAttested) END",
+        ]
     }
 
     /// The subsidised trainings (of `year`, or all when 0) grouped by every dimension T1 is reported
@@ -25,7 +31,8 @@ extension PaymentStore {
         let held = Int(TrancheState.held.rawValue)
         let payable = Int(TrancheState.payable.rawValue)
         return try await store.read { db in
-            var query = SQLQueryString("""
+            var query = SQLQueryString(
+                """
                 SELECT s.year AS year, s.institution_id AS institution_id, MAX(s.institution_name) AS institution_name,
                        s.report_category AS category, s.industry AS industry, SUBSTR(s.occupation, 1, 1) AS occupation_group,
                        COUNT(*) AS trainings,
@@ -40,7 +47,8 @@ extension PaymentStore {
                            FROM tranches GROUP BY claim_id) t ON t.claim_id = s.claim_id
                 """)
             if year > 0 { query = query + " WHERE s.year = \(bind: year)" }
-            query = query + " GROUP BY s.year, s.institution_id, s.report_category, s.industry, SUBSTR(s.occupation, 1, 1)"
+            query =
+                query + " GROUP BY s.year, s.institution_id, s.report_category, s.industry, SUBSTR(s.occupation, 1, 1)"
             return try await db.raw(query).all(decoding: ProgressReport.Group.self)
         }
     }

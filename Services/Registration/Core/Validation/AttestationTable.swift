@@ -37,7 +37,9 @@ public struct AttestationTable: Sendable, Hashable {
     /// the category (G6).
     public var lowIncomeSupportCategories: Set<WorkerCategory>
 
-    public init(_ grants: [String: Set<AttestableFact>], lowIncomeSupportCategories: Set<WorkerCategory> = [.g6TwoAfterYouth]) {
+    public init(
+        _ grants: [String: Set<AttestableFact>], lowIncomeSupportCategories: Set<WorkerCategory> = [.g6TwoAfterYouth]
+    ) {
         self.grants = grants
         self.lowIncomeSupportCategories = lowIncomeSupportCategories
     }
@@ -119,7 +121,8 @@ public struct AttestationTable: Sendable, Hashable {
                 return fact
             }
             if let stored = previous.first(where: { $0.category == submitted.category }),
-               stored.attested, Self.sameDetails(stored, submitted) {
+                stored.attested, Self.sameDetails(stored, submitted)
+            {
                 fact.attested = true
                 fact.attestedByRole = stored.attestedByRole
                 fact.attestedBy = stored.attestedBy
@@ -153,7 +156,8 @@ public struct AttestationTable: Sendable, Hashable {
             result.pensionAttestedBy = callerIdentity
             result.pensionAttestedAt = at
         } else if let previous, !previous.pensionAttestedBy.isEmpty,
-                  previous.drawsMonthlyPension == worker.drawsMonthlyPension {
+            previous.drawsMonthlyPension == worker.drawsMonthlyPension
+        {
             result.pensionAttestedBy = previous.pensionAttestedBy
             result.pensionAttestedAt = previous.pensionAttestedAt
         } else {
@@ -178,8 +182,14 @@ public struct AttestationTable: Sendable, Hashable {
     /// Every field but the attestation ones is equal.
     static func sameDetails(_ a: CategoryFact, _ b: CategoryFact) -> Bool {
         var a = a, b = b
-        a.attested = false; a.attestedByRole = ""; a.attestedBy = ""; a.attestedAt = nil
-        b.attested = false; b.attestedByRole = ""; b.attestedBy = ""; b.attestedAt = nil
+        a.attested = false
+        a.attestedByRole = ""
+        a.attestedBy = ""
+        a.attestedAt = nil
+        b.attested = false
+        b.attestedByRole = ""
+        b.attestedBy = ""
+        b.attestedAt = nil
         return a == b
     }
 }

@@ -74,7 +74,10 @@ struct Problems {
             return nil
         }
         if let today, CivilDate.isBefore(today, (y, m, d)) {
-            add(field, .dateInFuture, "\(what) \(CivilDate.format(year: y, month: m, day: d)) is in the future (today is \(CivilDate.format(year: today.year, month: today.month, day: today.day)))")
+            add(
+                field, .dateInFuture,
+                "\(what) \(CivilDate.format(year: y, month: m, day: d)) is in the future (today is \(CivilDate.format(year: today.year, month: today.month, day: today.day)))"
+            )
             return nil
         }
         return (y, m, d)
@@ -84,7 +87,9 @@ struct Problems {
     mutating func district(_ value: String, field: String) {
         guard !value.isEmpty else { return }
         if value.count != 6 || value.contains(where: { asciiDigit($0) == nil }) {
-            add(field, .invalidFormat, "a district code has 6 digits (GB/T 2260, e.g. 371402 for Decheng, Dezhou), got '\(value)'")
+            add(
+                field, .invalidFormat,
+                "a district code has 6 digits (GB/T 2260, e.g. 371402 for Decheng, Dezhou), got '\(value)'")
         }
     }
 

@@ -21,7 +21,8 @@ public enum CivilDate {
     }
 
     /// Orders two dates.
-    public static func isBefore(_ a: (year: Int, month: Int, day: Int), _ b: (year: Int, month: Int, day: Int)) -> Bool {
+    public static func isBefore(_ a: (year: Int, month: Int, day: Int), _ b: (year: Int, month: Int, day: Int)) -> Bool
+    {
         (a.year, a.month, a.day) < (b.year, b.month, b.day)
     }
 

@@ -17,18 +17,25 @@ public enum EnterpriseRequestValidation {
         _ = problems.check { () throws(ValidationError) in
             try UnifiedSocialCreditCode(validating: enterprise.creditCode, field: "\(f).credit_code")
         }
-        problems.text(enterprise.name, field: "\(f).name", what: "the registered name", max: RequestChecks.maxOrganisationNameLength)
+        problems.text(
+            enterprise.name, field: "\(f).name", what: "the registered name",
+            max: RequestChecks.maxOrganisationNameLength)
         if isBlank(enterprise.industry) {
             problems.add("\(f).industry", .missing, "the industry code (GB/T 4754, e.g. C2614) is required")
         } else if !isIndustryCode(enterprise.industry) {
-            problems.add("\(f).industry", .invalidFormat,
-                         "'\(enterprise.industry)' is not a GB/T 4754 industry code: a section letter A-T and/or 2 to 4 digits, e.g. C2614, C26 or 2614")
+            problems.add(
+                "\(f).industry", .invalidFormat,
+                "'\(enterprise.industry)' is not a GB/T 4754 industry code: a section letter A-T and/or 2 to 4 digits, e.g. C2614, C26 or 2614"
+            )
         }
         if !enterprise.highRisk && !enterprise.highRiskSector.isEmpty {
-            problems.add("\(f).high_risk_sector", .inconsistent,
-                         "high_risk_sector '\(enterprise.highRiskSector)' is set but high_risk is false; set high_risk or clear the sector")
+            problems.add(
+                "\(f).high_risk_sector", .inconsistent,
+                "high_risk_sector '\(enterprise.highRiskSector)' is set but high_risk is false; set high_risk or clear the sector"
+            )
         } else {
-            problems.optionalText(enterprise.highRiskSector, field: "\(f).high_risk_sector", what: "the high-risk sector", max: 64)
+            problems.optionalText(
+                enterprise.highRiskSector, field: "\(f).high_risk_sector", what: "the high-risk sector", max: 64)
         }
         problems.district(enterprise.district, field: "\(f).district")
         return problems.errors
@@ -64,21 +71,26 @@ public enum InstitutionRequestValidation {
         _ = problems.check { () throws(ValidationError) in
             try UnifiedSocialCreditCode(validating: institution.creditCode, field: "\(f).credit_code")
         }
-        problems.text(institution.name, field: "\(f).name", what: "the name", max: RequestChecks.maxOrganisationNameLength)
+        problems.text(
+            institution.name, field: "\(f).name", what: "the name", max: RequestChecks.maxOrganisationNameLength)
         problems.enumValue(
             field: "\(f).kind", typeName: "skills.v1.InstitutionKind", isRecognized: institution.kind.isRecognized,
             isUnspecified: institution.kind == .unspecified, rawValue: institution.kind.rawValue,
             unspecifiedName: "INSTITUTION_KIND_UNSPECIFIED", allowed: kindNames)
-        problems.codeList(institution.licenceScopeOccupations, field: "\(f).licence_scope_occupations",
-                          what: "occupation code", required: false)
+        problems.codeList(
+            institution.licenceScopeOccupations, field: "\(f).licence_scope_occupations",
+            what: "occupation code", required: false)
         if !institution.contactPhone.isEmpty {
             _ = problems.check { () throws(ValidationError) in
                 try PhoneNumber(validating: institution.contactPhone, field: "\(f).contact_phone")
             }
         }
-        problems.optionalText(institution.address, field: "\(f).address", what: "the address", max: RequestChecks.maxOrganisationNameLength)
+        problems.optionalText(
+            institution.address, field: "\(f).address", what: "the address",
+            max: RequestChecks.maxOrganisationNameLength)
         problems.district(institution.district, field: "\(f).district")
-        systemCertificateNames(institution.systemCertificateNames, field: "\(f).system_certificate_names", into: &problems)
+        systemCertificateNames(
+            institution.systemCertificateNames, field: "\(f).system_certificate_names", into: &problems)
         return problems.errors
     }
 
@@ -95,9 +107,13 @@ public enum InstitutionRequestValidation {
             problems.add(field, .tooLong, "at most \(maxSystemCertificateNames) certificate names, got \(names.count)")
             return
         }
-        problems.codeList(names, field: field, what: "certificate common name", required: false, maxLength: maxCertificateNameLength)
-        for (index, name) in names.enumerated() where !isBlank(name) && name.trimmingCharacters(in: .whitespaces) != name {
-            problems.add("\(field)[\(index)]", .invalidFormat, "certificate common name '\(name)' has leading or trailing spaces")
+        problems.codeList(
+            names, field: field, what: "certificate common name", required: false, maxLength: maxCertificateNameLength)
+        for (index, name) in names.enumerated()
+        where !isBlank(name) && name.trimmingCharacters(in: .whitespaces) != name {
+            problems.add(
+                "\(field)[\(index)]", .invalidFormat, "certificate common name '\(name)' has leading or trailing spaces"
+            )
         }
     }
 
@@ -106,8 +122,9 @@ public enum InstitutionRequestValidation {
     public static func validate(_ request: SetInstitutionSystemsRequest) -> [ValidationError] {
         var problems = Problems()
         problems.requestID(request.requestId)
-        problems.text(request.institutionId, field: "institution_id", what: "the id of the institution",
-                      max: RequestChecks.maxRequestIDLength)
+        problems.text(
+            request.institutionId, field: "institution_id", what: "the id of the institution",
+            max: RequestChecks.maxRequestIDLength)
         systemCertificateNames(request.systemCertificateNames, field: "system_certificate_names", into: &problems)
         if request.expectedVersion < 0 {
             problems.add("expected_version", .invalidFormat, "must not be negative, got \(request.expectedVersion)")
@@ -120,18 +137,23 @@ public enum InstitutionRequestValidation {
     public static func validate(_ request: ReviewInstitutionFilingRequest) -> [ValidationError] {
         var problems = Problems()
         problems.requestID(request.requestId)
-        problems.text(request.institutionId, field: "institution_id", what: "the id of the institution under review",
-                      max: RequestChecks.maxRequestIDLength)
+        problems.text(
+            request.institutionId, field: "institution_id", what: "the id of the institution under review",
+            max: RequestChecks.maxRequestIDLength)
         if request.accept {
-            problems.codeList(request.licenceScopeOccupations, field: "licence_scope_occupations",
-                              what: "occupation code of the licence scope (R10)", required: true)
+            problems.codeList(
+                request.licenceScopeOccupations, field: "licence_scope_occupations",
+                what: "occupation code of the licence scope (R10)", required: true)
             problems.optionalText(request.note, field: "note", what: "the note", max: RequestChecks.maxNoteLength)
         } else {
             if !request.licenceScopeOccupations.isEmpty {
-                problems.add("licence_scope_occupations", .inconsistent,
-                             "a rejected filing has no licence scope; clear the occupations or set accept = true")
+                problems.add(
+                    "licence_scope_occupations", .inconsistent,
+                    "a rejected filing has no licence scope; clear the occupations or set accept = true")
             }
-            problems.text(request.note, field: "note", what: "the reason for rejecting the filing (note)", max: RequestChecks.maxNoteLength)
+            problems.text(
+                request.note, field: "note", what: "the reason for rejecting the filing (note)",
+                max: RequestChecks.maxNoteLength)
         }
         return problems.errors
     }
@@ -142,7 +164,9 @@ public enum TeacherRequestValidation {
     /// RegisterTeacher: `request_id`; `teacher.id_number` (GB 11643-1999), `name` (1...64), `pool`
     /// (known, not unspecified), `specialities` (at least one, each non-empty, no repeats),
     /// `phone` (valid when set), `title` (at most 64).
-    public static func validate(_ request: RegisterTeacherRequest, today: (year: Int, month: Int, day: Int)) -> [ValidationError] {
+    public static func validate(_ request: RegisterTeacherRequest, today: (year: Int, month: Int, day: Int))
+        -> [ValidationError]
+    {
         var problems = Problems()
         problems.requestID(request.requestId)
         guard let teacher = request.teacher else {
@@ -157,11 +181,15 @@ public enum TeacherRequestValidation {
         problems.enumValue(
             field: "\(f).pool", typeName: "skills.v1.TeacherPool", isRecognized: teacher.pool.isRecognized,
             isUnspecified: teacher.pool == .unspecified, rawValue: teacher.pool.rawValue,
-            unspecifiedName: "TEACHER_POOL_UNSPECIFIED", allowed: ["TEACHER_POOL_VOCATIONAL", "TEACHER_POOL_ENTREPRENEURSHIP"])
-        problems.codeList(teacher.specialities, field: "\(f).specialities",
-                          what: "speciality (occupation code or entrepreneurship topic)", required: true)
+            unspecifiedName: "TEACHER_POOL_UNSPECIFIED",
+            allowed: ["TEACHER_POOL_VOCATIONAL", "TEACHER_POOL_ENTREPRENEURSHIP"])
+        problems.codeList(
+            teacher.specialities, field: "\(f).specialities",
+            what: "speciality (occupation code or entrepreneurship topic)", required: true)
         if !teacher.phone.isEmpty {
-            _ = problems.check { () throws(ValidationError) in try PhoneNumber(validating: teacher.phone, field: "\(f).phone") }
+            _ = problems.check { () throws(ValidationError) in
+                try PhoneNumber(validating: teacher.phone, field: "\(f).phone")
+            }
         }
         problems.optionalText(teacher.title, field: "\(f).title", what: "the professional title", max: 64)
         return problems.errors

@@ -30,23 +30,30 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
                 continue
             }
             guard asciiDigit(c) != nil else {
-                throw ValidationError(field: field, code: .invalidCharacter,
-                                      message: "character \(index + 1) is \(quoted(c)): a phone number has only digits and at most one hyphen (e.g. 13812345678 or 0534-1234567)")
+                throw ValidationError(
+                    field: field, code: .invalidCharacter,
+                    message:
+                        "character \(index + 1) is \(quoted(c)): a phone number has only digits and at most one hyphen (e.g. 13812345678 or 0534-1234567)"
+                )
             }
         }
-        let shapeHelp = "expected a mobile number of 11 digits starting 13-19 (13812345678) or a landline with area code (0534-1234567)"
+        let shapeHelp =
+            "expected a mobile number of 11 digits starting 13-19 (13812345678) or a landline with area code (0534-1234567)"
         guard hyphens <= 1 else {
-            throw ValidationError(field: field, code: .invalidFormat,
-                                  message: "more than one hyphen in '\(string)': \(shapeHelp)")
+            throw ValidationError(
+                field: field, code: .invalidFormat,
+                message: "more than one hyphen in '\(string)': \(shapeHelp)")
         }
         if chars.first == "1" {
             guard hyphens == 0, chars.count == 11 else {
-                throw ValidationError(field: field, code: .invalidFormat,
-                                      message: "'\(string)' is not a mobile number: \(shapeHelp)")
+                throw ValidationError(
+                    field: field, code: .invalidFormat,
+                    message: "'\(string)' is not a mobile number: \(shapeHelp)")
             }
             guard let second = asciiDigit(chars[1]), second >= 3 else {
-                throw ValidationError(field: field, code: .invalidFormat,
-                                      message: "'\(string)': mobile numbers start with 13-19, got '1\(chars[1])'")
+                throw ValidationError(
+                    field: field, code: .invalidFormat,
+                    message: "'\(string)': mobile numbers start with 13-19, got '1\(chars[1])'")
             }
             self.value = string
             self.kind = .mobile
@@ -54,8 +61,9 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
             return
         }
         guard chars.first == "0" else {
-            throw ValidationError(field: field, code: .invalidFormat,
-                                  message: "'\(string)' starts with neither 1 (mobile) nor 0 (area code): \(shapeHelp)")
+            throw ValidationError(
+                field: field, code: .invalidFormat,
+                message: "'\(string)' starts with neither 1 (mobile) nor 0 (area code): \(shapeHelp)")
         }
         let area: [Character]
         let local: [Character]
@@ -71,12 +79,17 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
             local = Array(chars.dropFirst(areaLength))
         }
         guard (3...4).contains(area.count) else {
-            throw ValidationError(field: field, code: .invalidFormat,
-                                  message: "area code '\(String(area))' must be 0 followed by 2 or 3 digits (Dezhou: \(Self.dezhouAreaCode))")
+            throw ValidationError(
+                field: field, code: .invalidFormat,
+                message:
+                    "area code '\(String(area))' must be 0 followed by 2 or 3 digits (Dezhou: \(Self.dezhouAreaCode))")
         }
         guard (7...8).contains(local.count), let firstLocal = local.first.flatMap(asciiDigit), firstLocal >= 2 else {
-            throw ValidationError(field: field, code: .invalidFormat,
-                                  message: "local number '\(String(local))' after area code \(String(area)) must be 7 or 8 digits not starting with 0 or 1 (e.g. 0534-1234567)")
+            throw ValidationError(
+                field: field, code: .invalidFormat,
+                message:
+                    "local number '\(String(local))' after area code \(String(area)) must be 7 or 8 digits not starting with 0 or 1 (e.g. 0534-1234567)"
+            )
         }
         self.value = string
         self.kind = .landline

@@ -40,51 +40,72 @@ public struct ResidentIDNumber: Sendable, Hashable, CustomStringConvertible {
     ) throws(ValidationError) {
         let chars = Array(string)
         guard !chars.isEmpty else {
-            throw ValidationError(field: field, code: .missing,
-                                  message: "a resident ID number is required (18 characters, \(Self.standard))")
+            throw ValidationError(
+                field: field, code: .missing,
+                message: "a resident ID number is required (18 characters, \(Self.standard))")
         }
         guard chars.count == 18 else {
-            throw ValidationError(field: field, code: .wrongLength,
-                                  message: "wrong length: a resident ID number has 18 characters, got \(chars.count) (\(Self.standard))")
+            throw ValidationError(
+                field: field, code: .wrongLength,
+                message: "wrong length: a resident ID number has 18 characters, got \(chars.count) (\(Self.standard))")
         }
         var digits: [Int] = []
         digits.reserveCapacity(17)
         for (index, c) in chars.prefix(17).enumerated() {
             guard let d = asciiDigit(c) else {
-                throw ValidationError(field: field, code: .invalidCharacter,
-                                      message: "character \(index + 1) is \(quoted(c)): the first 17 characters must be digits 0-9 (\(Self.standard))")
+                throw ValidationError(
+                    field: field, code: .invalidCharacter,
+                    message:
+                        "character \(index + 1) is \(quoted(c)): the first 17 characters must be digits 0-9 (\(Self.standard))"
+                )
             }
             digits.append(d)
         }
         var given = chars[17]
         if given == "x" { given = "X" }
         guard asciiDigit(given) != nil || given == "X" else {
-            throw ValidationError(field: field, code: .invalidCharacter,
-                                  message: "character 18 is \(quoted(chars[17])): the check character must be a digit 0-9 or 'X' (\(Self.standard))")
+            throw ValidationError(
+                field: field, code: .invalidCharacter,
+                message:
+                    "character 18 is \(quoted(chars[17])): the check character must be a digit 0-9 or 'X' (\(Self.standard))"
+            )
         }
         let expected = Self.checkCharacter(forFirst17: digits)
         guard given == expected else {
-            throw ValidationError(field: field, code: .wrongCheckCharacter,
-                                  message: "wrong check character: expected '\(expected)', got '\(chars[17])' (\(Self.standard), ISO 7064 MOD 11-2)")
+            throw ValidationError(
+                field: field, code: .wrongCheckCharacter,
+                message:
+                    "wrong check character: expected '\(expected)', got '\(chars[17])' (\(Self.standard), ISO 7064 MOD 11-2)"
+            )
         }
         let year = number(digits[6..<10]), month = number(digits[10..<12]), day = number(digits[12..<14])
         let printed = String(chars[6..<14])
         guard CivilDate.exists(year: year, month: month, day: day) else {
-            throw ValidationError(field: field, code: .impossibleDate,
-                                  message: "impossible birth date: characters 7-14 are '\(printed)', which is not a date that exists (YYYYMMDD)")
+            throw ValidationError(
+                field: field, code: .impossibleDate,
+                message:
+                    "impossible birth date: characters 7-14 are '\(printed)', which is not a date that exists (YYYYMMDD)"
+            )
         }
         let birth = (year: year, month: month, day: day)
         guard !CivilDate.isBefore(birth, Self.earliestBirthDate) else {
-            throw ValidationError(field: field, code: .dateTooEarly,
-                                  message: "birth date \(CivilDate.format(year: year, month: month, day: day)) (characters 7-14) is before 1900-01-01")
+            throw ValidationError(
+                field: field, code: .dateTooEarly,
+                message:
+                    "birth date \(CivilDate.format(year: year, month: month, day: day)) (characters 7-14) is before 1900-01-01"
+            )
         }
         guard !CivilDate.isBefore(today, birth) else {
-            throw ValidationError(field: field, code: .dateInFuture,
-                                  message: "birth date \(CivilDate.format(year: year, month: month, day: day)) (characters 7-14) is in the future (today is \(CivilDate.format(year: today.year, month: today.month, day: today.day)))")
+            throw ValidationError(
+                field: field, code: .dateInFuture,
+                message:
+                    "birth date \(CivilDate.format(year: year, month: month, day: day)) (characters 7-14) is in the future (today is \(CivilDate.format(year: today.year, month: today.month, day: today.day)))"
+            )
         }
         guard digits[0..<6].contains(where: { $0 != 0 }) else {
-            throw ValidationError(field: field, code: .invalidFormat,
-                                  message: "region code (characters 1-6) is 000000, which names no region (GB/T 2260)")
+            throw ValidationError(
+                field: field, code: .invalidFormat,
+                message: "region code (characters 1-6) is 000000, which names no region (GB/T 2260)")
         }
         var normalised = String(chars.prefix(17))
         normalised.append(given)
@@ -148,7 +169,8 @@ func number(_ digits: ArraySlice<Int>) -> Int {
 func quoted(_ c: Character) -> String {
     if c == " " { return "' ' (a space)" }
     if let scalar = c.unicodeScalars.first, c.unicodeScalars.count == 1,
-       scalar.properties.generalCategory == .control || scalar.properties.isWhitespace {
+        scalar.properties.generalCategory == .control || scalar.properties.isWhitespace
+    {
         return "U+" + String(scalar.value, radix: 16, uppercase: true)
     }
     return "'\(c)'"

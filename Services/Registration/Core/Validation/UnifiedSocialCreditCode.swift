@@ -28,14 +28,20 @@ public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertib
         case .missing?:
             throw ValidationError(field: field, code: .missing, message: CreditCodeCheck.Problem.missing.message)
         case .wrongLength(let count)?:
-            throw ValidationError(field: field, code: .wrongLength, message: CreditCodeCheck.Problem.wrongLength(count).message)
+            throw ValidationError(
+                field: field, code: .wrongLength, message: CreditCodeCheck.Problem.wrongLength(count).message)
         case .invalidCharacter(let position, let c)?:
-            let hint = ["I", "O", "Z", "S", "V"].contains(Self.upper(c)) ? "; the letters I, O, Z, S and V are never used" : ""
-            throw ValidationError(field: field, code: .invalidCharacter,
-                                  message: "character \(position) is \(quoted(c)): only digits and the letters ABCDEFGHJKLMNPQRTUWXY are allowed\(hint) (\(Self.standard))")
+            let hint =
+                ["I", "O", "Z", "S", "V"].contains(Self.upper(c)) ? "; the letters I, O, Z, S and V are never used" : ""
+            throw ValidationError(
+                field: field, code: .invalidCharacter,
+                message:
+                    "character \(position) is \(quoted(c)): only digits and the letters ABCDEFGHJKLMNPQRTUWXY are allowed\(hint) (\(Self.standard))"
+            )
         case .wrongCheckCharacter(let expected, let found)?:
-            throw ValidationError(field: field, code: .wrongCheckCharacter,
-                                  message: CreditCodeCheck.Problem.wrongCheckCharacter(expected: expected, found: found).message)
+            throw ValidationError(
+                field: field, code: .wrongCheckCharacter,
+                message: CreditCodeCheck.Problem.wrongCheckCharacter(expected: expected, found: found).message)
         }
     }
 

@@ -16,16 +16,21 @@ public enum WorkerFactsConsistency {
         var problems: [ValidationError] = []
         for (index, fact) in facts.enumerated() where fact.attested && !table.mayAttest(role: callerRole, fact: fact) {
             if let stored = previous.first(where: { $0.category == fact.category }), stored.attested,
-               AttestationTable.sameDetails(stored, fact) {
+                AttestationTable.sameDetails(stored, fact)
+            {
                 continue
             }
             let label = categoryLabel(fact.category)
             let roles = table.roles(attesting: .category(fact.category))
-            let who = roles.isEmpty ? "no department attests \(label)" : "\(label) is attested by \(roles.joined(separator: ", "))"
-            problems.append(ValidationError(
-                field: "\(field)[\(index)].attested", code: .inconsistent,
-                message: "role '\(callerRole)' cannot attest \(label) (\(who)); attestation comes from the attesting department's " +
-                    "certificate, so send attested = false to record a self-declaration"))
+            let who =
+                roles.isEmpty
+                ? "no department attests \(label)" : "\(label) is attested by \(roles.joined(separator: ", "))"
+            problems.append(
+                ValidationError(
+                    field: "\(field)[\(index)].attested", code: .inconsistent,
+                    message:
+                        "role '\(callerRole)' cannot attest \(label) (\(who)); attestation comes from the attesting department's "
+                        + "certificate, so send attested = false to record a self-declaration"))
         }
         return problems
     }
@@ -37,8 +42,9 @@ public enum WorkerFactsConsistency {
             guard fact.category == .g6TwoAfterYouth, fact.rural else { return nil }
             return ValidationError(
                 field: "\(field)[\(index)].rural", code: .inconsistent,
-                message: "G6 rural is true but worker.hukou is HUKOU_URBAN; worker.hukou is the one source of truth (rural is " +
-                    "deprecated): leave rural unset, and an urban youth qualifies for R9 through low_income_family")
+                message:
+                    "G6 rural is true but worker.hukou is HUKOU_URBAN; worker.hukou is the one source of truth (rural is "
+                    + "deprecated): leave rural unset, and an urban youth qualifies for R9 through low_income_family")
         }
     }
 

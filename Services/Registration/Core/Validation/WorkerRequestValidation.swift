@@ -28,7 +28,9 @@ public enum WorkerRequestValidation {
     ]
 
     /// RegisterWorker: `request_id`, then `worker` (see `validate(worker:...)`).
-    public static func validate(_ request: RegisterWorkerRequest, today: (year: Int, month: Int, day: Int)) -> [ValidationError] {
+    public static func validate(_ request: RegisterWorkerRequest, today: (year: Int, month: Int, day: Int))
+        -> [ValidationError]
+    {
         var problems = Problems()
         problems.requestID(request.requestId)
         guard let worker = request.worker else {
@@ -55,8 +57,10 @@ public enum WorkerRequestValidation {
             try PhoneNumber(validating: worker.phone, field: "\(field).phone")
         }
         checkHukou(worker.hukou, field: "\(field).hukou", into: &problems)
-        checkCategories(worker.categories, hukou: worker.hukou, field: "\(field).categories", today: today, into: &problems)
-        checkBirthDate(worker.birthDate, idNumber: idNumber, field: "\(field).birth_date", today: today, into: &problems)
+        checkCategories(
+            worker.categories, hukou: worker.hukou, field: "\(field).categories", today: today, into: &problems)
+        checkBirthDate(
+            worker.birthDate, idNumber: idNumber, field: "\(field).birth_date", today: today, into: &problems)
         problems.district(worker.district, field: "\(field).district")
         return problems.errors
     }
@@ -64,16 +68,22 @@ public enum WorkerRequestValidation {
     /// UpdateWorker: `request_id`, `worker.id`, `expected_version >= 0`, `update_mask` names from
     /// `updatableFields` without repeats, and each replaced field as in registration (every
     /// updatable field when the mask is empty). `id_number` cannot be changed.
-    public static func validate(_ request: UpdateWorkerRequest, today: (year: Int, month: Int, day: Int)) -> [ValidationError] {
+    public static func validate(_ request: UpdateWorkerRequest, today: (year: Int, month: Int, day: Int))
+        -> [ValidationError]
+    {
         var problems = Problems()
         problems.requestID(request.requestId)
         guard let worker = request.worker else {
             problems.add("worker", .missing, "the worker's new values are required (worker.id names the worker)")
             return problems.errors
         }
-        problems.text(worker.id, field: "worker.id", what: "the id of the worker to change", max: RequestChecks.maxRequestIDLength)
+        problems.text(
+            worker.id, field: "worker.id", what: "the id of the worker to change", max: RequestChecks.maxRequestIDLength
+        )
         if request.expectedVersion < 0 {
-            problems.add("expected_version", .invalidFormat, "must be 0 (no check) or the version read, got \(request.expectedVersion)")
+            problems.add(
+                "expected_version", .invalidFormat,
+                "must be 0 (no check) or the version read, got \(request.expectedVersion)")
         }
         var replaced: [String] = []
         for (index, name) in request.updateMask.enumerated() {
@@ -81,7 +91,9 @@ public enum WorkerRequestValidation {
             if name == "id_number" {
                 problems.add(path, .inconsistent, "the ID number cannot be changed; it is the worker's identity")
             } else if !updatableFields.contains(name) {
-                problems.add(path, .invalidFormat, "unknown field '\(name)'; updatable fields: \(updatableFields.joined(separator: ", "))")
+                problems.add(
+                    path, .invalidFormat,
+                    "unknown field '\(name)'; updatable fields: \(updatableFields.joined(separator: ", "))")
             } else if replaced.contains(name) {
                 problems.add(path, .duplicate, "'\(name)' is listed twice")
             } else {
@@ -94,7 +106,9 @@ public enum WorkerRequestValidation {
             problems.text(worker.name, field: "\(f).name", what: "the name", max: RequestChecks.maxPersonNameLength)
         }
         if replaced.contains("phone") {
-            _ = problems.check { () throws(ValidationError) in try PhoneNumber(validating: worker.phone, field: "\(f).phone") }
+            _ = problems.check { () throws(ValidationError) in
+                try PhoneNumber(validating: worker.phone, field: "\(f).phone")
+            }
         }
         if replaced.contains("hukou") {
             checkHukou(worker.hukou, field: "\(f).hukou", into: &problems)
@@ -106,8 +120,10 @@ public enum WorkerRequestValidation {
             checkCategories(worker.categories, hukou: hukou, field: "\(f).categories", today: today, into: &problems)
         }
         if replaced.contains("birth_date") {
-            let idNumber = worker.idNumber.isEmpty ? nil : try? ResidentIDNumber(validating: worker.idNumber, today: today)
-            checkBirthDate(worker.birthDate, idNumber: idNumber, field: "\(f).birth_date", today: today, into: &problems)
+            let idNumber =
+                worker.idNumber.isEmpty ? nil : try? ResidentIDNumber(validating: worker.idNumber, today: today)
+            checkBirthDate(
+                worker.birthDate, idNumber: idNumber, field: "\(f).birth_date", today: today, into: &problems)
         }
         if replaced.contains("district") {
             problems.district(worker.district, field: "\(f).district")
@@ -129,11 +145,14 @@ public enum WorkerRequestValidation {
         today: (year: Int, month: Int, day: Int), into problems: inout Problems
     ) {
         guard let given = problems.optionalDate(date, field: field, what: "birth date", notAfter: today),
-              let idNumber else { return }
+            let idNumber
+        else { return }
         if given != idNumber.birthDate {
             let b = idNumber.birthDate
-            problems.add(field, .inconsistent,
-                         "birth date \(CivilDate.format(year: given.year, month: given.month, day: given.day)) differs from the one in the ID number (\(CivilDate.format(year: b.year, month: b.month, day: b.day))); leave birth_date unset and the service takes it from the ID number")
+            problems.add(
+                field, .inconsistent,
+                "birth date \(CivilDate.format(year: given.year, month: given.month, day: given.day)) differs from the one in the ID number (\(CivilDate.format(year: b.year, month: b.month, day: b.day))); leave birth_date unset and the service takes it from the ID number"
+            )
         }
     }
 
@@ -146,18 +165,22 @@ public enum WorkerRequestValidation {
             let path = "\(field)[\(index)]"
             let category = fact.category
             guard category.isRecognized else {
-                problems.add("\(path).category", .unrecognizedValue,
-                             "unknown skills.v1.WorkerCategory value \(category.rawValue); expected 1 (G1) ... 17 (G17)")
+                problems.add(
+                    "\(path).category", .unrecognizedValue,
+                    "unknown skills.v1.WorkerCategory value \(category.rawValue); expected 1 (G1) ... 17 (G17)")
                 continue
             }
             guard category != .unspecified else {
-                problems.add("\(path).category", .unspecifiedValue,
-                             "WORKER_CATEGORY_UNSPECIFIED is not allowed: set the category (G1 ... G17)")
+                problems.add(
+                    "\(path).category", .unspecifiedValue,
+                    "WORKER_CATEGORY_UNSPECIFIED is not allowed: set the category (G1 ... G17)")
                 continue
             }
             if let first = seen[category] {
-                problems.add("\(path).category", .duplicate,
-                             "\(categoryLabel(category)) (\(category.protoName)) is listed twice (also \(field)[\(first)]); give each category once")
+                problems.add(
+                    "\(path).category", .duplicate,
+                    "\(categoryLabel(category)) (\(category.protoName)) is listed twice (also \(field)[\(first)]); give each category once"
+                )
                 continue
             }
             seen[category] = index
@@ -181,19 +204,24 @@ public enum WorkerRequestValidation {
             "rural": fact.rural,
             "hired_on": fact.hiredOn.map { !($0.year == 0 && $0.month == 0 && $0.day == 0) } ?? false,
         ]
-        for (detail, categories) in detailCategories where setDetails[detail] == true && !categories.contains(category) {
+        for (detail, categories) in detailCategories where setDetails[detail] == true && !categories.contains(category)
+        {
             let owners = categories.map(categoryLabel).sorted { $0.count == $1.count ? $0 < $1 : $0.count < $1.count }
-            problems.add("\(path).\(detail)", .inconsistent,
-                         "\(detail) belongs to \(owners.joined(separator: "/")) facts, not to \(label); put it on the \(owners.joined(separator: " or ")) entry or leave it unset")
+            problems.add(
+                "\(path).\(detail)", .inconsistent,
+                "\(detail) belongs to \(owners.joined(separator: "/")) facts, not to \(label); put it on the \(owners.joined(separator: " or ")) entry or leave it unset"
+            )
         }
         switch category {
         case .g1EnterpriseEmployee, .g2NewHire:
             if fact.employerCreditCode.isEmpty {
-                problems.add("\(path).employer_credit_code", .missing,
-                             "\(label) needs the employer's unified social credit code")
+                problems.add(
+                    "\(path).employer_credit_code", .missing,
+                    "\(label) needs the employer's unified social credit code")
             } else {
                 _ = problems.check { () throws(ValidationError) in
-                    try UnifiedSocialCreditCode(validating: fact.employerCreditCode, field: "\(path).employer_credit_code")
+                    try UnifiedSocialCreditCode(
+                        validating: fact.employerCreditCode, field: "\(path).employer_credit_code")
                 }
             }
             if category == .g2NewHire {
@@ -203,8 +231,9 @@ public enum WorkerRequestValidation {
             if isBlank(fact.school) {
                 problems.add("\(path).school", .missing, "G3 needs the school or university the student attends")
             } else {
-                problems.optionalText(fact.school, field: "\(path).school", what: "the school",
-                                      max: RequestChecks.maxOrganisationNameLength)
+                problems.optionalText(
+                    fact.school, field: "\(path).school", what: "the school",
+                    max: RequestChecks.maxOrganisationNameLength)
             }
         case .g6TwoAfterYouth:
             // R9 pays G6 youth by hukou: rural, or urban with (attested) low-income support.
@@ -212,15 +241,18 @@ public enum WorkerRequestValidation {
             // (false cannot be told from "not given", so only rural = true with an urban hukou
             // contradicts it; the service fills `rural` from the hukou).
             if hukou == .urban && fact.rural {
-                problems.add("\(path).rural", .inconsistent,
-                             "G6 rural is true but worker.hukou is HUKOU_URBAN; worker.hukou is the one source of truth (rural is " +
-                             "deprecated): leave rural unset, and an urban youth qualifies for R9 through low_income_family")
+                problems.add(
+                    "\(path).rural", .inconsistent,
+                    "G6 rural is true but worker.hukou is HUKOU_URBAN; worker.hukou is the one source of truth (rural is "
+                        + "deprecated): leave rural unset, and an urban youth qualifies for R9 through low_income_family"
+                )
             }
         default:
             break
         }
         problems.optionalDate(fact.validUntil, field: "\(path).valid_until", what: "valid-until date")
-        problems.optionalText(fact.evidenceReference, field: "\(path).evidence_reference", what: "the evidence reference",
-                              max: RequestChecks.maxOrganisationNameLength)
+        problems.optionalText(
+            fact.evidenceReference, field: "\(path).evidence_reference", what: "the evidence reference",
+            max: RequestChecks.maxOrganisationNameLength)
     }
 }
