@@ -36,6 +36,19 @@ public struct AccessTable: Sendable, Hashable {
         if let roles = rules["/\(method.service)/*"] { return roles.contains(role) || roles.contains("*") }
         return false
     }
+
+    /// The methods of `service` that no entry covers: a call to one of them is always refused, so a
+    /// method added to the contract without an entry here is a method nobody can call.
+    public func methodsWithoutEntry(in service: ServiceDescriptor) -> [String] {
+        if Self.alwaysAllowedServices.contains(service.name) || rules["/\(service.name)/*"] != nil { return [] }
+        return service.methods.map(\.path).filter { rules[$0] == nil }
+    }
+
+    /// The entries under `service` that name no method of it (a typo, or a method since renamed).
+    public func entriesWithoutMethod(in service: ServiceDescriptor) -> [String] {
+        let paths = Set(service.methods.map(\.path)).union(["/\(service.name)/*"])
+        return rules.keys.filter { $0.hasPrefix("/\(service.name)/") && !paths.contains($0) }.sorted()
+    }
 }
 
 /// Refuses calls whose caller role the access table does not allow, with `PERMISSION_DENIED`.
