@@ -51,7 +51,7 @@ public enum ServiceRunner {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "skills.\(manifest.name)")
-        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        logger.logLevel = settings.level
 
         let port = settings.port > 0 ? settings.port : manifest.defaultPort
         let certDir = settings.certDir
@@ -138,7 +138,7 @@ public enum ServiceRunner {
     }
 
     static func bootstrapLogging(_ settings: ServiceSettings) {
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let level = settings.level
         let json = settings.logJSON
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler =

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Storage
 
 /// The settings every service executable takes: command-line flags first, then `SKILLS_*`
@@ -57,6 +58,10 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: SKILLS_LOG_LEVEL]")
     public var logLevel: String = Environment.string("SKILLS_LOG_LEVEL") ?? "info"
 
+    /// The level `logLevel` names; `validate()` has refused any other word, so `.info` is never a silent
+    /// stand-in for a typo such as `verbose`.
+    public var level: Logger.Level { Logger.Level(rawValue: logLevel.lowercased()) ?? .info }
+
     /// Every Bool flag has a `--no-` form: ArgumentParser refuses a plain flag whose default (here from
     /// the environment) is true, and a service started with SKILLS_LOG_JSON=1 exited with a usage error.
     @Flag(inversion: .prefixedNo, help: "Log JSON lines instead of text. [env: SKILLS_LOG_JSON=1]")
@@ -94,6 +99,13 @@ public struct ServiceSettings: ParsableArguments, Sendable {
             "Shut down as on SIGTERM when standard input reaches end of file: a launcher that passes a pipe it holds makes the service exit when the launcher does, even on SIGKILL. [env: SKILLS_EXIT_WHEN_STDIN_CLOSES=1]"
     )
     public var exitWhenStdinCloses: Bool = Environment.bool("SKILLS_EXIT_WHEN_STDIN_CLOSES")
+
+    public func validate() throws {
+        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("log level '\(logLevel)' (--log-level or SKILLS_LOG_LEVEL) is not one of: \(levels)")
+        }
+    }
 }
 
 /// Reads `SKILLS_*` variables.
