@@ -29,9 +29,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         self.keyCreatedAt = modified.map { Timestamps.timestamp($0) }
     }
 
-    static func newID() -> String {
-        "a-\(String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36))\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
-    }
+    static func newID() -> String { RecordID.make("a") }
 
     // MARK: Assessments
 
@@ -235,7 +233,9 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         -> ListCertificatesResponse
     {
         guard !request.workerId.isEmpty else { throw AssessmentError.invalid(field: "worker_id", message: "required") }
-        let size = request.pageSize <= 0 ? 100 : min(Int(request.pageSize), 1000)
+        guard let size = PageSize.rows(for: request.pageSize) else {
+            throw AssessmentError.invalid(field: "page_size", message: PageSize.refusal(for: request.pageSize))
+        }
         let page = try await store.certificates(workerID: request.workerId, after: request.pageToken, limit: size)
         return ListCertificatesResponse(
             certificates: page, nextPageToken: page.count == size ? page.last?.number ?? "" : "")

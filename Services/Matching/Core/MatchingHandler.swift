@@ -31,18 +31,14 @@ public struct MatchingHandler: MatchingServiceProvider {
         return Day(year: day.year, month: day.month, day: day.day)
     }
 
-    static func newID(_ prefix: String) -> String {
-        // Time-ordered (so lists page by id in creation order) and unguessable.
-        let millis = UInt64(Date().timeIntervalSince1970 * 1000)
-        return "\(prefix)-\(String(millis, radix: 36))\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
-    }
+    static func newID(_ prefix: String) -> String { RecordID.make(prefix) }
 
-    /// Page sizes: 0 means 100; at most 1000; negative is `INVALID_ARGUMENT`.
+    /// `PageSize`'s rule; a negative size is `INVALID_ARGUMENT`.
     static func pageSize(_ requested: Int32, field: String = "page_size") throws -> Int {
-        guard requested >= 0 else {
-            throw MatchingError.invalid(field: field, message: "must not be negative, got \(requested)")
+        guard let rows = PageSize.rows(for: requested) else {
+            throw MatchingError.invalid(field: field, message: PageSize.refusal(for: requested))
         }
-        return requested == 0 ? 100 : min(Int(requested), 1000)
+        return rows
     }
 
     private func role(_ context: ServerContext) -> String { context.peer.role ?? "" }

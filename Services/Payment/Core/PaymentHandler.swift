@@ -266,7 +266,9 @@ public struct PaymentHandler: PaymentServiceProvider {
     }
 
     public func listClaims(request: ListClaimsRequest, context: ServerContext) async throws -> ListClaimsResponse {
-        let size = request.pageSize <= 0 ? 100 : min(Int(request.pageSize), 1000)
+        guard let size = PageSize.rows(for: request.pageSize) else {
+            throw PaymentError.invalid(field: "page_size", message: PageSize.refusal(for: request.pageSize))
+        }
         let ids = try await store.claimIDs(
             workerID: request.workerId, institutionID: request.institutionId,
             offeringID: request.offeringId, after: request.pageToken, limit: size)

@@ -32,11 +32,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         return (day.year, day.month, day.day)
     }
 
-    static func newID(_ prefix: String) -> String {
-        // Time-ordered (so lists page by id in registration order) and unguessable.
-        let millis = UInt64(Date().timeIntervalSince1970 * 1000)
-        return "\(prefix)-\(String(millis, radix: 36))\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
-    }
+    static func newID(_ prefix: String) -> String { RecordID.make(prefix) }
 
     private func role(_ context: ServerContext) -> String { context.peer.role ?? "" }
 
@@ -334,7 +330,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
                     field: "kind", code: .unrecognizedValue, message: "unknown value \(request.kind.rawValue)"))
         }
         guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
-        let size = Self.pageSize(request.pageSize)
+        let size = try Self.pageSize(request.pageSize)
         let page = try await store.institutions(
             status: request.filingStatus, kind: request.kind, occupation: request.occupationCode,
             afterID: request.pageToken, limit: size)
@@ -374,7 +370,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
                     field: "pool", code: .unrecognizedValue, message: "unknown value \(request.pool.rawValue)")
             ])
         }
-        let size = Self.pageSize(request.pageSize)
+        let size = try Self.pageSize(request.pageSize)
         let page = try await store.teachers(
             pool: request.pool, speciality: request.speciality, afterID: request.pageToken, limit: size)
         let callerRole = role(context)
@@ -384,5 +380,13 @@ public struct RegistrationHandler: RegistrationServiceProvider {
     }
 
     /// Page sizes: 0 means 100; at most 1000.
-    static func pageSize(_ requested: Int32) -> Int { requested <= 0 ? 100 : min(Int(requested), 1000) }
+    /// `PageSize`'s rule; a negative size is `INVALID_ARGUMENT`.
+    static func pageSize(_ requested: Int32) throws -> Int {
+        guard let rows = PageSize.rows(for: requested) else {
+            throw RegistrationError.invalid([
+                ValidationError(field: "page_size", code: .invalidFormat, message: PageSize.refusal(for: requested))
+            ])
+        }
+        return rows
+    }
 }
