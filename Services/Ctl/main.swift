@@ -32,8 +32,8 @@ struct Connection: ParsableArguments {
     @Option(help: "Deadline per call, in milliseconds.") var timeoutMs = 5000
 
     func channel(_ addresses: String) throws -> GRPCChannel {
-        let targets = addresses.split(separator: ",").compactMap { ClientConfiguration.Target(String($0)) }
-        guard !targets.isEmpty else { throw ValidationError("cannot parse '\(addresses)' as host:port[,host:port]") }
+        let targets: [ClientConfiguration.Target]
+        do { targets = try ClientConfiguration.Target.list(addresses) } catch { throw ValidationError("\(error)") }
         return try GRPCChannel(
             configuration: ClientConfiguration(
                 targets: targets, tls: .development(role, directory: certDir), defaultTimeout: .milliseconds(timeoutMs),

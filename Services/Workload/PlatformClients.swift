@@ -46,9 +46,9 @@ public final class PlatformClients: Sendable {
         var channels: [String: GRPCChannel] = [:]
         do {
             for (service, address, roles) in wanted {
-                let targets = address.split(separator: ",").compactMap { ClientConfiguration.Target(String($0)) }
-                guard !targets.isEmpty else {
-                    throw RPCError(.invalidArgument, "cannot parse '\(address)' as host:port[,host:port]")
+                let targets: [ClientConfiguration.Target]
+                do { targets = try ClientConfiguration.Target.list(address) } catch {
+                    throw RPCError(.invalidArgument, "\(service) address: \(error)")
                 }
                 for role in roles {
                     let copies = Self.busyRoles.contains(role) ? max(1, connectionsPerService) : 1

@@ -23,9 +23,9 @@ public final class Peers: Sendable {
 
     init(settings: ServiceSettings, tls: TLSConfiguration, logger: Logger) throws {
         func channel(_ addresses: String) throws -> GRPCChannel {
-            let targets = addresses.split(separator: ",").compactMap { ClientConfiguration.Target(String($0)) }
-            guard !targets.isEmpty else {
-                throw ServiceStartupError("cannot parse peer addresses '\(addresses)' (host:port,...)")
+            let targets: [ClientConfiguration.Target]
+            do { targets = try ClientConfiguration.Target.list(addresses) } catch {
+                throw ServiceStartupError("peer addresses: \(error)")
             }
             return try GRPCChannel(
                 configuration: ClientConfiguration(

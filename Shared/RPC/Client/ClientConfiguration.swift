@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a client channel connects and how it behaves.
 public struct ClientConfiguration: Sendable {
     /// One address of the service (a host name or IP, and a port).
@@ -22,6 +24,29 @@ public struct ClientConfiguration: Sendable {
         }
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        /// Parses a comma-separated list (`host:port,host:port`, the form of every `--…-addr` setting).
+        /// Every entry must parse: a typo in one replica's address is an error naming it, never a
+        /// silently shorter list.
+        public static func list(_ text: String) throws(TargetListError) -> [Target] {
+            let entries = text.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            var targets: [Target] = []
+            for entry in entries {
+                guard let target = Target(entry) else { throw TargetListError(list: text, entry: entry) }
+                targets.append(target)
+            }
+            return targets
+        }
+    }
+
+    /// A list of addresses with an entry that is not `host:port`.
+    public struct TargetListError: Error, CustomStringConvertible {
+        public let list: String
+        public let entry: String
+        public var description: String {
+            "cannot parse '\(entry)' in '\(list)' as host:port (several: host:port,host:port)"
+        }
     }
 
     /// When and how a call that failed with `UNAVAILABLE` is tried again (idempotent methods only).
