@@ -9,7 +9,8 @@ final class TargetListTests: XCTestCase {
     }
 
     func testOneBadEntryRefusesTheList() {
-        for (list, bad) in [("10.0.0.1:7101,10.0.0.2", "10.0.0.2"), ("a:1,,b:2", ""), ("", ""), ("h:70000", "h:70000")] {
+        for (list, bad) in [("10.0.0.1:7101,10.0.0.2", "10.0.0.2"), ("a:1,,b:2", ""), ("", ""), ("h:70000", "h:70000")]
+        {
             XCTAssertThrowsError(try ClientConfiguration.Target.list(list), list) { error in
                 XCTAssertEqual((error as? ClientConfiguration.TargetListError)?.entry, bad, list)
             }
