@@ -59,29 +59,10 @@ struct Serve: AsyncParsableCommand {
         fflush(nil)
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        if exitWhenStdinCloses { Self.terminateWhenStandardInputCloses() }
+        if exitWhenStdinCloses { LauncherWatch.terminateWhenStandardInputCloses(logger: logger) }
         try await group.run()
     }
 
-    /// What ServiceKit's `LauncherWatch` does for the services (this executable does not link
-    /// ServiceKit): SIGTERM to itself once standard input, a pipe the launcher holds, reads end of file.
-    static func terminateWhenStandardInputCloses() {
-        let thread = Thread {
-            var buffer = [UInt8](repeating: 0, count: 256)
-            while true {
-                let count = read(STDIN_FILENO, &buffer, buffer.count)
-                if count > 0 || (count < 0 && errno == EINTR) { continue }
-                break
-            }
-            for _ in 0..<200 {  // up to 2 s for ServiceLifecycle to take SIGTERM over (a drain, not an abrupt end)
-                var current = sigaction()
-                if sigaction(SIGTERM, nil, &current) == 0 && current.__sigaction_handler.sa_handler != nil { break }
-                usleep(10_000)
-            }
-            kill(getpid(), SIGTERM)
-        }
-        thread.start()
-    }
 }
 
 struct InteropClient: AsyncParsableCommand {
