@@ -117,6 +117,7 @@ let package = Package(
         // The subsidy rules engine: pure Swift, no I/O (docs/POLICY.md R1..R11).
         .target(
             name: "Policy",
+            dependencies: ["COpenSSL"],
             path: "Shared/Policy",
             resources: [.copy("Data")],
             swiftSettings: swiftSettings
