@@ -31,45 +31,17 @@ final class ServerCallRouter: Sendable {
 /// Reads the request HEADERS (route, deadline, metadata), the length-prefixed messages in DATA
 /// frames, runs the handler in a task, and writes response HEADERS, DATA and the status in
 /// trailers. Early failures (unknown method, refused caller, unsupported encoding) are answered
-/// with a trailers-only response; a non-gRPC content type gets HTTP 415.
+/// with a trailers-only response; a non-gRPC content type gets HTTP 415. What the call may do next
+/// is `ServerStreamStateMachine`'s to say; this handler performs its actions on the channel.
 final class ServerStreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias OutboundOut = HTTP2Frame.FramePayload
 
-    private enum Phase {
-        case awaitingHeaders
-        case unary
-        case streaming(AsyncThrowingStream<ByteBuffer, any Error>.Continuation)
-        case done
-    }
-
-    private static let maxBufferedRequests = 1024
-
-    private let router: ServerCallRouter
-    private let peer: PeerIdentity
-    private let remoteAddress: String
-    private var phase: Phase = .awaitingHeaders
-    private var deframer: MessageDeframer
-    private var unaryRequest: ByteBuffer?
-    private var unaryRequestCount = 0
-    private var inboundClosed = false
-    /// Whether the client's END_STREAM has arrived (set before the frame that carries it is
-    /// processed, so a status written while processing it knows the client is done).
-    private var clientSentEndStream = false
-    private var headersSent = false
-    private var statusSent = false
-    private var callContext: ServerContext?
-    private var method: ServerMethod?
-    private var task: Task<Void, Never>?
-    private var deadlineTimer: Scheduled<Void>?
-    private var startedAt = ContinuousClock.now
+    private var machine: ServerStreamStateMachine
     private var channelContext: ChannelHandlerContext?
 
     init(router: ServerCallRouter, peer: PeerIdentity, remoteAddress: String) {
-        self.router = router
-        self.peer = peer
-        self.remoteAddress = remoteAddress
-        self.deframer = MessageDeframer(maxMessageBytes: router.maxReceiveMessageBytes)
+        machine = ServerStreamStateMachine(router: router, peer: peer, remoteAddress: remoteAddress)
     }
 
     func handlerAdded(context: ChannelHandlerContext) { channelContext = context }
@@ -78,177 +50,61 @@ final class ServerStreamHandler: ChannelInboundHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let payload = unwrapInboundIn(data)
-        if payload.endsStream { clientSentEndStream = true }
-        switch payload {
+        switch unwrapInboundIn(data) {
         case .headers(let headers):
-            if case .awaitingHeaders = phase {
-                receiveRequestHeaders(headers.headers, context: context)
-                if headers.endStream { receiveEndOfInput(context: context) }
-            } else if headers.endStream {
-                receiveEndOfInput(context: context)
-            }
+            perform(machine.receiveHeaders(headers.headers, endStream: headers.endStream), context: context)
         case .data(let frame):
             guard case .byteBuffer(let bytes) = frame.data else { return }
-            receiveData(bytes, context: context)
-            if frame.endStream { receiveEndOfInput(context: context) }
+            perform(machine.receiveData(bytes, endStream: frame.endStream), context: context)
         case .rstStream:
-            clientWentAway(context: context)
+            end(machine.clientWentAway(), context: context)
         default:
             break
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        clientWentAway(context: context)
+        end(machine.clientWentAway(), context: context)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        clientWentAway(context: context)
+        end(machine.clientWentAway(), context: context)
         context.close(promise: nil)
     }
 
-    private func receiveRequestHeaders(_ headers: HPACKHeaders, context: ChannelHandlerContext) {
-        let contentType = headers.first(name: "content-type") ?? ""
-        guard
-            contentType == "application/grpc" || contentType.hasPrefix("application/grpc+proto")
-                || contentType.hasPrefix("application/grpc;")
-        else {
-            phase = .done
-            statusSent = true
-            let response: HPACKHeaders = [":status": "415", "content-type": "text/plain"]
-            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: response, endStream: true))), promise: nil)
-            return
-        }
-        guard headers.first(name: ":method") == "POST" else {
-            return failEarly(RPCError(.internalError, "gRPC requires :method POST"), context: context)
-        }
-        let path = headers.first(name: ":path") ?? ""
-        if let encoding = headers.first(name: "grpc-encoding"), encoding != "identity" {
-            return failEarly(
-                RPCError(
-                    .unimplemented, "message encoding '\(encoding)' is not supported; this server accepts identity"),
-                context: context)
-        }
-        guard let method = router.methods[path] else {
-            return failEarly(RPCError(.unimplemented, "Method not found: \(path)"), context: context)
-        }
-        self.method = method
-
-        var deadline: ContinuousClock.Instant?
-        if let timeout = headers.first(name: "grpc-timeout") {
-            guard let duration = GRPCTimeout.parse(Substring(timeout)) else {
-                return failEarly(RPCError(.invalidArgument, "malformed grpc-timeout '\(timeout)'"), context: context)
-            }
-            deadline = startedAt + duration
-            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            deadlineTimer = context.eventLoop.scheduleTask(in: TimeAmount(saturating: duration)) {
-                loopBound.value.deadlineExpired()
-            }
-        }
-        let callContext = ServerContext(
-            method: method.descriptor, requestMetadata: MetadataCoding.metadata(from: headers),
-            deadline: deadline, peer: peer, remoteAddress: remoteAddress)
-        self.callContext = callContext
-        do {
-            for interceptor in router.interceptors { try interceptor.accept(callContext) }
-        } catch {
-            return failEarly(error, context: context)
-        }
-
-        switch method.body {
-        case .unary:
-            phase = .unary
-        case .streaming(let body):
-            let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream(
-                bufferingPolicy: .bufferingOldest(Self.maxBufferedRequests))
-            phase = .streaming(continuation)
-            startStreaming(body, requests: MessageStream(stream), context: context)
-        }
-    }
-
-    private func receiveData(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
-        guard !inboundClosed else { return }
-        switch phase {
-        case .unary, .streaming: break
-        case .awaitingHeaders, .done: return
-        }
-        deframer.append(bytes)
-        do {
-            while let message = try deframer.next() {
-                switch phase {
-                case .unary:
-                    unaryRequestCount += 1
-                    if unaryRequestCount > 1 {
-                        return failCall(
-                            RPCError(.internalError, "a unary call carries exactly one request message"),
-                            context: context)
-                    }
-                    unaryRequest = message
-                case .streaming(let continuation):
-                    if case .dropped = continuation.yield(message) {
-                        return failCall(
-                            RPCError(
-                                .resourceExhausted,
-                                "more than \(Self.maxBufferedRequests) request messages are waiting for the handler"),
-                            context: context)
-                    }
-                case .awaitingHeaders, .done:
-                    return
-                }
-            }
-        } catch {
-            switch error {
-            case .tooLarge(let length, let limit):
-                failCall(
-                    RPCError(
-                        .resourceExhausted,
-                        "request message of \(length) bytes is larger than the limit of \(limit) bytes"),
-                    context: context)
-            case .compressed:
-                failCall(
-                    RPCError(.internalError, "compressed message received without a grpc-encoding"), context: context)
-            case .invalidFlag(let flag):
-                failCall(RPCError(.internalError, "invalid message flag \(flag)"), context: context)
-            }
-        }
-    }
-
-    private func receiveEndOfInput(context: ChannelHandlerContext) {
-        guard !inboundClosed else { return }
-        inboundClosed = true
-        if deframer.hasPartialMessage {
-            return failCall(RPCError(.internalError, "the request ended inside a message"), context: context)
-        }
-        switch phase {
-        case .unary:
-            guard let request = unaryRequest, let method, case .unary(let body) = method.body, let callContext else {
-                return failCall(
-                    RPCError(.internalError, "a unary call carries exactly one request message"), context: context)
-            }
-            unaryRequest = nil
-            startUnary(body, request: request, callContext: callContext, context: context)
-        case .streaming(let continuation):
-            continuation.finish()
-        case .awaitingHeaders, .done:
+    private func perform(_ action: ServerStreamStateMachine.InboundAction, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
             break
+        case .accept(let deadline, let streaming):
+            if let deadline {
+                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                machine.attach(
+                    deadlineTimer: context.eventLoop.scheduleTask(in: deadline) {
+                        loopBound.value.deadlineExpired()
+                    })
+            }
+            if let streaming { machine.attach(handlerTask: startStreaming(streaming, context: context)) }
+        case .startUnary(let start):
+            machine.attach(handlerTask: startUnary(start, context: context))
+        case .end(let ending):
+            end(ending, context: context)
         }
     }
 
     // MARK: Running the handler
 
     private func startUnary(
-        _ body: @escaping @Sendable (ByteBuffer, ServerContext) async throws -> any ProtoMessage,
-        request: ByteBuffer, callContext: ServerContext, context: ChannelHandlerContext
-    ) {
+        _ start: ServerStreamStateMachine.UnaryStart, context: ChannelHandlerContext
+    ) -> Task<Void, Never> {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let allocator = context.channel.allocator
-        task = Task {
+        return Task {
             let result: Result<ByteBuffer, any Error>
             do {
-                let response = try await body(request, callContext)
+                let response = try await start.body(start.request, start.context)
                 result = .success(ProtoMessageFraming.frame(response, allocator: allocator))
             } catch {
                 result = .failure(error)
@@ -258,24 +114,22 @@ final class ServerStreamHandler: ChannelInboundHandler {
     }
 
     private func finishUnary(_ result: Result<ByteBuffer, any Error>) {
-        guard let context = channelContext, !statusSent else { return }
-        switch result {
-        case .success(let framed):
-            writeHeadersIfNeeded(context: context)
+        guard let context = channelContext else { return }
+        switch machine.unaryFinished(result) {
+        case .none:
+            break
+        case .respond(let framed, let ending):
+            context.write(wrapOutboundOut(.headers(.init(headers: Self.responseHeaders))), promise: nil)
             context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: nil)
-            writeStatus(.ok, "", context: context)
-        case .failure(let error):
-            writeStatus(error, context: context)
+            end(ending, context: context)
+        case .end(let ending):
+            end(ending, context: context)
         }
     }
 
     private func startStreaming(
-        _ body:
-            @escaping @Sendable (MessageStream<ByteBuffer>, MessageWriter<any ProtoMessage>, ServerContext) async throws
-            -> Void,
-        requests: MessageStream<ByteBuffer>, context: ChannelHandlerContext
-    ) {
-        guard let callContext else { return }
+        _ start: ServerStreamStateMachine.StreamingStart, context: ChannelHandlerContext
+    ) -> Task<Void, Never> {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let allocator = context.channel.allocator
@@ -283,10 +137,10 @@ final class ServerStreamHandler: ChannelInboundHandler {
             let framed = ProtoMessageFraming.frame(message, allocator: allocator)
             try await eventLoop.flatSubmit { loopBound.value.writeStreamedMessage(framed, eventLoop: eventLoop) }.get()
         }
-        task = Task {
+        return Task {
             let result: Result<Void, any Error>
             do {
-                try await body(requests, writer, callContext)
+                try await start.body(start.requests, writer, start.context)
                 result = .success(())
             } catch {
                 result = .failure(error)
@@ -296,95 +150,73 @@ final class ServerStreamHandler: ChannelInboundHandler {
     }
 
     private func writeStreamedMessage(_ framed: ByteBuffer, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        guard let context = channelContext, !statusSent else {
+        guard let context = channelContext, case .write(let headersFirst) = machine.sendMessage() else {
             return eventLoop.makeFailedFuture(RPCError(.cancelled, "the call has ended"))
         }
-        writeHeadersIfNeeded(context: context)
+        if headersFirst {
+            context.write(wrapOutboundOut(.headers(.init(headers: Self.responseHeaders))), promise: nil)
+        }
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: promise)
         return promise.futureResult
     }
 
     private func finishStreaming(_ result: Result<Void, any Error>) {
-        guard let context = channelContext, !statusSent else { return }
-        switch result {
-        case .success: writeStatus(.ok, "", context: context)
-        case .failure(let error): writeStatus(error, context: context)
-        }
+        guard let context = channelContext else { return }
+        end(machine.streamingFinished(result), context: context)
+    }
+
+    private func deadlineExpired() {
+        guard let context = channelContext else { return }
+        end(machine.deadlineExpired(), context: context)
     }
 
     // MARK: Ending the call
-
-    private func deadlineExpired() {
-        guard let context = channelContext, !statusSent else { return }
-        task?.cancel()
-        if case .streaming(let continuation) = phase {
-            continuation.finish(throwing: RPCError(.deadlineExceeded, "deadline exceeded"))
-        }
-        writeStatus(.deadlineExceeded, "deadline exceeded", context: context)
-    }
-
-    private func clientWentAway(context: ChannelHandlerContext) {
-        deadlineTimer?.cancel()
-        task?.cancel()
-        if case .streaming(let continuation) = phase {
-            continuation.finish(throwing: RPCError(.cancelled, "the client cancelled the call"))
-        }
-        if !statusSent {
-            statusSent = true
-            report(.cancelled, "the client cancelled the call")
-        }
-        phase = .done
-    }
-
-    private func failEarly(_ error: RPCError, context: ChannelHandlerContext) {
-        phase = .done
-        writeStatus(error.code, error.message, trailers: error.metadata, context: context)
-    }
-
-    private func failCall(_ error: RPCError, context: ChannelHandlerContext) {
-        task?.cancel()
-        if case .streaming(let continuation) = phase { continuation.finish(throwing: error) }
-        writeStatus(error.code, error.message, trailers: error.metadata, context: context)
-    }
-
-    private func writeStatus(_ error: any Error, context: ChannelHandlerContext) {
-        let rpcError = router.status(for: error, method: method?.descriptor)
-        writeStatus(rpcError.code, rpcError.message, trailers: rpcError.metadata, context: context)
-    }
-
-    private func writeHeadersIfNeeded(context: ChannelHandlerContext) {
-        guard !headersSent else { return }
-        headersSent = true
-        context.write(wrapOutboundOut(.headers(.init(headers: Self.responseHeaders))), promise: nil)
-    }
 
     private static let responseHeaders: HPACKHeaders = [
         ":status": "200", "content-type": "application/grpc", "grpc-accept-encoding": "identity",
     ]
 
+    /// Stops the call's timer and task, writes what the ending says, and tells the interceptors.
+    private func end(_ ending: ServerStreamStateMachine.Ending?, context: ChannelHandlerContext) {
+        guard let ending else { return }
+        ending.call?.deadlineTimer?.cancel()
+        ending.call?.handlerTask?.cancel()
+        switch ending.response {
+        case .status(let trailersOnly, let askClientToStop):
+            writeStatus(
+                ending.status, trailersOnly: trailersOnly, askClientToStop: askClientToStop, call: ending.call,
+                context: context)
+        case .unsupportedMediaType:
+            let response: HPACKHeaders = [":status": "415", "content-type": "text/plain"]
+            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: response, endStream: true))), promise: nil)
+        case .reset(let code):
+            context.writeAndFlush(wrapOutboundOut(.rstStream(code)), promise: nil)
+        case .nothing:
+            break
+        }
+        guard let call = ending.call else { return }
+        let duration = ContinuousClock.now - machine.startedAt
+        for interceptor in machine.router.interceptors {
+            interceptor.completed(
+                call.context, code: ending.status.code, message: ending.status.message, duration: duration)
+        }
+    }
+
     private func writeStatus(
-        _ code: StatusCode, _ message: String, trailers extra: Metadata = Metadata(),
+        _ status: RPCError, trailersOnly: Bool, askClientToStop: Bool, call: ServerStreamStateMachine.Call?,
         context: ChannelHandlerContext
     ) {
-        guard !statusSent else { return }
-        statusSent = true
-        deadlineTimer?.cancel()
-        var trailers: HPACKHeaders
-        if headersSent {
-            trailers = HPACKHeaders()
-        } else {
-            // Trailers-only: the status travels in the only HEADERS frame.
-            headersSent = true
-            trailers = Self.responseHeaders
+        // Trailers-only: the status travels in the only HEADERS frame.
+        var trailers = trailersOnly ? Self.responseHeaders : HPACKHeaders()
+        trailers.add(name: "grpc-status", value: String(status.code.rawValue))
+        if !status.message.isEmpty {
+            trailers.add(name: "grpc-message", value: StatusMessageCoding.encode(status.message))
         }
-        trailers.add(name: "grpc-status", value: String(code.rawValue))
-        if !message.isEmpty { trailers.add(name: "grpc-message", value: StatusMessageCoding.encode(message)) }
-        if let callContext { MetadataCoding.append(callContext.responseTrailers.current, to: &trailers) }
-        MetadataCoding.append(extra, to: &trailers)
+        if let call { MetadataCoding.append(call.context.responseTrailers.current, to: &trailers) }
+        MetadataCoding.append(status.metadata, to: &trailers)
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: trailers, endStream: true))), promise: promise)
-        let clientStillSending = !clientSentEndStream
         let channel = context.channel
         promise.futureResult.whenComplete { result in
             switch result {
@@ -392,7 +224,7 @@ final class ServerStreamHandler: ChannelInboundHandler {
                 // A failed HEADERS write would otherwise leave the call hanging until the client's
                 // deadline (docs/FIELD-NOTES.md).
                 channel.close(promise: nil)
-            case .success where clientStillSending:
+            case .success where askClientToStop:
                 // The client is still sending (say, a message over the limit): ask it to stop
                 // without error, as RFC 9113 section 8.1 has a server that answered early do.
                 // Closing the channel would reset with CANCEL, which grpcio may then report as
@@ -401,16 +233,6 @@ final class ServerStreamHandler: ChannelInboundHandler {
             case .success:
                 break
             }
-        }
-        phase = .done
-        report(code, message)
-    }
-
-    private func report(_ code: StatusCode, _ message: String) {
-        guard let callContext else { return }
-        let duration = ContinuousClock.now - startedAt
-        for interceptor in router.interceptors {
-            interceptor.completed(callContext, code: code, message: message, duration: duration)
         }
     }
 }
