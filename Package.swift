@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "RPC", "Schema", "Storage", "Policy",
+                "RPC", "Schema", "SQL", "Storage", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -132,7 +132,7 @@ let package = Package(
         // Registration: workers, enterprises, institutions, teachers (library; the executable wraps it).
         .target(
             name: "RegistrationCore",
-            dependencies: ["Schema", "Policy", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Schema", "Policy", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Registration/Core",
             swiftSettings: swiftSettings
         ),
@@ -145,7 +145,7 @@ let package = Package(
         // Assessment: appraisal results and signed certificates.
         .target(
             name: "AssessmentCore",
-            dependencies: ["Schema", "COpenSSL", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Schema", "COpenSSL", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Assessment/Core",
             swiftSettings: swiftSettings
         ),
@@ -158,7 +158,7 @@ let package = Package(
         // Matching: the five orders (O1..O5) and the catalogues C1..C3.
         .target(
             name: "MatchingCore",
-            dependencies: ["Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Matching/Core",
             swiftSettings: swiftSettings
         ),
@@ -178,7 +178,7 @@ let package = Package(
         // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
         .target(
             name: "PaymentCore",
-            dependencies: ["Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Payment/Core",
             swiftSettings: swiftSettings
         ),
@@ -213,7 +213,7 @@ let package = Package(
         // The four services' handlers in one process over the in-process transport (tests only).
         .target(
             name: "PlatformTestSupport",
-            dependencies: ["RPC", "Schema", "ServiceKit", "Storage", "Policy", "RegistrationCore", "MatchingCore",
+            dependencies: ["RPC", "Schema", "ServiceKit", "SQL", "Storage", "Policy", "RegistrationCore", "MatchingCore",
                            "AssessmentCore", "PaymentCore", "Workload", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support/Platform",
             swiftSettings: swiftSettings
@@ -295,7 +295,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceKitTests",
-            dependencies: ["ServiceKit", "Storage", "RPC", "Schema"],
+            dependencies: ["ServiceKit", "SQL", "Storage", "RPC", "Schema"],
             path: "Tests/ServiceKitTests",
             swiftSettings: swiftSettings
         ),
@@ -315,7 +315,7 @@ let package = Package(
         // SKILLS_TEST_POSTGRES_URL).
         .testTarget(
             name: "PaymentTests",
-            dependencies: ["PaymentCore", "Schema", "Storage", "PlatformTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+            dependencies: ["PaymentCore", "Schema", "SQL", "Storage", "PlatformTestSupport", .product(name: "SQLKit", package: "sql-kit"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/PaymentTests",
             swiftSettings: swiftSettings

@@ -12,7 +12,7 @@ import Synchronization
 /// whose task is cancelled still runs once it has been queued (its body is not interruptible).
 public final class Database: Sendable {
     /// Where the database is: an SQLite file, or a PostgreSQL server.
-    public enum Location: Sendable, Hashable {
+    public enum Location: Sendable, Hashable, CustomStringConvertible {
         /// An SQLite file (created if missing). `:memory:` is a temporary file (the writer and the
         /// readers must share one database).
         case sqlite(path: String)
@@ -27,6 +27,16 @@ public final class Database: Sendable {
                 self = .sqlite(path: String(text.dropFirst("sqlite://".count)))
             } else {
                 self = .sqlite(path: text)
+            }
+        }
+
+        /// The location without a password, for logs.
+        public var description: String {
+            switch self {
+            case .sqlite(let path): return "sqlite:\(path)"
+            case .postgres(let url):
+                guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
+                return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
             }
         }
     }

@@ -1,12 +1,10 @@
-import Foundation
-import SQLKit
+import SQL
 import Schema
-import Storage
 
 /// The append-only record of every change: who (the certificate identity), what (method and
 /// entity ids), when, and the request_id. Written in the same transaction as the change itself.
 public struct AuditTrail: Sendable {
-    public struct Entry: Sendable, Equatable, Codable {
+    public struct Entry: Sendable, Equatable {
         public var seq: Int64
         public var at: String
         public var caller: String
@@ -15,48 +13,45 @@ public struct AuditTrail: Sendable {
         public var entity: String
         public var requestId: String
         public var detail: String
-
-        enum CodingKeys: String, CodingKey {
-            case seq, at, caller, role, method, entity, detail
-            case requestId = "request_id"
-        }
     }
 
-    public let store: SQLStore
-    public init(store: SQLStore) { self.store = store }
+    public let database: Database
+    public init(database: Database) { self.database = database }
 
     /// Appends an entry inside the caller's transaction.
     public static func record(
-        in db: any SQLDatabase, context: ServerContext, entity: String, requestID: String,
+        on connection: any DBConnection, context: ServerContext, entity: String, requestID: String,
         detail: String = ""
-    ) async throws {
-        let at = Timestamps.nowRFC3339()
-        try await db.raw(
+    ) throws {
+        try connection.execute(
             """
             INSERT INTO audit_log (at, caller, role, method, entity, request_id, detail)
-            VALUES (\(bind: at), \(bind: context.peer.commonName), \(bind: context.peer.role ?? ""),
-                    \(bind: context.method.path), \(bind: entity), \(bind: requestID), \(bind: detail))
-            """
-        ).run()
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """,
+            Timestamps.nowRFC3339(), context.peer.commonName, context.peer.role ?? "", context.method.path,
+            entity, requestID, detail)
     }
 
     /// The entries about one entity, oldest first.
     public func entries(entity: String) async throws -> [Entry] {
-        try await store.read { db in
-            try await db.raw(
-                "SELECT seq, at, caller, role, method, entity, request_id, detail FROM audit_log WHERE entity = \(bind: entity) ORDER BY seq"
-            )
-            .all(decoding: Entry.self)
+        try await database.read { connection in
+            try connection.all(Self.select + " WHERE entity = $1 ORDER BY seq", entity, decode: Self.entry)
         }
     }
 
     /// The newest `limit` entries, newest first.
     public func recent(limit: Int) async throws -> [Entry] {
-        try await store.read { db in
-            try await db.raw(
-                "SELECT seq, at, caller, role, method, entity, request_id, detail FROM audit_log ORDER BY seq DESC LIMIT \(bind: limit)"
-            )
-            .all(decoding: Entry.self)
+        try await database.read { connection in
+            try connection.all(Self.select + " ORDER BY seq DESC LIMIT $1", limit, decode: Self.entry)
         }
+    }
+
+    private static let select = "SELECT seq, at, caller, role, method, entity, request_id, detail FROM audit_log"
+
+    private static func entry(_ row: DBRow) throws -> Entry {
+        Entry(
+            seq: try row.int64(0), at: try row.string(1), caller: try row.string(2), role: try row.string(3),
+            method: try row.string(4), entity: try row.string(5), requestId: try row.string(6),
+            detail: try row.string(7))
     }
 }

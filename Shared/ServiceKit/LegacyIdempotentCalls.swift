@@ -3,7 +3,8 @@ import SQLKit
 import Schema
 import Storage
 
-/// Makes mutating calls idempotent through their client-supplied `request_id`.
+/// `IdempotentCalls` over the sql-kit `Storage` layer, for the services not yet moved to `SQL`
+/// (issue 14); removed with `Storage`. Same tables, same behaviour.
 ///
 /// The first call runs its body in a transaction that also stores the response under
 /// (caller, method, request_id) and appends to the audit trail; a retry with the same request_id
@@ -11,13 +12,11 @@ import Storage
 /// different request is refused with `INVALID_ARGUMENT`. Two copies of one request racing (say,
 /// through two replicas) commit once: the loser's transaction fails on the key and returns the
 /// winner's response.
-public struct IdempotentCalls: Sendable {
+public struct LegacyIdempotentCalls: Sendable {
     public let store: SQLStore
     public init(store: SQLStore) { self.store = store }
 
-    /// The longest request_id accepted.
-    public static let maxRequestIDLength = 128
-
+    
     /// - Parameters:
     ///   - entity: the id(s) the change is about, for the audit trail (from the response).
     ///   - body: the change, run inside the transaction.
@@ -27,15 +26,10 @@ public struct IdempotentCalls: Sendable {
         detail: @escaping @Sendable (Response) -> String = { _ in "" },
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> Response
     ) async throws -> Response {
-        guard !requestID.isEmpty else {
-            throw RPCError(.invalidArgument, "request_id: required (every mutating call carries an idempotency key)")
-        }
-        guard requestID.utf8.count <= Self.maxRequestIDLength else {
-            throw RPCError(.invalidArgument, "request_id: longer than \(Self.maxRequestIDLength) bytes")
-        }
+        try IdempotentCalls.check(requestID: requestID)
         let caller = context.peer.commonName
         let method = context.method.path
-        let hash = Self.fingerprint(request.serializedBytes())
+        let hash = IdempotentCalls.fingerprint(request.serializedBytes())
         if let stored: Response = try await storedResponse(
             caller: caller, method: method, requestID: requestID, hash: hash)
         {
@@ -51,7 +45,7 @@ public struct IdempotentCalls: Sendable {
                             \(bind: Data(response.serializedBytes())), \(bind: Timestamps.nowRFC3339()))
                     """
                 ).run()
-                try await AuditTrail.record(
+                try await Self.recordAudit(
                     in: db, context: context, entity: entity(response), requestID: requestID,
                     detail: detail(response))
                 return response
@@ -81,7 +75,7 @@ public struct IdempotentCalls: Sendable {
         }
         return try await storedResponse(
             caller: context.peer.commonName, method: context.method.path, requestID: requestID,
-            hash: Self.fingerprint(request.serializedBytes()))
+            hash: IdempotentCalls.fingerprint(request.serializedBytes()))
     }
 
     private func storedResponse<Response: ProtoMessage>(
@@ -104,14 +98,19 @@ public struct IdempotentCalls: Sendable {
         return try Response(serializedBytes: row.response)
     }
 
-    /// A 64-bit FNV-1a fingerprint of the request bytes, to tell a retry from a reused key.
-    static func fingerprint(_ bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return String(hash, radix: 16)
+}
+
+extension LegacyIdempotentCalls {
+    static func recordAudit(
+        in db: any SQLDatabase, context: ServerContext, entity: String, requestID: String, detail: String
+    ) async throws {
+        try await db.raw(
+            """
+            INSERT INTO audit_log (at, caller, role, method, entity, request_id, detail)
+            VALUES (\(bind: Timestamps.nowRFC3339()), \(bind: context.peer.commonName), \(bind: context.peer.role ?? ""),
+                    \(bind: context.method.path), \(bind: entity), \(bind: requestID), \(bind: detail))
+            """
+        ).run()
     }
 }
 

@@ -1,5 +1,6 @@
 import Logging
 import RPC
+import SQL
 import Schema
 import Storage
 
@@ -7,18 +8,18 @@ import Storage
 // tests that run every service's handlers in one process over `InProcessServer`.
 
 extension ServiceEnvironment {
-    public init(settings: ServiceSettings, store: SQLStore, peers: Peers, logger: Logger) {
+    public init(settings: ServiceSettings, database: Database, store: SQLStore, peers: Peers, logger: Logger) {
         self.init(
-            settings: settings, store: store, idempotent: IdempotentCalls(store: store),
-            audit: AuditTrail(store: store),
+            settings: settings, database: database, idempotent: IdempotentCalls(database: database),
+            audit: AuditTrail(database: database), store: store, legacyIdempotent: LegacyIdempotentCalls(store: store),
             peers: peers, logger: logger)
     }
 }
 
 extension ServiceManifest {
     /// Creates or upgrades ServiceKit's tables and the service's own, as the executable does at start.
-    public func migrate(_ store: SQLStore) async throws {
-        try await store.migrate(ServiceKitMigrations.all + migrations)
+    public func migrate(_ database: Database) async throws {
+        try await database.migrate(ServiceKitMigrations.all + migrations)
     }
 
     /// `definitions` as the executable serves them: every handler runs under the business day its

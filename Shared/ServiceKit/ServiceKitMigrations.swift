@@ -1,10 +1,10 @@
-import Storage
+import SQL
 
 /// The tables every service has besides its own: the audit trail and the idempotency keys.
 /// Their versions are below 100; a service numbers its own migrations from 100.
 public enum ServiceKitMigrations {
-    public static let all: [Migration] = [
-        Migration(version: 1, name: "audit trail") { dialect in
+    public static let all: [SchemaMigration] = [
+        SchemaMigration(version: 1, name: "audit trail") { dialect in
             [
                 """
                 CREATE TABLE audit_log (
@@ -20,7 +20,7 @@ public enum ServiceKitMigrations {
                 "CREATE INDEX audit_log_entity ON audit_log (entity)",
             ]
         },
-        Migration(version: 2, name: "idempotency keys") { dialect in
+        SchemaMigration(version: 2, name: "idempotency keys") { dialect in
             [
                 """
                 CREATE TABLE idempotency (

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import RPC
+import SQL
 import Schema
 import ServiceLifecycle
 import Storage
@@ -17,22 +18,38 @@ public struct ServiceManifest: Sendable {
     /// Which certificate roles may call which methods.
     public let accessTable: AccessTable
     /// The service's own migrations (versions from 100).
-    public let migrations: [Migration]
+    public let migrations: [SchemaMigration]
 
-    public init(name: String, defaultPort: Int, accessTable: AccessTable, migrations: [Migration]) {
+    public init(name: String, defaultPort: Int, accessTable: AccessTable, migrations: [SchemaMigration]) {
         self.name = name
         self.defaultPort = defaultPort
         self.accessTable = accessTable
         self.migrations = migrations
+    }
+
+    /// For services whose migrations are still written against `Storage` (issue 14, until moved).
+    public init(name: String, defaultPort: Int, accessTable: AccessTable, migrations: [Migration]) {
+        self.init(
+            name: name, defaultPort: defaultPort, accessTable: accessTable,
+            migrations: migrations.map { old in
+                SchemaMigration(version: old.version, name: old.name) { dialect in
+                    old.statements(dialect == .sqlite ? .sqlite : .postgres)
+                }
+            })
     }
 }
 
 /// What a service's handlers get to work with.
 public struct ServiceEnvironment: Sendable {
     public let settings: ServiceSettings
-    public let store: SQLStore
+    /// The service's database.
+    public let database: Database
     public let idempotent: IdempotentCalls
     public let audit: AuditTrail
+    /// The same database through the sql-kit layer, for services not yet moved to `database`
+    /// (issue 14); removed with `Storage`.
+    public let store: SQLStore
+    public let legacyIdempotent: LegacyIdempotentCalls
     public let peers: Peers
     public let logger: Logger
 }
@@ -66,17 +83,24 @@ public enum ServiceRunner {
                 "TLS file \(path) does not exist; run `make certs` (dev) or pass --tls-cert/--tls-key/--tls-ca")
         }
 
-        let location = StoreLocation(
+        let location = Database.Location(
             settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database)
         logger.info("opening the database", metadata: ["database": "\(location)"])
         guard settings.databaseConnections >= 1 else {
             throw ServiceStartupError("--database-connections must be at least 1, got \(settings.databaseConnections)")
         }
-        let store = try await SQLStore.open(location, logger: logger, postgresConnections: settings.databaseConnections)
-        try await manifest.migrate(store)
+        var options = Database.Options()
+        options.postgresConnections = settings.databaseConnections
+        let database = try await Database.open(location, options: options)
+        try await manifest.migrate(database)
+        let store = try await SQLStore.open(
+            StoreLocation(
+                settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database),
+            logger: logger, postgresConnections: settings.databaseConnections)
 
         let peers = try Peers(settings: settings, tls: tls, logger: logger)
-        let environment = ServiceEnvironment(settings: settings, store: store, peers: peers, logger: logger)
+        let environment = ServiceEnvironment(
+            settings: settings, database: database, store: store, peers: peers, logger: logger)
         let accepted = settings.acceptBusinessDate
         if accepted {
             logger.warning(
@@ -97,7 +121,7 @@ public enum ServiceRunner {
         var lifecycle: [any Service] = [
             server,
             DatabaseHealthMonitor(
-                store: store, health: server.health,
+                database: database, health: server.health,
                 services: definitions.map(\.descriptor.name), logger: logger),
         ]
         let metricsPort = settings.metricsPort < 0 ? port + 2000 : settings.metricsPort
@@ -134,6 +158,7 @@ public enum ServiceRunner {
         reload.cancel()
         await peers.close()
         await store.close()
+        await database.close()
         logger.notice("\(manifest.name) stopped")
     }
 
@@ -150,8 +175,9 @@ public enum ServiceRunner {
 }
 
 /// Keeps the health status in step with the database: NOT_SERVING while it does not answer.
+/// Checks every second, so a balancer stops sending calls within about a second of an outage.
 struct DatabaseHealthMonitor: Service {
-    let store: SQLStore
+    let database: Database
     let health: HealthService
     let services: [String]
     let logger: Logger
@@ -159,7 +185,7 @@ struct DatabaseHealthMonitor: Service {
     func run() async throws {
         var healthy = true
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let ok = await store.ping()
+            let ok = await database.ping()
             if ok != healthy {
                 healthy = ok
                 logger.log(
@@ -167,7 +193,7 @@ struct DatabaseHealthMonitor: Service {
                     ok ? "database is back; serving" : "database does not answer; not serving")
                 for name in services + [""] { health.setStatus(ok ? .serving : .notServing, for: name) }
             }
-            try? await Task.sleep(for: .seconds(5))
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

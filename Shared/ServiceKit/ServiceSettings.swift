@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Storage
+import SQL
 
 /// The settings every service executable takes: command-line flags first, then `SKILLS_*`
 /// environment variables, then defaults that work on a laptop (loopback, a per-service port, an
@@ -32,7 +32,7 @@ public struct ServiceSettings: ParsableArguments, Sendable {
             "Most PostgreSQL connections this replica opens (its pool); replicas times this must stay under the server's max_connections. [env: SKILLS_DATABASE_CONNECTIONS]"
     )
     public var databaseConnections: Int =
-        Environment.int("SKILLS_DATABASE_CONNECTIONS") ?? SQLStore.defaultPostgresConnections
+        Environment.int("SKILLS_DATABASE_CONNECTIONS") ?? Database.Options().postgresConnections
 
     @Option(help: "Directory with ca.pem and <service>.pem/.key (dev certificates). [env: SKILLS_CERT_DIR]")
     public var certDir: String = Environment.string("SKILLS_CERT_DIR") ?? "Deploy/certs/out"

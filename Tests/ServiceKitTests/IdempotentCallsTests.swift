@@ -1,27 +1,42 @@
-import Logging
+import Foundation
 import RPC
-import SQLKit
+import SQL
 import Schema
 import ServiceKit
-import Storage
 import Synchronization
 import XCTest
 
-final class IdempotentCallsTests: XCTestCase {
+/// The checks of IdempotentCalls; `IdempotentCallsTests` runs them on SQLite and
+/// `PostgresIdempotentCallsTests` on PostgreSQL (XCTest on Linux does not run inherited tests).
+class IdempotentCallsTestCase: XCTestCase {
     typealias Request = Skills_Testing_V1_EchoRequest
     typealias Response = Skills_Testing_V1_EchoResponse
 
-    var store: SQLStore!
+    var database: Database!
+    /// Where the tests' tables live on PostgreSQL (dropped in tearDown), nil on SQLite.
+    var schema: String?
+
+    /// The database each test opens; nil skips the class.
+    class func open() async throws -> (Database, schema: String?)? {
+        (try await Database.open(.sqlite(path: ":memory:")), nil)
+    }
 
     override func setUp() async throws {
-        store = try await SQLStore.open(.sqlite(path: ":memory:"), logger: Logger(label: "test"))
-        try await store.migrate(
+        guard let (database, schema) = try await Self.open() else {
+            throw XCTSkip("PostgreSQL tests need SKILLS_TEST_POSTGRES_URL")
+        }
+        self.database = database
+        self.schema = schema
+        try await database.migrate(
             ServiceKitMigrations.all + [
-                Migration(version: 100, name: "things") { _ in ["CREATE TABLE things (id TEXT PRIMARY KEY)"] }
+                SchemaMigration(version: 100, name: "things") { _ in ["CREATE TABLE things (id TEXT PRIMARY KEY)"] }
             ])
     }
 
-    override func tearDown() async throws { await store.close() }
+    override func tearDown() async throws {
+        if let schema { try? await database.transaction { try $0.executeScript("DROP SCHEMA \(schema) CASCADE") } }
+        await database?.close()
+    }
 
     static func context(_ caller: String = "hrss-dev") -> ServerContext {
         ServerContext(
@@ -30,32 +45,28 @@ final class IdempotentCallsTests: XCTestCase {
             peer: PeerIdentity(commonName: caller, organizationalUnits: ["hrss"]), remoteAddress: "test")
     }
 
-    struct Count: Decodable { var n: Int }
-
-    func things() async throws -> Int {
-        try await store.read {
-            try await $0.raw("SELECT COUNT(*) AS n FROM things").first(decoding: Count.self)?.n ?? -1
-        }
+    func things() async throws -> Int64 {
+        try await database.read { try $0.first("SELECT COUNT(*) FROM things") { try $0.int64(0) } ?? -1 }
     }
 
     func call(_ request: Request, id: String, runs: Runs, caller: String = "hrss-dev") async throws -> Response {
-        try await Self.call(store: store, request, id: id, runs: runs, caller: caller)
+        try await Self.call(database: database, request, id: id, runs: runs, caller: caller)
     }
 
-    static func call(store: SQLStore, _ request: Request, id: String, runs: Runs, caller: String = "hrss-dev")
+    static func call(database: Database, _ request: Request, id: String, runs: Runs, caller: String = "hrss-dev")
         async throws -> Response
     {
-        try await IdempotentCalls(store: store).run(
+        try await IdempotentCalls(database: database).run(
             request, requestID: id, context: context(caller), entity: { "thing/\($0.text)" }
-        ) { db in
+        ) { connection in
             runs.value.withLock { $0 += 1 }
             let thing = "t\(UInt32.random(in: 0...UInt32.max))"
-            try await db.raw("INSERT INTO things (id) VALUES (\(bind: thing))").run()
+            try connection.execute("INSERT INTO things (id) VALUES ($1)", thing)
             return Response(text: thing)
         }
     }
 
-    func testRetryReturnsTheFirstAnswerAndChangesNothing() async throws {
+    func checkRetryReturnsTheFirstAnswerAndChangesNothing() async throws {
         let runs = Runs()
         let first = try await call(Request(text: "a"), id: "r-1", runs: runs)
         let second = try await call(Request(text: "a"), id: "r-1", runs: runs)
@@ -63,12 +74,12 @@ final class IdempotentCallsTests: XCTestCase {
         XCTAssertEqual(runs.value.withLock { $0 }, 1)
         let count = try await things()
         XCTAssertEqual(count, 1)
-        let audit = try await AuditTrail(store: store).entries(entity: "thing/\(first.text)")
+        let audit = try await AuditTrail(database: database).entries(entity: "thing/\(first.text)")
         XCTAssertEqual(audit.map(\.requestId), ["r-1"])
         XCTAssertEqual(audit.first?.caller, "hrss-dev")
     }
 
-    func testReusedKeyForADifferentRequestIsRefused() async throws {
+    func checkReusedKeyForADifferentRequestIsRefused() async throws {
         let runs = Runs()
         _ = try await call(Request(text: "a"), id: "r-2", runs: runs)
         do {
@@ -82,7 +93,7 @@ final class IdempotentCallsTests: XCTestCase {
         XCTAssertEqual(count, 1)
     }
 
-    func testMissingKeyIsRefused() async throws {
+    func checkMissingKeyIsRefused() async throws {
         do {
             _ = try await call(Request(text: "a"), id: "", runs: Runs())
             XCTFail("expected INVALID_ARGUMENT")
@@ -91,25 +102,63 @@ final class IdempotentCallsTests: XCTestCase {
         }
     }
 
-    func testKeysAreScopedByCaller() async throws {
+    func checkKeysAreScopedByCaller() async throws {
         let runs = Runs()
         _ = try await call(Request(text: "a"), id: "same", runs: runs, caller: "one")
         _ = try await call(Request(text: "a"), id: "same", runs: runs, caller: "two")
         XCTAssertEqual(runs.value.withLock { $0 }, 2)
     }
 
-    func testRacingCopiesCommitOnce() async throws {
+    func checkRacingCopiesCommitOnce() async throws {
         let runs = Runs()
-        let store = self.store!
+        let database = self.database!
         let responses = try await withThrowingTaskGroup(of: Response.self) { group in
             for _ in 0..<20 {
-                group.addTask { try await Self.call(store: store, Request(text: "race"), id: "r-race", runs: runs) }
+                group.addTask {
+                    try await Self.call(database: database, Request(text: "race"), id: "r-race", runs: runs)
+                }
             }
             return try await group.reduce(into: [Response]()) { $0.append($1) }
         }
         XCTAssertEqual(Set(responses.map(\.text)).count, 1, "every copy got the same answer")
         let count = try await things()
         XCTAssertEqual(count, 1)
+    }
+}
+
+final class IdempotentCallsTests: IdempotentCallsTestCase {
+    func testRetryReturnsTheFirstAnswerAndChangesNothing() async throws {
+        try await checkRetryReturnsTheFirstAnswerAndChangesNothing()
+    }
+    func testReusedKeyForADifferentRequestIsRefused() async throws {
+        try await checkReusedKeyForADifferentRequestIsRefused()
+    }
+    func testMissingKeyIsRefused() async throws { try await checkMissingKeyIsRefused() }
+    func testKeysAreScopedByCaller() async throws { try await checkKeysAreScopedByCaller() }
+    func testRacingCopiesCommitOnce() async throws { try await checkRacingCopiesCommitOnce() }
+}
+
+/// The same cases on the PostgreSQL server named by SKILLS_TEST_POSTGRES_URL, in a schema of
+/// their own (so the racing copies really run in parallel, on several pooled connections).
+final class PostgresIdempotentCallsTests: IdempotentCallsTestCase {
+    func testRetryReturnsTheFirstAnswerAndChangesNothing() async throws {
+        try await checkRetryReturnsTheFirstAnswerAndChangesNothing()
+    }
+    func testReusedKeyForADifferentRequestIsRefused() async throws {
+        try await checkReusedKeyForADifferentRequestIsRefused()
+    }
+    func testMissingKeyIsRefused() async throws { try await checkMissingKeyIsRefused() }
+    func testKeysAreScopedByCaller() async throws { try await checkKeysAreScopedByCaller() }
+    func testRacingCopiesCommitOnce() async throws { try await checkRacingCopiesCommitOnce() }
+
+    override class func open() async throws -> (Database, schema: String?)? {
+        guard let url = ProcessInfo.processInfo.environment["SKILLS_TEST_POSTGRES_URL"] else { return nil }
+        let schema = "idem_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try await Database.open(.postgres(url: url))
+        try await admin.transaction { try $0.executeScript("CREATE SCHEMA \(schema)") }
+        await admin.close()
+        let scoped = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+        return (try await Database.open(.postgres(url: scoped)), schema)
     }
 }
 

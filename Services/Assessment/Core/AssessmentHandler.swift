@@ -60,7 +60,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.rule(error)
         }
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: Assessment.self)
         {
@@ -82,7 +82,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         assessment.createdAt = Timestamps.timestamp()
         let stored = assessment
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (a: Assessment) in "assessment/\(a.id)" }
         ) { db in
@@ -96,7 +96,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.invalid(field: "score", message: "must be 0..100, got \(request.score)")
         }
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (a: Assessment) in "assessment/\(a.id)" },
             detail: { (a: Assessment) in "passed=\(a.result?.passed ?? false)" }
@@ -126,7 +126,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         }
         let store = self.store
         let signer = self.signer
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (c: Certificate) in "certificate/\(c.number)" },
             detail: { (c: Certificate) in "assessment \(c.assessmentId)" }
@@ -212,7 +212,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.invalid(field: "reason", message: "a revocation needs a reason (A4)")
         }
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (c: Certificate) in "certificate/\(c.number)" },
             detail: { (c: Certificate) in "revoked: \(c.revocationReason)" }

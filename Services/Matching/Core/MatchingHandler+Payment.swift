@@ -14,7 +14,7 @@ extension MatchingHandler {
             throw MatchingError.invalid(field: "enrollment_id", message: "required")
         }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: Enrollment.self)
         {
@@ -45,7 +45,7 @@ extension MatchingHandler {
         if let reason = EnrollmentPaidRule.unpaidReason(claim: claim, enrollmentID: current.id) {
             throw MatchingError.notPaid(enrollment: current.id, reason: reason)
         }
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (e: Enrollment) in "enrollment/\(e.id) claim/\(e.claimId)" },
             detail: { (e: Enrollment) in EnrollmentStateMachine.name(e.state) }

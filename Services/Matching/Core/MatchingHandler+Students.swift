@@ -123,7 +123,7 @@ extension MatchingHandler {
             throw MatchingError.invalid(
                 field: "activity.school", message: "required for education callers (their own university)")
         }
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: StudentActivity.self)
         {
@@ -139,7 +139,7 @@ extension MatchingHandler {
         activity.version = 1
         let stored = activity
         let students = self.students
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
             detail: { (a: StudentActivity) in "\(StudentCreditExport.kindName(a.kind)) completed=\(a.completed)" }
@@ -173,7 +173,7 @@ extension MatchingHandler {
         }
         let caller = context.peer.commonName
         let students = self.students
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
             detail: { (a: StudentActivity) in "completed \(Day(a.endDate)?.text ?? "")" }

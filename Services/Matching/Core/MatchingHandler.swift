@@ -107,7 +107,7 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "demand.requester", message: "set worker_id or enterprise_credit_code")
         }
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: Demand.self)
         {
@@ -137,7 +137,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         let stored = demand
         let store = self.store
         let submittedOn = Self.today().text
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (d: Demand) in "demand/\(d.id)" }
         ) { db in
@@ -223,7 +223,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         entry.publishedBy = context.peer.commonName
         let submitted = entry
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (e: CatalogEntry) in "catalog/\(e.id)" },
             detail: { (e: CatalogEntry) in "version \(e.version)" }
@@ -324,7 +324,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let (_, end) = try Self.validate(offering)
         let code = offering.occupation?.code ?? ""
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: Offering.self)
         {
@@ -378,7 +378,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         let store = self.store
         let today = Self.today().text
         let readAt = Int64(Date().timeIntervalSince1970)
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (o: Offering) in "offering/\(o.id)" },
             detail: { (o: Offering) in "capacity \(o.capacity), standard \(o.subsidyStandardFen) fen" }
@@ -467,7 +467,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         try FieldLimits.check(request.workerId, field: "worker_id", max: FieldLimits.id)
         try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: SelectOfferingResponse.self)
         {
@@ -519,7 +519,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         // One transaction: the conditional UPDATE takes a place or finds none (never oversold, also
         // across replicas on one PostgreSQL), and the partial unique index on (offering_id,
         // worker_id) of active enrolments refuses a second one; a refusal rolls the place back.
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (r: SelectOfferingResponse) in
                 "enrollment/\(r.enrollment?.id ?? "") offering/\(r.enrollment?.offeringId ?? "")"
@@ -558,7 +558,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         try await InstitutionSystemsCheck(store: store, environment: environment).authorize(
             enrollmentID: enrollmentID, context: context)
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: requestID, context: context,
             entity: { (e: Enrollment) in "enrollment/\(e.id)" },
             detail: { (e: Enrollment) in "\(EnrollmentStateMachine.name(e.state)) \(detail)" }
@@ -687,7 +687,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
         try FieldLimits.check(request.certificateNumber, field: "certificate_number", max: FieldLimits.code)
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: RequestPaymentResponse.self)
         {
@@ -712,7 +712,7 @@ public struct MatchingHandler: MatchingServiceProvider {
             ).claim ?? Claim()
         let decision = claim.decision ?? Decision()
         let certificate = request.certificateNumber
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: RequestPaymentResponse) in "enrollment/\(r.enrollment?.id ?? "") claim/\(r.claimId)" },
             detail: { (r: RequestPaymentResponse) in "eligible=\(r.eligible)" }

@@ -28,7 +28,7 @@ extension PaymentHandler {
             throw PaymentError.invalid(field: "as_of", message: "R7: not a calendar date")
         }
         // A retry is answered from the first result before anyone is asked again.
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: ReportEmploymentResponse.self)
         {
@@ -41,7 +41,7 @@ extension PaymentHandler {
         let today = BusinessDay.today()
         let caller = context.peer.commonName
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
             detail: { (r: ReportEmploymentResponse) in
@@ -92,7 +92,7 @@ extension PaymentHandler {
                 field: "revision",
                 message: "R7: the revision of the proposal you reviewed is required (GetEmploymentReport)")
         }
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: ReportEmploymentResponse.self)
         {
@@ -103,7 +103,7 @@ extension PaymentHandler {
         let today = BusinessDay.today()
         let caller = context.peer.commonName
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
             detail: { (r: ReportEmploymentResponse) in
@@ -206,7 +206,7 @@ extension PaymentHandler {
         record.attestedAt = Timestamps.timestamp()
         let store = self.store
         let attested = record
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: ContributionRecord) in "contribution/\(r.recordReference)" },
             detail: { (r: ContributionRecord) in "R7 evidence: worker \(r.workerId) insured" }

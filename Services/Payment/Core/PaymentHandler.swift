@@ -83,7 +83,7 @@ public struct PaymentHandler: PaymentServiceProvider {
             throw PaymentError.invalid(
                 field: "certificate_number", message: "R2: a claim needs the certificate obtained from the training")
         }
-        if let previous = try await environment.idempotent.previousResponse(
+        if let previous = try await environment.legacyIdempotent.previousResponse(
             to: request, requestID: request.requestId, context: context,
             as: SubmitClaimResponse.self)
         {
@@ -192,7 +192,7 @@ public struct PaymentHandler: PaymentServiceProvider {
     {
         let store = self.store
         let book = self.book
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: SubmitClaimResponse) in "claim/\(r.claim?.id ?? "")" },
             detail: { (r: SubmitClaimResponse) in
@@ -293,7 +293,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         // updated the one fund row and read MAX(sequence), and all but one were rolled back and
         // retried (p99 of 9 s on PostgreSQL). READ COMMITTED gives each statement after the lock a
         // fresh snapshot, so the tranche's state and the ledger's last number are current.
-        let entry = try await environment.idempotent.run(
+        let entry = try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (e: LedgerEntry) in "tranche/\(e.trancheId)" },
             detail: { (e: LedgerEntry) in "paid \(e.amountFen) fen to \(e.payeeId)" }

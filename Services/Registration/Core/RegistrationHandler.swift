@@ -60,7 +60,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         }
         let store = self.store
         let stored = worker
-        let result = try await environment.idempotent.run(
+        let result = try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (worker: Worker) in "worker/\(worker.id)" }
         ) { db in
@@ -96,7 +96,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         let store = self.store
         let attestation = self.attestation
         let callerRole = role(context)
-        let result = try await environment.idempotent.run(
+        let result = try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (worker: Worker) in "worker/\(worker.id)" },
             detail: { (worker: Worker) in "version \(worker.version)" }
@@ -186,7 +186,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         enterprise.updatedAt = now
         let store = self.store
         let stored = enterprise
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (enterprise: Enterprise) in "enterprise/\(enterprise.creditCode)" }
         ) { db in
@@ -229,7 +229,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         institution.updatedAt = now
         let store = self.store
         let stored = institution
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (institution: Institution) in "institution/\(institution.id)" }
         ) { db in
@@ -247,7 +247,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         let problems = InstitutionRequestValidation.validate(request)
         guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (institution: Institution) in "institution/\(institution.id)" },
             detail: { (institution: Institution) in "filing \(institution.filingStatus.protoName)" }
@@ -279,7 +279,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         let problems = InstitutionRequestValidation.validate(request)
         guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
         let store = self.store
-        return try await environment.idempotent.run(
+        return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (institution: Institution) in "institution/\(institution.id)" },
             detail: { (institution: Institution) in
@@ -348,7 +348,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         teacher.createdAt = Timestamps.timestamp()
         let store = self.store
         let stored = teacher
-        let result = try await environment.idempotent.run(
+        let result = try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (teacher: Teacher) in "teacher/\(teacher.id)" }
         ) { db in

@@ -6,6 +6,7 @@ import PaymentCore
 import Policy
 import RPC
 import RegistrationCore
+import SQL
 import Schema
 import ServiceKit
 import Storage
@@ -61,14 +62,17 @@ public final class TestPlatform: Sendable {
     /// Where the databases and assessment's signing key live; removed by `close()`.
     public let directory: String
     /// Each service's database, by service name, for tests that look behind the API.
+    public let databases: [String: Database]
+    /// The same databases through the sql-kit layer (issue 14: until every service has moved).
     public let stores: [String: SQLStore]
     private let serials = Atomic<Int>(0)
 
     /// A number not handed out before by this platform: for unique request ids, ID numbers and codes.
     public func nextSerial() -> Int { serials.wrappingAdd(1, ordering: .relaxed).newValue }
 
-    private init(directory: String, stores: [String: SQLStore]) {
+    private init(directory: String, databases: [String: Database], stores: [String: SQLStore]) {
         self.directory = directory
+        self.databases = databases
         self.stores = stores
     }
 
@@ -93,18 +97,23 @@ public final class TestPlatform: Sendable {
             "registration": RegistrationHandler.manifest, "matching": MatchingHandler.manifest,
             "assessment": AssessmentHandler.manifest, "payment": PaymentHandler.manifest(initialFundFen: fundFen),
         ]
+        var databases: [String: Database] = [:]
         var stores: [String: SQLStore] = [:]
         for (name, manifest) in manifests {
-            let store = try await SQLStore.open(.sqlite(path: "\(directory)/\(name).sqlite"), logger: logger)
-            try await manifest.migrate(store)
-            stores[name] = store
+            let path = "\(directory)/\(name).sqlite"
+            let database = try await Database.open(.sqlite(path: path))
+            try await manifest.migrate(database)
+            databases[name] = database
+            stores[name] = try await SQLStore.open(.sqlite(path: path), logger: logger)
         }
-        let platform = TestPlatform(directory: directory, stores: stores)
+        let platform = TestPlatform(directory: directory, databases: databases, stores: stores)
         func environment(_ name: String) throws -> ServiceEnvironment {
-            guard let store = stores[name] else { throw RPCError(.internalError, "no store for \(name)") }
+            guard let database = databases[name], let store = stores[name] else {
+                throw RPCError(.internalError, "no database for \(name)")
+            }
             return ServiceEnvironment(
-                settings: settings, store: store, peers: platform.peers(of: name, timeout: peerTimeout),
-                logger: logger)
+                settings: settings, database: database, store: store,
+                peers: platform.peers(of: name, timeout: peerTimeout), logger: logger)
         }
         let definitions: [(InProcessServer, ServiceManifest, ServiceDefinition, [any ServerInterceptor])] = [
             (
@@ -163,6 +172,7 @@ public final class TestPlatform: Sendable {
     /// Closes the databases and removes the directory.
     public func close() async {
         for store in stores.values { await store.close() }
+        for database in databases.values { await database.close() }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
