@@ -210,6 +210,12 @@ let package = Package(
             path: "Tests/Support/Echo",
             swiftSettings: swiftSettings
         ),
+        // How Swift tests run executables (posix_spawn; output through a file), one copy for all.
+        .target(
+            name: "TestLauncher",
+            path: "Tests/Support/Launcher",
+            swiftSettings: swiftSettings
+        ),
         // The four services' handlers in one process over the in-process transport (tests only).
         .target(
             name: "PlatformTestSupport",
@@ -238,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SchemaTests",
-            dependencies: ["Schema", "SchemaC"],
+            dependencies: ["Schema", "SchemaC", "TestLauncher"],
             path: "Tests/SchemaTests",
             exclude: ["python"],
             swiftSettings: swiftSettings
@@ -246,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "RPCTests",
             dependencies: [
-                "RPC", "Schema", "EchoSupport",
+                "RPC", "Schema", "EchoSupport", "TestLauncher",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -268,7 +274,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AssessmentTests",
-            dependencies: ["AssessmentCore", "Schema", "PlatformTestSupport"],
+            dependencies: ["AssessmentCore", "Schema", "PlatformTestSupport", "TestLauncher"],
             path: "Tests/AssessmentTests",
             exclude: ["python"],
             swiftSettings: swiftSettings
@@ -289,7 +295,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLTests",
-            dependencies: ["SQL"],
+            dependencies: ["SQL", "TestLauncher"],
             path: "Tests/SQLTests",
             swiftSettings: swiftSettings
         ),

@@ -1,15 +1,15 @@
 import AssessmentCore
 import Foundation
 import Schema
+import TestLauncher
 import XCTest
 
 /// A certificate signed here verifies in Python with `cryptography` and only the public key PEM:
 /// the signature, the key format and the content encoding are all standard.
 final class CrossLanguageTests: XCTestCase {
     func testPythonVerifiesWithOnlyThePublicKey() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        guard let python = findPython(root: root) else {
+        let root = Launcher.packageRoot
+        guard let python = Launcher.python(probing: "import cryptography.hazmat.primitives.asymmetric.ed25519") else {
             throw XCTSkip("no Python with cryptography: run `make test`, or set SKILLS_PYTHON")
         }
         let script = root.appendingPathComponent("Tests/AssessmentTests/python/verify_certificate.py").path
@@ -25,7 +25,7 @@ final class CrossLanguageTests: XCTestCase {
         try Data(certificate.content).write(to: content)
         try Data(certificate.signature).write(to: signature)
 
-        let valid = try runProcess(python, [script, key.path, content.path, signature.path, "--canonical"])
+        let valid = try Launcher.run(python, [script, key.path, content.path, signature.path, "--canonical"])
         XCTAssertEqual(valid.status, 0, valid.output)
         XCTAssertTrue(valid.output.contains(signer.keyID), "Python computes the same key id:\n\(valid.output)")
         XCTAssertTrue(valid.output.contains(certificate.number), valid.output)
@@ -33,30 +33,14 @@ final class CrossLanguageTests: XCTestCase {
         var tampered = certificate.content
         tampered[tampered.count / 2] ^= 0x01
         try Data(tampered).write(to: content)
-        let result = try runProcess(python, [script, key.path, content.path, signature.path])
+        let result = try Launcher.run(python, [script, key.path, content.path, signature.path])
         XCTAssertEqual(result.status, 1, result.output)
 
         // The genuine content under another service's key is not valid either.
         try Data(certificate.content).write(to: content)
         try Data(try CertificateSigner.generate().publicKeyPEM.utf8).write(to: key)
-        let wrongKey = try runProcess(python, [script, key.path, content.path, signature.path])
+        let wrongKey = try Launcher.run(python, [script, key.path, content.path, signature.path])
         XCTAssertEqual(wrongKey.status, 1, wrongKey.output)
     }
 
-    private func findPython(root: URL) -> String? {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["SKILLS_PYTHON"], !explicit.isEmpty {
-            candidates.append(explicit)
-        }
-        candidates.append(root.appendingPathComponent(".venv/bin/python").path)
-        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            if let probe = try? runProcess(
-                candidate, ["-c", "import cryptography.hazmat.primitives.asymmetric.ed25519"]),
-                probe.status == 0
-            {
-                return candidate
-            }
-        }
-        return nil
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SQL
+import TestLauncher
 import XCTest
 
 /// A PostgreSQL server of the test's own (initdb in a temporary directory, run as the `postgres`
@@ -130,31 +131,16 @@ final class PostgresOutageTests: XCTestCase {
             "-m", "fast", "-w", "stop")
     }
 
-    /// Runs a command to its end, its output in a file. posix_spawn and waitpid rather than
-    /// Foundation's Process, which on Linux waits until every inheritor of its child's descriptors
-    /// is gone: the server that `pg_ctl start` leaves running is one.
+    /// Runs a command to its end (`Launcher`: `pg_ctl start` leaves the server holding whatever
+    /// descriptors it inherited); throws with its output when it fails.
     private func run(_ executable: String, _ arguments: String...) throws {
-        let outputPath = directory + "/command.out"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EINVAL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        // WIFEXITED and WEXITSTATUS are macros Swift does not import.
-        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let outcome = try Launcher.run(executable, arguments)
+        guard outcome.succeeded else {
             throw NSError(
-                domain: "PostgresOutageTests", code: Int(status),
+                domain: "PostgresOutageTests", code: Int(outcome.status),
                 userInfo: [
                     NSLocalizedDescriptionKey:
-                        "\(executable) \(arguments.joined(separator: " ")) (status \(status)): \(text)"
+                        "\(executable) \(arguments.joined(separator: " ")) (status \(outcome.status)): \(outcome.output)"
                 ])
         }
     }

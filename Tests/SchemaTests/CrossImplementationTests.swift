@@ -1,14 +1,14 @@
 import Foundation
 import Schema
+import TestLauncher
 import XCTest
 
 /// Bytes written by Python `protobuf` classes generated from the same Protos/ (grpcio-tools) decode
 /// in Swift to the same values, and the reverse, for a message of every service.
 final class CrossImplementationTests: XCTestCase {
     func testPythonAndSwiftAgree() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        guard let python = findPython(root: root) else {
+        let root = Launcher.packageRoot
+        guard let python = Launcher.python(probing: "import grpc_tools, google.protobuf") else {
             throw XCTSkip("no Python with grpc_tools: run `make test`, or set SKILLS_PYTHON")
         }
         let script = root.appendingPathComponent("Tests/SchemaTests/python/crossimpl.py").path
@@ -23,11 +23,11 @@ final class CrossImplementationTests: XCTestCase {
             try Data(fixture.message.serializedBytes())
                 .write(to: directory.appendingPathComponent("swift_\(fixture.name).bin"))
         }
-        let check = try run(python, [script, "check", directory.path])
+        let check = try Launcher.run(python, [script, "check", directory.path])
         XCTAssertEqual(check.status, 0, "Python rejected Swift's bytes:\n\(check.output)")
 
         // Python -> Swift.
-        let write = try run(python, [script, "write", directory.path])
+        let write = try Launcher.run(python, [script, "write", directory.path])
         XCTAssertEqual(write.status, 0, write.output)
         for fixture in CrossImplementationFixtures.all {
             let bytes = try Data(contentsOf: directory.appendingPathComponent("py_\(fixture.name).bin"))
@@ -43,32 +43,6 @@ final class CrossImplementationTests: XCTestCase {
         XCTAssertEqual(decoded, expected, "\(name) written by Python decodes to a different value")
     }
 
-    private func findPython(root: URL) -> String? {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["SKILLS_PYTHON"], !explicit.isEmpty {
-            candidates.append(explicit)
-        }
-        candidates.append(root.appendingPathComponent(".venv/bin/python").path)
-        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            if let probe = try? run(candidate, ["-c", "import grpc_tools, google.protobuf"]), probe.status == 0 {
-                return candidate
-            }
-        }
-        return nil
-    }
-
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 }
 
 /// The values `Tests/SchemaTests/python/crossimpl.py` builds; keep the two in step.
