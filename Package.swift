@@ -293,6 +293,14 @@ let package = Package(
             path: "Benchmarks/StorageBench",
             swiftSettings: swiftSettings
         ),
+        // Resident memory over many RPCs and decodes (Benchmarks/README.md, "Memory"; was a unit test).
+        .executableTarget(
+            name: "memory-bench",
+            dependencies: ["RPC", "Schema", "EchoSupport", .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/MemoryBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SQLTests",
             dependencies: ["SQL", "TestLauncher"],

@@ -22,7 +22,7 @@ final class FiveOrderFlowTests: XCTestCase {
         let completion: PlatformDay
     }
 
-    func testFiveGroupsFromDemandToDisbursementInUnderTwoSeconds() async throws {
+    func testFiveGroupsFromDemandToDisbursement() async throws {
         let platform = try await TestPlatform.start()
         let started = ContinuousClock.now
         do {
@@ -34,8 +34,9 @@ final class FiveOrderFlowTests: XCTestCase {
         let elapsed = ContinuousClock.now - started
         await platform.close()
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        // A figure, not a threshold (timings depend on the machine): Benchmarks/README.md, "Memory and
+        // timings that were tests".
         print("FiveOrderFlowTests: the five-order flow took \(Int(milliseconds.rounded())) ms in process")
-        XCTAssertLessThan(elapsed, .seconds(2), "the in-process flow is the fast safety net; it took \(elapsed)")
     }
 
     private func runFlow(_ platform: TestPlatform) async throws {
