@@ -5,28 +5,23 @@ import NIOCore
 import NIOPosix
 import RPC
 import Schema
+import TestLauncher
 import XCTest
 
 /// The development certificates of `Deploy/certs/out`, made on first use when missing.
 enum TestCertificates {
-    /// The package root: three levels up from `Tests/RPCTests/<file>.swift`.
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     static let directory: String = {
+        let packageRoot = Launcher.packageRoot
         let directory = packageRoot.appendingPathComponent("Deploy/certs/out").path
         let needed = [
             "ca.pem", "echo.pem", "echo.key", "hrss.pem", "hrss.key", "finance.pem", "finance.key",
             "intruder.pem", "intruder.key", "expired.pem", "expired.key",
         ]
         if !needed.allSatisfy({ FileManager.default.fileExists(atPath: "\(directory)/\($0)") }) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [packageRoot.appendingPathComponent("Deploy/certs/make-dev-certs.sh").path]
-            process.currentDirectoryURL = packageRoot
+            let script = packageRoot.appendingPathComponent("Deploy/certs/make-dev-certs.sh").path
             do {
-                try process.run()
-                process.waitUntilExit()
+                let outcome = try Launcher.run("/bin/bash", [script], directory: packageRoot)
+                if !outcome.succeeded { print("make-dev-certs.sh failed, \(outcome)") }
             } catch {
                 print("cannot run make-dev-certs.sh: \(error)")
             }
@@ -49,7 +44,8 @@ struct EchoServerFixture {
 
     static func start(
         maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
-        shutdownGracePeriod: Duration = .seconds(5)
+        shutdownGracePeriod: Duration = .seconds(5),
+        echo: any Skills_Testing_V1_EchoProvider = EchoService()
     ) async throws -> EchoServerFixture {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var logger = Logger(label: "rpc-tests.server")
@@ -59,7 +55,7 @@ struct EchoServerFixture {
             maxReceiveMessageBytes: maxReceiveMessageBytes,
             shutdownGracePeriod: shutdownGracePeriod)
         let server = try GRPCServer(
-            configuration: configuration, services: [EchoService().serviceDefinition],
+            configuration: configuration, services: [echo.serviceDefinition],
             interceptors: [AuthorizationInterceptor(table: accessTable)], logger: logger,
             eventLoopGroup: group)
         try await server.start()
@@ -86,15 +82,4 @@ struct EchoServerFixture {
         await server.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
-}
-
-/// Resident memory of this process, from `/proc/self/status` (Linux), in bytes.
-func residentMemoryBytes() -> Int? {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count >= 2, let kib = Int(fields[1]) else { return nil }
-        return kib * 1024
-    }
-    return nil
 }

@@ -299,12 +299,14 @@ final class ServerStreamHandlerTests: XCTestCase {
     }
 
     func testDeadlineExpires() async throws {
-        let harness = try await StreamHarness.make()
+        let echo = ObservedEcho()
+        let harness = try await StreamHarness.make(services: [echo.serviceDefinition])
         try await harness.send(
             headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "1m")]))
         try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 2000)), endStream: true)
-        // The handler sleeps in real time; the deadline runs on the channel's clock.
-        let early = try await harness.nextFrame(timeout: .milliseconds(50))
+        // The handler sleeps in real time; the deadline runs on the channel's clock, not yet advanced.
+        try await echo.wait(for: .started)
+        let early = try await harness.nextFrame(timeout: .zero)
         XCTAssertNil(early, "answered before the deadline: \(String(describing: early))")
         let start = ContinuousClock.now
         await harness.channel.testingEventLoop.advanceTime(by: .milliseconds(2))
@@ -312,8 +314,8 @@ final class ServerStreamHandlerTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .milliseconds(1500), "the deadline did not end the call")
         XCTAssertEqual(frames.count, 1)
         XCTAssertEqual(frames.last?.grpcStatus, StatusCode.deadlineExceeded.rawValue)
-        // The cancelled handler must not write anything afterwards.
-        try await Task.sleep(for: .milliseconds(50))
+        // The cancelled handler must not write anything afterwards: once it has ended, nothing more.
+        try await echo.wait(for: .ended)
         let leftovers = try await harness.leftoverFrames()
         XCTAssertTrue(leftovers.isEmpty, "\(leftovers)")
     }
@@ -353,11 +355,14 @@ final class ServerStreamHandlerTests: XCTestCase {
     }
 
     func testClientResetEndsTheCallSilently() async throws {
-        let harness = try await StreamHarness.make()
+        let echo = ObservedEcho()
+        let harness = try await StreamHarness.make(services: [echo.serviceDefinition])
         try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
-        try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 200)), endStream: true)
+        // A handler that would answer only after 60 s: it ends that soon only if the reset cancels it.
+        try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 60_000)), endStream: true)
+        try await echo.wait(for: .started)
         try await harness.channel.writeInbound(HTTP2Frame.FramePayload.rstStream(.cancel))
-        try await Task.sleep(for: .milliseconds(300))
+        try await echo.wait(for: .ended)
         let leftovers = try await harness.leftoverFrames()
         XCTAssertFalse(leftovers.contains { $0.grpcStatus != nil }, "a reset call still got a status: \(leftovers)")
     }
