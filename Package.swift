@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Schema",
             dependencies: [
-                "SchemaC",
+                "Essentials", "SchemaC",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Shared/Schema",
@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "RPC",
             dependencies: [
-                "Schema",
+                "Essentials", "Schema",
                 "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "RPC", "Schema", "SQL", "Storage", "Policy",
+                "Essentials", "RPC", "Schema", "SQL", "Storage", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -124,7 +124,7 @@ let package = Package(
         // The subsidy rules engine: pure Swift, no I/O (docs/POLICY.md R1..R11).
         .target(
             name: "Policy",
-            dependencies: ["COpenSSL"],
+            dependencies: ["Essentials", "COpenSSL"],
             path: "Shared/Policy",
             resources: [.copy("Data")],
             swiftSettings: swiftSettings
@@ -132,7 +132,7 @@ let package = Package(
         // Registration: workers, enterprises, institutions, teachers (library; the executable wraps it).
         .target(
             name: "RegistrationCore",
-            dependencies: ["Schema", "Policy", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "Policy", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Registration/Core",
             swiftSettings: swiftSettings
         ),
@@ -145,7 +145,7 @@ let package = Package(
         // Assessment: appraisal results and signed certificates.
         .target(
             name: "AssessmentCore",
-            dependencies: ["Schema", "COpenSSL", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "COpenSSL", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Assessment/Core",
             swiftSettings: swiftSettings
         ),
@@ -158,7 +158,7 @@ let package = Package(
         // Matching: the five orders (O1..O5) and the catalogues C1..C3.
         .target(
             name: "MatchingCore",
-            dependencies: ["Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Matching/Core",
             swiftSettings: swiftSettings
         ),
@@ -171,14 +171,14 @@ let package = Package(
         // Contract messages <-> policy engine facts and decisions (payment and matching share it).
         .target(
             name: "PolicyContract",
-            dependencies: ["Schema", "Policy"],
+            dependencies: ["Essentials", "Schema", "Policy"],
             path: "Shared/PolicyContract",
             swiftSettings: swiftSettings
         ),
         // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
         .target(
             name: "PaymentCore",
-            dependencies: ["Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Payment/Core",
             swiftSettings: swiftSettings
         ),
@@ -192,14 +192,14 @@ let package = Package(
         // (skillsctl replay; demo and bench build on it).
         .target(
             name: "Workload",
-            dependencies: ["RPC", "Schema", "Policy", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Essentials", "RPC", "Schema", "Policy", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")],
             path: "Services/Workload",
             swiftSettings: swiftSettings
         ),
         // skillsctl: the operators' and integrators' CLI.
         .executableTarget(
             name: "skillsctl",
-            dependencies: ["RPC", "Schema", "Workload", "Policy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Essentials", "RPC", "Schema", "Workload", "Policy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Ctl",
             swiftSettings: swiftSettings
         ),
@@ -219,7 +219,7 @@ let package = Package(
         // The four services' handlers in one process over the in-process transport (tests only).
         .target(
             name: "PlatformTestSupport",
-            dependencies: ["RPC", "Schema", "ServiceKit", "SQL", "Storage", "Policy", "RegistrationCore", "MatchingCore",
+            dependencies: ["Essentials", "RPC", "Schema", "ServiceKit", "SQL", "Storage", "Policy", "RegistrationCore", "MatchingCore",
                            "AssessmentCore", "PaymentCore", "Workload", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support/Platform",
             swiftSettings: swiftSettings
@@ -244,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SchemaTests",
-            dependencies: ["Schema", "SchemaC", "TestLauncher"],
+            dependencies: ["Essentials", "Schema", "SchemaC", "TestLauncher"],
             path: "Tests/SchemaTests",
             exclude: ["python"],
             swiftSettings: swiftSettings
@@ -252,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "RPCTests",
             dependencies: [
-                "RPC", "Schema", "EchoSupport", "TestLauncher",
+                "Essentials", "RPC", "Schema", "EchoSupport", "TestLauncher",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -262,7 +262,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistrationTests",
-            dependencies: ["RegistrationCore", "Schema", "PlatformTestSupport"],
+            dependencies: ["Essentials", "RegistrationCore", "Schema", "PlatformTestSupport"],
             path: "Tests/RegistrationTests",
             swiftSettings: swiftSettings
         ),
@@ -315,13 +315,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkloadTests",
-            dependencies: ["Workload", "Schema"],
+            dependencies: ["Essentials", "Workload", "Schema"],
             path: "Tests/WorkloadTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PolicyTests",
-            dependencies: ["Policy"],
+            dependencies: ["Essentials", "Policy"],
             path: "Tests/PolicyTests",
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import Essentials
 import RPC
 import Schema
 import Synchronization
@@ -42,8 +43,8 @@ struct BenchScenario: Sendable {
         let id: String
         let occupation: Occupation
         let level: SkillLevel
-        let start: CivilDay
-        let end: CivilDay
+        let start: CivilDate
+        let end: CivilDate
     }
 
     static let dates = BusinessDates(enabled: true)
@@ -226,7 +227,7 @@ final class BenchIdentities: Sendable {
 
     let runPrefix = "bench\(String(UInt64.random(in: 0...UInt64(UInt32.max)), radix: 36))"
     private let region = BenchIdentities.regions.randomElement() ?? "371402"
-    private let firstDay = CivilDay(1965, 1, 1).adding(days: Int.random(in: 0...12_000))
+    private let firstDay = CivilDate(1965, 1, 1).adding(days: Int.random(in: 0...12_000))
     private let counter = Mutex(0)
 
     func next() -> Worker {

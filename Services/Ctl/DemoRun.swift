@@ -1,3 +1,4 @@
+import Essentials
 import RPC
 import Schema
 import Workload
@@ -57,7 +58,7 @@ struct DemoRun: Sendable {
         do {
             let setup = ProgrammeSetup(
                 population: population, clients: clients, retry: retry, requestPrefix: requestPrefix,
-                openUntil: population.offerings.map(\.end).max() ?? CivilDay(2021, 12, 31), dates: dates)
+                openUntil: population.offerings.map(\.end).max() ?? CivilDate(2021, 12, 31), dates: dates)
             published = try await setup.run(concurrency: 4)
         } catch {
             throw Failure(

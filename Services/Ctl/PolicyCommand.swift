@@ -1,4 +1,5 @@
 import ArgumentParser
+import Essentials
 import Foundation
 import Policy
 
@@ -40,7 +41,7 @@ struct PolicyCommand: ParsableCommand {
             for gap in report.intendedGaps { print("  intended gap \(gap)") }
             if let last = report.lastDay {
                 let offset = report.book?.versions.last?.utcOffsetSeconds ?? 8 * 3600
-                let today = PolicyDate(epochSeconds: Int64(Date().timeIntervalSince1970), utcOffsetSeconds: offset)
+                let today = CivilDate(epochSeconds: Int64(Date().timeIntervalSince1970), utcOffsetSeconds: offset)
                 let ended =
                     last < today
                     ? " (that is before today, \(today): a service started with this file refuses today's claims)" : ""

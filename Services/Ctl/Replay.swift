@@ -1,4 +1,5 @@
 import ArgumentParser
+import Essentials
 import Foundation
 import RPC
 import Schema
@@ -120,7 +121,7 @@ struct Replay: AsyncParsableCommand {
             FileHandleOutput.error("cannot set up the clients: \(error)")
             throw ExitCode(3)
         }
-        let today = CivilDay.today(epochSeconds: Int(Date().timeIntervalSince1970))
+        let today = CivilDate(epochSeconds: Int64(Date().timeIntervalSince1970), utcOffsetSeconds: 8 * 3600)
         let replay = ProgrammeReplay(
             population: population, clients: clients,
             configuration: ReplayConfiguration(

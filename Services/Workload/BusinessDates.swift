@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// The day a call happens on in the replayed programme. Services started with
@@ -12,7 +13,7 @@ public struct BusinessDates: Sendable, Hashable {
     public init(enabled: Bool) { self.enabled = enabled }
 
     /// Call options for a call made on `day`.
-    public func on(_ day: CivilDay) -> CallOptions {
+    public func on(_ day: CivilDate) -> CallOptions {
         guard enabled else { return CallOptions() }
         return CallOptions(metadata: Metadata([(Self.metadataKey, day.description)]))
     }

@@ -1,3 +1,4 @@
+import Essentials
 import Policy
 import Schema
 
@@ -67,7 +68,7 @@ public struct CohortReport: Sendable {
     public struct Member: Sendable, Hashable {
         public let workerID: String
         public let enrollmentID: String
-        public let completion: CivilDay
+        public let completion: CivilDate
     }
 
     /// The offering's enrolments that are COMPLETED or later, by enrolment id (the order is stable,
@@ -83,9 +84,7 @@ public struct CohortReport: Sendable {
                     ListEnrollmentsRequest(offeringId: offeringID, pageSize: 1000, pageToken: token), options: options)
             }
             for enrollment in page.enrollments where [.completed, .claimed, .paid].contains(enrollment.state) {
-                guard let date = enrollment.completionDate,
-                    let day = PolicyDate(validating: Int(date.year), Int(date.month), Int(date.day))
-                else { continue }
+                guard let day = enrollment.completionDate?.civilDate, day.isValid else { continue }
                 members.append(Member(workerID: enrollment.workerId, enrollmentID: enrollment.id, completion: day))
             }
             token = page.nextPageToken

@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// A synthetic programme: who registers, which offerings are listed, and every training the replay
@@ -77,9 +78,9 @@ public struct PlannedOffering: Sendable {
     public let institutionIndex: Int
     public let kind: OfferingKind
     public let catalog: CatalogKind
-    public let start: CivilDay
+    public let start: CivilDate
     /// The last day of training, which is every trainee's completion date.
-    public let end: CivilDay
+    public let end: CivilDate
     public internal(set) var capacity: Int
     /// New hires' pre-job training (R6): the employer.
     public let enterpriseCreditCode: String
@@ -118,7 +119,7 @@ public struct PlannedTraining: Sendable {
     public let index: Int
     public let workerIndex: Int
     public let offeringIndex: Int
-    public let completion: CivilDay
+    public let completion: CivilDate
     public let attendancePercent: Int
     public let learning: [PlannedLearning]
     public let expected: PlannedDecision

@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 extension Population {
@@ -91,10 +92,10 @@ struct PopulationBuilder {
         random = SeededRandom(seed: seed ^ 0x5EED_0F_D3_2019)
         identifierOffset = Int(seed % 9973)
         var months: [(Int, Int)] = []
-        var day = CivilDay(standards.programmeStart.year, standards.programmeStart.month, 1)
+        var day = standards.programmeStart.firstOfMonth
         while day <= standards.programmeEnd {
             months.append((day.year, day.month))
-            day = day.month == 12 ? CivilDay(day.year + 1, 1, 1) : CivilDay(day.year, day.month + 1, 1)
+            day = day.firstOfNextMonth
         }
         self.months = months
     }
@@ -224,7 +225,7 @@ struct PopulationBuilder {
         enterprise: String = "", affinity: [String]? = nil
     ) -> Int {
         let (year, monthNumber) = month ?? random.element(of: months)
-        var end = CivilDay(year, monthNumber, random.int(in: 5...28))
+        var end = CivilDate(year, monthNumber, random.int(in: 5...28))
         if end > standards.programmeEnd { end = standards.programmeEnd }
         let available = standards.occupations(on: end)
         var entry =
@@ -300,7 +301,7 @@ struct PopulationBuilder {
             fact.employerCreditCode = random.element(of: enterprises).creditCode
         case .g2NewHire:
             fact.employerCreditCode = enterprises[random.element(of: hiringEnterprises)].creditCode
-            fact.hiredOn = CivilDay(2018, 12, 1).adding(days: random.int(in: 0...900)).calendarDate
+            fact.hiredOn = CivilDate(2018, 12, 1).adding(days: random.int(in: 0...900)).calendarDate
         case .g3Student:
             fact.school = random.element(of: Population.schools)
         case .g6TwoAfterYouth:
@@ -314,7 +315,7 @@ struct PopulationBuilder {
         fact.evidenceReference = "DZ-\(category.rawValue)-\(index)"
         // Identifiers: sequence and birth-date block from the index (unique), shifted by the seed.
         let block = index / 1000
-        let birth = CivilDay(1966, 1, 1).adding(days: (block * 97 + identifierOffset) % 13_000)
+        let birth = CivilDate(1966, 1, 1).adding(days: (block * 97 + identifierOffset) % 13_000)
         let idNumber = ResidentIDNumbers.make(
             region: random.element(of: Population.districts), birth: birth, sequence: index % 1000)
         let name =

@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 import Synchronization
 
@@ -8,11 +9,11 @@ public struct ReplayConfiguration: Sendable {
     /// Prefix of every request_id; a fresh one per run keeps runs apart on a long-lived platform.
     public var requestPrefix: String
     /// See `ProgrammeSetup.openUntil`.
-    public var openUntil: CivilDay
+    public var openUntil: CivilDate
     public var dates: BusinessDates
 
     public init(
-        concurrency: Int = 64, requestPrefix: String, openUntil: CivilDay,
+        concurrency: Int = 64, requestPrefix: String, openUntil: CivilDate,
         dates: BusinessDates = BusinessDates(enabled: false)
     ) {
         self.dates = dates

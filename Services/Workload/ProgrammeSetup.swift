@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// The platform ids of a population's institutions and offerings once they are registered and published.
@@ -16,11 +17,11 @@ public struct ProgrammeSetup: Sendable {
     public let requestPrefix: String
     /// The platform refuses to select an offering whose end date has passed, so an offering is
     /// published open until at least this day; its trainees still complete on the planned day.
-    public let openUntil: CivilDay
+    public let openUntil: CivilDate
     public let dates: BusinessDates
 
     public init(
-        population: Population, clients: PlatformClients, retry: CallRetry, requestPrefix: String, openUntil: CivilDay,
+        population: Population, clients: PlatformClients, retry: CallRetry, requestPrefix: String, openUntil: CivilDate,
         dates: BusinessDates = BusinessDates(enabled: false)
     ) {
         self.dates = dates
@@ -44,9 +45,7 @@ public struct ProgrammeSetup: Sendable {
             _ = try await self.retry.run("MatchingService/PublishCatalogEntry") {
                 try await self.clients.matching("hrss").publishCatalogEntry(
                     PublishCatalogEntryRequest(requestId: "\(self.requestPrefix)-cat-\(i)", entry: entry),
-                    options: self.dates.on(
-                        population.catalogue[i].effectiveFrom.map { CivilDay(Int($0.year), Int($0.month), Int($0.day)) }
-                            ?? self.openUntil))
+                    options: self.dates.on(population.catalogue[i].effectiveFrom.map(\.civilDate) ?? self.openUntil))
             }
         }
         let offeringIDs = try await map(population.offerings.indices, concurrency: concurrency) { i in

@@ -1,3 +1,4 @@
+import Essentials
 import Policy
 
 /// The occupations and levels that have a subsidy standard on a given day, read from the bundled
@@ -18,8 +19,8 @@ public struct SubsidyStandards: Sendable {
     /// R7: the employment rate that releases a held tranche, in basis points (8500 = 85%).
     public let employmentThresholdBasisPoints: Int
     /// The programme's first and last day (T1).
-    public let programmeStart: CivilDay
-    public let programmeEnd: CivilDay
+    public let programmeStart: CivilDate
+    public let programmeEnd: CivilDate
 
     public init() throws {
         let book = try PolicyBook.bundled()
@@ -27,14 +28,13 @@ public struct SubsidyStandards: Sendable {
         let first = book.versions.min { $0.effectiveFrom < $1.effectiveFrom } ?? book.versions[0]
         maxTrainingsPerYear = first.maxSubsidisedTrainingsPerYear
         employmentThresholdBasisPoints = first.employmentThresholdPermille * 10
-        programmeStart = CivilDay(first.effectiveFrom.year, first.effectiveFrom.month, first.effectiveFrom.day)
-        let last = book.versions.map(\.effectiveTo).max() ?? first.effectiveTo
-        programmeEnd = CivilDay(last.year, last.month, last.day)
+        programmeStart = first.effectiveFrom
+        programmeEnd = book.versions.map(\.effectiveTo).max() ?? first.effectiveTo
     }
 
     /// The occupations with at least one subsidised level on `day` (the version in force then).
-    public func occupations(on day: CivilDay) -> [Entry] {
-        let policy = book.versionFor(PolicyDate(day.year, day.month, day.day))
+    public func occupations(on day: CivilDate) -> [Entry] {
+        let policy = book.versionFor(day)
         return policy.occupations.compactMap { occupation in
             var levels: [Int: Int64] = [:]
             for level in 1...5 {
@@ -49,8 +49,7 @@ public struct SubsidyStandards: Sendable {
     public var allOccupations: [Entry] {
         var seen: [String: Entry] = [:]
         for version in book.versions {
-            for entry in occupations(
-                on: CivilDay(version.effectiveFrom.year, version.effectiveFrom.month, version.effectiveFrom.day))
+            for entry in occupations(on: version.effectiveFrom)
             where seen[entry.code] == nil {
                 seen[entry.code] = entry
             }

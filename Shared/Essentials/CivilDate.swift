@@ -115,8 +115,9 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    /// `YYYY-MM-DD` by shape only; whether the date exists is checked separately.
-    static func parseShape(_ text: some StringProtocol) -> CivilDate? {
+    /// `YYYY-MM-DD` by shape only, so 2021-02-30 parses (with `isValid` false): for inputs whose
+    /// impossible dates are reported later, with the rule that needs them.
+    public static func parseShape(_ text: some StringProtocol) -> CivilDate? {
         let bytes = Array(text.utf8)
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {

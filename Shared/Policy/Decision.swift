@@ -1,6 +1,8 @@
 // The outputs of the engine. Every type is a plain value (Sendable, Equatable, Codable) so the
 // payment service can store a decision as is and compare a replay with the stored one (R11).
 
+import Essentials
+
 public enum PayeeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case worker
     case enterprise
@@ -228,6 +230,6 @@ public struct StandardQuote: Sendable, Hashable, Codable {
     public var level: Int
     public var amountFen: Int64
     public var policyVersion: String
-    public var effectiveFrom: PolicyDate
-    public var effectiveTo: PolicyDate
+    public var effectiveFrom: CivilDate
+    public var effectiveTo: CivilDate
 }

@@ -1,12 +1,15 @@
 /// R7: the employment of a project-based cohort, counted by the platform from per-trainee evidence
 /// (DECISIONS.md R7). The cohort is the platform's (the workers whose enrolment of the offering is
 /// completed), never a figure the payee reports; the rate is employed members / cohort size.
+
+import Essentials
+
 public enum EmploymentCohort {
     /// What one entry of a report offers as proof that the worker is employed.
     public enum Evidence: Sendable, Hashable {
         /// An employer's unified social credit code and the first day of work (`nil`: missing or
         /// not a calendar date).
-        case employer(creditCode: String, startDate: PolicyDate?)
+        case employer(creditCode: String, startDate: CivilDate?)
         /// A social-insurance contribution record by its reference; `record` is the attested record
         /// with that reference, `nil` when the social-insurance role has attested none.
         case contribution(reference: String, record: AttestedContribution?)
@@ -16,9 +19,9 @@ public enum EmploymentCohort {
     public struct AttestedContribution: Sendable, Hashable {
         public var workerId: String
         /// Any day of the month contributed for; only its year and month count.
-        public var month: PolicyDate
+        public var month: CivilDate
 
-        public init(workerId: String, month: PolicyDate) {
+        public init(workerId: String, month: CivilDate) {
             self.workerId = workerId
             self.month = month
         }
@@ -52,7 +55,7 @@ public enum EmploymentCohort {
     /// Every problem of `entries` against `cohort` (worker id -> completion date), in entry order;
     /// empty when the report may be recorded. Dates must be on or after the worker's completion
     /// (a contribution month: not before the completion's month) and not after `today`.
-    public static func problems(in entries: [Entry], cohort: [String: PolicyDate], today: PolicyDate) -> [Problem] {
+    public static func problems(in entries: [Entry], cohort: [String: CivilDate], today: CivilDate) -> [Problem] {
         var problems: [Problem] = []
         var seen: Set<String> = []
         for (index, entry) in entries.enumerated() {
@@ -87,8 +90,8 @@ public enum EmploymentCohort {
     }
 
     private static func problem(
-        with evidence: Evidence, workerId: String, completion: PolicyDate,
-        today: PolicyDate
+        with evidence: Evidence, workerId: String, completion: CivilDate,
+        today: CivilDate
     ) -> (message: String, malformed: Bool)? {
         switch evidence {
         case .employer(let creditCode, let startDate):
@@ -115,13 +118,13 @@ public enum EmploymentCohort {
             let month = record.month.year * 12 + record.month.month
             if month < completion.year * 12 + completion.month {
                 return (
-                    "contribution record \(reference) is for \(monthText(record.month)), before the worker's completion date \(completion)",
+                    "contribution record \(reference) is for \(record.month.monthText), before the worker's completion date \(completion)",
                     false
                 )
             }
             if month > today.year * 12 + today.month {
                 return (
-                    "contribution record \(reference) is for \(monthText(record.month)), in the future (today is \(today))",
+                    "contribution record \(reference) is for \(record.month.monthText), in the future (today is \(today))",
                     false
                 )
             }
@@ -135,10 +138,5 @@ public enum EmploymentCohort {
         SubsidyEngine.releaseHeldTranche(
             employment: EmploymentReport(offeringId: "", trained: cohortSize, employed: employed),
             policy: policy)
-    }
-
-    private static func monthText(_ day: PolicyDate) -> String {
-        let month = day.month < 10 ? "0\(day.month)" : "\(day.month)"
-        return "\(day.year)-\(month)"
     }
 }

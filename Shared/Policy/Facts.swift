@@ -3,6 +3,8 @@
 // registration (worker, institution), matching (enrolment), assessment (certificate) and its own
 // store (earlier subsidies).
 
+import Essentials
+
 /// One category (G1..G17) a worker carries, with whether the responsible department attested it.
 /// A category listed in the policy's `attestation.requiredFor` counts only when attested (issue 4:
 /// self-declared facts are kept but never bring money or free training).
@@ -97,7 +99,7 @@ public struct EnrollmentFacts: Sendable, Hashable, Codable {
     public var offeringKind: OfferingKind
     /// The day the training was completed, in the policy's time zone. It picks the standard (R1),
     /// the year (R3) and the allowance window (R9).
-    public var completionDate: PolicyDate
+    public var completionDate: CivilDate
     /// Scheduled training days (R9 allowance basis).
     public var trainingDays: Int
     /// Attendance 0...100 (R9: allowance days = trainingDays * attendance / 100, floored).
@@ -112,7 +114,7 @@ public struct EnrollmentFacts: Sendable, Hashable, Codable {
         level: Int,
         institution: InstitutionFacts,
         offeringKind: OfferingKind = .ordinary,
-        completionDate: PolicyDate,
+        completionDate: CivilDate,
         trainingDays: Int = 0,
         attendancePercent: Int = 100,
         enterpriseId: String? = nil
@@ -170,9 +172,9 @@ public struct PriorSubsidy: Sendable, Hashable, Codable {
     public var enrollmentId: String
     public var occupationCode: String
     public var level: Int
-    public var completionDate: PolicyDate
+    public var completionDate: CivilDate
 
-    public init(enrollmentId: String, occupationCode: String, level: Int, completionDate: PolicyDate) {
+    public init(enrollmentId: String, occupationCode: String, level: Int, completionDate: CivilDate) {
         self.enrollmentId = enrollmentId
         self.occupationCode = occupationCode
         self.level = level

@@ -1,6 +1,8 @@
 // Stable ids of docs/POLICY.md: rules (R1..R11), the programme target (T1), worker groups (G1..G17),
 // certificate kinds (A2) and levels (A3). Code, tests, traces and refusals cite these ids.
 
+import Essentials
+
 /// A rule of docs/POLICY.md. Every decision's trace has a line per rule; refusals name the rules.
 public enum RuleID: String, Sendable, Hashable, Codable, CaseIterable, Comparable, CustomStringConvertible {
     case r1 = "R1", r2 = "R2", r3 = "R3", r4 = "R4", r5 = "R5", r6 = "R6"
@@ -240,14 +242,11 @@ public enum OfferingKind: String, Sendable, Hashable, Codable, CaseIterable {
 ///
 /// 18 characters from the 31-character alphabet `0123456789ABCDEFGHJKLMNPQRTUWXY` (no I, O, Z, S,
 /// V); the 18th is a check character: `check = 31 - (sum of value × weight over the first 17 mod
-/// 31)`, and 31 becomes 0. Lower case is accepted as upper case.
+/// 31)`, and 31 becomes 0 (the arithmetic is Essentials' `CheckDigits.CreditCode`). Lower case is
+/// accepted as upper case.
 public enum CreditCodeCheck {
     /// The standard's name, quoted in messages.
-    public static let standard = "GB 32100-2015"
-    /// The code's alphabet; a character's value is its index.
-    public static let alphabet: [Character] = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
-    /// Weights of the first 17 characters (3^i mod 31).
-    public static let weights: [Int] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    public static let standard = CheckDigits.CreditCode.standard
 
     /// What is wrong with a code, in the order it is checked.
     public enum Problem: Sendable, Hashable {
@@ -276,31 +275,12 @@ public enum CreditCodeCheck {
         let chars = Array(code)
         guard !chars.isEmpty else { return .missing }
         guard chars.count == 18 else { return .wrongLength(chars.count) }
-        var values: [Int] = []
-        values.reserveCapacity(18)
-        for (index, c) in chars.enumerated() {
-            guard let v = value(of: upper(c)) else { return .invalidCharacter(position: index + 1, c) }
-            values.append(v)
+        for (index, c) in chars.enumerated() where CheckDigits.CreditCode.value(of: c) == nil {
+            return .invalidCharacter(position: index + 1, c)
         }
-        let expected = alphabet[checkValue(forFirst17: Array(values.prefix(17)))]
-        return upper(chars[17]) == expected ? nil : .wrongCheckCharacter(expected: expected, found: chars[17])
-    }
-
-    /// The check value (index into `alphabet`) for the first 17 values.
-    public static func checkValue(forFirst17 values: [Int]) -> Int {
-        precondition(values.count == 17, "17 values expected")
-        var sum = 0
-        for (v, w) in zip(values, weights) { sum += v * w }
-        let check = 31 - sum % 31
-        return check == 31 ? 0 : check
-    }
-
-    /// The character's value, or nil outside the alphabet (after upper-casing).
-    public static func value(of c: Character) -> Int? { alphabet.firstIndex(of: c) }
-
-    /// ASCII lower case to upper case; anything else unchanged.
-    public static func upper(_ c: Character) -> Character {
-        guard let ascii = c.asciiValue, ascii >= 97, ascii <= 122 else { return c }
-        return Character(Unicode.Scalar(ascii - 32))
+        // Every character is in the alphabet here, so there is a check character.
+        let expected = CheckDigits.CreditCode.checkCharacter(forFirst17: String(chars.prefix(17))) ?? "0"
+        return CheckDigits.CreditCode.upper(chars[17]) == expected
+            ? nil : .wrongCheckCharacter(expected: expected, found: chars[17])
     }
 }

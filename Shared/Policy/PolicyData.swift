@@ -2,6 +2,8 @@
 // one immutable version; `PolicyBook` holds every version of a policy file. Loading (JSON) lives in
 // PolicyLoading.swift; this file has no Foundation.
 
+import Essentials
+
 /// One occupation of the standards table (R1), with the subsidy per level in fen.
 public struct Occupation: Sendable, Hashable {
     public let code: String
@@ -29,8 +31,8 @@ public struct AllowanceGroupRule: Sendable, Hashable {
     public let group: Group
     public let requires: Requirement
     /// A window on the completion date (inclusive), or `nil` for the whole version.
-    public let from: PolicyDate?
-    public let to: PolicyDate?
+    public let from: CivilDate?
+    public let to: CivilDate?
 }
 
 public struct LivingAllowanceRules: Sendable, Hashable {
@@ -73,8 +75,8 @@ public struct PolicyData: Sendable, Equatable {
     public let notes: [String]
     public let isSampleData: Bool
     /// Inclusive range of completion dates this version decides.
-    public let effectiveFrom: PolicyDate
-    public let effectiveTo: PolicyDate
+    public let effectiveFrom: CivilDate
+    public let effectiveTo: CivilDate
     /// FNV-1a 64 over the canonical JSON of the (merged) version: changes when any number changes.
     public let fingerprint: String
     public let timeZone: String
@@ -115,7 +117,7 @@ public struct PolicyData: Sendable, Equatable {
         occupation(code)?.standardFen(level: level)
     }
 
-    public func isInForce(on date: PolicyDate) -> Bool { effectiveFrom <= date && date <= effectiveTo }
+    public func isInForce(on date: CivilDate) -> Bool { effectiveFrom <= date && date <= effectiveTo }
 
     /// The largest standard of the table (property tests, sanity checks).
     public var maximumStandardFen: Int64 {
@@ -161,7 +163,7 @@ public struct PolicyBook: Sendable, Equatable {
     }
 
     /// The version in force on a date (R1), or `nil` when none covers it.
-    public func inForce(on date: PolicyDate) -> PolicyData? {
+    public func inForce(on date: CivilDate) -> PolicyData? {
         var best: PolicyData?
         for v in versions where v.isInForce(on: date) {
             if let b = best, v.effectiveFrom < b.effectiveFrom { continue }
@@ -172,7 +174,7 @@ public struct PolicyBook: Sendable, Equatable {
 
     /// The version a decision for `date` uses: the one in force, else the newest (which then
     /// refuses under R1 with "no policy in force").
-    public func versionFor(_ date: PolicyDate) -> PolicyData {
+    public func versionFor(_ date: CivilDate) -> PolicyData {
         inForce(on: date) ?? versions.max { $0.effectiveFrom < $1.effectiveFrom } ?? versions[versions.count - 1]
     }
 }

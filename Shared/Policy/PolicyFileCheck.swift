@@ -1,6 +1,8 @@
 // Validation of a whole policy file before anything uses it: `skillsctl policy check` prints the
 // result, and the services refuse to start on a file with problems. One place, so the operator's
 // check and the services' start-up can never disagree.
+
+import Essentials
 import Foundation
 
 /// One problem of a policy file, worded for the operator: it names the period, the occupation and
@@ -27,8 +29,8 @@ public struct PolicyProblem: Sendable, Hashable, CustomStringConvertible {
 /// A stretch of days decided by one version: the version's own range, cut where a later version
 /// takes over.
 public struct PolicyPeriod: Sendable, Hashable, CustomStringConvertible {
-    public let from: PolicyDate
-    public let to: PolicyDate
+    public let from: CivilDate
+    public let to: CivilDate
     public let version: String
     public let occupationCount: Int
     public var description: String { "period \(from)..\(to) (version \(version))" }
@@ -51,7 +53,7 @@ public struct PolicyCheckReport: Sendable {
     /// whitespace and key order do not change it and every value does.
     public let fingerprint: String
     /// The last day any version covers: claims completed after it are refused under R1.
-    public let lastDay: PolicyDate?
+    public let lastDay: CivilDate?
 
     public var isValid: Bool { problems.isEmpty && book != nil }
 }
@@ -221,7 +223,7 @@ public enum PolicyFileCheck {
     /// Uncovered days between the first and the last day, against the declared gaps.
     private static func gaps(_ versions: [PolicyData], declared: [IntendedGapJSON]) -> [PolicyProblem] {
         var problems: [PolicyProblem] = []
-        var found: [(from: PolicyDate, to: PolicyDate, before: PolicyData, after: PolicyData)] = []
+        var found: [(from: CivilDate, to: CivilDate, before: PolicyData, after: PolicyData)] = []
         var reach: PolicyData?
         for v in versions {
             if let r = reach, v.effectiveFrom > r.effectiveTo.adding(days: 1) {
@@ -343,9 +345,4 @@ public enum PolicyFileCheck {
             return "\(error)"
         }
     }
-}
-
-extension PolicyDate {
-    /// The day `days` days later (earlier when negative).
-    func adding(days: Int) -> PolicyDate { PolicyDate(dayNumber: dayNumber + days) }
 }

@@ -1,5 +1,7 @@
 // Reading a policy file (JSON) into a PolicyBook. Foundation is used here only, for JSON and the
 // resource bundle; the decision path (SubsidyEngine) does not touch it.
+
+import Essentials
 import Foundation
 
 extension PolicyBook {
@@ -220,8 +222,8 @@ struct PolicyFileJSON: Codable {
 }
 
 struct IntendedGapJSON: Codable {
-    var from: PolicyDate
-    var to: PolicyDate
+    var from: CivilDate
+    var to: CivilDate
     var reason: String
 }
 
@@ -231,8 +233,8 @@ struct VersionJSON: Codable {
     var title: String?
     var notes: [String]?
     var sampleData: Bool?
-    var effectiveFrom: PolicyDate?
-    var effectiveTo: PolicyDate?
+    var effectiveFrom: CivilDate?
+    var effectiveTo: CivilDate?
     var timeZone: TimeZoneJSON?
     var target: TargetJSON?
     var standards: StandardsJSON?
@@ -331,8 +333,8 @@ struct CertificatesJSON: Codable {
 struct AllowanceGroupJSON: Codable {
     var group: Group
     var requires: AllowanceGroupRule.Requirement?
-    var from: PolicyDate?
-    var to: PolicyDate?
+    var from: CivilDate?
+    var to: CivilDate?
 }
 
 struct AllowanceJSON: Codable {

@@ -2,6 +2,8 @@
 // and how R1 words a completion date outside the policy's periods. Pure functions of the
 // decision's branch and the policy version, so a replayed decision names the same rules.
 
+import Essentials
+
 /// The rules that set a tranche's amount, payee and timing. A rule that only passed a check
 /// (R3, R4, R5, R10) or did not apply is in the decision's trace, not among these.
 public enum RuleAttribution {
@@ -23,7 +25,7 @@ public enum RuleAttribution {
     /// R1's reason when `date` is outside the version's period, in Chinese and English. A date
     /// after a version that reaches the programme's last year is after the programme itself
     /// ("falls after the programme's last policy period, which ends 2021-12-31"); likewise before.
-    public static func outsidePeriod(_ date: PolicyDate, policy: PolicyData) -> (zh: String, en: String) {
+    public static func outsidePeriod(_ date: CivilDate, policy: PolicyData) -> (zh: String, en: String) {
         let target = policy.target
         if date > policy.effectiveTo {
             if policy.effectiveTo.year >= target.toYear {
@@ -39,7 +41,7 @@ public enum RuleAttribution {
         }
         if policy.effectiveFrom.year <= target.fromYear || date.year < target.fromYear {
             let first =
-                policy.effectiveFrom.year <= target.fromYear ? policy.effectiveFrom : PolicyDate(target.fromYear, 1, 1)
+                policy.effectiveFrom.year <= target.fromYear ? policy.effectiveFrom : CivilDate(target.fromYear, 1, 1)
             return (
                 "结业日期\(date)早于本计划第一个政策期（自\(first)起）",
                 "the completion date \(date) falls before the programme's first policy period, which begins \(first)"

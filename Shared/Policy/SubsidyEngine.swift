@@ -2,6 +2,8 @@
 // same policy version always give the same decision, which is how a stored decision is replayed
 // (R11). No I/O, no clock, no Foundation, integer money (fen) and integer rates.
 
+import Essentials
+
 public enum SubsidyEngine {
     // MARK: - Input validation
 
@@ -713,7 +715,7 @@ public enum SubsidyEngine {
 
     /// R1: the standard in force on `date` for an occupation and level, or `nil` when no version is
     /// in force or the table has no such occupation / level.
-    public static func standard(occupation: String, level: Int, on date: PolicyDate, book: PolicyBook) -> StandardQuote?
+    public static func standard(occupation: String, level: Int, on date: CivilDate, book: PolicyBook) -> StandardQuote?
     {
         guard date.isValid, let v = book.inForce(on: date) else { return nil }
         return standard(occupation: occupation, level: level, policy: v)

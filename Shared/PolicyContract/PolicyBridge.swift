@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Policy
 import Schema
@@ -8,14 +9,10 @@ import Schema
 /// Both modules name some types alike (`CategoryFact`, `SkillLevel`, `Tranche` ...); this module is
 /// the one place that sees both.
 public enum PolicyBridge {
-    public static func date(_ date: CalendarDate?) -> PolicyDate? {
-        guard let date else { return nil }
-        let value = PolicyDate(Int(date.year), Int(date.month), Int(date.day))
-        return value.isValid ? value : nil
-    }
-
-    public static func calendarDate(_ date: PolicyDate) -> CalendarDate {
-        CalendarDate(year: Int32(date.year), month: Int32(date.month), day: Int32(date.day))
+    /// The date, when it is set and exists.
+    public static func date(_ date: CalendarDate?) -> CivilDate? {
+        guard let value = date?.civilDate, value.isValid else { return nil }
+        return value
     }
 
     public static func group(_ category: WorkerCategory) -> Policy.Group? {
@@ -77,7 +74,7 @@ public enum PolicyBridge {
 
     public static func enrollmentFacts(
         enrollment: Enrollment, offering: Offering, institution: Institution,
-        completion: PolicyDate
+        completion: CivilDate
     ) -> EnrollmentFacts {
         var days = 0
         if let start = date(offering.startDate), let end = date(offering.endDate) {

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Policy
 import RPC
@@ -15,23 +16,23 @@ public enum BusinessDay {
     public static let metadataKey = "skills-business-date"
 
     /// The day the caller set for this call, if the service accepts one.
-    @TaskLocal public static var current: PolicyDate?
+    @TaskLocal public static var current: CivilDate?
 
-    public static func today() -> PolicyDate { current ?? wallClockToday() }
+    public static func today() -> CivilDate { current ?? wallClockToday() }
 
-    public static func wallClockToday() -> PolicyDate {
-        PolicyDate(dayNumber: Int((Date().timeIntervalSince1970 + 8 * 3600).rounded(.down) / 86_400))
+    public static func wallClockToday() -> CivilDate {
+        CivilDate(epochSeconds: Int64(Date().timeIntervalSince1970.rounded(.down)), utcOffsetSeconds: 8 * 3600)
     }
 
     /// The day named in the call's metadata: `nil` if absent, an `RPCError` if malformed or refused.
-    static func requested(in context: ServerContext, accepted: Bool) throws -> PolicyDate? {
+    static func requested(in context: ServerContext, accepted: Bool) throws -> CivilDate? {
         guard let text = context.requestMetadata[metadataKey] else { return nil }
         guard accepted else {
             throw RPCError(
                 .failedPrecondition,
                 "this service does not accept \(metadataKey) (start it with --accept-business-date for a replay)")
         }
-        guard let day = PolicyDate(iso: text) else {
+        guard let day = CivilDate(iso: text) else {
             throw RPCError(.invalidArgument, "\(metadataKey) must be a date as YYYY-MM-DD, got '\(text)'")
         }
         return day

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Essentials
 import Foundation
 import Logging
 import Metrics
@@ -52,7 +53,7 @@ public struct LoadedPolicy: Sendable {
     /// SHA-256 of the file's canonical content (`PolicyCheckReport.fingerprint`).
     public let fingerprint: String
     /// The last day any version covers; claims completed after it are refused under R1.
-    public let lastDay: PolicyDate?
+    public let lastDay: CivilDate?
 
     /// Logs the policy in force and publishes `skills_policy_info{version,fingerprint} 1` on
     /// /metrics. Call it once logging and metrics are bootstrapped (in `ServiceRunner.run`'s

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import XCTest
 
@@ -21,14 +22,14 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(v1.freeGroups.groups, [.g4, .g5, .g6, .g7, .g8, .g9, .g10, .g11, .g12])
         XCTAssertEqual(v1.share(.newHirePreJob), 100)
         XCTAssertEqual(v1.livingAllowance.dailyFen, 3000)
-        XCTAssertEqual(v1.livingAllowance.groups.last?.from, PolicyDate(2019, 1, 1))
-        XCTAssertEqual(v1.livingAllowance.groups.last?.to, PolicyDate(2020, 12, 31))
+        XCTAssertEqual(v1.livingAllowance.groups.last?.from, CivilDate(2019, 1, 1))
+        XCTAssertEqual(v1.livingAllowance.groups.last?.to, CivilDate(2020, 12, 31))
         // v2 inherits every section but the standards, and adds an occupation.
         let v2 = Fx.v2
         XCTAssertEqual(v2.occupations.count, 21)
         XCTAssertEqual(v2.freeGroups, v1.freeGroups)
         XCTAssertEqual(v2.livingAllowance, v1.livingAllowance)
-        XCTAssertEqual(v2.effectiveFrom, PolicyDate(2020, 7, 1))
+        XCTAssertEqual(v2.effectiveFrom, CivilDate(2020, 7, 1))
         XCTAssertEqual(v2.effectiveTo, v1.effectiveTo)
         XCTAssertNotEqual(v1.fingerprint, v2.fingerprint)
         // Loading twice gives the same fingerprints (replays can check them).
@@ -38,13 +39,13 @@ final class DataTests: XCTestCase {
 
     func testInForcePicksTheLatestCoveringVersion() {
         let book = Fx.book
-        XCTAssertNil(book.inForce(on: PolicyDate(2018, 12, 31)))
-        XCTAssertEqual(book.inForce(on: PolicyDate(2019, 1, 1))?.version, Fx.v1ID)
-        XCTAssertEqual(book.inForce(on: PolicyDate(2020, 6, 30))?.version, Fx.v1ID)
-        XCTAssertEqual(book.inForce(on: PolicyDate(2020, 7, 1))?.version, Fx.v2ID)
-        XCTAssertEqual(book.inForce(on: PolicyDate(2021, 12, 31))?.version, Fx.v2ID)
-        XCTAssertNil(book.inForce(on: PolicyDate(2022, 1, 1)))
-        XCTAssertEqual(book.versionFor(PolicyDate(2022, 1, 1)).version, Fx.v2ID)
+        XCTAssertNil(book.inForce(on: CivilDate(2018, 12, 31)))
+        XCTAssertEqual(book.inForce(on: CivilDate(2019, 1, 1))?.version, Fx.v1ID)
+        XCTAssertEqual(book.inForce(on: CivilDate(2020, 6, 30))?.version, Fx.v1ID)
+        XCTAssertEqual(book.inForce(on: CivilDate(2020, 7, 1))?.version, Fx.v2ID)
+        XCTAssertEqual(book.inForce(on: CivilDate(2021, 12, 31))?.version, Fx.v2ID)
+        XCTAssertNil(book.inForce(on: CivilDate(2022, 1, 1)))
+        XCTAssertEqual(book.versionFor(CivilDate(2022, 1, 1)).version, Fx.v2ID)
         XCTAssertNil(book.version(id: "nope"))
     }
 
@@ -182,26 +183,26 @@ final class DataTests: XCTestCase {
 
 final class PolicyDateTests: XCTestCase {
     func testValidity() {
-        XCTAssertTrue(PolicyDate(2020, 2, 29).isValid)
-        XCTAssertFalse(PolicyDate(2019, 2, 29).isValid)
-        XCTAssertFalse(PolicyDate(2100, 2, 29).isValid)
-        XCTAssertTrue(PolicyDate(2000, 2, 29).isValid)
-        XCTAssertFalse(PolicyDate(2021, 4, 31).isValid)
-        XCTAssertFalse(PolicyDate(2021, 13, 1).isValid)
-        XCTAssertFalse(PolicyDate(2021, 0, 1).isValid)
-        XCTAssertNil(PolicyDate(iso: "2021-02-30"))
-        XCTAssertNil(PolicyDate(iso: "2021-2-3"))
-        XCTAssertNil(PolicyDate(iso: "2021/02/03"))
-        XCTAssertEqual(PolicyDate(iso: "2020-12-31"), PolicyDate(2020, 12, 31))
-        XCTAssertEqual(PolicyDate(2021, 1, 1).description, "2021-01-01")
-        XCTAssertLessThan(PolicyDate(2020, 12, 31), PolicyDate(2021, 1, 1))
+        XCTAssertTrue(CivilDate(2020, 2, 29).isValid)
+        XCTAssertFalse(CivilDate(2019, 2, 29).isValid)
+        XCTAssertFalse(CivilDate(2100, 2, 29).isValid)
+        XCTAssertTrue(CivilDate(2000, 2, 29).isValid)
+        XCTAssertFalse(CivilDate(2021, 4, 31).isValid)
+        XCTAssertFalse(CivilDate(2021, 13, 1).isValid)
+        XCTAssertFalse(CivilDate(2021, 0, 1).isValid)
+        XCTAssertNil(CivilDate(iso: "2021-02-30"))
+        XCTAssertNil(CivilDate(iso: "2021-2-3"))
+        XCTAssertNil(CivilDate(iso: "2021/02/03"))
+        XCTAssertEqual(CivilDate(iso: "2020-12-31"), CivilDate(2020, 12, 31))
+        XCTAssertEqual(CivilDate(2021, 1, 1).description, "2021-01-01")
+        XCTAssertLessThan(CivilDate(2020, 12, 31), CivilDate(2021, 1, 1))
     }
 
     func testDayNumbersRoundTrip() {
-        XCTAssertEqual(PolicyDate(1970, 1, 1).dayNumber, 0)
-        XCTAssertEqual(PolicyDate(2020, 1, 1).dayNumber, 18_262)
+        XCTAssertEqual(CivilDate(1970, 1, 1).dayNumber, 0)
+        XCTAssertEqual(CivilDate(2020, 1, 1).dayNumber, 18_262)
         for n in stride(from: -700_000, through: 2_900_000, by: 97) {  // years 53 ... 9909
-            let d = PolicyDate(dayNumber: n)
+            let d = CivilDate(dayNumber: n)
             XCTAssertTrue(d.isValid, "\(n)")
             XCTAssertEqual(d.dayNumber, n)
         }
@@ -209,24 +210,24 @@ final class PolicyDateTests: XCTestCase {
 
     func testShanghaiCivilDateOfAnInstant() {
         // 2019-12-31T15:59:59Z is 23:59:59 in Shanghai; one second later it is 2020-01-01.
-        XCTAssertEqual(PolicyDate(epochSeconds: 1_577_807_999, utcOffsetSeconds: 28_800), PolicyDate(2019, 12, 31))
-        XCTAssertEqual(PolicyDate(epochSeconds: 1_577_808_000, utcOffsetSeconds: 28_800), PolicyDate(2020, 1, 1))
-        XCTAssertEqual(PolicyDate(epochSeconds: 1_577_808_000, utcOffsetSeconds: 0), PolicyDate(2019, 12, 31))
-        XCTAssertEqual(PolicyDate(epochSeconds: -1, utcOffsetSeconds: 0), PolicyDate(1969, 12, 31))
+        XCTAssertEqual(CivilDate(epochSeconds: 1_577_807_999, utcOffsetSeconds: 28_800), CivilDate(2019, 12, 31))
+        XCTAssertEqual(CivilDate(epochSeconds: 1_577_808_000, utcOffsetSeconds: 28_800), CivilDate(2020, 1, 1))
+        XCTAssertEqual(CivilDate(epochSeconds: 1_577_808_000, utcOffsetSeconds: 0), CivilDate(2019, 12, 31))
+        XCTAssertEqual(CivilDate(epochSeconds: -1, utcOffsetSeconds: 0), CivilDate(1969, 12, 31))
         // Agrees with Foundation's Asia/Shanghai calendar over a range of instants.
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         for s in stride(from: Int64(1_546_300_800), to: 1_640_995_200, by: 86_399 * 3 + 7) {
             let c = cal.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: TimeInterval(s)))
             XCTAssertEqual(
-                PolicyDate(epochSeconds: s, utcOffsetSeconds: 28_800), PolicyDate(c.year!, c.month!, c.day!), "\(s)")
+                CivilDate(epochSeconds: s, utcOffsetSeconds: 28_800), CivilDate(c.year!, c.month!, c.day!), "\(s)")
         }
     }
 
     func testCodableAsString() throws {
-        let data = try JSONEncoder().encode([PolicyDate(2020, 12, 31)])
+        let data = try JSONEncoder().encode([CivilDate(2020, 12, 31)])
         XCTAssertEqual(String(decoding: data, as: UTF8.self), "[\"2020-12-31\"]")
-        XCTAssertEqual(try JSONDecoder().decode([PolicyDate].self, from: data), [PolicyDate(2020, 12, 31)])
-        XCTAssertThrowsError(try JSONDecoder().decode([PolicyDate].self, from: Data("[\"31/12/2020\"]".utf8)))
+        XCTAssertEqual(try JSONDecoder().decode([CivilDate].self, from: data), [CivilDate(2020, 12, 31)])
+        XCTAssertThrowsError(try JSONDecoder().decode([CivilDate].self, from: Data("[\"31/12/2020\"]".utf8)))
     }
 }

@@ -1,3 +1,4 @@
+import Essentials
 import XCTest
 
 @testable import Policy
@@ -8,14 +9,9 @@ final class EmploymentCohortTests: XCTestCase {
     let completion = Fx.date("2021-06-30")
     let today = Fx.date("2021-12-20")
     /// A valid unified social credit code (check character computed by GB 32100's MOD 31).
-    let employer =
-        "91371402MA3C4D5E6"
-        + String(
-            CreditCodeCheck.alphabet[
-                CreditCodeCheck.checkValue(
-                    forFirst17: "91371402MA3C4D5E6".map { CreditCodeCheck.value(of: $0)! })])
+    let employer = "91371402MA3C4D5E6" + String(CheckDigits.CreditCode.checkCharacter(forFirst17: "91371402MA3C4D5E6")!)
 
-    func cohort(_ n: Int) -> [String: PolicyDate] {
+    func cohort(_ n: Int) -> [String: CivilDate] {
         Dictionary(uniqueKeysWithValues: (1...n).map { ("w-\($0)", completion) })
     }
 

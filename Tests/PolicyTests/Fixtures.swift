@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import XCTest
 
@@ -22,8 +23,8 @@ enum Fx {
     static let childcare = "4-10-01-02"
     static let cook = "4-03-02-01"
 
-    static func date(_ s: String) -> PolicyDate {
-        guard let d = PolicyDate(iso: s) else { fatalError("bad fixture date \(s)") }
+    static func date(_ s: String) -> CivilDate {
+        guard let d = CivilDate(iso: s) else { fatalError("bad fixture date \(s)") }
         return d
     }
 
@@ -60,7 +61,7 @@ enum Fx {
             enrollmentId: id, offeringId: "O1", occupationCode: occupation, level: level,
             institution: InstitutionFacts(
                 institutionId: "I1", filingAccepted: filingAccepted, licenceScope: scope ?? [occupation]),
-            offeringKind: kind, completionDate: PolicyDate(iso: completed) ?? PolicyDate.parseShape(completed)!,
+            offeringKind: kind, completionDate: CivilDate(iso: completed) ?? CivilDate.parseShape(completed)!,
             trainingDays: days, attendancePercent: attendance, enterpriseId: enterprise)
     }
 

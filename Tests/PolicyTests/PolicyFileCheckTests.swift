@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import XCTest
 
@@ -20,7 +21,7 @@ final class PolicyFileCheckTests: XCTestCase {
                 "period 2019-01-01..2020-06-30 (version dezhou-2019-2021/v1)",
                 "period 2020-07-01..2021-12-31 (version dezhou-2019-2021/v2)",
             ])
-        XCTAssertEqual(report.lastDay, PolicyDate(2021, 12, 31))
+        XCTAssertEqual(report.lastDay, CivilDate(2021, 12, 31))
         XCTAssertEqual(report.fingerprint.count, 64)
         XCTAssertTrue(report.fingerprint.allSatisfy { "0123456789abcdef".contains($0) })
     }
@@ -50,12 +51,12 @@ final class PolicyFileCheckTests: XCTestCase {
         let report = PolicyFileCheck.check(json: try adding([try nextPeriod(from: "2022-01-01")]))
         XCTAssertEqual(report.problems, [])
         XCTAssertEqual(report.version, Self.next)
-        XCTAssertEqual(report.lastDay, PolicyDate(2024, 12, 31))
+        XCTAssertEqual(report.lastDay, CivilDate(2024, 12, 31))
         XCTAssertEqual(report.periods.last?.description, "period 2022-01-01..2024-12-31 (version dezhou-2022-2024/v1)")
         let book = try XCTUnwrap(report.book)
-        XCTAssertEqual(book.inForce(on: PolicyDate(2023, 3, 1))?.version, Self.next)
+        XCTAssertEqual(book.inForce(on: CivilDate(2023, 3, 1))?.version, Self.next)
         XCTAssertEqual(
-            book.inForce(on: PolicyDate(2023, 3, 1))?.standardFen(occupation: "6-31-01-03", level: 3), 209_000)
+            book.inForce(on: CivilDate(2023, 3, 1))?.standardFen(occupation: "6-31-01-03", level: 3), 209_000)
     }
 
     func testOverlappingPeriodIsRefused() throws {

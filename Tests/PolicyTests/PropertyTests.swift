@@ -1,29 +1,17 @@
+import Essentials
 import XCTest
 
 @testable import Policy
-
-/// SplitMix64: a small seeded generator so every run draws the same cases.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random but plausible inputs: known and unknown occupations, all levels (and some invalid),
 /// dates 2018..2022 (and some impossible), every offering kind, random categories with random
 /// attestation, certificates good and bad, 0..5 earlier subsidies.
 struct CaseGenerator {
-    var rng: SeededGenerator
+    var rng: SeededRandom
     let codes: [String]
 
     init(seed: UInt64, policy: PolicyData) {
-        rng = SeededGenerator(seed: seed)
+        rng = SeededRandom(seed: seed)
         codes = policy.occupations.map(\.code) + ["4-01-02-07", "9-99-99-99"]
     }
 
@@ -31,11 +19,11 @@ struct CaseGenerator {
     mutating func chance(_ percent: Int) -> Bool { int(1...100) <= percent }
     mutating func pick<T>(_ a: [T]) -> T { a[int(0...(a.count - 1))] }
 
-    mutating func date() -> PolicyDate {
-        if chance(1) { return PolicyDate(2021, 2, 30) }
+    mutating func date() -> CivilDate {
+        if chance(1) { return CivilDate(2021, 2, 30) }
         let y = int(2018...2022)
         let m = int(1...12)
-        return PolicyDate(y, m, int(1...PolicyDate.daysInMonth(year: y, month: m)))
+        return CivilDate(y, m, int(1...CivilDate.daysInMonth(year: y, month: m)))
     }
 
     mutating func level() -> Int { chance(1) ? 0 : int(1...5) }
@@ -74,7 +62,7 @@ struct CaseGenerator {
             priors.append(
                 PriorSubsidy(
                     enrollmentId: "P\(i)", occupationCode: pick(codes), level: int(1...5),
-                    completionDate: PolicyDate(int(2019...2021), int(1...12), int(1...28))))
+                    completionDate: CivilDate(int(2019...2021), int(1...12), int(1...28))))
         }
         return (worker, enrollment, certificate, priors)
     }

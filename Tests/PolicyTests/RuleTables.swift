@@ -1,3 +1,5 @@
+import Essentials
+
 @testable import Policy
 
 /// One table per rule id of docs/POLICY.md, each with both sides of its boundaries. `RuleTests` runs
@@ -150,8 +152,8 @@ enum RuleTables {
     // R3: at most 3 per calendar year of the completion date (Asia/Shanghai).
     static let r3: [RuleCase] = {
         // 2019-12-31 23:59:59 and 2020-01-01 00:00:00 in Asia/Shanghai, as UTC instants.
-        let lastSecond2019 = PolicyDate(epochSeconds: 1_577_807_999, utcOffsetSeconds: 28_800).description
-        let firstSecond2020 = PolicyDate(epochSeconds: 1_577_808_000, utcOffsetSeconds: 28_800).description
+        let lastSecond2019 = CivilDate(epochSeconds: 1_577_807_999, utcOffsetSeconds: 28_800).description
+        let firstSecond2020 = CivilDate(epochSeconds: 1_577_808_000, utcOffsetSeconds: 28_800).description
         return [
             dc(
                 "3rd training in 2020", .holds,

@@ -1,4 +1,5 @@
 import EchoSupport
+import Essentials
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -79,7 +80,7 @@ final class FramingFuzzTests: XCTestCase {
             Grpc_Health_V1_HealthCheckRequest(service: "skills.testing.v1.Echo").serializedBytes(),
         ]
 
-        var rng = SplitMix64(seed: 0x6E70_C0DE)
+        var rng = SeededRandom(seed: 0x6E70_C0DE)
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(9)
         var iterations = 0
@@ -130,7 +131,7 @@ final class FramingFuzzTests: XCTestCase {
         }
     }
 
-    private func makeInput(seeds: [[UInt8]], rng: inout SplitMix64) -> Input {
+    private func makeInput(seeds: [[UInt8]], rng: inout SeededRandom) -> Input {
         let path = Self.paths[Int(rng.next() % UInt64(Self.paths.count))]
         var extra: [(String, String)] = []
         var contentType = "application/grpc"
@@ -180,12 +181,12 @@ final class FramingFuzzTests: XCTestCase {
         [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
     }
 
-    private func randomBytes(_ count: Int, rng: inout SplitMix64) -> [UInt8] {
+    private func randomBytes(_ count: Int, rng: inout SeededRandom) -> [UInt8] {
         (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
     }
 
     /// Cuts `bytes` into 1...4 DATA frames at random points (empty frames included).
-    private func split(_ bytes: [UInt8], rng: inout SplitMix64) -> [[UInt8]] {
+    private func split(_ bytes: [UInt8], rng: inout SeededRandom) -> [[UInt8]] {
         let pieces = 1 + Int(rng.next() % 4)
         var cuts = (1..<pieces).map { _ in Int(rng.next() % UInt64(bytes.count + 1)) }.sorted()
         cuts.append(bytes.count)
@@ -198,7 +199,7 @@ final class FramingFuzzTests: XCTestCase {
         return chunks
     }
 
-    private func mutate(_ bytes: inout [UInt8], rng: inout SplitMix64) {
+    private func mutate(_ bytes: inout [UInt8], rng: inout SeededRandom) {
         let position = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count))
         switch rng.next() % 5 {
         case 0 where !bytes.isEmpty: bytes[position] ^= UInt8(1) << UInt8(rng.next() % 8)

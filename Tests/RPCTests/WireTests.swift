@@ -1,3 +1,4 @@
+import Essentials
 import NIOCore
 import NIOHPACK
 import XCTest
@@ -7,8 +8,6 @@ import XCTest
 
 /// Unit tests of the wire-level pieces: message framing, `grpc-timeout`, `grpc-message`
 /// percent-encoding, base64 and metadata conversion.
-/// `Base64` exists in both RPC and Schema (internal); these tests are about RPC's.
-private typealias RPCBase64 = RPC.Base64
 
 final class MessageDeframerTests: XCTestCase {
     private func framed(_ payload: [UInt8], flag: UInt8 = 0, declaredLength: UInt32? = nil) -> [UInt8] {
@@ -245,51 +244,12 @@ final class StatusMessageCodingTests: XCTestCase {
     }
 
     func testRandomStringsRoundTrip() {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRandom(seed: 7)
         let pool = Array("aZ09 %\n\t~é拒😀\u{0}\u{7F}")
         for _ in 0..<500 {
             let length = Int(rng.next() % 20)
             let text = String((0..<length).map { _ in pool[Int(rng.next() % UInt64(pool.count))] })
             XCTAssertEqual(StatusMessageCoding.decode(StatusMessageCoding.encode(text)), text)
-        }
-    }
-}
-
-final class Base64Tests: XCTestCase {
-    func testEncodeKnownVectors() {
-        XCTAssertEqual(RPCBase64.encode([]), "")
-        XCTAssertEqual(RPCBase64.encode(Array("f".utf8)), "Zg==")
-        XCTAssertEqual(RPCBase64.encode(Array("fo".utf8)), "Zm8=")
-        XCTAssertEqual(RPCBase64.encode(Array("foo".utf8)), "Zm9v")
-        XCTAssertEqual(RPCBase64.encode(Array("foobar".utf8)), "Zm9vYmFy")
-        XCTAssertEqual(RPCBase64.encode([0, 1, 255]), "AAH/")
-        XCTAssertEqual(RPCBase64.encode([0xFB, 0xFF]), "+/8=")
-    }
-
-    func testDecodeWithAndWithoutPadding() {
-        XCTAssertEqual(RPCBase64.decode("Zg=="), Array("f".utf8))
-        XCTAssertEqual(RPCBase64.decode("Zg"), Array("f".utf8))
-        XCTAssertEqual(RPCBase64.decode("Zm8="), Array("fo".utf8))
-        XCTAssertEqual(RPCBase64.decode("Zm8"), Array("fo".utf8))
-        XCTAssertEqual(RPCBase64.decode("Zm9vYmFy"), Array("foobar".utf8))
-        XCTAssertEqual(RPCBase64.decode(""), [])
-        XCTAssertEqual(RPCBase64.decode("+/8"), [0xFB, 0xFF])
-    }
-
-    func testDecodeRejectsInvalidInput() {
-        for text in ["Z", "Zm9vY", "Zm9v!", "Zm 9v", "Zm9v\n", "-_8", "Zé=="] {
-            XCTAssertNil(RPCBase64.decode(Substring(text)), "'\(text)' decoded")
-        }
-    }
-
-    func testRandomBytesRoundTrip() {
-        var rng = SplitMix64(seed: 64)
-        for length in 0..<100 {
-            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            let text = RPCBase64.encode(bytes)
-            XCTAssertEqual(RPCBase64.decode(Substring(text)), bytes)
-            let unpadded = text.replacingOccurrences(of: "=", with: "")
-            XCTAssertEqual(RPCBase64.decode(Substring(unpadded)), bytes)
         }
     }
 }
@@ -358,18 +318,5 @@ final class MetadataCodingTests: XCTestCase {
         XCTAssertEqual(headers.first(name: "x-empty-bin"), "")
         let decoded = MetadataCoding.metadata(from: headers)
         XCTAssertEqual(decoded, metadata)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so that every run tests the same inputs.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 import XCTest
 
@@ -7,7 +8,7 @@ final class ResidentIDNumberTests: XCTestCase {
     func testHelperMatchesTheStandardsExample() {
         // GB 11643-1999's own example number.
         XCTAssertEqual(residentID("11010519491231002"), "11010519491231002X")
-        XCTAssertEqual(ResidentIDNumber.checkCharacter(forFirst17: "11010519491231002"), "X")
+        XCTAssertEqual(CheckDigits.ResidentID.checkCharacter(forFirst17: "11010519491231002"), "X")
     }
 
     func testValidNumbers() throws {

@@ -1,3 +1,4 @@
+import Essentials
 import XCTest
 
 @testable import RegistrationCore
@@ -14,7 +15,7 @@ final class UnifiedSocialCreditCodeTests: XCTestCase {
         for code in cases {
             let parsed = try UnifiedSocialCreditCode(validating: code)
             XCTAssertEqual(parsed.value, code)
-            XCTAssertEqual(UnifiedSocialCreditCode.checkCharacter(forFirst17: String(code.prefix(17))), code.last)
+            XCTAssertEqual(CheckDigits.CreditCode.checkCharacter(forFirst17: String(code.prefix(17))), code.last)
         }
         XCTAssertEqual(creditCode("91350100M000100Y4"), "91350100M000100Y43")
     }

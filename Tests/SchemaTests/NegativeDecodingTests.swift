@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 import XCTest
 
@@ -10,7 +11,7 @@ final class NegativeDecodingTests: XCTestCase {
     }
 
     func testRandomGarbageNeverCrashes() {
-        var rng = SplitMix64(seed: 0x5EED_0001)
+        var rng = SeededRandom(seed: 0x5EED_0001)
         var decodedCount = 0
         var rejectedCount = 0
         for type in SchemaCatalog.messageTypes {
@@ -124,18 +125,5 @@ func decodes<M: ProtoMessage>(_ type: M.Type, _ bytes: [UInt8]) -> Bool {
         return true
     } catch {
         return false
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 import Testing
 
@@ -37,10 +38,10 @@ import Testing
         let p = Self.population
         let categories = Set(p.workers.map(\.primaryCategory))
         #expect(categories == Set(WorkerCategory.allCases.filter { $0 != .unspecified }))
-        #expect(p.workers.allSatisfy { ResidentIDNumbers.isValid($0.worker.idNumber) })
+        #expect(p.workers.allSatisfy { CheckDigits.ResidentID.isValid($0.worker.idNumber) })
         #expect(Set(p.workers.map(\.worker.idNumber)).count == p.workers.count)
-        #expect(p.enterprises.allSatisfy { CreditCodes.isValid($0.creditCode) })
-        #expect(p.institutions.allSatisfy { CreditCodes.isValid($0.institution.creditCode) })
+        #expect(p.enterprises.allSatisfy { CheckDigits.CreditCode.isValid($0.creditCode) })
+        #expect(p.institutions.allSatisfy { CheckDigits.CreditCode.isValid($0.institution.creditCode) })
         let codes = p.enterprises.map(\.creditCode) + p.institutions.map(\.institution.creditCode)
         #expect(Set(codes).count == codes.count)
         #expect(p.enterprises.contains { $0.keyIndustry } && p.enterprises.contains { $0.highRisk })
@@ -136,15 +137,5 @@ import Testing
         }
         #expect(EmploymentOutcome(trained: 20, employed: 17).meets(thresholdBasisPoints: 8500))
         #expect(!EmploymentOutcome(trained: 1000, employed: 849).meets(thresholdBasisPoints: 8500))
-    }
-
-    @Test func civilDaysCountLikeTheCalendar() {
-        #expect(CivilDay(1970, 1, 1).dayNumber == 0)
-        #expect(CivilDay(2020, 3, 1).adding(days: -1) == CivilDay(2020, 2, 29))
-        #expect(CivilDay(2021, 12, 31).adding(days: 1) == CivilDay(2022, 1, 1))
-        #expect(CivilDay(dayNumber: CivilDay(2019, 7, 15).dayNumber) == CivilDay(2019, 7, 15))
-        // 2020-01-01 00:00 in Shanghai is 2019-12-31 16:00 UTC.
-        #expect(CivilDay.today(epochSeconds: 1_577_808_000) == CivilDay(2020, 1, 1))
-        #expect(CivilDay.today(epochSeconds: 1_577_808_000 - 1) == CivilDay(2019, 12, 31))
     }
 }

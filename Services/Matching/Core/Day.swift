@@ -1,3 +1,4 @@
+import Essentials
 import Policy
 import Schema
 
@@ -20,9 +21,9 @@ struct Day: Comparable, Sendable {
         (self.year, self.month, self.day) = (year, month, day)
     }
 
-    static func daysIn(month: Int, year: Int) -> Int { PolicyDate.daysInMonth(year: year, month: month) }
+    static func daysIn(month: Int, year: Int) -> Int { CivilDate.daysInMonth(year: year, month: month) }
 
-    private var policyDate: PolicyDate { PolicyDate(year, month, day) }
+    private var policyDate: CivilDate { CivilDate(year, month, day) }
 
     var text: String { policyDate.description }
 
@@ -32,7 +33,7 @@ struct Day: Comparable, Sendable {
     var dayNumber: Int { policyDate.dayNumber }
 
     init(dayNumber: Int) {
-        let date = PolicyDate(dayNumber: dayNumber)
+        let date = CivilDate(dayNumber: dayNumber)
         self.init(year: date.year, month: date.month, day: date.day)
     }
 

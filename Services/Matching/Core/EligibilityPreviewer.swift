@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Logging
 import Policy
@@ -17,7 +18,7 @@ enum EligibilityPreviewer {
     /// The worker's facts, read exactly as payment reads them when it decides the claim.
     static func workerFacts(_ worker: Worker) -> WorkerFacts { PolicyBridge.workerFacts(worker) }
 
-    static func policyDate(_ date: CalendarDate?) -> PolicyDate? { PolicyBridge.date(date) }
+    static func policyDate(_ date: CalendarDate?) -> CivilDate? { PolicyBridge.date(date) }
 
     /// Eligible earlier claims as the engine's prior subsidies.
     static func priorSubsidies(_ claims: [Claim]) -> [PriorSubsidy] {
@@ -55,7 +56,7 @@ enum EligibilityPreviewer {
             // R10 was checked against registration when the offering was published.
             institution: InstitutionFacts(
                 institutionId: offering.institutionId, filingAccepted: true, licenceScope: [code]),
-            offeringKind: kind, completionDate: PolicyDate(today.year, today.month, today.day), trainingDays: days,
+            offeringKind: kind, completionDate: CivilDate(today.year, today.month, today.day), trainingDays: days,
             attendancePercent: 100,
             enterpriseId: offering.enterpriseCreditCode.isEmpty ? nil : offering.enterpriseCreditCode)
         // As if the training ended with a certificate of its occupation and level (R2 is met later).

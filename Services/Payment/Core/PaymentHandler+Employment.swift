@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Policy
 import PolicyContract
@@ -199,9 +200,9 @@ extension PaymentHandler {
             throw PaymentError.invalid(
                 field: "record.month", message: "R7: a calendar date in a month that has begun (today is \(today))")
         }
-        let month = PolicyDate(day.year, day.month, 1)
+        let month = CivilDate(day.year, day.month, 1)
         record.employerCreditCode = record.employerCreditCode.uppercased()
-        record.month = PolicyBridge.calendarDate(month)
+        record.month = month.calendarDate
         record.attestedBy = context.peer.commonName
         record.attestedAt = Timestamps.timestamp()
         let store = self.store
@@ -250,9 +251,9 @@ extension PaymentHandler {
 
     /// The cohort as the platform knows it: every worker with an enrolment of the offering that is
     /// COMPLETED or later (CLAIMED, PAID), with its completion date, read page by page from matching.
-    func cohort(of offeringID: String) async throws -> [String: PolicyDate] {
+    func cohort(of offeringID: String) async throws -> [String: CivilDate] {
         let peers = environment.peers
-        var cohort: [String: PolicyDate] = [:]
+        var cohort: [String: CivilDate] = [:]
         var token = ""
         repeat {
             let page: ListEnrollmentsResponse
@@ -265,7 +266,7 @@ extension PaymentHandler {
             }
             for enrollment in page.enrollments where [.completed, .claimed, .paid].contains(enrollment.state) {
                 // A completed enrolment always carries its date; without one no evidence can be dated after it.
-                cohort[enrollment.workerId] = PolicyBridge.date(enrollment.completionDate) ?? PolicyDate(9999, 12, 31)
+                cohort[enrollment.workerId] = PolicyBridge.date(enrollment.completionDate) ?? CivilDate(9999, 12, 31)
             }
             token = page.nextPageToken
         } while !token.isEmpty
@@ -278,7 +279,7 @@ extension PaymentHandler {
 
     /// Refuses the report, with every problem, unless each entry is a member of the cohort with valid evidence.
     private static func check(
-        _ trainees: [EmployedTrainee], cohort: [String: PolicyDate], today: PolicyDate,
+        _ trainees: [EmployedTrainee], cohort: [String: CivilDate], today: CivilDate,
         store: PaymentStore, in db: any SQLDatabase
     ) async throws {
         var entries: [EmploymentCohort.Entry] = []

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Policy
 import PolicyContract
@@ -37,7 +38,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         guard request.level.isRecognized, request.level != .unspecified else {
             throw PaymentError.invalid(field: "level", message: "A3: level must be 1..5, got \(request.level.rawValue)")
         }
-        let day: PolicyDate
+        let day: CivilDate
         if request.onDate == nil {
             day = BusinessDay.today()
         } else if let parsed = PolicyBridge.date(request.onDate) {
@@ -55,8 +56,8 @@ public struct PaymentHandler: PaymentServiceProvider {
         }
         return SubsidyStandard(
             occupation: Occupation(code: quote.occupationCode, name: quote.occupationZH), level: request.level,
-            amountFen: quote.amountFen, effectiveFrom: PolicyBridge.calendarDate(quote.effectiveFrom),
-            effectiveUntil: PolicyBridge.calendarDate(quote.effectiveTo), policyVersion: quote.policyVersion)
+            amountFen: quote.amountFen, effectiveFrom: quote.effectiveFrom.calendarDate,
+            effectiveUntil: quote.effectiveTo.calendarDate, policyVersion: quote.policyVersion)
     }
 
     // MARK: Claims (R2..R11)
@@ -69,7 +70,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         var institution: Institution
         var certificate: Certificate
         var certificateStatus: VerifyCertificateResponse.Status
-        var completion: PolicyDate
+        var completion: CivilDate
         /// The GB/T 4754 industry of the enterprise that employs or hires the worker, for T1's
         /// report; "" when there is none.
         var employerIndustry = ""
@@ -206,7 +207,7 @@ public struct PaymentHandler: PaymentServiceProvider {
             }
             let priorRows = try await store.subsidies(workerID: facts.worker.id, in: db)
             let priors = priorRows.compactMap { row in
-                PolicyDate(iso: row.completion).map {
+                CivilDate(iso: row.completion).map {
                     PriorSubsidy(
                         enrollmentId: row.enrollment_id, occupationCode: row.occupation, level: row.level,
                         completionDate: $0)
@@ -344,7 +345,7 @@ public struct PaymentHandler: PaymentServiceProvider {
     }
 
     static func shanghaiDay(_ date: Date) -> String {
-        PolicyDate(dayNumber: Int((date.timeIntervalSince1970 + 8 * 3600) / 86_400)).description
+        CivilDate(dayNumber: Int((date.timeIntervalSince1970 + 8 * 3600) / 86_400)).description
     }
 
     // MARK: The ledger (progress, T1: PaymentHandler+Progress.swift)

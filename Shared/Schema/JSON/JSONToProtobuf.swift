@@ -1,3 +1,5 @@
+import Essentials
+
 /// Encodes a JSON value as the protobuf bytes of a message, following the proto3 JSON mapping.
 ///
 /// Members may use the json name (`workerId`) or the proto name (`worker_id`); `null` means
@@ -94,7 +96,7 @@ struct JSONToProtobuf {
             guard case .string(let text) = value else {
                 throw .invalidValue(path: path, reason: "expected base64 text, got \(value.kindDescription)")
             }
-            guard let bytes = Base64.decodeStrictly(text) else {
+            guard let bytes = Essentials.Base64.decode(text, alphabets: [.standard, .urlSafe]) else {
                 throw .invalidValue(path: path, reason: "not valid base64")
             }
             if !presence, bytes.isEmpty { return }

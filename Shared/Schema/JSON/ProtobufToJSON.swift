@@ -1,3 +1,5 @@
+import Essentials
+
 /// Decodes protobuf bytes of a message into JSON, following the proto3 JSON mapping: json names,
 /// enums by name (by number when the number is unknown), 64-bit integers as strings, bytes as
 /// base64, `google.protobuf.Timestamp` as RFC 3339. Fields at their default value are left out
@@ -166,7 +168,7 @@ struct ProtobufToJSON {
                     path: path, message: field.name, reason: "a string field holds bytes that are not UTF-8")
             }
             return .string(text)
-        case (.bytes, .bytes(let slice)): return .string(Base64.encode(slice))
+        case (.bytes, .bytes(let slice)): return .string(Essentials.Base64.encode(slice))
         default:
             throw .malformed(
                 path: path, message: field.name, reason: "a value of the wrong wire type for \(field.kind)")

@@ -1,3 +1,4 @@
+import Essentials
 import SchemaC
 
 // Helpers the generated code (Shared/Schema/Generated, written by Tools/schemagen) calls.
@@ -31,28 +32,9 @@ extension CRead {
     }
 }
 
-/// A small standard-alphabet base64 decoder, so the schema module needs no Foundation.
+/// What the generated `SchemaDescriptorSet` calls to decode its embedded bytes: Essentials' strict
+/// base64. The generator writes Python's `b64encode` output, which always decodes; a hand-damaged
+/// generated file gives an empty set, which the reflection and descriptor tests report.
 enum Base64 {
-    /// Decodes `text`; characters outside the alphabet (padding, whitespace) are skipped.
-    static func decode(_ text: String) -> [UInt8] {
-        var table = [UInt8](repeating: 0xFF, count: 256)
-        for (index, char) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
-            table[Int(char)] = UInt8(index)
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for char in text.utf8 {
-            let value = table[Int(char)]
-            if value == 0xFF { continue }
-            accumulator = (accumulator << 6) | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-            }
-        }
-        return out
-    }
+    static func decode(_ text: String) -> [UInt8] { Essentials.Base64.decode(text) ?? [] }
 }

@@ -1,9 +1,10 @@
+import Essentials
 import RPC
 import Schema
 import Workload
 
 /// A calendar day of the programme (Asia/Shanghai), as the services' business day.
-public typealias PlatformDay = CivilDay
+public typealias PlatformDay = CivilDate
 
 /// The occupations the fixtures train in; both have subsidy standards in the shipped policy.
 public enum FixtureOccupations {
@@ -15,7 +16,7 @@ public enum FixtureOccupations {
 /// day of 2021 (the shipped policy has standards up to 2021-12-31). Request ids are fresh per call.
 extension TestPlatform {
     /// Call options for a call made on `day` (`skills-business-date`).
-    public static func on(_ day: CivilDay) -> CallOptions {
+    public static func on(_ day: CivilDate) -> CallOptions {
         CallOptions(metadata: Metadata([(BusinessDates.metadataKey, day.description)]))
     }
 
@@ -36,7 +37,7 @@ extension TestPlatform {
     public func newIDNumber() -> String {
         let serial = nextSerial()
         return ResidentIDNumbers.make(
-            region: "371402", birth: CivilDay(1985, 1, 1).adding(days: serial / 1000), sequence: serial % 1000)
+            region: "371402", birth: CivilDate(1985, 1, 1).adding(days: serial / 1000), sequence: serial % 1000)
     }
 
     /// A valid unified social credit code no other fixture organisation has.
@@ -45,7 +46,7 @@ extension TestPlatform {
     /// A worker of `category`, registered by the department that attests it.
     public func registerWorker(
         _ category: WorkerCategory, name: String = "张三", employer: String = "",
-        hiredOn: CivilDay? = nil
+        hiredOn: CivilDate? = nil
     ) async throws -> Worker {
         var fact = CategoryFact(category: category, evidenceReference: "DZ-\(category.rawValue)-\(nextSerial())")
         switch category {
@@ -92,7 +93,7 @@ extension TestPlatform {
     public func publishOffering(
         institutionID: String, occupation: Occupation = FixtureOccupations.electrician,
         level: SkillLevel = .l4IntermediateWorker, kind: OfferingKind = .ordinary,
-        start: CivilDay, end: CivilDay, capacity: Int32 = 10,
+        start: CivilDate, end: CivilDate, capacity: Int32 = 10,
         enterpriseCreditCode: String = "", projectID: String = ""
     ) async throws -> Offering {
         try await matching(as: .hrss).publishOffering(
@@ -109,10 +110,10 @@ extension TestPlatform {
     /// O3 and O4: the worker selects the offering, the institution accepts, records 4 hours of
     /// learning on the first day and completes the training on `completion`.
     public func train(
-        workerID: String, offering: Offering, completion: CivilDay,
+        workerID: String, offering: Offering, completion: CivilDate,
         institution: TestCaller = .institution()
     ) async throws -> Enrollment {
-        let start = offering.startDate.map { CivilDay(Int($0.year), Int($0.month), Int($0.day)) } ?? completion
+        let start = offering.startDate.map { CivilDate(Int($0.year), Int($0.month), Int($0.day)) } ?? completion
         let selected = try await matching(as: .workerPortal).selectOffering(
             SelectOfferingRequest(requestId: requestID("select"), workerId: workerID, offeringId: offering.id),
             options: Self.on(start.adding(days: -7)))
@@ -135,7 +136,7 @@ extension TestPlatform {
     /// issues the certificate (R2), on `day`.
     public func certify(
         _ enrollment: Enrollment, occupation: Occupation = FixtureOccupations.electrician,
-        level: SkillLevel = .l4IntermediateWorker, on day: CivilDay
+        level: SkillLevel = .l4IntermediateWorker, on day: CivilDate
     ) async throws -> Certificate {
         let assessment = assessment(as: .assessmentOrg)
         let scheduled = try await assessment.scheduleAssessment(
@@ -154,7 +155,7 @@ extension TestPlatform {
     }
 
     /// O5: hrss hands the completed, certified enrolment to payment, which decides the claim.
-    public func requestPayment(_ enrollment: Enrollment, certificate: Certificate, on day: CivilDay) async throws
+    public func requestPayment(_ enrollment: Enrollment, certificate: Certificate, on day: CivilDate) async throws
         -> RequestPaymentResponse
     {
         try await matching(as: .hrss).requestPayment(

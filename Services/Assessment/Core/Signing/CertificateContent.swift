@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// The canonical signed content of a certificate: the exact bytes in `Certificate.content` that
@@ -110,7 +111,7 @@ public struct CertificateContent: Sendable, Equatable {
             ("assessment_id", .string(assessmentId)),
             ("enrollment_id", .string(enrollmentId)),
             ("format", .string(Self.format)),
-            ("issued_at", .string(issuedAt.map(RFC3339.format) ?? "")),
+            ("issued_at", .string(issuedAt.map(Self.text(of:)) ?? "")),
             ("issuer", .string(issuer)),
             ("kind", .string(kind.protoName)),
             ("level", .integer(Int64(level.rawValue))),
@@ -142,6 +143,18 @@ public struct CertificateContent: Sendable, Equatable {
         return out
     }
 
+    /// `issued_at` as protobuf's JSON mapping writes it (nanoseconds outside 0..<1e9 carried into
+    /// the seconds first); "" outside years 1...9999, which no issuing clock reaches.
+    private static func text(of timestamp: Google_Protobuf_Timestamp) -> String {
+        var seconds = timestamp.seconds + Int64(timestamp.nanos / 1_000_000_000)
+        var nanos = timestamp.nanos % 1_000_000_000
+        if nanos < 0 {
+            nanos += 1_000_000_000
+            seconds -= 1
+        }
+        return RFC3339.format(seconds: seconds, nanos: nanos) ?? ""
+    }
+
     private static func appendString(_ text: String, to out: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
@@ -169,8 +182,7 @@ public struct CertificateContent: Sendable, Equatable {
     /// Parses canonical content bytes back, so verification can show what was signed. Throws unless
     /// `bytes` is exactly what `bytes()` would write for the parsed values.
     public init(bytes: [UInt8]) throws(CertificateContentError) {
-        var parser = Parser(bytes: bytes)
-        let object = try parser.object()
+        let object = try Self.members(of: bytes)
         guard Set(object.keys) == Self.keys else {
             let missing = Self.keys.subtracting(object.keys).sorted()
             let extra = Set(object.keys).subtracting(Self.keys).sorted()
@@ -189,8 +201,8 @@ public struct CertificateContent: Sendable, Equatable {
         let issued = try string("issued_at")
         var issuedAt: Google_Protobuf_Timestamp? = nil
         if !issued.isEmpty {
-            guard let parsed = RFC3339.parse(issued) else { throw .badValue("issued_at", issued) }
-            issuedAt = parsed
+            guard let parsed = RFC3339.parse(issued, utcOnly: true) else { throw .badValue("issued_at", issued) }
+            issuedAt = Google_Protobuf_Timestamp(seconds: parsed.seconds, nanos: parsed.nanos)
         }
         self.init(
             number: try string("number"), kind: kind, level: SkillLevel(rawValue: level32),
@@ -210,96 +222,31 @@ public struct CertificateContent: Sendable, Equatable {
         return nil
     }
 
-    /// A strict parser for one flat JSON object of strings and integers, no whitespace.
-    private struct Parser {
-        let bytes: [UInt8]
-        var index = 0
-
-        mutating func object() throws(CertificateContentError) -> [String: Value] {
-            var result: [String: Value] = [:]
-            try expect(UInt8(ascii: "{"))
-            if peek() == UInt8(ascii: "}") {
-                index += 1
-            } else {
-                while true {
-                    let key = try string()
-                    try expect(UInt8(ascii: ":"))
-                    let value: Value
-                    if peek() == UInt8(ascii: "\"") {
-                        value = .string(try string())
-                    } else {
-                        value = .integer(try integer())
-                    }
-                    guard result.updateValue(value, forKey: key) == nil else { throw .duplicateKey(key) }
-                    if peek() == UInt8(ascii: ",") {
-                        index += 1
-                        continue
-                    }
-                    try expect(UInt8(ascii: "}"))
-                    break
-                }
+    /// The members of a flat JSON object of strings and integers, read with the Schema module's
+    /// parser. Layout, escapes and number forms it accepts but `bytes()` would not write are caught
+    /// by the caller's canonical re-encoding check.
+    private static func members(of bytes: [UInt8]) throws(CertificateContentError) -> [String: Value] {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            guard case .syntax(let offset, _) = error else { throw .malformed(at: 0) }
+            throw .malformed(at: offset)
+        }
+        guard case .object(let members) = document else { throw .malformed(at: 0) }
+        var result: [String: Value] = [:]
+        for member in members {
+            let value: Value
+            switch member.value {
+            case .string(let text): value = .string(text)
+            case .number(let literal):
+                guard let number = Int64(literal) else { throw .wrongType(member.key) }
+                value = .integer(number)
+            default: throw .wrongType(member.key)
             }
-            guard index == bytes.count else { throw .malformed(at: index) }
-            return result
+            guard result.updateValue(value, forKey: member.key) == nil else { throw .duplicateKey(member.key) }
         }
-
-        private func peek() -> UInt8? {
-            index < bytes.count ? bytes[index] : nil
-        }
-
-        private mutating func expect(_ byte: UInt8) throws(CertificateContentError) {
-            guard peek() == byte else { throw .malformed(at: index) }
-            index += 1
-        }
-
-        private mutating func integer() throws(CertificateContentError) -> Int64 {
-            let start = index
-            if peek() == UInt8(ascii: "-") { index += 1 }
-            while let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
-            guard let value = Int64(String(decoding: bytes[start..<index], as: UTF8.self)) else {
-                throw .malformed(at: start)
-            }
-            return value
-        }
-
-        private mutating func string() throws(CertificateContentError) -> String {
-            try expect(UInt8(ascii: "\""))
-            var out: [UInt8] = []
-            while true {
-                guard let byte = peek() else { throw .malformed(at: index) }
-                index += 1
-                switch byte {
-                case UInt8(ascii: "\""):
-                    // Invalid UTF-8 is replaced here and then fails the canonical re-encoding check.
-                    return String(decoding: out, as: UTF8.self)
-                case UInt8(ascii: "\\"):
-                    guard let escape = peek() else { throw .malformed(at: index) }
-                    index += 1
-                    switch escape {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-                    case UInt8(ascii: "b"): out.append(0x08)
-                    case UInt8(ascii: "f"): out.append(0x0C)
-                    case UInt8(ascii: "n"): out.append(0x0A)
-                    case UInt8(ascii: "r"): out.append(0x0D)
-                    case UInt8(ascii: "t"): out.append(0x09)
-                    case UInt8(ascii: "u"):
-                        guard index + 4 <= bytes.count,
-                            let unit = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
-                        else { throw .malformed(at: index) }
-                        index += 4
-                        // Canonical content only escapes control characters, so no surrogates.
-                        guard let scalar = Unicode.Scalar(unit) else { throw .malformed(at: index) }
-                        out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                    default:
-                        throw .malformed(at: index - 1)
-                    }
-                case 0..<0x20:
-                    throw .malformed(at: index - 1)
-                default:
-                    out.append(byte)
-                }
-            }
-        }
+        return result
     }
 }
 

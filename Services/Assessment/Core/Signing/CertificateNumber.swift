@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// Certificate numbers: unique and unguessable.
@@ -54,7 +55,8 @@ public enum CertificateNumber {
     /// A fresh number for a certificate issued at the instant `issuedAt` (its year in the policy's
     /// time zone); the service numbers by the business date instead (`generate(year:)`).
     public static func generate(issuedAt: Google_Protobuf_Timestamp) throws(SigningError) -> String {
-        try generate(year: RFC3339.year(of: issuedAt, utcOffsetSeconds: policyUTCOffsetSeconds))
+        try generate(
+            year: CivilDate(epochSeconds: issuedAt.seconds, utcOffsetSeconds: Int(policyUTCOffsetSeconds)).year)
     }
 
     /// Whether `text` has the form of a certificate number with a correct check character. A

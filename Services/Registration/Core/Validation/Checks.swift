@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// Collects the problems of one request, in field order.
@@ -69,14 +70,14 @@ struct Problems {
     ) -> (year: Int, month: Int, day: Int)? {
         guard let date, !(date.year == 0 && date.month == 0 && date.day == 0) else { return nil }
         let y = Int(date.year), m = Int(date.month), d = Int(date.day)
-        guard CivilDate.exists(year: y, month: m, day: d) else {
+        let given = CivilDate(y, m, d)
+        guard given.isValid else {
             add(field, .impossibleDate, "\(what) \(y)-\(m)-\(d) (year, month, day) is not a date that exists")
             return nil
         }
-        if let today, CivilDate.isBefore(today, (y, m, d)) {
+        if let today = today.map({ CivilDate($0) }), today < given {
             add(
-                field, .dateInFuture,
-                "\(what) \(CivilDate.format(year: y, month: m, day: d)) is in the future (today is \(CivilDate.format(year: today.year, month: today.month, day: today.day)))"
+                field, .dateInFuture, "\(what) \(given) is in the future (today is \(today))"
             )
             return nil
         }

@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// A validated PRC resident ID number (公民身份号码, GB 11643-1999).
@@ -12,13 +13,9 @@ import Schema
 /// `000000`. `today` is passed in (no clock is read), in the policy's time zone.
 public struct ResidentIDNumber: Sendable, Hashable, CustomStringConvertible {
     /// The standard's name, quoted in messages.
-    public static let standard = "GB 11643-1999"
-    /// Weights of the first 17 digits (2^(18-i) mod 11).
-    public static let weights: [Int] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    /// Check character for (weighted sum mod 11) = index.
-    public static let checkCharacters: [Character] = Array("10X98765432")
+    public static let standard = CheckDigits.ResidentID.standard
     /// The earliest birth date accepted.
-    public static let earliestBirthDate = (year: 1900, month: 1, day: 1)
+    public static let earliestBirthDate = CivilDate(1900, 1, 1)
 
     /// The person's sex as the sequence number encodes it.
     public enum Gender: String, Sendable, Hashable {
@@ -70,7 +67,8 @@ public struct ResidentIDNumber: Sendable, Hashable, CustomStringConvertible {
                     "character 18 is \(quoted(chars[17])): the check character must be a digit 0-9 or 'X' (\(Self.standard))"
             )
         }
-        let expected = Self.checkCharacter(forFirst17: digits)
+        // 17 digits were read above, so there is a check character.
+        let expected = CheckDigits.ResidentID.checkCharacter(forFirst17: digits) ?? "?"
         guard given == expected else {
             throw ValidationError(
                 field: field, code: .wrongCheckCharacter,
@@ -80,27 +78,23 @@ public struct ResidentIDNumber: Sendable, Hashable, CustomStringConvertible {
         }
         let year = number(digits[6..<10]), month = number(digits[10..<12]), day = number(digits[12..<14])
         let printed = String(chars[6..<14])
-        guard CivilDate.exists(year: year, month: month, day: day) else {
+        let birth = CivilDate(year, month, day)
+        guard birth.isValid else {
             throw ValidationError(
                 field: field, code: .impossibleDate,
                 message:
                     "impossible birth date: characters 7-14 are '\(printed)', which is not a date that exists (YYYYMMDD)"
             )
         }
-        let birth = (year: year, month: month, day: day)
-        guard !CivilDate.isBefore(birth, Self.earliestBirthDate) else {
+        guard birth >= Self.earliestBirthDate else {
             throw ValidationError(
                 field: field, code: .dateTooEarly,
-                message:
-                    "birth date \(CivilDate.format(year: year, month: month, day: day)) (characters 7-14) is before 1900-01-01"
-            )
+                message: "birth date \(birth) (characters 7-14) is before \(Self.earliestBirthDate)")
         }
-        guard !CivilDate.isBefore(today, birth) else {
+        guard birth <= CivilDate(today) else {
             throw ValidationError(
                 field: field, code: .dateInFuture,
-                message:
-                    "birth date \(CivilDate.format(year: year, month: month, day: day)) (characters 7-14) is in the future (today is \(CivilDate.format(year: today.year, month: today.month, day: today.day)))"
-            )
+                message: "birth date \(birth) (characters 7-14) is in the future (today is \(CivilDate(today)))")
         }
         guard digits[0..<6].contains(where: { $0 != 0 }) else {
             throw ValidationError(
@@ -113,22 +107,6 @@ public struct ResidentIDNumber: Sendable, Hashable, CustomStringConvertible {
         self.birthYear = year
         self.birthMonth = month
         self.birthDay = day
-    }
-
-    /// The check character for the first 17 digits (each 0...9), ISO 7064 MOD 11-2.
-    public static func checkCharacter(forFirst17 digits: [Int]) -> Character {
-        precondition(digits.count == 17, "17 digits expected")
-        var sum = 0
-        for (d, w) in zip(digits, weights) { sum += d * w }
-        return checkCharacters[sum % 11]
-    }
-
-    /// The check character for a 17-digit string; `nil` when it is not 17 ASCII digits.
-    /// (Handy for building valid numbers in tests and fixtures.)
-    public static func checkCharacter(forFirst17 string: String) -> Character? {
-        let digits = string.compactMap(asciiDigit)
-        guard digits.count == 17, string.count == 17 else { return nil }
-        return checkCharacter(forFirst17: digits)
     }
 
     /// The 6-digit region (address) code, e.g. `371402`.
@@ -156,9 +134,11 @@ public struct ResidentIDNumber: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The value of an ASCII digit character, else `nil`.
-func asciiDigit(_ c: Character) -> Int? {
-    guard let ascii = c.asciiValue, ascii >= 48, ascii <= 57 else { return nil }
-    return Int(ascii - 48)
+func asciiDigit(_ c: Character) -> Int? { CheckDigits.ResidentID.asciiDigit(c) }
+
+extension CivilDate {
+    /// The date of a (year, month, day) as validation passes them around.
+    init(_ date: (year: Int, month: Int, day: Int)) { self.init(date.year, date.month, date.day) }
 }
 
 func number(_ digits: ArraySlice<Int>) -> Int {

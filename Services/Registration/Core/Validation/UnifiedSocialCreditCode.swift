@@ -1,19 +1,16 @@
+import Essentials
 import Policy
 
 /// A validated unified social credit code (统一社会信用代码, GB 32100-2015).
 ///
 /// 18 characters from the 31-character alphabet `0123456789ABCDEFGHJKLMNPQRTUWXY` (no I, O, Z, S,
-/// V); the 18th is a check character: with the weights below,
-/// `check = 31 - (sum of value × weight over the first 17 mod 31)`, and 31 becomes 0.
+/// V); the 18th is a check character, `31 - (sum of value × weight over the first 17 mod 31)`, and 31
+/// becomes 0 (Essentials' `CheckDigits.CreditCode`).
 /// Lower-case letters are accepted and normalised to upper case; nothing else is normalised.
 /// Checks, in this order: length, characters, check character.
 public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertible {
     /// The standard's name, quoted in messages.
     public static let standard = CreditCodeCheck.standard
-    /// The code's alphabet; a character's value is its index.
-    public static let alphabet: [Character] = CreditCodeCheck.alphabet
-    /// Weights of the first 17 characters (3^i mod 31).
-    public static let weights: [Int] = CreditCodeCheck.weights
 
     /// The normalised code (upper case).
     public let value: String
@@ -24,7 +21,7 @@ public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertib
         // typed codes and the hint about never-used letters are registration's.
         switch CreditCodeCheck.problem(in: string) {
         case nil:
-            self.value = String(string.map(Self.upper))
+            self.value = String(string.map(CheckDigits.CreditCode.upper))
         case .missing?:
             throw ValidationError(field: field, code: .missing, message: CreditCodeCheck.Problem.missing.message)
         case .wrongLength(let count)?:
@@ -32,7 +29,8 @@ public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertib
                 field: field, code: .wrongLength, message: CreditCodeCheck.Problem.wrongLength(count).message)
         case .invalidCharacter(let position, let c)?:
             let hint =
-                ["I", "O", "Z", "S", "V"].contains(Self.upper(c)) ? "; the letters I, O, Z, S and V are never used" : ""
+                ["I", "O", "Z", "S", "V"].contains(CheckDigits.CreditCode.upper(c))
+                ? "; the letters I, O, Z, S and V are never used" : ""
             throw ValidationError(
                 field: field, code: .invalidCharacter,
                 message:
@@ -45,31 +43,9 @@ public struct UnifiedSocialCreditCode: Sendable, Hashable, CustomStringConvertib
         }
     }
 
-    /// The check value (index into `alphabet`) for the first 17 values.
-    public static func checkValue(forFirst17 values: [Int]) -> Int {
-        CreditCodeCheck.checkValue(forFirst17: values)
-    }
-
-    /// The check character for a 17-character prefix; `nil` when it is not 17 characters of the
-    /// alphabet. (Handy for building valid codes in tests and fixtures.)
-    public static func checkCharacter(forFirst17 string: String) -> Character? {
-        let chars = Array(string)
-        guard chars.count == 17 else { return nil }
-        var values: [Int] = []
-        for c in chars {
-            guard let v = value(of: upper(c)) else { return nil }
-            values.append(v)
-        }
-        return alphabet[checkValue(forFirst17: values)]
-    }
-
     /// First 4 and last 4 characters, the rest `*`. Credit codes are public register data; the
     /// mask is for logs that should not carry identifiers in full.
     public var masked: String { PersonalDataMasking.maskKeepingEnds(value, leading: 4, trailing: 4) }
 
     public var description: String { value }
-
-    static func value(of c: Character) -> Int? { CreditCodeCheck.value(of: c) }
-
-    static func upper(_ c: Character) -> Character { CreditCodeCheck.upper(c) }
 }

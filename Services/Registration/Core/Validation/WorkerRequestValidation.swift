@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// Validates worker requests (RegisterWorker, UpdateWorker) against the contract and issue 4.
@@ -151,7 +152,7 @@ public enum WorkerRequestValidation {
             let b = idNumber.birthDate
             problems.add(
                 field, .inconsistent,
-                "birth date \(CivilDate.format(year: given.year, month: given.month, day: given.day)) differs from the one in the ID number (\(CivilDate.format(year: b.year, month: b.month, day: b.day))); leave birth_date unset and the service takes it from the ID number"
+                "birth date \(CivilDate(given)) differs from the one in the ID number (\(CivilDate(b))); leave birth_date unset and the service takes it from the ID number"
             )
         }
     }
