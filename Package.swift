@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Schema",
             dependencies: [
-                "Essentials", "SchemaC",
+                "Essentials", "Essentials", "SchemaC",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Shared/Schema",
@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "RPC",
             dependencies: [
-                "Essentials", "Schema",
+                "Essentials", "Essentials", "Schema",
                 "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Essentials", "RPC", "Schema", "SQL", "Storage", "Policy",
+                "Essentials", "Essentials", "RPC", "Schema", "SQL", "Storage", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -124,7 +124,7 @@ let package = Package(
         // The subsidy rules engine: pure Swift, no I/O (docs/POLICY.md R1..R11).
         .target(
             name: "Policy",
-            dependencies: ["Essentials", "COpenSSL"],
+            dependencies: ["Essentials", "Essentials", "COpenSSL"],
             path: "Shared/Policy",
             resources: [.copy("Data")],
             swiftSettings: swiftSettings
@@ -132,7 +132,7 @@ let package = Package(
         // Registration: workers, enterprises, institutions, teachers (library; the executable wraps it).
         .target(
             name: "RegistrationCore",
-            dependencies: ["Essentials", "Schema", "Policy", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Essentials", "Schema", "Policy", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Registration/Core",
             swiftSettings: swiftSettings
         ),
@@ -145,7 +145,7 @@ let package = Package(
         // Assessment: appraisal results and signed certificates.
         .target(
             name: "AssessmentCore",
-            dependencies: ["Essentials", "Schema", "COpenSSL", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Essentials", "Schema", "COpenSSL", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Assessment/Core",
             swiftSettings: swiftSettings
         ),
@@ -158,7 +158,7 @@ let package = Package(
         // Matching: the five orders (O1..O5) and the catalogues C1..C3.
         .target(
             name: "MatchingCore",
-            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Matching/Core",
             swiftSettings: swiftSettings
         ),
@@ -171,14 +171,14 @@ let package = Package(
         // Contract messages <-> policy engine facts and decisions (payment and matching share it).
         .target(
             name: "PolicyContract",
-            dependencies: ["Essentials", "Schema", "Policy"],
+            dependencies: ["Essentials", "Essentials", "Schema", "Policy"],
             path: "Shared/PolicyContract",
             swiftSettings: swiftSettings
         ),
         // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
         .target(
             name: "PaymentCore",
-            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Payment/Core",
             swiftSettings: swiftSettings
         ),
@@ -192,14 +192,14 @@ let package = Package(
         // (skillsctl replay; demo and bench build on it).
         .target(
             name: "Workload",
-            dependencies: ["Essentials", "RPC", "Schema", "Policy", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Essentials", "Essentials", "RPC", "Schema", "Policy", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")],
             path: "Services/Workload",
             swiftSettings: swiftSettings
         ),
         // skillsctl: the operators' and integrators' CLI.
         .executableTarget(
             name: "skillsctl",
-            dependencies: ["Essentials", "RPC", "Schema", "Workload", "Policy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Essentials", "Essentials", "RPC", "Schema", "Workload", "Policy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Ctl",
             swiftSettings: swiftSettings
         ),
@@ -219,7 +219,7 @@ let package = Package(
         // The four services' handlers in one process over the in-process transport (tests only).
         .target(
             name: "PlatformTestSupport",
-            dependencies: ["Essentials", "RPC", "Schema", "ServiceKit", "SQL", "Storage", "Policy", "RegistrationCore", "MatchingCore",
+            dependencies: ["Essentials", "Essentials", "RPC", "Schema", "ServiceKit", "SQL", "Storage", "Policy", "RegistrationCore", "MatchingCore",
                            "AssessmentCore", "PaymentCore", "Workload", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support/Platform",
             swiftSettings: swiftSettings
@@ -244,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SchemaTests",
-            dependencies: ["Essentials", "Schema", "SchemaC", "TestLauncher"],
+            dependencies: ["Essentials", "Essentials", "Schema", "SchemaC", "TestLauncher"],
             path: "Tests/SchemaTests",
             exclude: ["python"],
             swiftSettings: swiftSettings
@@ -252,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "RPCTests",
             dependencies: [
-                "Essentials", "RPC", "Schema", "EchoSupport", "TestLauncher",
+                "Essentials", "Essentials", "RPC", "Schema", "EchoSupport", "TestLauncher",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -262,13 +262,13 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistrationTests",
-            dependencies: ["Essentials", "RegistrationCore", "Schema", "PlatformTestSupport"],
+            dependencies: ["Essentials", "Essentials", "RegistrationCore", "Schema", "PlatformTestSupport"],
             path: "Tests/RegistrationTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MatchingTests",
-            dependencies: ["MatchingCore", "Schema", "PlatformTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Essentials", "MatchingCore", "Schema", "PlatformTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/MatchingTests",
             swiftSettings: swiftSettings
         ),
@@ -315,13 +315,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkloadTests",
-            dependencies: ["Essentials", "Workload", "Schema"],
+            dependencies: ["Essentials", "Essentials", "Workload", "Schema"],
             path: "Tests/WorkloadTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PolicyTests",
-            dependencies: ["Essentials", "Policy"],
+            dependencies: ["Essentials", "Essentials", "Policy"],
             path: "Tests/PolicyTests",
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import Essentials
 import Logging
 import Schema
 import XCTest
@@ -11,7 +12,7 @@ final class EligibilityPreviewerTests: XCTestCase {
         id: "o-1", occupation: Occupation(code: "6-31-01-03", name: "电工"), level: .l4IntermediateWorker,
         institutionId: "i-1", capacity: 10, startDate: CalendarDate(year: 2020, month: 8, day: 1),
         endDate: CalendarDate(year: 2020, month: 8, day: 30), mode: .offline, kind: .ordinary)
-    let inForce = Day(year: 2020, month: 8, day: 30)
+    let inForce = CivilDate(2020, 8, 30)
 
     func preview(_ worker: Worker, claims: [Claim]? = []) -> EligibilityPreview {
         EligibilityPreviewer.preview(

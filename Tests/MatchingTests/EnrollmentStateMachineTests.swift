@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 import XCTest
 
@@ -38,12 +39,13 @@ final class EnrollmentStateMachineTests: XCTestCase {
     }
 
     func testDays() {
-        XCTAssertNil(Day(CalendarDate(year: 2021, month: 2, day: 29)))
-        XCTAssertNotNil(Day(CalendarDate(year: 2020, month: 2, day: 29)))
-        XCTAssertNil(Day(CalendarDate(year: 2020, month: 13, day: 1)))
-        XCTAssertFalse(Day.isSet(CalendarDate()))
-        XCTAssertEqual(Day(CalendarDate(year: 2020, month: 7, day: 1))?.text, "2020-07-01")
-        XCTAssertLessThan(Day(year: 2020, month: 6, day: 30), Day(year: 2020, month: 7, day: 1))
+        XCTAssertNil(CivilDate(CalendarDate(year: 2021, month: 2, day: 29)))
+        XCTAssertNotNil(CivilDate(CalendarDate(year: 2020, month: 2, day: 29)))
+        XCTAssertNil(CivilDate(CalendarDate(year: 2020, month: 13, day: 1)))
+        XCTAssertNil(CivilDate(CalendarDate(year: 1899, month: 12, day: 31)))
+        XCTAssertFalse(CalendarDate().isSet)
+        XCTAssertEqual(CivilDate(CalendarDate(year: 2020, month: 7, day: 1))?.description, "2020-07-01")
+        XCTAssertLessThan(CivilDate(2020, 6, 30), CivilDate(2020, 7, 1))
     }
 
     func testClaimRequestIDIsDeterministicAndBounded() {

@@ -1,3 +1,4 @@
+import Essentials
 import Policy
 import Schema
 import XCTest
@@ -7,9 +8,9 @@ import XCTest
 /// The completion date lies within the offering's dates and after the last learning day (R1, R3);
 /// a subsidised offering needs a standard on its end date (R1).
 final class OfferingDatesRuleTests: XCTestCase {
-    private func day(_ y: Int, _ m: Int, _ d: Int) -> Day { Day(year: y, month: m, day: d) }
+    private func day(_ y: Int, _ m: Int, _ d: Int) -> CivilDate { CivilDate(y, m, d) }
 
-    private func problem(_ completion: Day, lastLearning: Day? = nil) -> String? {
+    private func problem(_ completion: CivilDate, lastLearning: CivilDate? = nil) -> String? {
         OfferingDatesRule.completionProblem(
             completion: completion, offeringID: "o-1", start: day(2020, 11, 1),
             end: day(2020, 11, 20), lastLearning: lastLearning)
@@ -36,8 +37,8 @@ final class OfferingDatesRuleTests: XCTestCase {
 
     func testTheLatestLearningDayIsKept() {
         let kept = OfferingDatesRule.latest(day(2020, 11, 10).calendarDate, day(2020, 11, 3))
-        XCTAssertEqual(Day(kept), day(2020, 11, 10))
-        XCTAssertEqual(Day(OfferingDatesRule.latest(nil, day(2020, 11, 3))), day(2020, 11, 3))
+        XCTAssertEqual(CivilDate(kept), day(2020, 11, 10))
+        XCTAssertEqual(CivilDate(OfferingDatesRule.latest(nil, day(2020, 11, 3))), day(2020, 11, 3))
     }
 
     func testNoStandardNamesThePolicysLastDay() throws {

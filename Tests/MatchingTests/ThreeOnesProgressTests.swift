@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 import XCTest
 
@@ -56,7 +57,7 @@ final class ThreeOnesProgressTests: XCTestCase {
             "德州学院,w-1,371402200101011234,李四,ENTREPRENEURSHIP_TRAINING,COMPLETED,2020-03-05,56,2,,[AWARENESS] GYB; [BUSINESS_PLAN] SYB\r\n"
         )
         var filter = StudentCreditExport.Filter()
-        filter.from = Day(date(2020, 4, 1))
+        filter.from = CivilDate(date(2020, 4, 1))
         XCTAssertEqual(StudentCreditExport.rows(progress, filter: filter).map(\.kind), [.vocationalTraining])
         filter.includeIncomplete = true
         XCTAssertEqual(
@@ -88,11 +89,11 @@ final class DemandTrendRuleTests: XCTestCase {
     }
 
     func testPeriodsAndDayArithmetic() {
-        let periods = DemandTrendRule.Periods(asOf: Day(year: 2020, month: 3, day: 1), days: 30)
+        let periods = DemandTrendRule.Periods(asOf: CivilDate(2020, 3, 1), days: 30)
         XCTAssertEqual(
             [periods.previousStart, periods.recentStart, periods.asOf], ["2020-01-01", "2020-01-31", "2020-03-01"])
-        XCTAssertEqual(Day(year: 2020, month: 2, day: 28).adding(days: 1).text, "2020-02-29")
-        XCTAssertEqual(Day(year: 1970, month: 1, day: 1).dayNumber, 0)
-        XCTAssertEqual(Day(year: 2021, month: 12, day: 31).adding(days: 1).text, "2022-01-01")
+        XCTAssertEqual(CivilDate(2020, 2, 28).adding(days: 1).description, "2020-02-29")
+        XCTAssertEqual(CivilDate(1970, 1, 1).dayNumber, 0)
+        XCTAssertEqual(CivilDate(2021, 12, 31).adding(days: 1).description, "2022-01-01")
     }
 }

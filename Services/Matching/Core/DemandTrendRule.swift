@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// C3 demand trend: the headcount asked for in the recent period against the period before
@@ -12,10 +13,10 @@ enum DemandTrendRule {
         var recentStart: String
         var asOf: String
 
-        init(asOf: Day, days: Int) {
-            self.asOf = asOf.text
-            recentStart = asOf.adding(days: -days).text
-            previousStart = asOf.adding(days: -2 * days).text
+        init(asOf: CivilDate, days: Int) {
+            self.asOf = asOf.description
+            recentStart = asOf.adding(days: -days).description
+            previousStart = asOf.adding(days: -2 * days).description
         }
     }
 

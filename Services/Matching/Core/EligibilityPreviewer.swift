@@ -32,7 +32,7 @@ enum EligibilityPreviewer {
 
     /// - Parameter priorClaims: the worker's claims at payment; nil when payment did not answer.
     static func preview(
-        worker: Worker, offering: Offering, enrollmentID: String, today: Day, priorClaims: [Claim]?,
+        worker: Worker, offering: Offering, enrollmentID: String, today: CivilDate, priorClaims: [Claim]?,
         book: PolicyBook?
     ) -> EligibilityPreview {
         if offering.unsubsidised {
@@ -56,7 +56,7 @@ enum EligibilityPreviewer {
             // R10 was checked against registration when the offering was published.
             institution: InstitutionFacts(
                 institutionId: offering.institutionId, filingAccepted: true, licenceScope: [code]),
-            offeringKind: kind, completionDate: CivilDate(today.year, today.month, today.day), trainingDays: days,
+            offeringKind: kind, completionDate: today, trainingDays: days,
             attendancePercent: 100,
             enterpriseId: offering.enterpriseCreditCode.isEmpty ? nil : offering.enterpriseCreditCode)
         // As if the training ended with a certificate of its occupation and level (R2 is met later).

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import SQLKit
 import Schema
@@ -48,7 +49,7 @@ extension MatchingHandler {
         return student
     }
 
-    static func validate(_ activity: StudentActivity, today: Day) throws -> (start: Day, end: Day?) {
+    static func validate(_ activity: StudentActivity, today: CivilDate) throws -> (start: CivilDate, end: CivilDate?) {
         guard activity.id.isEmpty else {
             throw MatchingError.invalid(field: "activity.id", message: "assigned by the service; leave it empty")
         }
@@ -90,7 +91,7 @@ extension MatchingHandler {
         }
         let start = try requireDate(activity.startDate, field: "activity.start_date")
         guard start <= today else {
-            throw MatchingError.invalid(field: "activity.start_date", message: "\(start.text) is in the future")
+            throw MatchingError.invalid(field: "activity.start_date", message: "\(start) is in the future")
         }
         let end = try optionalDate(activity.endDate, field: "activity.end_date")
         if activity.completed {
@@ -99,10 +100,10 @@ extension MatchingHandler {
             }
             guard start <= end else {
                 throw MatchingError.invalid(
-                    field: "activity.end_date", message: "\(end.text) is before start_date \(start.text)")
+                    field: "activity.end_date", message: "\(end) is before start_date \(start)")
             }
             guard end <= today else {
-                throw MatchingError.invalid(field: "activity.end_date", message: "\(end.text) is in the future")
+                throw MatchingError.invalid(field: "activity.end_date", message: "\(end) is in the future")
             }
         } else if end != nil {
             throw MatchingError.invalid(field: "activity.end_date", message: "set only when completed")
@@ -161,7 +162,7 @@ extension MatchingHandler {
         try FieldLimits.check(request.school, field: "school", max: FieldLimits.name)
         let end = try Self.requireDate(request.endDate, field: "end_date")
         guard end <= Self.today() else {
-            throw MatchingError.invalid(field: "end_date", message: "\(end.text) is in the future")
+            throw MatchingError.invalid(field: "end_date", message: "\(end) is in the future")
         }
         guard (0...2000).contains(request.hours) else {
             throw MatchingError.invalid(field: "hours", message: "must be 0..2000, got \(request.hours)")
@@ -176,7 +177,7 @@ extension MatchingHandler {
         return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
-            detail: { (a: StudentActivity) in "completed \(Day(a.endDate)?.text ?? "")" }
+            detail: { (a: StudentActivity) in "completed \(CivilDate(a.endDate)?.description ?? "")" }
         ) { db in
             guard let current = try await students.activity(id: request.activityId, in: db) else {
                 throw MatchingError.activityNotFound(request.activityId)
@@ -187,9 +188,9 @@ extension MatchingHandler {
                 throw MatchingError.notYours("an institution completes only the activities it recorded")
             }
             guard !current.completed else { throw MatchingError.activityCompleted(current.id) }
-            if let start = Day(current.startDate), end < start {
+            if let start = CivilDate(current.startDate), end < start {
                 throw MatchingError.invalid(
-                    field: "end_date", message: "\(end.text) is before the activity's start_date \(start.text)")
+                    field: "end_date", message: "\(end) is before the activity's start_date \(start)")
             }
             var next = current
             next.completed = true
@@ -281,7 +282,7 @@ extension MatchingHandler {
         filter.to = try Self.optionalDate(request.completedTo, field: "completed_to")
         if let from = filter.from, let to = filter.to, to < from {
             throw MatchingError.invalid(
-                field: "completed_to", message: "\(to.text) is before completed_from \(from.text)")
+                field: "completed_to", message: "\(to) is before completed_from \(from)")
         }
         filter.includeIncomplete = request.includeIncomplete
         let students = self.students

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Logging
 import SQLKit
@@ -26,10 +27,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         migrations: MatchingMigrations.all)
 
     /// Today in the policy's time zone (Asia/Shanghai): the call's business day.
-    static func today() -> Day {
-        let day = BusinessDay.today()
-        return Day(year: day.year, month: day.month, day: day.day)
-    }
+    static func today() -> CivilDate { BusinessDay.today() }
 
     static func newID(_ prefix: String) -> String { RecordID.make(prefix) }
 
@@ -43,17 +41,17 @@ public struct MatchingHandler: MatchingServiceProvider {
 
     private func role(_ context: ServerContext) -> String { context.peer.role ?? "" }
 
-    static func requireDate(_ date: CalendarDate?, field: String) throws -> Day {
-        guard Day.isSet(date) else { throw MatchingError.invalid(field: field, message: "required") }
-        guard let day = Day(date) else {
+    static func requireDate(_ date: CalendarDate?, field: String) throws -> CivilDate {
+        guard date?.isSet ?? false else { throw MatchingError.invalid(field: field, message: "required") }
+        guard let day = CivilDate(date) else {
             throw MatchingError.invalid(
                 field: field, message: "\(date.map { "\($0.year)-\($0.month)-\($0.day)" } ?? "") is not a date")
         }
         return day
     }
 
-    static func optionalDate(_ date: CalendarDate?, field: String) throws -> Day? {
-        guard Day.isSet(date) else { return nil }
+    static func optionalDate(_ date: CalendarDate?, field: String) throws -> CivilDate? {
+        guard date?.isSet ?? false else { return nil }
         return try requireDate(date, field: field)
     }
 
@@ -136,7 +134,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         demand.submittedBy = context.peer.commonName
         let stored = demand
         let store = self.store
-        let submittedOn = Self.today().text
+        let submittedOn = Self.today().description
         return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (d: Demand) in "demand/\(d.id)" }
@@ -153,7 +151,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         let from = try Self.optionalDate(request.fromDate, field: "from_date")
         let to = try Self.optionalDate(request.toDate, field: "to_date")
         if let from, let to, to < from {
-            throw MatchingError.invalid(field: "to_date", message: "\(to.text) is before from_date \(from.text)")
+            throw MatchingError.invalid(field: "to_date", message: "\(to) is before from_date \(from)")
         }
         guard (0...366).contains(request.trendPeriodDays) else {
             throw MatchingError.invalid(
@@ -176,8 +174,8 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let size = try Self.pageSize(request.pageSize)
         let rows = try await store.demandAggregates(
-            occupation: request.occupationCode, level: request.level, from: from?.text,
-            to: to?.text, periods: periods, after: after, limit: size)
+            occupation: request.occupationCode, level: request.level, from: from?.description,
+            to: to?.description, periods: periods, after: after, limit: size)
         let aggregates = rows.map { row in
             DemandAggregate(
                 occupation: Occupation(code: row.occupation_code, name: row.occupation_name),
@@ -217,7 +215,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         let until = try Self.optionalDate(entry.effectiveUntil, field: "entry.effective_until")
         if let until, until < from {
             throw MatchingError.invalid(
-                field: "entry.effective_until", message: "\(until.text) is before effective_from \(from.text)")
+                field: "entry.effective_until", message: "\(until) is before effective_from \(from)")
         }
         entry.publishedAt = Timestamps.timestamp()
         entry.publishedBy = context.peer.commonName
@@ -233,11 +231,13 @@ public struct MatchingHandler: MatchingServiceProvider {
             if let existing = try await store.catalogEntry(kind: entry.kind, occupationCode: occupation.code, in: db) {
                 entry.id = existing.id
                 entry.version = existing.version + 1
-                try await store.saveCatalogEntry(entry, isNew: false, from: from.text, until: until?.text ?? "", in: db)
+                try await store.saveCatalogEntry(
+                    entry, isNew: false, from: from.description, until: until?.description ?? "", in: db)
             } else {
                 entry.id = Self.newID("c")
                 entry.version = 1
-                try await store.saveCatalogEntry(entry, isNew: true, from: from.text, until: until?.text ?? "", in: db)
+                try await store.saveCatalogEntry(
+                    entry, isNew: true, from: from.description, until: until?.description ?? "", in: db)
             }
             return entry
         }
@@ -250,13 +250,14 @@ public struct MatchingHandler: MatchingServiceProvider {
         let day = try Self.optionalDate(request.onDate, field: "on_date") ?? Self.today()
         let size = try Self.pageSize(request.pageSize)
         try FieldLimits.check(request.pageToken, field: "page_token", max: FieldLimits.id)
-        let page = try await store.catalog(kind: request.kind, on: day.text, afterID: request.pageToken, limit: size)
+        let page = try await store.catalog(
+            kind: request.kind, on: day.description, afterID: request.pageToken, limit: size)
         return ListCatalogResponse(entries: page, nextPageToken: page.count == size ? page.last?.id ?? "" : "")
     }
 
     // MARK: O2 offerings
 
-    static func validate(_ offering: Offering) throws -> (start: Day, end: Day) {
+    static func validate(_ offering: Offering) throws -> (start: CivilDate, end: CivilDate) {
         guard let occupation = offering.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw MatchingError.invalid(field: "offering.occupation.code", message: "required")
         }
@@ -289,7 +290,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         let end = try requireDate(offering.endDate, field: "offering.end_date")
         guard start <= end else {
             throw MatchingError.invalid(
-                field: "offering.end_date", message: "\(end.text) is before start_date \(start.text)")
+                field: "offering.end_date", message: "\(end) is before start_date \(start)")
         }
         guard offering.mode.isRecognized, offering.mode != .unspecified else {
             throw MatchingError.invalid(
@@ -376,7 +377,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         offering.publishedAt = Timestamps.timestamp()
         let submitted = offering
         let store = self.store
-        let today = Self.today().text
+        let today = Self.today().description
         let readAt = Int64(Date().timeIntervalSince1970)
         return try await environment.legacyIdempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
@@ -441,7 +442,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         filter.institutionID = request.institutionId
         filter.kind = request.kind
         filter.targetGroup = request.targetGroup
-        filter.startsAfter = try Self.optionalDate(request.startsAfter, field: "starts_after")?.text
+        filter.startsAfter = try Self.optionalDate(request.startsAfter, field: "starts_after")?.description
         filter.openOnly = request.openOnly
         filter.demandID = request.demandId
         var remaining = request.limit == 0 ? Int.max : Int(request.limit)
@@ -480,8 +481,8 @@ public struct MatchingHandler: MatchingServiceProvider {
         else {
             throw MatchingError.offeringNotFound(request.offeringId)
         }
-        if let end = Day(offering.endDate), end < Self.today() {
-            throw MatchingError.offeringEnded(id: offering.id, endDate: end.text)
+        if let end = CivilDate(offering.endDate), end < Self.today() {
+            throw MatchingError.offeringEnded(id: offering.id, endDate: end.description)
         }
         let peers = environment.peers
         let worker: Worker
@@ -612,7 +613,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let learningDay = try Self.optionalDate(request.day, field: "day")
         if let day = learningDay, Self.today() < day {
-            throw MatchingError.invalid(field: "day", message: "\(day.text) is in the future")
+            throw MatchingError.invalid(field: "day", message: "\(day) is in the future")
         }
         let channel = request.channel
         let minutes = request.minutes
@@ -638,7 +639,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let completion = try Self.requireDate(request.completionDate, field: "completion_date")
         guard completion <= Self.today() else {
-            throw MatchingError.invalid(field: "completion_date", message: "\(completion.text) is in the future")
+            throw MatchingError.invalid(field: "completion_date", message: "\(completion) is in the future")
         }
         let attendance = request.attendancePercent
         let store = self.store
@@ -649,8 +650,8 @@ public struct MatchingHandler: MatchingServiceProvider {
             let offering = try await store.offering(id: enrollment.offeringId, in: db)
             if let problem = OfferingDatesRule.completionProblem(
                 completion: completion, offeringID: enrollment.offeringId,
-                start: Day(offering?.startDate), end: Day(offering?.endDate),
-                lastLearning: Day(enrollment.lastLearningDay))
+                start: CivilDate(offering?.startDate), end: CivilDate(offering?.endDate),
+                lastLearning: CivilDate(enrollment.lastLearningDay))
             {
                 throw MatchingError.rule(problem)
             }

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Schema
 
@@ -10,12 +11,12 @@ enum StudentCreditExport {
     ])
 
     struct Filter: Sendable {
-        var from: Day?
-        var to: Day?
+        var from: CivilDate?
+        var to: CivilDate?
         var includeIncomplete = false
 
         func admits(_ part: StudentThreeOnesPart) -> Bool {
-            guard part.status == .completed, let day = Day(part.completedOn) else { return includeIncomplete }
+            guard part.status == .completed, let day = CivilDate(part.completedOn) else { return includeIncomplete }
             if let from, day < from { return false }
             if let to, to < day { return false }
             return true
@@ -38,7 +39,7 @@ enum StudentCreditExport {
                 detail: detail)
             row.csv = csvLine([
                 row.school, row.workerId, row.idNumber, row.name, kindName(part.kind), statusName(part.status),
-                Day(part.completedOn)?.text ?? "", String(part.hours), String(row.records),
+                CivilDate(part.completedOn)?.description ?? "", String(part.hours), String(row.records),
                 certificates.joined(separator: "; "), detail,
             ])
             return row

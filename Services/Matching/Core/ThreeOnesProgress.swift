@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// A G3 student as matching knows them: the school, name and ID number from registration, kept
@@ -57,12 +58,12 @@ enum ThreeOnesProgress {
 
     static func part(_ kind: StudentActivityKind, records: [StudentActivity]) -> StudentThreeOnesPart {
         let mine = records.filter { $0.kind == kind }.sorted { a, b in
-            let (da, db) = (Day(a.startDate)?.text ?? "", Day(b.startDate)?.text ?? "")
+            let (da, db) = (CivilDate(a.startDate)?.description ?? "", CivilDate(b.startDate)?.description ?? "")
             return da != db ? da < db : (a.id + a.enrollmentId) < (b.id + b.enrollmentId)
         }
         let done = mine.filter(\.completed)
         let status: ThreeOnesStatus = mine.isEmpty ? .notStarted : (done.isEmpty ? .inProgress : .completed)
-        let completedOn = done.compactMap { Day($0.endDate) }.min()
+        let completedOn = done.compactMap { CivilDate($0.endDate) }.min()
         let hours = done.reduce(Int32(0)) { $0 &+ $1.hours }
         return StudentThreeOnesPart(
             kind: kind, status: status, completedOn: completedOn?.calendarDate, hours: hours,

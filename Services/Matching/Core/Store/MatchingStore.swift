@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import SQLKit
 import Schema
@@ -171,7 +172,7 @@ struct MatchingStore: Sendable {
                                    capacity, enrolled, version, data)
             VALUES (\(bind: offering.id), \(bind: offering.occupation?.code ?? ""), \(bind: offering.level.rawValue),
                     \(bind: offering.institutionId), \(bind: offering.kind.rawValue), \(bind: groups), \(bind: demands),
-                    \(bind: Day(offering.startDate)?.text ?? ""), \(bind: Day(offering.endDate)?.text ?? ""),
+                    \(bind: CivilDate(offering.startDate)?.description ?? ""), \(bind: CivilDate(offering.endDate)?.description ?? ""),
                     \(bind: Int(offering.capacity)), 0, \(bind: offering.version), \(bind: Data(offering.serializedBytes())))
             """
         ).run()
