@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "Essentials", "Essentials", "RPC", "Schema", "SQL", "Storage", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

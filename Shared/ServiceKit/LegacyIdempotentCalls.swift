@@ -16,7 +16,6 @@ public struct LegacyIdempotentCalls: Sendable {
     public let store: SQLStore
     public init(store: SQLStore) { self.store = store }
 
-    
     /// - Parameters:
     ///   - entity: the id(s) the change is about, for the audit trail (from the response).
     ///   - body: the change, run inside the transaction.

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import RPC
 import Schema
 
@@ -21,7 +22,7 @@ public final class Peers: Sendable {
         return options
     }
 
-    init(settings: ServiceSettings, tls: TLSConfiguration, logger: Logger) throws {
+    init(settings: ServiceSettings, tls: TLSConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger) throws {
         func channel(_ addresses: String) throws -> GRPCChannel {
             let targets: [ClientConfiguration.Target]
             do { targets = try ClientConfiguration.Target.list(addresses) } catch {
@@ -30,7 +31,8 @@ public final class Peers: Sendable {
             return try GRPCChannel(
                 configuration: ClientConfiguration(
                     targets: targets, tls: tls,
-                    defaultTimeout: .milliseconds(settings.peerTimeoutMs)), logger: logger)
+                    defaultTimeout: .milliseconds(settings.peerTimeoutMs)), eventLoopGroup: eventLoopGroup,
+                logger: logger)
         }
         let registration = try channel(settings.registrationAddr)
         let matching = try channel(settings.matchingAddr)

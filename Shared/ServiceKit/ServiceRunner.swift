@@ -70,7 +70,7 @@ public enum ServiceRunner {
         var logger = Logger(label: "skills.\(manifest.name)")
         logger.logLevel = settings.level
 
-        let port = settings.port > 0 ? settings.port : manifest.defaultPort
+        let port = settings.port ?? manifest.defaultPort
         let certDir = settings.certDir
         func path(_ value: String, _ fallback: String) -> String { value.isEmpty ? "\(certDir)/\(fallback)" : value }
         let tls = TLSConfiguration(
@@ -98,7 +98,9 @@ public enum ServiceRunner {
                 settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database),
             logger: logger, postgresConnections: settings.databaseConnections)
 
-        let peers = try Peers(settings: settings, tls: tls, logger: logger)
+        // One event loop group per process: the server, the peer channels and the metrics endpoint.
+        let eventLoops = MultiThreadedEventLoopGroup.singleton
+        let peers = try Peers(settings: settings, tls: tls, eventLoopGroup: eventLoops, logger: logger)
         let environment = ServiceEnvironment(
             settings: settings, database: database, store: store, peers: peers, logger: logger)
         let accepted = settings.acceptBusinessDate
@@ -116,7 +118,7 @@ public enum ServiceRunner {
                 manifest.authorization, RequestLogInterceptor(logger: logger),
                 MetricsInterceptor(),
             ] + interceptors,
-            logger: logger)
+            logger: logger, eventLoopGroup: eventLoops)
 
         var lifecycle: [any Service] = [
             server,
@@ -124,24 +126,14 @@ public enum ServiceRunner {
                 database: database, health: server.health,
                 services: definitions.map(\.descriptor.name), logger: logger),
         ]
-        let metricsPort = settings.metricsPort < 0 ? port + 2000 : settings.metricsPort
-        if metricsPort > 0 {
+        if case .port(let metricsPort) = settings.metricsPort ?? .port(port + 2000) {
             let health = server.health
             lifecycle.append(
                 MetricsEndpoint(host: settings.host, port: metricsPort, registry: registry, logger: logger) {
                     health.status(of: "") == .serving
                 })
         }
-        let reload = DispatchSource.makeSignalSource(signal: SIGHUP)
-        signal(SIGHUP, SIG_IGN)
-        reload.setEventHandler {
-            do {
-                try server.reloadCertificates()
-            } catch {
-                logger.error("certificate reload failed; keeping the old ones", metadata: ["error": "\(error)"])
-            }
-        }
-        reload.resume()
+        lifecycle.append(await CertificateReloader(server: server, logger: logger))
 
         try await server.start()
         logger.notice(
@@ -155,7 +147,6 @@ public enum ServiceRunner {
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         if settings.exitWhenStdinCloses { LauncherWatch.terminateWhenStandardInputCloses(logger: logger) }
         try await group.run()
-        reload.cancel()
         await peers.close()
         await store.close()
         await database.close()

@@ -13,10 +13,14 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     public var host: String = Environment.string("SKILLS_HOST") ?? "127.0.0.1"
 
     @Option(
+        name: .customLong("port"),
         help:
-            "gRPC port; 0 means the service's own (registration 7101, matching 7102, assessment 7103, payment 7104). [env: SKILLS_PORT]"
+            "gRPC port (default: the service's own: registration 7101, matching 7102, assessment 7103, payment 7104). [env: SKILLS_PORT]"
     )
-    public var port: Int = Environment.int("SKILLS_PORT") ?? 0
+    var portOption: Int?
+
+    /// The gRPC port given by `--port` or SKILLS_PORT, or nil for the service's own.
+    public var port: Int? { portOption ?? Environment.int("SKILLS_PORT") }
 
     @Option(help: "Directory for the SQLite database and the service's keys. [env: SKILLS_DATA_DIR]")
     public var dataDir: String = Environment.string("SKILLS_DATA_DIR") ?? "data"
@@ -50,10 +54,16 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     public var tlsCA: String = Environment.string("SKILLS_TLS_CA") ?? ""
 
     @Option(
+        name: .customLong("metrics-port"),
         help:
-            "Port of the Prometheus /metrics endpoint (HTTP, same host); 0 turns it off; -1 means gRPC port + 2000. [env: SKILLS_METRICS_PORT]"
+            "Port of the Prometheus /metrics and /healthz endpoint (HTTP, same host), or 'off' (default: gRPC port + 2000). [env: SKILLS_METRICS_PORT]"
     )
-    public var metricsPort: Int = Environment.int("SKILLS_METRICS_PORT") ?? -1
+    var metricsPortOption: MetricsPort?
+
+    /// The metrics endpoint given by `--metrics-port` or SKILLS_METRICS_PORT, or nil for gRPC port + 2000.
+    public var metricsPort: MetricsPort? {
+        metricsPortOption ?? Environment.string("SKILLS_METRICS_PORT").flatMap(MetricsPort.init(argument:))
+    }
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [env: SKILLS_LOG_LEVEL]")
     public var logLevel: String = Environment.string("SKILLS_LOG_LEVEL") ?? "info"
@@ -101,6 +111,16 @@ public struct ServiceSettings: ParsableArguments, Sendable {
     public var exitWhenStdinCloses: Bool = Environment.bool("SKILLS_EXIT_WHEN_STDIN_CLOSES")
 
     public func validate() throws {
+        if let port = portOption ?? Environment.string("SKILLS_PORT").map({ Int($0) ?? 0 }),
+            !ListenPort.valid.contains(port)
+        {
+            throw ValidationError("port \(port) (--port or SKILLS_PORT) is not a port number from 1 to 65535")
+        }
+        if metricsPortOption == nil, let text = Environment.string("SKILLS_METRICS_PORT"),
+            MetricsPort(argument: text) == nil
+        {
+            throw ValidationError("SKILLS_METRICS_PORT '\(text)' is neither 'off' nor a port number from 1 to 65535")
+        }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
             let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("log level '\(logLevel)' (--log-level or SKILLS_LOG_LEVEL) is not one of: \(levels)")

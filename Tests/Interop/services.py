@@ -176,7 +176,7 @@ class ServiceProcess:
         return self.process.pid
 
     def command(self) -> list[str]:
-        command = [str(self.binary), "--host", "127.0.0.1", "--port", str(self.port), "--metrics-port", "0",
+        command = [str(self.binary), "--host", "127.0.0.1", "--port", str(self.port), "--metrics-port", "off",
                    "--data-dir", str(self.data_dir), "--cert-dir", str(self.cert_dir)]
         if self.database:
             command += ["--database", self.database]

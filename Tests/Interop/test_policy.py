@@ -137,7 +137,7 @@ def test_check_usage_errors(tmp_path):
 @pytest.mark.parametrize("service", ["payment", "matching"])
 def test_service_refuses_to_start_on_a_bad_policy_file(service, certs, tmp_path):
     bad = write(tmp_path, "bad.json", broken())
-    command = [str(service_binary(service)), "--host", "127.0.0.1", "--port", str(free_port()), "--metrics-port", "0",
+    command = [str(service_binary(service)), "--host", "127.0.0.1", "--port", str(free_port()), "--metrics-port", "off",
                "--data-dir", str(tmp_path), "--cert-dir", str(certs), "--policy-file", str(bad)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 1, result.stderr
@@ -149,7 +149,7 @@ def test_service_refuses_to_start_on_a_bad_policy_file(service, certs, tmp_path)
 
 def test_service_takes_the_policy_file_from_the_environment(certs, tmp_path):
     bad = write(tmp_path, "bad.json", broken())
-    command = [str(service_binary("payment")), "--host", "127.0.0.1", "--port", str(free_port()), "--metrics-port", "0",
+    command = [str(service_binary("payment")), "--host", "127.0.0.1", "--port", str(free_port()), "--metrics-port", "off",
                "--data-dir", str(tmp_path), "--cert-dir", str(certs)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT,
                             env={**os.environ, "SKILLS_POLICY_FILE": str(bad)})
