@@ -2,7 +2,7 @@ import Essentials
 import Foundation
 import Policy
 import PolicyContract
-import SQLKit
+import SQL
 import Schema
 import ServiceKit
 
@@ -29,7 +29,7 @@ extension PaymentHandler {
             throw PaymentError.invalid(field: "as_of", message: "R7: not a calendar date")
         }
         // A retry is answered from the first result before anyone is asked again.
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: ReportEmploymentResponse.self)
         {
@@ -42,14 +42,14 @@ extension PaymentHandler {
         let today = BusinessDay.today()
         let caller = context.peer.commonName
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
             detail: { (r: ReportEmploymentResponse) in
                 "R7 proposed revision \(r.revision): \(r.employed) of \(r.trained) employed"
             }
-        ) { db in
-            let existing = try await store.employmentReport(offeringID: request.offeringId, in: db)
+        ) { connection in
+            let existing = try store.employmentReport(offeringID: request.offeringId, on: connection)
             // A confirmed report is final for the cohort it counted. Trainees who completed later
             // would otherwise hold their 40% for ever, so a grown cohort gets a new report.
             if let existing, existing.state == .confirmed, cohort.count <= Int(existing.trained) {
@@ -59,7 +59,7 @@ extension PaymentHandler {
                         + "report is final and cannot be replaced (a new one is possible only once more trainees have completed)"
                 )
             }
-            try await Self.check(request.employedTrainees, cohort: cohort, today: today, store: store, in: db)
+            try Self.check(request.employedTrainees, cohort: cohort, today: today, store: store, on: connection)
             let release = EmploymentCohort.release(
                 employed: request.employedTrainees.count, cohortSize: cohort.count, policy: policy)
             let revision = (existing?.revision ?? 0) + 1
@@ -77,7 +77,7 @@ extension PaymentHandler {
                 state: .proposed, revision: Int32(revision), proposedBy: caller,
                 employedTrainees: request.employedTrainees,
                 proposedAt: Timestamps.timestamp())
-            try await store.saveEmploymentReport(response, in: db)
+            try store.saveEmploymentReport(response, on: connection)
             return response
         }
     }
@@ -93,7 +93,7 @@ extension PaymentHandler {
                 field: "revision",
                 message: "R7: the revision of the proposal you reviewed is required (GetEmploymentReport)")
         }
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: ReportEmploymentResponse.self)
         {
@@ -104,15 +104,15 @@ extension PaymentHandler {
         let today = BusinessDay.today()
         let caller = context.peer.commonName
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
             detail: { (r: ReportEmploymentResponse) in
                 "R7 confirmed revision \(r.revision): \(r.employed) of \(r.trained) employed, "
                     + "released \(r.released.count)"
             }
-        ) { db in
-            guard var report = try await store.employmentReport(offeringID: request.offeringId, in: db) else {
+        ) { connection in
+            guard var report = try store.employmentReport(offeringID: request.offeringId, on: connection) else {
                 throw PaymentError.precondition(
                     "R7: offering \(request.offeringId) has no proposed employment report to confirm")
             }
@@ -132,15 +132,15 @@ extension PaymentHandler {
                         + "must confirm it")
             }
             // The cohort is counted again: it can only have grown since the proposal.
-            try await Self.check(report.employedTrainees, cohort: cohort, today: today, store: store, in: db)
+            try Self.check(report.employedTrainees, cohort: cohort, today: today, store: store, on: connection)
             let release = EmploymentCohort.release(
                 employed: report.employedTrainees.count, cohortSize: cohort.count, policy: policy)
             var released: [Schema.Tranche] = []
             if release.released {
-                for row in try await store.heldTranches(offeringID: request.offeringId, in: db) {
-                    try await store.setTrancheState(row.id, .payable, in: db)
+                for row in try store.heldTranches(offeringID: request.offeringId, on: connection) {
+                    try store.setTrancheState(row.id, .payable, on: connection)
                     released.append(
-                        Schema.Tranche(id: row.id, index: Int32(row.idx), amountFen: row.amount_fen, state: .payable))
+                        Schema.Tranche(id: row.id, index: row.index, amountFen: row.amountFen, state: .payable))
                 }
             }
             report.trained = Int32(cohort.count)
@@ -158,7 +158,7 @@ extension PaymentHandler {
                 + (release.released
                     ? "at or above \(Self.percent(permille: release.thresholdPermille)): \(released.count) held tranche(s) released"
                     : "below \(Self.percent(permille: release.thresholdPermille)): the held tranches stay held")
-            try await store.saveEmploymentReport(report, in: db)
+            try store.saveEmploymentReport(report, on: connection)
             return report
         }
     }
@@ -173,8 +173,8 @@ extension PaymentHandler {
             offeringID: request.offeringId, context: context)
         let store = self.store
         guard
-            let report = try await environment.store.read({
-                try await store.employmentReport(offeringID: request.offeringId, in: $0)
+            let report = try await environment.database.read({
+                try store.employmentReport(offeringID: request.offeringId, on: $0)
             })
         else {
             throw PaymentError.notFound("R7: offering \(request.offeringId) has no employment report")
@@ -207,24 +207,22 @@ extension PaymentHandler {
         record.attestedAt = Timestamps.timestamp()
         let store = self.store
         let attested = record
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: ContributionRecord) in "contribution/\(r.recordReference)" },
             detail: { (r: ContributionRecord) in "R7 evidence: worker \(r.workerId) insured" }
-        ) { db in
-            if let existing = try await store.contributionRecord(reference: attested.recordReference, in: db) {
-                guard existing.workerId == attested.workerId,
-                    existing.employerCreditCode == attested.employerCreditCode,
-                    existing.month == attested.month
-                else {
-                    throw PaymentError.exists(
-                        "R7: contribution record \(attested.recordReference) is already attested with other content "
-                            + "(worker \(existing.workerId)); a record reference is attested once")
-                }
-                return existing
+        ) { connection in
+            if try store.insertIfNew(attested, on: connection) { return attested }
+            let existing = try store.contributionRecord(reference: attested.recordReference, on: connection)
+            guard let existing, existing.workerId == attested.workerId,
+                existing.employerCreditCode == attested.employerCreditCode,
+                existing.month == attested.month
+            else {
+                throw PaymentError.exists(
+                    "R7: contribution record \(attested.recordReference) is already attested with other content "
+                        + "(worker \(existing?.workerId ?? "")); a record reference is attested once")
             }
-            try await store.insert(attested, in: db)
-            return attested
+            return existing
         }
     }
 
@@ -280,8 +278,8 @@ extension PaymentHandler {
     /// Refuses the report, with every problem, unless each entry is a member of the cohort with valid evidence.
     private static func check(
         _ trainees: [EmployedTrainee], cohort: [String: CivilDate], today: CivilDate,
-        store: PaymentStore, in db: any SQLDatabase
-    ) async throws {
+        store: PaymentStore, on connection: any DBConnection
+    ) throws {
         var entries: [EmploymentCohort.Entry] = []
         for trainee in trainees {
             let evidence: EmploymentCohort.Evidence?
@@ -291,7 +289,7 @@ extension PaymentHandler {
             case .contribution(let contribution)?:
                 let record =
                     contribution.recordReference.isEmpty
-                    ? nil : try await store.contributionRecord(reference: contribution.recordReference, in: db)
+                    ? nil : try store.contributionRecord(reference: contribution.recordReference, on: connection)
                 evidence = .contribution(
                     reference: contribution.recordReference,
                     record: record.flatMap { record in

@@ -2,10 +2,9 @@ import Essentials
 import Foundation
 import Policy
 import PolicyContract
-import SQLKit
+import SQL
 import Schema
 import ServiceKit
-import Storage
 
 /// `skills.v1.PaymentService`: decides subsidies with the policy engine (R1..R11), keeps the
 /// claims, the tranches and the append-only ledger of the special fund (R11), and reports the
@@ -23,7 +22,7 @@ public struct PaymentHandler: PaymentServiceProvider {
 
     public init(environment: ServiceEnvironment, book: PolicyBook) {
         self.environment = environment
-        self.store = PaymentStore(store: environment.store)
+        self.store = PaymentStore(database: environment.database)
         self.book = book
     }
 
@@ -84,7 +83,7 @@ public struct PaymentHandler: PaymentServiceProvider {
             throw PaymentError.invalid(
                 field: "certificate_number", message: "R2: a claim needs the certificate obtained from the training")
         }
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId, context: context,
             as: SubmitClaimResponse.self)
         {
@@ -98,7 +97,7 @@ public struct PaymentHandler: PaymentServiceProvider {
             attempt += 1
             do {
                 return try await decideAndStore(request, facts: facts, context: context)
-            } catch  where SQLStore.isUniqueViolation(error) && attempt < 4 {
+            } catch let error as DBError where error.kind == .uniqueViolation && attempt < 4 {
                 continue
             }
         }
@@ -193,7 +192,7 @@ public struct PaymentHandler: PaymentServiceProvider {
     {
         let store = self.store
         let book = self.book
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: SubmitClaimResponse) in "claim/\(r.claim?.id ?? "")" },
             detail: { (r: SubmitClaimResponse) in
@@ -201,15 +200,12 @@ public struct PaymentHandler: PaymentServiceProvider {
                 return d?.eligible == true
                     ? "eligible \(d?.amountFen ?? 0) fen" : "refused \(d?.refusingRuleIds.joined(separator: ",") ?? "")"
             }
-        ) { db in
-            if let existing = try await store.claimID(enrollmentID: facts.enrollment.id, in: db) {
-                throw PaymentError.claimExists(enrollment: facts.enrollment.id, claim: existing)
-            }
-            let priorRows = try await store.subsidies(workerID: facts.worker.id, in: db)
-            let priors = priorRows.compactMap { row in
+        ) { connection in
+            let prior = try store.priorTrainings(workerID: facts.worker.id, on: connection)
+            let priors = prior.compactMap { row in
                 CivilDate(iso: row.completion).map {
                     PriorSubsidy(
-                        enrollmentId: row.enrollment_id, occupationCode: row.occupation, level: row.level,
+                        enrollmentId: row.enrollmentID, occupationCode: row.occupation, level: row.level,
                         completionDate: $0)
                 }
             }
@@ -231,26 +227,27 @@ public struct PaymentHandler: PaymentServiceProvider {
                 occupation: facts.offering.occupation, level: facts.offering.level, offeringKind: facts.offering.kind,
                 completionDate: facts.enrollment.completionDate, decision: contractDecision,
                 submittedAt: Timestamps.timestamp(), submittedBy: context.peer.commonName)
-            try await store.insert(claim, in: db)
+            // An enrolment claimed before fails here, on the claims table's unique key.
+            try store.insert(claim, on: connection)
             if decision.isEligible {
                 // R3/R4 in the database: the slot is the n-th subsidised training of that year.
-                let slot = priorRows.filter { $0.year == decision.year }.count + 1
-                try await store.insertSubsidy(
-                    PaymentStore.SubsidyRow(
-                        worker_id: facts.worker.id, occupation: facts.offering.occupation?.code ?? "",
+                let slot = prior.filter { $0.year == decision.year }.count + 1
+                try store.insert(
+                    PaymentStore.Subsidy(
+                        workerID: facts.worker.id, occupation: facts.offering.occupation?.code ?? "",
                         level: Int(facts.offering.level.rawValue),
-                        year: decision.year, slot: slot, enrollment_id: facts.enrollment.id,
+                        year: decision.year, slot: slot, enrollmentID: facts.enrollment.id,
                         completion: facts.completion.description,
                         categories: facts.worker.categories.filter(\.attested).map { "G\($0.category.rawValue)" }
                             .joined(separator: ","),
-                        institution_id: facts.institution.id, amount_fen: decision.totalFen,
-                        report_category: ProgressReport.categoryKey(facts.worker.categories),
+                        institutionID: facts.institution.id, amountFen: decision.totalFen,
+                        reportCategory: ProgressReport.categoryKey(facts.worker.categories),
                         industry: facts.employerIndustry,
-                        institution_name: facts.institution.name), claimID: claimID, in: db)
+                        institutionName: facts.institution.name), claimID: claimID, on: connection)
                 for (tranche, details) in zip(contractDecision.tranches, PolicyBridge.trancheDetails(decision)) {
-                    try await store.insertTranche(
+                    try store.insertTranche(
                         tranche, claimID: claimID, offeringID: facts.offering.id, payee: details.payee,
-                        payeeID: details.payeeID, purpose: details.purpose, rule: details.rule, in: db)
+                        payeeID: details.payeeID, purpose: details.purpose, rule: details.rule, on: connection)
                 }
             }
             return SubmitClaimResponse(claim: claim)
@@ -259,8 +256,7 @@ public struct PaymentHandler: PaymentServiceProvider {
 
     public func getClaim(request: GetClaimRequest, context: ServerContext) async throws -> Claim {
         let store = self.store
-        guard let claim = try await environment.store.read({ try await store.claim(id: request.claimId, in: $0) })
-        else {
+        guard let claim = try await environment.database.read({ try store.claim(id: request.claimId, on: $0) }) else {
             throw PaymentError.notFound("no claim \(request.claimId)")
         }
         return claim
@@ -270,16 +266,10 @@ public struct PaymentHandler: PaymentServiceProvider {
         guard let size = PageSize.rows(for: request.pageSize) else {
             throw PaymentError.invalid(field: "page_size", message: PageSize.refusal(for: request.pageSize))
         }
-        let ids = try await store.claimIDs(
+        let claims = try await store.claims(
             workerID: request.workerId, institutionID: request.institutionId,
             offeringID: request.offeringId, after: request.pageToken, limit: size)
-        let store = self.store
-        let claims = try await environment.store.read { db in
-            var claims: [Claim] = []
-            for id in ids { if let claim = try await store.claim(id: id, in: db) { claims.append(claim) } }
-            return claims
-        }
-        return ListClaimsResponse(claims: claims, nextPageToken: ids.count == size ? ids.last ?? "" : "")
+        return ListClaimsResponse(claims: claims, nextPageToken: claims.count == size ? claims.last?.id ?? "" : "")
     }
 
     // MARK: Employment (R7): PaymentHandler+Employment.swift
@@ -294,30 +284,31 @@ public struct PaymentHandler: PaymentServiceProvider {
         // updated the one fund row and read MAX(sequence), and all but one were rolled back and
         // retried (p99 of 9 s on PostgreSQL). READ COMMITTED gives each statement after the lock a
         // fresh snapshot, so the tranche's state and the ledger's last number are current.
-        let entry = try await environment.legacyIdempotent.run(
+        let entry = try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (e: LedgerEntry) in "tranche/\(e.trancheId)" },
             detail: { (e: LedgerEntry) in "paid \(e.amountFen) fen to \(e.payeeId)" }
-        ) { db in
-            try await store.lockFund(in: db)
-            guard let tranche = try await store.tranche(id: request.trancheId, in: db) else {
+        ) { connection in
+            try store.lockFund(on: connection)
+            guard let tranche = try store.tranche(id: request.trancheId, on: connection) else {
                 throw PaymentError.notFound("no tranche \(request.trancheId)")
             }
-            switch TrancheState(rawValue: Int32(tranche.state)) {
+            switch tranche.state {
             case .paid:
-                throw PaymentError.alreadyPaid(tranche: tranche.id, entry: tranche.ledger_entry_id)
+                throw PaymentError.alreadyPaid(tranche: tranche.id, entry: tranche.ledgerEntryID)
             case .held:
                 throw PaymentError.precondition(
                     "R7: tranche \(tranche.id) is held until the offering's employment rate reaches the threshold")
             default:
                 break
             }
-            guard let claim = try await store.claim(id: tranche.claim_id, in: db), let decision = claim.decision else {
-                throw PaymentError.notFound("no claim \(tranche.claim_id)")
+            guard let claim = try store.decidedClaim(id: tranche.claimID, on: connection), let decision = claim.decision
+            else {
+                throw PaymentError.notFound("no claim \(tranche.claimID)")
             }
-            guard try await store.debitFund(tranche.amount_fen, in: db) else {
+            guard try store.debitFund(tranche.amountFen, on: connection) else {
                 throw PaymentError.fundExhausted(
-                    needed: tranche.amount_fen, balance: try await store.fundBalance(in: db))
+                    needed: tranche.amountFen, balance: try store.fundBalance(on: connection))
             }
             let now = Date()
             // R11: the rules that decided this tranche, as the claim's decision recorded them (a claim
@@ -325,20 +316,19 @@ public struct PaymentHandler: PaymentServiceProvider {
             let decidedBy = decision.tranches.first { $0.id == tranche.id }?.decidedBy ?? []
             var entry = LedgerEntry(
                 id: "le-\(tranche.id)", trancheId: tranche.id, claimId: claim.id,
-                payeeKind: Schema.PayeeKind(rawValue: Int32(tranche.payee_kind)), payeeId: tranche.payee_id,
-                amountFen: tranche.amount_fen,
-                purpose: PaymentPurpose(rawValue: Int32(tranche.purpose)), policyVersion: decision.policyVersion,
+                payeeKind: tranche.payeeKind, payeeId: tranche.payeeID, amountFen: tranche.amountFen,
+                purpose: tranche.purpose, policyVersion: decision.policyVersion,
                 ruleIds: Array(Set(["R11", tranche.rule] + decision.trace.map(\.ruleId))).sorted(),
                 enrollmentId: claim.enrollmentId, certificateNumber: claim.certificateNumber,
                 bookedAt: Timestamps.timestamp(now), bookedBy: context.peer.commonName,
                 decidedBy: decidedBy.isEmpty ? [tranche.rule] : decidedBy)
-            entry = try await store.insert(entry, bookedOn: PaymentHandler.shanghaiDay(now), in: db)
-            try await store.setTrancheState(tranche.id, .paid, ledgerEntryID: entry.id, in: db)
+            entry = try store.insert(entry, bookedOn: PaymentHandler.shanghaiDay(now), on: connection)
+            try store.setTrancheState(tranche.id, .paid, ledgerEntryID: entry.id, on: connection)
             return entry
         }
         // Committed: tell matching when the claim has paid what it can (CLAIMED -> PAID). Also on
         // a retry (answered from the first result), so a failed notification is repaired by it.
-        if let claim = try? await environment.store.read({ try await store.claim(id: entry.claimId, in: $0) }) {
+        if let claim = try? await environment.database.read({ try store.claim(id: entry.claimId, on: $0) }) {
             await EnrollmentPaidNotifier(environment: environment).notify(claim: claim, entry: entry)
         }
         return entry

@@ -13,7 +13,7 @@ import Schema
 struct ProgressReport: Sendable {
     /// Subsidised trainings sharing a year, institution, reporting category, enterprise industry
     /// and occupational major group, and their money (what `PaymentStore.progressGroups` returns).
-    struct Group: Sendable, Decodable, Equatable {
+    struct Group: Sendable, Equatable {
         var year: Int
         var institution_id: String
         var institution_name: String

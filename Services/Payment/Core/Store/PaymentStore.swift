@@ -1,8 +1,6 @@
 import Foundation
-import SQLKit
+import SQL
 import Schema
-import ServiceKit
-import Storage
 
 /// The payment service's tables and every query it runs.
 ///
@@ -10,12 +8,15 @@ import Storage
 /// replicas sharing one PostgreSQL: `subsidies` has one row per eligible decision with primary key
 /// (worker, occupation, level) — R4 — and a unique (worker, year, slot) with slot 1..3 — R3. Two
 /// claims racing for the same slot or the same occupation+level cannot both commit.
+///
+/// The functions taking a connection run inside a caller's `Database.transaction` or `read` body,
+/// on the connection's thread; the others are one `read` each.
 struct PaymentStore: Sendable {
-    let store: SQLStore
+    let database: Database
 
-    static func migrations(initialFundFen: Int64) -> [Migration] {
+    static func migrations(initialFundFen: Int64) -> [SchemaMigration] {
         [
-            Migration(version: 100, name: "claims, subsidies, tranches, ledger, fund") { dialect in
+            SchemaMigration(version: 100, name: "claims, subsidies, tranches, ledger, fund") { dialect in
                 [
                     """
                     CREATE TABLE claims (
@@ -77,7 +78,9 @@ struct PaymentStore: Sendable {
             },
             // Without these, reading a claim's tranches and ListClaims by worker (matching asks it on
             // every SelectOffering) scanned whole tables: quadratic over a 150,000-training replay.
-            Migration(version: 101, name: "indexes for claims by worker, institution, offering and tranches by claim") {
+            SchemaMigration(
+                version: 101, name: "indexes for claims by worker, institution, offering and tranches by claim"
+            ) {
                 _ in
                 [
                     "CREATE INDEX claims_worker ON claims (worker_id, id)",
@@ -88,7 +91,7 @@ struct PaymentStore: Sendable {
             },
             // R7 evidence: contribution records attested by the social-insurance role. Employment
             // reports keep using employment_reports (one row per offering, the proposal's state inside).
-            Migration(version: 110, name: "social-insurance contribution records (R7 evidence)") { dialect in
+            SchemaMigration(version: 110, name: "social-insurance contribution records (R7 evidence)") { dialect in
                 [
                     """
                     CREATE TABLE contribution_records (
@@ -103,202 +106,225 @@ struct PaymentStore: Sendable {
         ]
     }
 
-    private struct DataRow: Decodable { var data: Data }
+    /// A worker's earlier subsidised training, as R3 and R4 need it.
+    struct PriorTraining: Sendable {
+        var enrollmentID: String
+        var occupation: String
+        var level: Int
+        var year: Int
+        /// The completion date as stored (`YYYY-MM-DD`).
+        var completion: String
+    }
 
-    struct SubsidyRow: Decodable {
-        var worker_id: String
+    /// One row of `subsidies`: an eligible decision.
+    struct Subsidy: Sendable {
+        var workerID: String
         var occupation: String
         var level: Int
         var year: Int
         var slot: Int
-        var enrollment_id: String
+        var enrollmentID: String
         var completion: String
+        /// The attested categories, `G1,G5`.
         var categories: String
-        var institution_id: String
-        var amount_fen: Int64
+        var institutionID: String
+        var amountFen: Int64
         /// For T1's report (ProgressStore.swift): the category the training counts under, the
         /// enterprise's GB/T 4754 industry ("" without one) and the institution's name.
-        var report_category: String
+        var reportCategory: String
         var industry: String
-        var institution_name: String
+        var institutionName: String
     }
 
-    func subsidies(workerID: String, in db: any SQLDatabase) async throws -> [SubsidyRow] {
-        try await db.raw("SELECT * FROM subsidies WHERE worker_id = \(bind: workerID)").all(decoding: SubsidyRow.self)
+    func priorTrainings(workerID: String, on connection: any DBConnection) throws -> [PriorTraining] {
+        try connection.all(
+            "SELECT enrollment_id, occupation, level, year, completion FROM subsidies WHERE worker_id = $1", workerID
+        ) { row in
+            PriorTraining(
+                enrollmentID: try row.string(0), occupation: try row.string(1), level: try row.get(2),
+                year: try row.get(3), completion: try row.string(4))
+        }
     }
 
-    func insertSubsidy(_ row: SubsidyRow, claimID: String, in db: any SQLDatabase) async throws {
-        try await db.raw(
+    func insert(_ subsidy: Subsidy, claimID: String, on connection: any DBConnection) throws {
+        try connection.execute(
             """
             INSERT INTO subsidies (worker_id, occupation, level, year, slot, enrollment_id, claim_id, completion, categories,
                                    institution_id, amount_fen, report_category, industry, institution_name)
-            VALUES (\(bind: row.worker_id), \(bind: row.occupation), \(bind: row.level), \(bind: row.year), \(bind: row.slot),
-                    \(bind: row.enrollment_id), \(bind: claimID), \(bind: row.completion), \(bind: row.categories),
-                    \(bind: row.institution_id), \(bind: row.amount_fen), \(bind: row.report_category), \(bind: row.industry),
-                    \(bind: row.institution_name))
-            """
-        ).run()
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            """,
+            subsidy.workerID, subsidy.occupation, subsidy.level, subsidy.year, subsidy.slot, subsidy.enrollmentID,
+            claimID, subsidy.completion, subsidy.categories, subsidy.institutionID, subsidy.amountFen,
+            subsidy.reportCategory, subsidy.industry, subsidy.institutionName)
     }
 
-    func claimID(enrollmentID: String, in db: any SQLDatabase) async throws -> String? {
-        struct Row: Decodable { var id: String }
-        return try await db.raw("SELECT id FROM claims WHERE enrollment_id = \(bind: enrollmentID)").first(
-            decoding: Row.self)?.id
-    }
-
-    func insert(_ claim: Claim, in db: any SQLDatabase) async throws {
-        try await db.raw(
-            """
-            INSERT INTO claims (id, enrollment_id, worker_id, offering_id, institution_id, eligible, data)
-            VALUES (\(bind: claim.id), \(bind: claim.enrollmentId), \(bind: claim.workerId), \(bind: claim.offeringId),
-                    \(bind: claim.institutionId), \(bind: claim.decision?.eligible == true ? 1 : 0), \(bind: Data(claim.serializedBytes())))
-            """
-        ).run()
+    /// Stores a new claim; `PaymentError.claimExists` when the enrolment already has one (the
+    /// unique key says so: no look-up first).
+    func insert(_ claim: Claim, on connection: any DBConnection) throws {
+        do {
+            try connection.execute(
+                """
+                INSERT INTO claims (id, enrollment_id, worker_id, offering_id, institution_id, eligible, data)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                """,
+                claim.id, claim.enrollmentId, claim.workerId, claim.offeringId, claim.institutionId,
+                claim.decision?.eligible == true ? 1 : 0, claim.serializedBytes())
+        } catch let error as DBError where error.kind == .uniqueViolation {
+            throw PaymentError.claimExists(enrollment: claim.enrollmentId, claim: claim.id)
+        }
     }
 
     func insertTranche(
         _ tranche: Schema.Tranche, claimID: String, offeringID: String, payee: Schema.PayeeKind, payeeID: String,
-        purpose: PaymentPurpose, rule: String, in db: any SQLDatabase
-    ) async throws {
-        try await db.raw(
+        purpose: PaymentPurpose, rule: String, on connection: any DBConnection
+    ) throws {
+        try connection.execute(
             """
             INSERT INTO tranches (id, claim_id, idx, offering_id, state, amount_fen, payee_kind, payee_id, purpose, rule, ledger_entry_id)
-            VALUES (\(bind: tranche.id), \(bind: claimID), \(bind: Int(tranche.index)), \(bind: offeringID), \(bind: Int(tranche.state.rawValue)),
-                    \(bind: tranche.amountFen), \(bind: Int(payee.rawValue)), \(bind: payeeID), \(bind: Int(purpose.rawValue)), \(bind: rule), '')
-            """
-        ).run()
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '')
+            """,
+            tranche.id, claimID, tranche.index, offeringID, tranche.state.rawValue, tranche.amountFen,
+            payee.rawValue, payeeID, purpose.rawValue, rule)
     }
 
-    struct TrancheRow: Decodable {
+    /// One row of `tranches`.
+    struct TrancheRow: Sendable {
+        static let columns =
+            "id, claim_id, idx, offering_id, state, amount_fen, payee_kind, payee_id, purpose, rule, ledger_entry_id"
+
         var id: String
-        var claim_id: String
-        var idx: Int
-        var offering_id: String
-        var state: Int
-        var amount_fen: Int64
-        var payee_kind: Int
-        var payee_id: String
-        var purpose: Int
+        var claimID: String
+        var index: Int32
+        var offeringID: String
+        var state: TrancheState
+        var amountFen: Int64
+        var payeeKind: Schema.PayeeKind
+        var payeeID: String
+        var purpose: PaymentPurpose
         var rule: String
-        var ledger_entry_id: String
-    }
+        var ledgerEntryID: String
 
-    func tranche(id: String, in db: any SQLDatabase) async throws -> TrancheRow? {
-        try await db.raw("SELECT * FROM tranches WHERE id = \(bind: id)").first(decoding: TrancheRow.self)
-    }
-
-    func tranches(claimID: String, in db: any SQLDatabase) async throws -> [TrancheRow] {
-        try await db.raw("SELECT * FROM tranches WHERE claim_id = \(bind: claimID) ORDER BY idx").all(
-            decoding: TrancheRow.self)
-    }
-
-    func heldTranches(offeringID: String, in db: any SQLDatabase) async throws -> [TrancheRow] {
-        try await db.raw(
-            "SELECT * FROM tranches WHERE offering_id = \(bind: offeringID) AND state = \(bind: Int(TrancheState.held.rawValue)) ORDER BY id"
-        )
-        .all(decoding: TrancheRow.self)
-    }
-
-    func setTrancheState(_ id: String, _ state: TrancheState, ledgerEntryID: String = "", in db: any SQLDatabase)
-        async throws
-    {
-        try await db.raw(
-            "UPDATE tranches SET state = \(bind: Int(state.rawValue)), ledger_entry_id = \(bind: ledgerEntryID) WHERE id = \(bind: id)"
-        ).run()
-    }
-
-    func claim(id: String, in db: any SQLDatabase) async throws -> Claim? {
-        guard let row = try await db.raw("SELECT data FROM claims WHERE id = \(bind: id)").first(decoding: DataRow.self)
-        else { return nil }
-        var claim = try Claim(serializedBytes: row.data)
-        // Tranche states move on after the decision; the tranche table is the truth.
-        let current = try await tranches(claimID: id, in: db)
-        if var decision = claim.decision {
-            for index in decision.tranches.indices {
-                if let row = current.first(where: { $0.id == decision.tranches[index].id }) {
-                    decision.tranches[index].state = TrancheState(rawValue: Int32(row.state))
-                    decision.tranches[index].ledgerEntryId = row.ledger_entry_id
-                }
-            }
-            claim.decision = decision
+        /// Reads a row selected as `columns`.
+        init(_ row: DBRow) throws {
+            id = try row.string(0)
+            claimID = try row.string(1)
+            index = try PaymentStore.int32(row, 2)
+            offeringID = try row.string(3)
+            state = TrancheState(rawValue: try PaymentStore.int32(row, 4))
+            amountFen = try row.int64(5)
+            payeeKind = Schema.PayeeKind(rawValue: try PaymentStore.int32(row, 6))
+            payeeID = try row.string(7)
+            purpose = PaymentPurpose(rawValue: try PaymentStore.int32(row, 8))
+            rule = try row.string(9)
+            ledgerEntryID = try row.string(10)
         }
+    }
+
+    static func int32(_ row: DBRow, _ column: Int) throws -> Int32 {
+        let value = try row.int64(column)
+        guard let int = Int32(exactly: value) else {
+            throw DBError(.decoding, "column \(column): \(value) does not fit an Int32")
+        }
+        return int
+    }
+
+    func tranche(id: String, on connection: any DBConnection) throws -> TrancheRow? {
+        try connection.first("SELECT \(TrancheRow.columns) FROM tranches WHERE id = $1", id, decode: TrancheRow.init)
+    }
+
+    func heldTranches(offeringID: String, on connection: any DBConnection) throws -> [TrancheRow] {
+        try connection.all(
+            "SELECT \(TrancheRow.columns) FROM tranches WHERE offering_id = $1 AND state = $2 ORDER BY id", offeringID,
+            TrancheState.held.rawValue, decode: TrancheRow.init)
+    }
+
+    func setTrancheState(
+        _ id: String, _ state: TrancheState, ledgerEntryID: String = "", on connection: any DBConnection
+    ) throws {
+        try connection.execute(
+            "UPDATE tranches SET state = $1, ledger_entry_id = $2 WHERE id = $3", state.rawValue, ledgerEntryID, id)
+    }
+
+    /// The claim as decided, without the tranches' later states (`claim(id:on:)` has them).
+    func decidedClaim(id: String, on connection: any DBConnection) throws -> Claim? {
+        try connection.first("SELECT data FROM claims WHERE id = $1", id) { try Claim(serializedBytes: $0.bytes(0)) }
+    }
+
+    /// The claim with its tranches as they stand now: their states move on after the decision, and
+    /// the tranche table is the truth.
+    func claim(id: String, on connection: any DBConnection) throws -> Claim? {
+        guard var claim = try decidedClaim(id: id, on: connection) else { return nil }
+        guard var decision = claim.decision, !decision.tranches.isEmpty else { return claim }
+        try connection.query("SELECT id, state, ledger_entry_id FROM tranches WHERE claim_id = $1", [.text(id)]) {
+            row in
+            let trancheID = try row.string(0)
+            if let index = decision.tranches.firstIndex(where: { $0.id == trancheID }) {
+                decision.tranches[index].state = TrancheState(rawValue: try Self.int32(row, 1))
+                decision.tranches[index].ledgerEntryId = try row.string(2)
+            }
+        }
+        claim.decision = decision
         return claim
     }
 
-    func claimIDs(workerID: String, institutionID: String, offeringID: String, after: String, limit: Int) async throws
-        -> [String]
+    /// A page of claims, by id, filtered by whichever of worker, institution and offering is given.
+    func claims(workerID: String, institutionID: String, offeringID: String, after: String, limit: Int) async throws
+        -> [Claim]
     {
-        struct Row: Decodable { var id: String }
-        return try await store.read { db in
-            var query = SQLQueryString("SELECT id FROM claims WHERE id > \(bind: after)")
-            if !workerID.isEmpty { query = query + " AND worker_id = \(bind: workerID)" }
-            if !institutionID.isEmpty { query = query + " AND institution_id = \(bind: institutionID)" }
-            if !offeringID.isEmpty { query = query + " AND offering_id = \(bind: offeringID)" }
-            query = query + " ORDER BY id LIMIT \(bind: limit)"
-            return try await db.raw(query).all(decoding: Row.self).map(\.id)
+        var sql = "SELECT id FROM claims WHERE id > $1"
+        var binds: [DBValue] = [.text(after)]
+        for (column, value) in [
+            ("worker_id", workerID), ("institution_id", institutionID), ("offering_id", offeringID),
+        ]
+        where !value.isEmpty {
+            binds.append(.text(value))
+            sql += " AND \(column) = $\(binds.count)"
+        }
+        binds.append(.int(Int64(limit)))
+        sql += " ORDER BY id LIMIT $\(binds.count)"
+        return try await database.read { [sql, binds] connection in
+            var ids: [String] = []
+            try connection.query(sql, binds) { ids.append(try $0.string(0)) }
+            return try ids.compactMap { try claim(id: $0, on: connection) }
         }
     }
 
     /// Waits for and holds the special fund's row lock until the transaction ends: the one queue
     /// every booking goes through. On SQLite the write transaction (`BEGIN IMMEDIATE`) already
     /// holds the database's only write lock.
-    func lockFund(in db: any SQLDatabase) async throws {
-        guard store.dialect == .postgres else { return }
-        try await db.raw("SELECT balance_fen FROM fund WHERE id = 'special-fund' FOR UPDATE").run()
+    func lockFund(on connection: any DBConnection) throws {
+        guard connection.dialect == .postgres else { return }
+        try connection.query("SELECT balance_fen FROM fund WHERE id = 'special-fund' FOR UPDATE", []) { _ in }
     }
 
     /// Takes `amount` out of the special fund; false when the fund has less.
-    func debitFund(_ amount: Int64, in db: any SQLDatabase) async throws -> Bool {
-        struct Row: Decodable { var balance_fen: Int64 }
-        let rows = try await db.raw(
-            """
-            UPDATE fund SET balance_fen = balance_fen - \(bind: amount)
-            WHERE id = 'special-fund' AND balance_fen >= \(bind: amount) RETURNING balance_fen
-            """
-        ).all(decoding: Row.self)
-        return !rows.isEmpty
+    func debitFund(_ amount: Int64, on connection: any DBConnection) throws -> Bool {
+        try connection.execute(
+            "UPDATE fund SET balance_fen = balance_fen - $1 WHERE id = 'special-fund' AND balance_fen >= $1", amount
+        ) == 1
     }
 
-    func fundBalance(in db: any SQLDatabase) async throws -> Int64 {
-        struct Row: Decodable { var balance_fen: Int64 }
-        return try await db.raw("SELECT balance_fen FROM fund WHERE id = 'special-fund'").first(decoding: Row.self)?
-            .balance_fen ?? 0
+    func fundBalance(on connection: any DBConnection) throws -> Int64 {
+        try connection.first("SELECT balance_fen FROM fund WHERE id = 'special-fund'") { try $0.int64(0) } ?? 0
     }
 
     /// Books `entry` with the next sequence number. The number is MAX + 1 rather than the column's
     /// own counter: a PostgreSQL sequence is not rolled back with a transaction, so every retried
     /// serialisation failure would leave a gap that reconciliation reports. Callers hold the fund
     /// row's lock (`lockFund`) in the same transaction, which serialises bookings.
-    func insert(_ entry: LedgerEntry, bookedOn: String, in db: any SQLDatabase) async throws -> LedgerEntry {
-        struct Row: Decodable { var sequence: Int64 }
-        let row = try await db.raw(
+    func insert(_ entry: LedgerEntry, bookedOn: String, on connection: any DBConnection) throws -> LedgerEntry {
+        let sequence = try connection.first(
             """
             INSERT INTO ledger (sequence, id, tranche_id, claim_id, payee_kind, payee_id, amount_fen, booked_on, data)
-            VALUES ((SELECT COALESCE(MAX(sequence), 0) + 1 FROM ledger),
-                    \(bind: entry.id), \(bind: entry.trancheId), \(bind: entry.claimId), \(bind: Int(entry.payeeKind.rawValue)),
-                    \(bind: entry.payeeId), \(bind: entry.amountFen), \(bind: bookedOn), \(bind: Data(entry.serializedBytes())))
+            VALUES ((SELECT COALESCE(MAX(sequence), 0) + 1 FROM ledger), $1, $2, $3, $4, $5, $6, $7, $8)
             RETURNING sequence
-            """
-        ).first(decoding: Row.self)
+            """,
+            entry.id, entry.trancheId, entry.claimId, entry.payeeKind.rawValue, entry.payeeId, entry.amountFen,
+            bookedOn, entry.serializedBytes()
+        ) { try $0.int64(0) }
         var stored = entry
-        stored.sequence = row?.sequence ?? 0
+        stored.sequence = sequence ?? 0
         return stored
-    }
-
-    func ledgerEntry(trancheID: String, in db: any SQLDatabase) async throws -> LedgerEntry? {
-        struct Row: Decodable {
-            var sequence: Int64
-            var data: Data
-        }
-        guard
-            let row = try await db.raw("SELECT sequence, data FROM ledger WHERE tranche_id = \(bind: trancheID)").first(
-                decoding: Row.self)
-        else {
-            return nil
-        }
-        var entry = try LedgerEntry(serializedBytes: row.data)
-        entry.sequence = row.sequence
-        return entry
     }
 
     /// ExportLedger's filters by what an entry pays for; empty = any.
@@ -312,36 +338,40 @@ struct PaymentStore: Sendable {
         afterSequence: Int64, from: String, to: String, payee: Schema.PayeeKind, filter: LedgerFilter = LedgerFilter(),
         limit: Int
     ) async throws -> [LedgerEntry] {
-        struct Row: Decodable {
-            var sequence: Int64
-            var data: Data
+        var sql = "SELECT sequence, data FROM ledger WHERE sequence > $1"
+        var binds: [DBValue] = [.int(afterSequence)]
+        func add(_ condition: String, _ value: DBValue) {
+            binds.append(value)
+            sql += " AND " + condition.replacingOccurrences(of: "$?", with: "$\(binds.count)")
         }
-        return try await store.read { db in
-            var query = SQLQueryString("SELECT sequence, data FROM ledger WHERE sequence > \(bind: afterSequence)")
-            if !filter.claimID.isEmpty { query = query + " AND claim_id = \(bind: filter.claimID)" }
-            if !filter.trancheID.isEmpty { query = query + " AND tranche_id = \(bind: filter.trancheID)" }
-            if !filter.enrollmentID.isEmpty {
-                query =
-                    query
-                    + " AND claim_id IN (SELECT id FROM claims WHERE enrollment_id = \(bind: filter.enrollmentID))"
+        if !filter.claimID.isEmpty { add("claim_id = $?", .text(filter.claimID)) }
+        if !filter.trancheID.isEmpty { add("tranche_id = $?", .text(filter.trancheID)) }
+        if !filter.enrollmentID.isEmpty {
+            add("claim_id IN (SELECT id FROM claims WHERE enrollment_id = $?)", .text(filter.enrollmentID))
+        }
+        if !from.isEmpty { add("booked_on >= $?", .text(from)) }
+        if !to.isEmpty { add("booked_on <= $?", .text(to)) }
+        if payee != .unspecified { add("payee_kind = $?", .int(Int64(payee.rawValue))) }
+        binds.append(.int(Int64(limit)))
+        sql += " ORDER BY sequence LIMIT $\(binds.count)"
+        return try await database.read { [sql, binds] connection in
+            var entries: [LedgerEntry] = []
+            try connection.query(sql, binds) { row in
+                var entry = try LedgerEntry(serializedBytes: row.bytes(1))
+                entry.sequence = try row.int64(0)
+                entries.append(entry)
             }
-            if !from.isEmpty { query = query + " AND booked_on >= \(bind: from)" }
-            if !to.isEmpty { query = query + " AND booked_on <= \(bind: to)" }
-            if payee != .unspecified { query = query + " AND payee_kind = \(bind: Int(payee.rawValue))" }
-            query = query + " ORDER BY sequence LIMIT \(bind: limit)"
-            return try await db.raw(query).all(decoding: Row.self).map { row in
-                var entry = try LedgerEntry(serializedBytes: row.data)
-                entry.sequence = row.sequence
-                return entry
-            }
+            return entries
         }
     }
 
-    func saveEmploymentReport(_ report: ReportEmploymentResponse, in db: any SQLDatabase) async throws {
-        let data = Data(report.serializedBytes())
-        try await db.raw("DELETE FROM employment_reports WHERE offering_id = \(bind: report.offeringId)").run()
-        try await db.raw(
-            "INSERT INTO employment_reports (offering_id, data) VALUES (\(bind: report.offeringId), \(bind: data))"
-        ).run()
+    /// Stores the offering's report, replacing the one before (a newer proposal, or its confirmation).
+    func saveEmploymentReport(_ report: ReportEmploymentResponse, on connection: any DBConnection) throws {
+        try connection.execute(
+            """
+            INSERT INTO employment_reports (offering_id, data) VALUES ($1, $2)
+            ON CONFLICT (offering_id) DO UPDATE SET data = excluded.data
+            """,
+            report.offeringId, report.serializedBytes())
     }
 }

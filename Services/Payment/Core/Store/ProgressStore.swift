@@ -1,6 +1,5 @@
-import SQLKit
+import SQL
 import Schema
-import Storage
 
 /// The queries behind T1's progress report (GetProgress).
 extension PaymentStore {
@@ -8,7 +7,7 @@ extension PaymentStore {
     /// counts under (`ProgressReport.categoryKey`), the GB/T 4754 industry of the enterprise that
     /// employed or hired the worker ("" when there is none), and the institution's name as
     /// registration had it when the claim was decided.
-    static let progressMigration = Migration(
+    static let progressMigration = SchemaMigration(
         version: 120, name: "subsidies: reporting category, enterprise industry, institution name"
     ) { dialect in
         let firstAttested =
@@ -28,28 +27,36 @@ extension PaymentStore {
     /// by, each group with what the ledger paid for its claims and what their tranches still hold
     /// (R7) or may pay. One row per training, so groups sum to the programme's totals.
     func progressGroups(year: Int) async throws -> [ProgressReport.Group] {
-        let held = Int(TrancheState.held.rawValue)
-        let payable = Int(TrancheState.payable.rawValue)
-        return try await store.read { db in
-            var query = SQLQueryString(
-                """
-                SELECT s.year AS year, s.institution_id AS institution_id, MAX(s.institution_name) AS institution_name,
-                       s.report_category AS category, s.industry AS industry, SUBSTR(s.occupation, 1, 1) AS occupation_group,
-                       COUNT(*) AS trainings,
-                       CAST(COALESCE(SUM(p.fen), 0) AS BIGINT) AS paid_fen,
-                       CAST(COALESCE(SUM(t.held), 0) AS BIGINT) AS held_fen,
-                       CAST(COALESCE(SUM(t.payable), 0) AS BIGINT) AS payable_fen
-                FROM subsidies s
-                LEFT JOIN (SELECT claim_id, SUM(amount_fen) AS fen FROM ledger GROUP BY claim_id) p ON p.claim_id = s.claim_id
-                LEFT JOIN (SELECT claim_id,
-                                  SUM(CASE WHEN state = \(bind: held) THEN amount_fen ELSE 0 END) AS held,
-                                  SUM(CASE WHEN state = \(bind: payable) THEN amount_fen ELSE 0 END) AS payable
-                           FROM tranches GROUP BY claim_id) t ON t.claim_id = s.claim_id
-                """)
-            if year > 0 { query = query + " WHERE s.year = \(bind: year)" }
-            query =
-                query + " GROUP BY s.year, s.institution_id, s.report_category, s.industry, SUBSTR(s.occupation, 1, 1)"
-            return try await db.raw(query).all(decoding: ProgressReport.Group.self)
+        var sql = """
+            SELECT s.year, s.institution_id, MAX(s.institution_name), s.report_category, s.industry,
+                   SUBSTR(s.occupation, 1, 1), COUNT(*),
+                   CAST(COALESCE(SUM(p.fen), 0) AS BIGINT),
+                   CAST(COALESCE(SUM(t.held), 0) AS BIGINT),
+                   CAST(COALESCE(SUM(t.payable), 0) AS BIGINT)
+            FROM subsidies s
+            LEFT JOIN (SELECT claim_id, SUM(amount_fen) AS fen FROM ledger GROUP BY claim_id) p ON p.claim_id = s.claim_id
+            LEFT JOIN (SELECT claim_id,
+                              SUM(CASE WHEN state = $1 THEN amount_fen ELSE 0 END) AS held,
+                              SUM(CASE WHEN state = $2 THEN amount_fen ELSE 0 END) AS payable
+                       FROM tranches GROUP BY claim_id) t ON t.claim_id = s.claim_id
+            """
+        var binds: [DBValue] = [.int(Int64(TrancheState.held.rawValue)), .int(Int64(TrancheState.payable.rawValue))]
+        if year > 0 {
+            binds.append(.int(Int64(year)))
+            sql += " WHERE s.year = $3"
+        }
+        sql += " GROUP BY s.year, s.institution_id, s.report_category, s.industry, SUBSTR(s.occupation, 1, 1)"
+        return try await database.read { [sql, binds] connection in
+            var groups: [ProgressReport.Group] = []
+            try connection.query(sql, binds) { row in
+                groups.append(
+                    ProgressReport.Group(
+                        year: try row.get(0), institution_id: try row.string(1), institution_name: try row.string(2),
+                        category: try row.string(3), industry: try row.string(4), occupation_group: try row.string(5),
+                        trainings: try row.int64(6), paid_fen: try row.int64(7), held_fen: try row.int64(8),
+                        payable_fen: try row.int64(9)))
+            }
+            return groups
         }
     }
 }
