@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Schema",
             dependencies: [
-                "Essentials", "Essentials", "SchemaC",
+                "Essentials", "SchemaC",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Shared/Schema",
@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "RPC",
             dependencies: [
-                "Essentials", "Essentials", "Schema",
+                "Essentials", "Schema",
                 "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Essentials", "Essentials", "RPC", "Schema", "SQL", "Storage", "Policy",
+                "Essentials", "RPC", "Schema", "SQL", "Storage", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,7 +125,7 @@ let package = Package(
         // The subsidy rules engine: pure Swift, no I/O (docs/POLICY.md R1..R11).
         .target(
             name: "Policy",
-            dependencies: ["Essentials", "Essentials", "COpenSSL"],
+            dependencies: ["Essentials", "COpenSSL"],
             path: "Shared/Policy",
             resources: [.copy("Data")],
             swiftSettings: swiftSettings
@@ -133,7 +133,7 @@ let package = Package(
         // Registration: workers, enterprises, institutions, teachers (library; the executable wraps it).
         .target(
             name: "RegistrationCore",
-            dependencies: ["Essentials", "Essentials", "Schema", "Policy", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "Policy", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Registration/Core",
             swiftSettings: swiftSettings
         ),
@@ -146,7 +146,7 @@ let package = Package(
         // Assessment: appraisal results and signed certificates.
         .target(
             name: "AssessmentCore",
-            dependencies: ["Essentials", "Essentials", "Schema", "COpenSSL", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "COpenSSL", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Assessment/Core",
             swiftSettings: swiftSettings
         ),
@@ -159,7 +159,7 @@ let package = Package(
         // Matching: the five orders (O1..O5) and the catalogues C1..C3.
         .target(
             name: "MatchingCore",
-            dependencies: ["Essentials", "Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Matching/Core",
             swiftSettings: swiftSettings
         ),
@@ -172,14 +172,14 @@ let package = Package(
         // Contract messages <-> policy engine facts and decisions (payment and matching share it).
         .target(
             name: "PolicyContract",
-            dependencies: ["Essentials", "Essentials", "Schema", "Policy"],
+            dependencies: ["Essentials", "Schema", "Policy"],
             path: "Shared/PolicyContract",
             swiftSettings: swiftSettings
         ),
         // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
         .target(
             name: "PaymentCore",
-            dependencies: ["Essentials", "Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL"],
+            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
             path: "Services/Payment/Core",
             swiftSettings: swiftSettings
         ),
@@ -193,14 +193,14 @@ let package = Package(
         // (skillsctl replay; demo and bench build on it).
         .target(
             name: "Workload",
-            dependencies: ["Essentials", "Essentials", "RPC", "Schema", "Policy", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Essentials", "RPC", "Schema", "Policy", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")],
             path: "Services/Workload",
             swiftSettings: swiftSettings
         ),
         // skillsctl: the operators' and integrators' CLI.
         .executableTarget(
             name: "skillsctl",
-            dependencies: ["Essentials", "Essentials", "RPC", "Schema", "Workload", "Policy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Essentials", "RPC", "Schema", "Workload", "Policy", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Services/Ctl",
             swiftSettings: swiftSettings
         ),
@@ -220,7 +220,7 @@ let package = Package(
         // The four services' handlers in one process over the in-process transport (tests only).
         .target(
             name: "PlatformTestSupport",
-            dependencies: ["Essentials", "Essentials", "RPC", "Schema", "ServiceKit", "SQL", "Storage", "Policy", "RegistrationCore", "MatchingCore",
+            dependencies: ["Essentials", "RPC", "Schema", "ServiceKit", "SQL", "Storage", "Policy", "RegistrationCore", "MatchingCore",
                            "AssessmentCore", "PaymentCore", "Workload", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support/Platform",
             swiftSettings: swiftSettings
@@ -245,7 +245,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SchemaTests",
-            dependencies: ["Essentials", "Essentials", "Schema", "SchemaC", "TestLauncher"],
+            dependencies: ["Essentials", "Schema", "SchemaC", "TestLauncher"],
             path: "Tests/SchemaTests",
             exclude: ["python"],
             swiftSettings: swiftSettings
@@ -253,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "RPCTests",
             dependencies: [
-                "Essentials", "Essentials", "RPC", "Schema", "EchoSupport", "TestLauncher",
+                "Essentials", "RPC", "Schema", "EchoSupport", "TestLauncher",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -263,7 +263,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistrationTests",
-            dependencies: ["Essentials", "Essentials", "RegistrationCore", "Schema", "PlatformTestSupport"],
+            dependencies: ["Essentials", "RegistrationCore", "Schema", "PlatformTestSupport"],
             path: "Tests/RegistrationTests",
             swiftSettings: swiftSettings
         ),
@@ -316,13 +316,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkloadTests",
-            dependencies: ["Essentials", "Essentials", "Workload", "Schema"],
+            dependencies: ["Essentials", "Workload", "Schema"],
             path: "Tests/WorkloadTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PolicyTests",
-            dependencies: ["Essentials", "Essentials", "Policy"],
+            dependencies: ["Essentials", "Policy"],
             path: "Tests/PolicyTests",
             swiftSettings: swiftSettings
         ),
@@ -330,7 +330,8 @@ let package = Package(
         // SKILLS_TEST_POSTGRES_URL).
         .testTarget(
             name: "PaymentTests",
-            dependencies: ["PaymentCore", "Schema", "SQL", "PlatformTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PaymentCore", "Schema", "SQL", "Storage", "PlatformTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+                           .product(name: "Logging", package: "swift-log")],
             path: "Tests/PaymentTests",
             swiftSettings: swiftSettings
         ),
