@@ -133,7 +133,7 @@ let package = Package(
         // Registration: workers, enterprises, institutions, teachers (library; the executable wraps it).
         .target(
             name: "RegistrationCore",
-            dependencies: ["Essentials", "Schema", "Policy", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "Policy", "RPC", "ServiceKit", "SQL"],
             path: "Services/Registration/Core",
             swiftSettings: swiftSettings
         ),

@@ -7,8 +7,8 @@ with `-k sqlite` or `-k postgres`.
 
 What is here is what only the wire shows: health over mTLS, the caller's identity and role taken
 from its client certificate, a server stream and an unknown enum value as grpcio encodes them, the
-status codes and messages grpcio reports, and `kill -9` right after a RegisterWorker reply losing
-nothing. The registration rules themselves (issue 4: every method, invalid ID numbers and credit
+status codes and messages grpcio reports, `kill -9` right after a RegisterWorker reply losing
+nothing, and duplicate registrations racing through real PostgreSQL transactions. The registration rules themselves (issue 4: every method, invalid ID numbers and credit
 codes, duplicates, missing fields, retries, masking; the right status, a message naming the field,
 nothing written) are checked on the handlers in process: Tests/RegistrationTests (WorkerRulesTests,
 OrganisationRulesTests, OrganisationInputTests, RegistrationHandlerTests).
@@ -16,8 +16,10 @@ OrganisationRulesTests, OrganisationInputTests, RegistrationHandlerTests).
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import random
+import threading
 from pathlib import Path
 
 import grpc
@@ -25,7 +27,7 @@ import pytest
 
 from conftest import health_check, health_pb2, secure_channel, wait_until_serving
 import services
-from services import (rid, POSTGRES_ENV, PostgresDatabases, ServiceProcess, credit_check_character,
+from services import (rid, POSTGRES_ENV, PostgresDatabases, ServiceProcess, credit_check_character, credit_code,
                       id_check_character, id_number, service_binary, skills_v1)
 
 stubs = skills_v1()
@@ -259,3 +261,72 @@ def test_worker_survives_kill_9_right_after_the_reply(fresh_reg):
     # The idempotency record survived too: the retry gets the first answer, not ALREADY_EXISTS.
     assert fresh_reg.stub("hrss").RegisterWorker(request, timeout=TIMEOUT) == worker
     assert fresh_reg.process.starts == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Duplicates racing (on PostgreSQL the transactions really overlap; SQLite runs them one by one)
+# --------------------------------------------------------------------------------------------
+
+def _race(calls: list) -> list:
+    """Runs the calls at once (released together by a barrier); each result is a response or the
+    grpc.RpcError it raised."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait(timeout=TIMEOUT)
+        try:
+            return call()
+        except grpc.RpcError as error:
+            return error
+
+    with concurrent.futures.ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _one_winner(results: list) -> tuple:
+    won = [result for result in results if not isinstance(result, grpc.RpcError)]
+    lost = [result for result in results if isinstance(result, grpc.RpcError)]
+    assert len(won) == 1, [result.details() if isinstance(result, grpc.RpcError) else result for result in results]
+    assert [error.code() for error in lost] == [grpc.StatusCode.ALREADY_EXISTS] * len(lost), \
+        [(error.code(), error.details()) for error in lost]
+    return won[0], lost
+
+
+RACERS = 6
+
+
+def test_racing_registrations_of_one_person_or_organisation_make_one_and_name_it(reg):
+    """Different requests (request_ids) registering the same ID number or credit code at the same
+    moment: one is registered, every other caller is told ALREADY_EXISTS naming the one that was
+    (not ABORTED, not a second row)."""
+    stub = reg.stub("hrss")
+    number = id_number()
+    workers = [lambda: stub.RegisterWorker(r.RegisterWorkerRequest(request_id=rid(), worker=a_worker(id_number=number)),
+                                           timeout=TIMEOUT) for _ in range(RACERS)]
+    worker, lost = _one_winner(_race(workers))
+    assert all(f"registered as {worker.id}" in error.details() for error in lost), [e.details() for e in lost]
+    assert stub.GetWorker(r.GetWorkerRequest(id_number=number), timeout=TIMEOUT) == worker
+
+    code = credit_code()
+    institution = r.Institution(credit_code=code, name="德州市电工培训学校", kind=c.INSTITUTION_KIND_PRIVATE_TRAINING,
+                                contact_phone="0534-2345678", address="德城区天衢路 1 号", district="371402")
+    institutions = [lambda: stub.RegisterInstitution(
+        r.RegisterInstitutionRequest(request_id=rid(), institution=institution), timeout=TIMEOUT) for _ in range(RACERS)]
+    filed, lost = _one_winner(_race(institutions))
+    assert all(f"registered as {filed.id}" in error.details() for error in lost), [e.details() for e in lost]
+    assert stub.GetInstitution(r.GetInstitutionRequest(institution_id=filed.id), timeout=TIMEOUT) == filed
+
+    code = credit_code()
+    enterprise = r.Enterprise(credit_code=code, name="德州石化有限公司", industry="C2511", district="371402")
+    enterprises = [lambda: reg.stub("enterprise").RegisterEnterprise(
+        r.RegisterEnterpriseRequest(request_id=rid(), enterprise=enterprise), timeout=TIMEOUT) for _ in range(RACERS)]
+    registered, lost = _one_winner(_race(enterprises))
+    assert all(code in error.details() for error in lost), [e.details() for e in lost]
+    assert stub.GetEnterprise(r.GetEnterpriseRequest(credit_code=code), timeout=TIMEOUT) == registered
+
+    teacher = r.Teacher(id_number=id_number(), name="钱老师", pool=r.TEACHER_POOL_VOCATIONAL, specialities=["6-31-01-03"])
+    teachers = [lambda: stub.RegisterTeacher(r.RegisterTeacherRequest(request_id=rid(), teacher=teacher),
+                                             timeout=TIMEOUT) for _ in range(RACERS)]
+    made, _ = _one_winner(_race(teachers))
+    listed = stub.ListTeachers(r.ListTeachersRequest(speciality="6-31-01-03", page_size=1000), timeout=TIMEOUT)
+    assert [t.id for t in listed.teachers if t.name == "钱老师" and t.id == made.id] == [made.id]

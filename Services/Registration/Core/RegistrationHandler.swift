@@ -1,8 +1,7 @@
 import Foundation
-import SQLKit
+import SQL
 import Schema
 import ServiceKit
-import Storage
 
 /// `skills.v1.RegistrationService`: the people and organisations the programme works with
 /// (docs/POLICY.md "Who is registered"), with inter-department attestation and personal-data masking.
@@ -17,7 +16,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         masking: PersonalDataMasking = .dezhouDefault
     ) {
         self.environment = environment
-        self.store = RegistrationStore(store: environment.store)
+        self.store = RegistrationStore(database: environment.database)
         self.attestation = attestation
         self.masking = masking
     }
@@ -60,27 +59,25 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         }
         let store = self.store
         let stored = worker
-        let result = try await environment.legacyIdempotent.run(
+        let result = try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (worker: Worker) in "worker/\(worker.id)" }
-        ) { db in
-            if let existing = try await store.existingWorkerID(idNumber: stored.idNumber, in: db) {
+        ) { connection in
+            if let existing = try store.insertWorker(stored, changedBy: context.peer.commonName, on: connection) {
                 throw RegistrationError.workerExists(id: existing)
             }
-            try await store.insertWorker(stored, changedBy: context.peer.commonName, in: db)
             return stored
         }
         return masking.apply(role: role(context), to: result)
     }
 
     public func getWorker(request: GetWorkerRequest, context: ServerContext) async throws -> Worker {
-        let store = self.store
         let worker: Worker?
         switch request.key {
         case .workerId(let id)?:
-            worker = try await environment.store.read { try await store.worker(id: id, in: $0) }
+            worker = try await store.worker(id: id)
         case .idNumber(let number)?:
-            worker = try await environment.store.read { try await store.worker(idNumber: number.uppercased(), in: $0) }
+            worker = try await store.worker(idNumber: number.uppercased())
         case nil:
             throw RegistrationError.invalid([
                 ValidationError(field: "key", code: .missing, message: "set worker_id or id_number")
@@ -96,12 +93,12 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         let store = self.store
         let attestation = self.attestation
         let callerRole = role(context)
-        let result = try await environment.legacyIdempotent.run(
+        let result = try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (worker: Worker) in "worker/\(worker.id)" },
             detail: { (worker: Worker) in "version \(worker.version)" }
-        ) { db in
-            guard let current = try await store.worker(id: submitted.id, in: db) else {
+        ) { connection in
+            guard let current = try store.worker(id: submitted.id, on: connection) else {
                 throw RegistrationError.workerNotFound(submitted.id)
             }
             if request.expectedVersion != 0 && request.expectedVersion != current.version {
@@ -133,8 +130,8 @@ public struct RegistrationHandler: RegistrationServiceProvider {
             merged.version = current.version + 1
             merged.updatedAt = now
             guard
-                try await store.replaceWorker(
-                    merged, previousVersion: current.version, changedBy: context.peer.commonName, in: db)
+                try store.replaceWorker(
+                    merged, previousVersion: current.version, changedBy: context.peer.commonName, on: connection)
             else {
                 throw RegistrationError.versionMismatch(expected: current.version, actual: current.version + 1)
             }
@@ -186,24 +183,20 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         enterprise.updatedAt = now
         let store = self.store
         let stored = enterprise
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (enterprise: Enterprise) in "enterprise/\(enterprise.creditCode)" }
-        ) { db in
-            if try await store.enterprise(creditCode: stored.creditCode, in: db) != nil {
+        ) { connection in
+            guard try store.insertEnterprise(stored, on: connection) else {
                 throw RegistrationError.enterpriseExists(creditCode: stored.creditCode)
             }
-            try await store.insertEnterprise(stored, in: db)
             return stored
         }
     }
 
     public func getEnterprise(request: GetEnterpriseRequest, context: ServerContext) async throws -> Enterprise {
-        let store = self.store
         let code = request.creditCode.uppercased()
-        guard
-            let enterprise = try await environment.store.read({ try await store.enterprise(creditCode: code, in: $0) })
-        else {
+        guard let enterprise = try await store.enterprise(creditCode: code) else {
             throw RegistrationError.enterpriseNotFound(code)
         }
         return enterprise
@@ -229,14 +222,13 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         institution.updatedAt = now
         let store = self.store
         let stored = institution
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (institution: Institution) in "institution/\(institution.id)" }
-        ) { db in
-            if let existing = try await store.existingInstitutionID(creditCode: stored.creditCode, in: db) {
+        ) { connection in
+            if let existing = try store.insertInstitution(stored, on: connection) {
                 throw RegistrationError.institutionExists(id: existing)
             }
-            try await store.saveInstitution(stored, isNew: true, in: db)
             return stored
         }
     }
@@ -247,12 +239,12 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         let problems = InstitutionRequestValidation.validate(request)
         guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (institution: Institution) in "institution/\(institution.id)" },
             detail: { (institution: Institution) in "filing \(institution.filingStatus.protoName)" }
-        ) { db in
-            guard var institution = try await store.institution(id: request.institutionId, in: db) else {
+        ) { connection in
+            guard var institution = try store.institution(id: request.institutionId, on: connection) else {
                 throw RegistrationError.institutionNotFound(request.institutionId)
             }
             guard institution.filingStatus == .pending else {
@@ -268,7 +260,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
             institution.reviewNote = request.note
             institution.version += 1
             institution.updatedAt = now
-            try await store.saveInstitution(institution, isNew: false, in: db)
+            try store.updateInstitution(institution, on: connection)
             return institution
         }
     }
@@ -279,14 +271,14 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         let problems = InstitutionRequestValidation.validate(request)
         guard problems.isEmpty else { throw RegistrationError.invalid(problems) }
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (institution: Institution) in "institution/\(institution.id)" },
             detail: { (institution: Institution) in
                 "systems \(institution.systemCertificateNames.joined(separator: ","))"
             }
-        ) { db in
-            guard var institution = try await store.institution(id: request.institutionId, in: db) else {
+        ) { connection in
+            guard var institution = try store.institution(id: request.institutionId, on: connection) else {
                 throw RegistrationError.institutionNotFound(request.institutionId)
             }
             if request.expectedVersion != 0 && request.expectedVersion != institution.version {
@@ -297,18 +289,13 @@ public struct RegistrationHandler: RegistrationServiceProvider {
             institution.systemCertificateNames = request.systemCertificateNames
             institution.version += 1
             institution.updatedAt = Timestamps.timestamp()
-            try await store.saveInstitution(institution, isNew: false, in: db)
+            try store.updateInstitution(institution, on: connection)
             return institution
         }
     }
 
     public func getInstitution(request: GetInstitutionRequest, context: ServerContext) async throws -> Institution {
-        let store = self.store
-        guard
-            let institution = try await environment.store.read({
-                try await store.institution(id: request.institutionId, in: $0)
-            })
-        else {
+        guard let institution = try await store.institution(id: request.institutionId) else {
             throw RegistrationError.institutionNotFound(request.institutionId)
         }
         return institution
@@ -348,13 +335,13 @@ public struct RegistrationHandler: RegistrationServiceProvider {
         teacher.createdAt = Timestamps.timestamp()
         let store = self.store
         let stored = teacher
-        let result = try await environment.legacyIdempotent.run(
+        let result = try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (teacher: Teacher) in "teacher/\(teacher.id)" }
-        ) { db in
+        ) { connection in
             do {
-                try await store.insertTeacher(stored, in: db)
-            } catch  where SQLStore.isUniqueViolation(error) {
+                try store.insertTeacher(stored, on: connection)
+            } catch let error as DBError where error.kind == .uniqueViolation {
                 throw RegistrationError.teacherExists
             }
             return stored

@@ -1,10 +1,10 @@
-import Storage
+import SQL
 
 /// The registration service's tables. Each entity is kept as its protobuf encoding (the contract
 /// is the document) beside the columns that are looked up or filtered on.
 enum RegistrationMigrations {
-    static let all: [Migration] = [
-        Migration(version: 100, name: "workers") { dialect in
+    static let all: [SchemaMigration] = [
+        SchemaMigration(version: 100, name: "workers") { dialect in
             [
                 """
                 CREATE TABLE workers (
@@ -26,7 +26,7 @@ enum RegistrationMigrations {
                 """,
             ]
         },
-        Migration(version: 101, name: "enterprises, institutions, teachers") { dialect in
+        SchemaMigration(version: 101, name: "enterprises, institutions, teachers") { dialect in
             [
                 """
                 CREATE TABLE enterprises (
