@@ -146,7 +146,7 @@ let package = Package(
         // Assessment: appraisal results and signed certificates.
         .target(
             name: "AssessmentCore",
-            dependencies: ["Essentials", "Schema", "COpenSSL", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "COpenSSL", "RPC", "ServiceKit", "SQL"],
             path: "Services/Assessment/Core",
             swiftSettings: swiftSettings
         ),

@@ -1,8 +1,7 @@
 import Foundation
-import SQLKit
+import SQL
 import Schema
 import ServiceKit
-import Storage
 
 /// `skills.v1.AssessmentService`: assessments (A1), results, and certificates (A2, A3) signed with
 /// the service's Ed25519 key so that any department can verify them offline (A4).
@@ -20,7 +19,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
     /// Loads the signing key from `<data-dir>/assessment-signing.key`, creating it on first start.
     public init(environment: ServiceEnvironment) throws {
         self.environment = environment
-        self.store = AssessmentStore(store: environment.store)
+        self.store = AssessmentStore(database: environment.database)
         try FileManager.default.createDirectory(atPath: environment.settings.dataDir, withIntermediateDirectories: true)
         let path = "\(environment.settings.dataDir)/assessment-signing.key"
         self.signer = try CertificateSigner.loadOrCreate(at: path)
@@ -60,7 +59,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.rule(error)
         }
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: Assessment.self)
         {
@@ -82,11 +81,11 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         assessment.createdAt = Timestamps.timestamp()
         let stored = assessment
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (a: Assessment) in "assessment/\(a.id)" }
-        ) { db in
-            try await store.insert(stored, workerIDNumber: worker.idNumber, workerName: worker.name, in: db)
+        ) { connection in
+            try store.insert(stored, workerIDNumber: worker.idNumber, workerName: worker.name, on: connection)
             return stored
         }
     }
@@ -96,12 +95,12 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.invalid(field: "score", message: "must be 0..100, got \(request.score)")
         }
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (a: Assessment) in "assessment/\(a.id)" },
             detail: { (a: Assessment) in "passed=\(a.result?.passed ?? false)" }
-        ) { db in
-            guard var assessment = try await store.assessment(id: request.assessmentId, in: db)?.0 else {
+        ) { connection in
+            guard var assessment = try store.assessment(id: request.assessmentId, on: connection)?.assessment else {
                 throw AssessmentError.assessmentNotFound(request.assessmentId)
             }
             guard assessment.result == nil else { throw AssessmentError.resultAlreadyRecorded(assessment.id) }
@@ -109,7 +108,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
                 score: request.score, passed: request.passed,
                 assessor: request.assessor.isEmpty ? context.peer.commonName : request.assessor,
                 recordedAt: Timestamps.timestamp(), note: request.note)
-            try await store.update(assessment, in: db)
+            try store.update(assessment, on: connection)
             return assessment
         }
     }
@@ -126,20 +125,25 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         }
         let store = self.store
         let signer = self.signer
-        return try await environment.legacyIdempotent.run(
+        // The number carries the year of issue on the business date (a replay of 2021 issues
+        // DZ-2021-...), not the wall clock's; issued_at stays the wall clock. Read here: the
+        // transaction body runs on the database's thread, outside this task and its business day.
+        let year = BusinessDay.today().year
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (c: Certificate) in "certificate/\(c.number)" },
             detail: { (c: Certificate) in "assessment \(c.assessmentId)" }
-        ) { db in
-            guard let found = try await store.assessment(id: request.assessmentId, in: db) else {
+        ) { connection in
+            guard let found = try store.assessment(id: request.assessmentId, on: connection) else {
                 throw AssessmentError.assessmentNotFound(request.assessmentId)
             }
-            var assessment = found.0
-            let (idNumber, name) = (found.idNumber, found.name)
+            var assessment = found.assessment
             guard let result = assessment.result else { throw AssessmentError.noResult(assessment.id) }
             guard result.passed else { throw AssessmentError.notPassed(assessment.id) }
-            if let number = try await store.certificateExists(assessmentID: assessment.id, in: db) {
-                throw AssessmentError.alreadyIssued(assessment: assessment.id, number: number)
+            // Issuing records the number on the assessment in the same transaction, so the row
+            // just read tells (the certificates table's unique assessment_id backs it up).
+            guard assessment.certificateNumber.isEmpty else {
+                throw AssessmentError.alreadyIssued(assessment: assessment.id, number: assessment.certificateNumber)
             }
             let kind =
                 request.kind == .unspecified
@@ -151,14 +155,12 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             }
             let issuedAt = Timestamps.timestamp()
             var certificate = Certificate()
-            // The number carries the year of issue on the business date (a replay of 2021 issues
-            // DZ-2021-...), not the wall clock's; issued_at stays the wall clock.
-            certificate.number = try CertificateNumber.generate(year: BusinessDay.today().year)
+            certificate.number = try CertificateNumber.generate(year: year)
             certificate.kind = kind
             certificate.level = assessment.level
             certificate.workerId = assessment.workerId
-            certificate.workerIdNumber = idNumber
-            certificate.workerName = name
+            certificate.workerIdNumber = found.workerIDNumber
+            certificate.workerName = found.workerName
             certificate.occupation = assessment.occupation
             certificate.issuedAt = issuedAt
             certificate.issuer = context.peer.commonName
@@ -167,9 +169,11 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             certificate.content = CertificateContent(certificate).bytes()
             certificate.signature = signer.sign(certificate.content)
             certificate.keyId = signer.keyID
-            try await store.insert(certificate, in: db)
+            // The assessment first: on PostgreSQL a concurrent issue for it then fails as a
+            // serialisation failure, and its retry sees the number and refuses.
             assessment.certificateNumber = certificate.number
-            try await store.update(assessment, in: db)
+            try store.update(assessment, on: connection)
+            try store.insert(certificate, on: connection)
             return certificate
         }
     }
@@ -179,12 +183,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.invalid(
                 field: "number", message: "'\(request.number)' is not a certificate number (DZ-YYYY-...)")
         }
-        let store = self.store
-        guard
-            let certificate = try await environment.store.read({
-                try await store.certificate(number: request.number, in: $0)
-            })
-        else {
+        guard let certificate = try await store.certificate(number: request.number) else {
             throw AssessmentError.certificateNotFound(request.number)
         }
         return certificate
@@ -195,8 +194,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
     {
         // A malformed number is simply unknown: verification answers, it does not fail.
         guard CertificateNumber.isWellFormed(request.number) else { return VerificationOutcome.unknown.response() }
-        let store = self.store
-        let stored = try await environment.store.read { try await store.certificate(number: request.number, in: $0) }
+        let stored = try await store.certificate(number: request.number)
         return VerificationOutcome.evaluate(
             stored: stored, presentedContent: request.content,
             presentedSignature: request.signature, verifier: verifier
@@ -212,19 +210,19 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.invalid(field: "reason", message: "a revocation needs a reason (A4)")
         }
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (c: Certificate) in "certificate/\(c.number)" },
             detail: { (c: Certificate) in "revoked: \(c.revocationReason)" }
-        ) { db in
-            guard var certificate = try await store.certificate(number: request.number, in: db) else {
+        ) { connection in
+            guard var certificate = try store.certificate(number: request.number, on: connection) else {
                 throw AssessmentError.certificateNotFound(request.number)
             }
             guard !certificate.revoked else { throw AssessmentError.alreadyRevoked(certificate.number) }
             certificate.revoked = true
             certificate.revocationReason = request.reason
             certificate.revokedAt = Timestamps.timestamp()
-            try await store.update(certificate, in: db)
+            try store.update(certificate, on: connection)
             return certificate
         }
     }

@@ -1,15 +1,16 @@
-import Foundation
-import SQLKit
+import SQL
 import Schema
-import Storage
 
 /// The assessment service's tables and every query it runs. Entities are kept as their protobuf
 /// encoding beside the columns looked up on.
+///
+/// The functions taking a connection run inside a transaction body (synchronously, on the
+/// connection's thread); the others are reads of their own.
 struct AssessmentStore: Sendable {
-    let store: SQLStore
+    let database: Database
 
-    static let migrations: [Migration] = [
-        Migration(version: 100, name: "assessments and certificates") { dialect in
+    static let migrations: [SchemaMigration] = [
+        SchemaMigration(version: 100, name: "assessments and certificates") { dialect in
             [
                 """
                 CREATE TABLE assessments (
@@ -31,81 +32,63 @@ struct AssessmentStore: Sendable {
         }
     ]
 
-    struct AssessmentRow: Decodable {
-        var data: Data
-        var worker_id_number: String
-        var worker_name: String
+    /// An assessment with the worker's ID number and name as registration gave them when it was
+    /// scheduled (the certificate carries them).
+    struct StoredAssessment {
+        var assessment: Assessment
+        var workerIDNumber: String
+        var workerName: String
     }
-    private struct DataRow: Decodable { var data: Data }
 
-    func insert(_ assessment: Assessment, workerIDNumber: String, workerName: String, in db: any SQLDatabase)
-        async throws
+    func insert(_ assessment: Assessment, workerIDNumber: String, workerName: String, on connection: any DBConnection)
+        throws
     {
-        try await db.raw(
-            """
-            INSERT INTO assessments (id, worker_id, worker_id_number, worker_name, data)
-            VALUES (\(bind: assessment.id), \(bind: assessment.workerId), \(bind: workerIDNumber), \(bind: workerName),
-                    \(bind: Data(assessment.serializedBytes())))
-            """
-        ).run()
+        try connection.execute(
+            "INSERT INTO assessments (id, worker_id, worker_id_number, worker_name, data) VALUES ($1, $2, $3, $4, $5)",
+            assessment.id, assessment.workerId, workerIDNumber, workerName, assessment.serializedBytes())
     }
 
-    func update(_ assessment: Assessment, in db: any SQLDatabase) async throws {
-        try await db.raw(
-            "UPDATE assessments SET data = \(bind: Data(assessment.serializedBytes())) WHERE id = \(bind: assessment.id)"
-        ).run()
+    func update(_ assessment: Assessment, on connection: any DBConnection) throws {
+        try connection.execute(
+            "UPDATE assessments SET data = $1 WHERE id = $2", assessment.serializedBytes(), assessment.id)
     }
 
-    func assessment(id: String, in db: any SQLDatabase) async throws -> (Assessment, idNumber: String, name: String)? {
-        guard
-            let row = try await db.raw(
-                "SELECT data, worker_id_number, worker_name FROM assessments WHERE id = \(bind: id)"
-            )
-            .first(decoding: AssessmentRow.self)
-        else { return nil }
-        return (try Assessment(serializedBytes: row.data), row.worker_id_number, row.worker_name)
-    }
-
-    func insert(_ certificate: Certificate, in db: any SQLDatabase) async throws {
-        try await db.raw(
-            """
-            INSERT INTO certificates (number, worker_id, assessment_id, data)
-            VALUES (\(bind: certificate.number), \(bind: certificate.workerId), \(bind: certificate.assessmentId),
-                    \(bind: Data(certificate.serializedBytes())))
-            """
-        ).run()
-    }
-
-    func update(_ certificate: Certificate, in db: any SQLDatabase) async throws {
-        try await db.raw(
-            "UPDATE certificates SET data = \(bind: Data(certificate.serializedBytes())) WHERE number = \(bind: certificate.number)"
-        ).run()
-    }
-
-    func certificate(number: String, in db: any SQLDatabase) async throws -> Certificate? {
-        guard
-            let row = try await db.raw("SELECT data FROM certificates WHERE number = \(bind: number)").first(
-                decoding: DataRow.self)
-        else {
-            return nil
+    func assessment(id: String, on connection: any DBConnection) throws -> StoredAssessment? {
+        try connection.first("SELECT data, worker_id_number, worker_name FROM assessments WHERE id = $1", id) {
+            StoredAssessment(
+                assessment: try Assessment(serializedBytes: $0.bytes(0)), workerIDNumber: try $0.string(1),
+                workerName: try $0.string(2))
         }
-        return try Certificate(serializedBytes: row.data)
     }
 
-    func certificateExists(assessmentID: String, in db: any SQLDatabase) async throws -> String? {
-        struct Row: Decodable { var number: String }
-        return try await db.raw("SELECT number FROM certificates WHERE assessment_id = \(bind: assessmentID)").first(
-            decoding: Row.self)?.number
+    /// Throws `DBError` `.uniqueViolation` when the number, or a certificate for its assessment, exists.
+    func insert(_ certificate: Certificate, on connection: any DBConnection) throws {
+        try connection.execute(
+            "INSERT INTO certificates (number, worker_id, assessment_id, data) VALUES ($1, $2, $3, $4)",
+            certificate.number, certificate.workerId, certificate.assessmentId, certificate.serializedBytes())
+    }
+
+    func update(_ certificate: Certificate, on connection: any DBConnection) throws {
+        try connection.execute(
+            "UPDATE certificates SET data = $1 WHERE number = $2", certificate.serializedBytes(), certificate.number)
+    }
+
+    func certificate(number: String, on connection: any DBConnection) throws -> Certificate? {
+        try connection.first("SELECT data FROM certificates WHERE number = $1", number) {
+            try Certificate(serializedBytes: $0.bytes(0))
+        }
+    }
+
+    func certificate(number: String) async throws -> Certificate? {
+        try await database.read { try certificate(number: number, on: $0) }
     }
 
     func certificates(workerID: String, after: String, limit: Int) async throws -> [Certificate] {
-        try await store.read { db in
-            try await db.raw(
-                """
-                SELECT data FROM certificates WHERE worker_id = \(bind: workerID) AND number > \(bind: after)
-                ORDER BY number LIMIT \(bind: limit)
-                """
-            ).all(decoding: DataRow.self).map { try Certificate(serializedBytes: $0.data) }
+        try await database.read {
+            try $0.all(
+                "SELECT data FROM certificates WHERE worker_id = $1 AND number > $2 ORDER BY number LIMIT $3",
+                workerID, after, limit
+            ) { try Certificate(serializedBytes: $0.bytes(0)) }
         }
     }
 }
