@@ -2,13 +2,15 @@
 processes (registration, which assessment asks about workers, and assessment), called over mutual
 TLS by Python grpcio with the dev certificates of each role. SQLite (a fresh data dir per module).
 
-Issue 5, "Done when":
-- issue, verify VALID; tamper one byte -> TAMPERED; revoke -> REVOKED at once; unknown number ->
-  UNKNOWN; offline verification with only the published public key, from Python's `cryptography`;
-- no certificate for a failed or unknown assessment, twice for one assessment, or by a role other
-  than the assessment bodies; each refusal checked to change nothing (the SQLite tables are read
-  directly, read-only, before and after);
-- the signing key survives a restart.
+What is here is what crosses the wire, the language or the process (issue 5): issue and verify with
+the issuer taken from the client certificate; the content's canonical JSON rebuilt byte for byte
+and the Ed25519 signature checked offline with only the published public key, by Python's
+`cryptography`; a revocation shown at once and in the audit trail on disk; the signing key across
+a restart and a kill -9, and another data dir's key. The rules (tampering, unknown and malformed
+numbers, who may verify, issue and revoke, no certificate without a passed result or twice or of
+a kind the method does not give, retries; each refusal changing nothing) are checked on the
+handlers in process: Tests/AssessmentTests (VerificationRulesTests, IssuingRulesTests,
+AssessmentHandlerTests).
 """
 
 from __future__ import annotations
@@ -83,15 +85,6 @@ class Services:
     @property
     def database(self) -> Path:
         return self.assessment.data_dir / "assessment.sqlite"
-
-    def snapshot(self) -> dict:
-        """Every assessment and certificate row and the audit trail, read straight from SQLite."""
-        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=10) as db:
-            return {
-                "assessments": sorted(db.execute("SELECT id, data FROM assessments").fetchall()),
-                "certificates": sorted(db.execute("SELECT number, data FROM certificates").fetchall()),
-                "audit": db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0],
-            }
 
     def audit(self, entity: str) -> list[tuple]:
         with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=10) as db:
@@ -198,18 +191,6 @@ def certificates_of(svc, worker_id: str) -> list:
                                                     timeout=TIMEOUT).certificates)
 
 
-def check_digit_number(body16: str, year: str = "2026") -> str:
-    """A well-formed certificate number (correct Luhn mod 32 check character) for `body16`."""
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    codes = [alphabet.index(ch) for ch in body16]
-    factor, total = 2, 0
-    for code in reversed(codes):
-        addend = factor * code
-        total += addend // 32 + addend % 32
-        factor = 1 if factor == 2 else 2
-    return f"DZ-{year}-{body16}{alphabet[(32 - total % 32) % 32]}"
-
-
 def public_key(svc) -> tuple[Ed25519PublicKey, a.SigningKey]:
     key = svc.ass("finance").GetSigningKey(a.GetSigningKeyRequest(), timeout=TIMEOUT)
     loaded = load_pem_public_key(key.public_key_pem.encode())
@@ -234,7 +215,7 @@ def test_health_reports_serving(svc, service):
 
 
 # --------------------------------------------------------------------------------------------
-# 1. Issue, verify, tamper, revoke, unknown, offline
+# 1. Issue, verify, revoke; the content and key checked by Python
 # --------------------------------------------------------------------------------------------
 
 def test_issue_and_verify_valid(svc):
@@ -280,33 +261,6 @@ def test_content_is_canonical_json_with_the_certificate_fields(svc):
     assert json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() == cert.content
 
 
-def test_tampering_one_byte_of_content_is_tampered(svc):
-    _, _, cert = a_certificate(svc)
-    for index in (0, 10, len(cert.content) // 2, len(cert.content) - 1):
-        answer = verify(svc, cert.number, flip(cert.content, index), cert.signature)
-        assert status_of(answer) == "STATUS_TAMPERED", (index, answer.message)
-        assert not answer.HasField("certificate")
-    # A forged name, re-encoded as valid JSON, is still tampered.
-    forged = json.loads(cert.content)
-    forged["worker_name"] = "王五"
-    forged_bytes = json.dumps(forged, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    assert status_of(verify(svc, cert.number, forged_bytes, cert.signature)) == "STATUS_TAMPERED"
-    # The original still verifies.
-    assert status_of(verify(svc, cert.number, cert.content, cert.signature)) == "STATUS_VALID"
-
-
-def test_tampering_the_signature_is_tampered(svc):
-    _, _, cert = a_certificate(svc)
-    for index in (0, 31, 63):
-        answer = verify(svc, cert.number, cert.content, flip(cert.signature, index))
-        assert status_of(answer) == "STATUS_TAMPERED", (index, answer.message)
-    assert status_of(verify(svc, cert.number, cert.content, b"")) == "STATUS_TAMPERED"
-    assert status_of(verify(svc, cert.number, cert.content, cert.signature[:-1])) == "STATUS_TAMPERED"
-    # Another genuine certificate's content and signature under this number: tampered, not valid.
-    _, _, other = a_certificate(svc)
-    assert status_of(verify(svc, cert.number, other.content, other.signature)) == "STATUS_TAMPERED"
-
-
 def test_revoke_shows_at_once_and_is_audited(svc):
     _, _, cert = a_certificate(svc)
     revoked = svc.ass().RevokeCertificate(a.RevokeCertificateRequest(request_id=rid(), number=cert.number,
@@ -330,40 +284,6 @@ def test_revoke_shows_at_once_and_is_audited(svc):
     assert trail[-1][0] == common_name(svc.certs, "assessment-org") and "证书信息造假" in trail[-1][2]
 
 
-def test_hrss_may_revoke(svc):
-    _, _, cert = a_certificate(svc)
-    svc.ass("hrss").RevokeCertificate(a.RevokeCertificateRequest(request_id=rid(), number=cert.number,
-                                                                 reason="复核不合格"), timeout=TIMEOUT)
-    assert status_of(verify(svc, cert.number, cert.content, cert.signature)) == "STATUS_REVOKED"
-
-
-def test_unknown_well_formed_number_is_unknown(svc):
-    _, _, cert = a_certificate(svc)
-    number = check_digit_number("0" * 15 + "1")
-    answer = verify(svc, number, cert.content, cert.signature)
-    assert status_of(answer) == "STATUS_UNKNOWN", answer.message
-    assert not answer.HasField("certificate")
-    error = error_of(svc.ass("finance").GetCertificate, a.GetCertificateRequest(number=number))
-    assert error.code() == grpc.StatusCode.NOT_FOUND, error.details()
-
-
-@pytest.mark.parametrize("number", ["", "garbage", "DZ-2026-", "dz-2026-0000000000000001X",
-                                    "DZ-2026-0000000000000000Z", "DZ-2026-00000000000000001", "DZ-2026-0000000000000001&"])
-def test_malformed_number_is_unknown(svc, number):
-    _, _, cert = a_certificate(svc)
-    answer = verify(svc, number, cert.content, cert.signature)
-    assert status_of(answer) == "STATUS_UNKNOWN", (number, answer.message)
-
-
-def test_a_real_number_with_one_character_changed_is_unknown(svc):
-    _, _, cert = a_certificate(svc)
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    position = 10
-    replacement = next(ch for ch in alphabet if ch != cert.number[position])
-    typo = cert.number[:position] + replacement + cert.number[position + 1:]
-    assert status_of(verify(svc, typo, cert.content, cert.signature)) == "STATUS_UNKNOWN"
-
-
 def test_offline_verification_with_only_the_public_key(svc):
     _, _, cert = a_certificate(svc)
     key, published = public_key(svc)
@@ -381,224 +301,8 @@ def test_offline_verification_with_only_the_public_key(svc):
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
-def test_every_verified_role_may_verify(svc):
-    _, _, cert = a_certificate(svc)
-    for role in ("finance", "hrss", "institution", "enterprise", "worker-portal", "social-insurance"):
-        assert status_of(verify(svc, cert.number, cert.content, cert.signature, role=role)) == "STATUS_VALID", role
-
-
 # --------------------------------------------------------------------------------------------
-# 2. Refusals: status, and nothing changed
-# --------------------------------------------------------------------------------------------
-
-def assert_refused(svc, call, request, code: grpc.StatusCode, *fragments: str) -> grpc.RpcError:
-    before = svc.snapshot()
-    error = error_of(call, request)
-    assert error.code() == code, (error.code(), error.details())
-    for fragment in fragments:
-        assert fragment in (error.details() or ""), (fragment, error.details())
-    assert svc.snapshot() == before, "a refused call changed the store"
-    return error
-
-
-def test_no_certificate_before_a_result(svc):
-    worker = register_worker(svc)
-    scheduled = schedule(svc, worker.id)
-    assert_refused(svc, svc.ass().IssueCertificate, a.IssueCertificateRequest(request_id=rid(), assessment_id=scheduled.id),
-                   grpc.StatusCode.FAILED_PRECONDITION, scheduled.id)
-    assert certificates_of(svc, worker.id) == []
-
-
-def test_no_certificate_for_a_failed_result(svc):
-    worker = register_worker(svc)
-    scheduled = schedule(svc, worker.id)
-    recorded = record(svc, scheduled.id, passed=False, score=41)
-    assert recorded.result.score == 41 and not recorded.result.passed and recorded.result.assessor == "王考评员"
-    assert_refused(svc, svc.ass().IssueCertificate, a.IssueCertificateRequest(request_id=rid(), assessment_id=scheduled.id),
-                   grpc.StatusCode.FAILED_PRECONDITION, "not passed")
-    assert certificates_of(svc, worker.id) == []
-
-
-def test_no_certificate_for_an_unknown_assessment(svc):
-    assert_refused(svc, svc.ass().IssueCertificate, a.IssueCertificateRequest(request_id=rid(), assessment_id="a-nonexistent"),
-                   grpc.StatusCode.NOT_FOUND, "a-nonexistent")
-
-
-def test_no_second_certificate_for_one_assessment(svc):
-    worker, scheduled, cert = a_certificate(svc)
-    error = assert_refused(svc, svc.ass().IssueCertificate,
-                           a.IssueCertificateRequest(request_id=rid(), assessment_id=scheduled.id),
-                           grpc.StatusCode.ALREADY_EXISTS, cert.number)
-    assert [x.number for x in certificates_of(svc, worker.id)] == [cert.number], error.details()
-    # Another (fitting) kind does not get round it either.
-    assert_refused(svc, svc.ass().IssueCertificate,
-                   a.IssueCertificateRequest(request_id=rid(), assessment_id=scheduled.id,
-                                             kind=c.CERTIFICATE_KIND_SKILL_LEVEL),
-                   grpc.StatusCode.ALREADY_EXISTS)
-    assert len(certificates_of(svc, worker.id)) == 1
-
-
-@pytest.mark.parametrize("role", ["hrss", "finance", "institution", "enterprise", "worker-portal"])
-def test_only_assessment_bodies_issue(svc, role):
-    worker, scheduled = passed_assessment(svc)
-    assert_refused(svc, svc.ass(role).IssueCertificate, a.IssueCertificateRequest(request_id=rid(), assessment_id=scheduled.id),
-                   grpc.StatusCode.PERMISSION_DENIED)
-    assert certificates_of(svc, worker.id) == []
-    # The assessment body still can.
-    issue(svc, scheduled.id)
-    assert len(certificates_of(svc, worker.id)) == 1
-
-
-def test_kind_must_fit_the_method(svc):
-    worker, scheduled = passed_assessment(svc)  # level recognition -> skill level only (A2)
-    for kind in (c.CERTIFICATE_KIND_SPECIAL_OPERATION_PERMIT, c.CERTIFICATE_KIND_OCCUPATIONAL_QUALIFICATION,
-                 c.CERTIFICATE_KIND_TRAINING_COMPLETION):
-        assert_refused(svc, svc.ass().IssueCertificate,
-                       a.IssueCertificateRequest(request_id=rid(), assessment_id=scheduled.id, kind=kind),
-                       grpc.StatusCode.FAILED_PRECONDITION, "A2", c.CertificateKind.Name(kind))
-    assert certificates_of(svc, worker.id) == []
-    cert = issue(svc, scheduled.id, kind=c.CERTIFICATE_KIND_SKILL_LEVEL)
-    assert cert.kind == c.CERTIFICATE_KIND_SKILL_LEVEL
-
-
-@pytest.mark.parametrize("method,kind", [
-    (c.ASSESSMENT_METHOD_SKILL_APPRAISAL, c.CERTIFICATE_KIND_OCCUPATIONAL_QUALIFICATION),
-    (c.ASSESSMENT_METHOD_SPECIAL_ABILITY, c.CERTIFICATE_KIND_SPECIAL_VOCATIONAL_ABILITY),
-    (c.ASSESSMENT_METHOD_ENTERPRISE_SELF_EVALUATION, c.CERTIFICATE_KIND_SKILL_LEVEL),
-    (c.ASSESSMENT_METHOD_SKILLS_COMPETITION, c.CERTIFICATE_KIND_SKILL_LEVEL),
-    (c.ASSESSMENT_METHOD_SPECIAL_OPERATION_EXAM, c.CERTIFICATE_KIND_SPECIAL_OPERATION_PERMIT),
-    (c.ASSESSMENT_METHOD_TRAINING_COMPLETION, c.CERTIFICATE_KIND_TRAINING_COMPLETION),
-])
-def test_each_method_issues_its_kind(svc, method, kind):
-    _, scheduled = passed_assessment(svc, method=method)
-    cert = issue(svc, scheduled.id)
-    assert cert.kind == kind
-    assert status_of(verify(svc, cert.number, cert.content, cert.signature)) == "STATUS_VALID"
-
-
-def test_schedule_for_an_unregistered_worker(svc):
-    assert_refused(svc, svc.ass().ScheduleAssessment,
-                   a.ScheduleAssessmentRequest(request_id=rid(), assessment=a.Assessment(
-                       method=c.ASSESSMENT_METHOD_LEVEL_RECOGNITION, worker_id="w-nonexistent", occupation=OCCUPATION,
-                       level=c.SKILL_LEVEL_L4_INTERMEDIATE_WORKER)),
-                   grpc.StatusCode.FAILED_PRECONDITION, "w-nonexistent")
-
-
-def test_schedule_with_an_unknown_method(svc):
-    worker = register_worker(svc)
-    assert_refused(svc, svc.ass().ScheduleAssessment,
-                   a.ScheduleAssessmentRequest(request_id=rid(), assessment=a.Assessment(
-                       method=99, worker_id=worker.id, occupation=OCCUPATION, level=c.SKILL_LEVEL_L4_INTERMEDIATE_WORKER)),
-                   grpc.StatusCode.INVALID_ARGUMENT, "method")
-
-
-def test_schedule_graded_method_without_level(svc):
-    worker = register_worker(svc)
-    assert_refused(svc, svc.ass().ScheduleAssessment,
-                   a.ScheduleAssessmentRequest(request_id=rid(), assessment=a.Assessment(
-                       method=c.ASSESSMENT_METHOD_SKILL_APPRAISAL, worker_id=worker.id, occupation=OCCUPATION)),
-                   grpc.StatusCode.FAILED_PRECONDITION, "A3")
-
-
-def test_record_result_twice(svc):
-    worker = register_worker(svc)
-    scheduled = schedule(svc, worker.id)
-    record(svc, scheduled.id, passed=False, score=30)
-    assert_refused(svc, svc.ass().RecordResult,
-                   a.RecordResultRequest(request_id=rid(), assessment_id=scheduled.id, score=95, passed=True),
-                   grpc.StatusCode.FAILED_PRECONDITION, "already")
-    # Still the failed result: no certificate.
-    error = error_of(svc.ass().IssueCertificate, a.IssueCertificateRequest(request_id=rid(), assessment_id=scheduled.id))
-    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
-
-
-def test_record_result_score_out_of_range(svc):
-    worker = register_worker(svc)
-    scheduled = schedule(svc, worker.id)
-    assert_refused(svc, svc.ass().RecordResult,
-                   a.RecordResultRequest(request_id=rid(), assessment_id=scheduled.id, score=101, passed=True),
-                   grpc.StatusCode.INVALID_ARGUMENT, "score")
-
-
-def test_revoke_twice(svc):
-    _, _, cert = a_certificate(svc)
-    svc.ass().RevokeCertificate(a.RevokeCertificateRequest(request_id=rid(), number=cert.number, reason="first"),
-                                timeout=TIMEOUT)
-    assert_refused(svc, svc.ass().RevokeCertificate,
-                   a.RevokeCertificateRequest(request_id=rid(), number=cert.number, reason="second"),
-                   grpc.StatusCode.FAILED_PRECONDITION, "already revoked")
-    got = svc.ass("finance").GetCertificate(a.GetCertificateRequest(number=cert.number), timeout=TIMEOUT)
-    assert got.revocation_reason == "first"
-
-
-@pytest.mark.parametrize("reason", ["", "   "])
-def test_revoke_without_reason(svc, reason):
-    _, _, cert = a_certificate(svc)
-    assert_refused(svc, svc.ass().RevokeCertificate,
-                   a.RevokeCertificateRequest(request_id=rid(), number=cert.number, reason=reason),
-                   grpc.StatusCode.INVALID_ARGUMENT, "reason")
-    assert status_of(verify(svc, cert.number, cert.content, cert.signature)) == "STATUS_VALID"
-
-
-@pytest.mark.parametrize("role", ["finance", "institution", "worker-portal"])
-def test_revoke_by_other_roles_is_denied(svc, role):
-    _, _, cert = a_certificate(svc)
-    assert_refused(svc, svc.ass(role).RevokeCertificate,
-                   a.RevokeCertificateRequest(request_id=rid(), number=cert.number, reason="不该由我撤销"),
-                   grpc.StatusCode.PERMISSION_DENIED)
-    assert status_of(verify(svc, cert.number, cert.content, cert.signature)) == "STATUS_VALID"
-
-
-def test_revoke_unknown_certificate(svc):
-    assert_refused(svc, svc.ass().RevokeCertificate,
-                   a.RevokeCertificateRequest(request_id=rid(), number=check_digit_number("0" * 14 + "77"), reason="x"),
-                   grpc.StatusCode.NOT_FOUND)
-
-
-def test_retried_issue_returns_the_same_certificate(svc):
-    worker, scheduled = passed_assessment(svc)
-    request_id = rid()
-    first = issue(svc, scheduled.id, request_id=request_id)
-    before = svc.snapshot()
-    again = issue(svc, scheduled.id, request_id=request_id)
-    assert again.number == first.number and again == first
-    assert svc.snapshot() == before
-    assert [x.number for x in certificates_of(svc, worker.id)] == [first.number]
-    # The same request_id for a different request is refused.
-    _, other = passed_assessment(svc)
-    error = error_of(svc.ass().IssueCertificate, a.IssueCertificateRequest(request_id=request_id, assessment_id=other.id))
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
-
-
-def test_retried_schedule_and_revoke_return_the_first_answer(svc):
-    worker = register_worker(svc)
-    request = a.ScheduleAssessmentRequest(request_id=rid(), assessment=a.Assessment(
-        method=c.ASSESSMENT_METHOD_LEVEL_RECOGNITION, worker_id=worker.id, occupation=OCCUPATION,
-        level=c.SKILL_LEVEL_L3_SENIOR_WORKER))
-    first = svc.ass().ScheduleAssessment(request, timeout=TIMEOUT)
-    before = svc.snapshot()
-    assert svc.ass().ScheduleAssessment(request, timeout=TIMEOUT).id == first.id
-    assert svc.snapshot() == before
-
-    _, _, cert = a_certificate(svc)
-    revoke = a.RevokeCertificateRequest(request_id=rid(), number=cert.number, reason="重复请求")
-    one = svc.ass().RevokeCertificate(revoke, timeout=TIMEOUT)
-    assert svc.ass().RevokeCertificate(revoke, timeout=TIMEOUT) == one
-
-
-def test_certificate_numbers_are_unique_and_random(svc):
-    numbers = [a_certificate(svc)[2].number for _ in range(5)]
-    assert len(set(numbers)) == 5
-    # No shared run of the random part beyond chance: the 16 random characters differ in most places.
-    bodies = [n[8:24] for n in numbers]
-    for i in range(len(bodies)):
-        for j in range(i + 1, len(bodies)):
-            same = sum(x == y for x, y in zip(bodies[i], bodies[j]))
-            assert same < 8, (bodies[i], bodies[j])
-
-
-# --------------------------------------------------------------------------------------------
-# 3. Restart: the signing key persists
+# 2. Restart: the signing key persists
 # --------------------------------------------------------------------------------------------
 
 def test_signing_key_survives_a_restart(svc, certs, tmp_path_factory):
