@@ -30,6 +30,8 @@ from pathlib import Path
 import grpc
 import pytest
 
+from launcher import Launched
+
 ROOT = Path(__file__).resolve().parents[2]
 PROTOS = ROOT / "Protos"
 ECHO_PROTO = "skills/testing/v1/echo.proto"
@@ -164,14 +166,7 @@ def echo_binary() -> Path:
 @dataclass
 class SwiftEchoServer:
     target: str
-    process: subprocess.Popen
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+    process: Launched
 
 
 @pytest.fixture(scope="session")
@@ -184,34 +179,26 @@ def swift_echo_server(certs: Path, tmp_path_factory):
         "--host", "127.0.0.1", "--port", str(port),
         "--cert", str(certs / "echo.pem"), "--key", str(certs / "echo.key"), "--ca", str(certs / "ca.pem"),
     ]
-    with open(log, "wb") as log_file:
-        # It exits when this process does, however it ends: standard input is a pipe held here.
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
-                                   env=dict(os.environ, SKILLS_EXIT_WHEN_STDIN_CLOSES="1"))
-    server = SwiftEchoServer(target=f"127.0.0.1:{port}", process=process, log=log)
+    # It exits when this process does, however it ends: standard input is a pipe held here.
+    process = Launched(command, log=log, hold_stdin=True, env=dict(os.environ, SKILLS_EXIT_WHEN_STDIN_CLOSES="1"))
+    server = SwiftEchoServer(target=f"127.0.0.1:{port}", process=process)
 
     def alive():
-        if process.poll() is not None:
+        if not process.running():
             raise RuntimeError(
                 f"skills-echo exited with {process.returncode} before serving\n"
-                f"command: {' '.join(command)}\n{server.log_tail()}"
+                f"command: {' '.join(command)}\n{process.log_tail()}"
             )
 
     try:
         wait_until_serving(server.target, certs, STARTUP_TIMEOUT, alive)
     except Exception as error:
         process.kill()
-        process.wait()
-        tail = "" if isinstance(error, RuntimeError) else f"\n{server.log_tail()}"
+        tail = "" if isinstance(error, RuntimeError) else f"\n{process.log_tail()}"
         pytest.fail(f"the Swift echo server did not start: {error}{tail}", pytrace=False)
     yield server
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        pytest.fail(f"skills-echo did not stop within 10 s of SIGTERM\n{server.log_tail()}")
+    if process.stop(timeout=10) is None:
+        pytest.fail(f"skills-echo did not stop within 10 s of SIGTERM\n{process.log_tail()}")
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,6 @@ import itertools
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import time
 import types
 import urllib.parse
 from pathlib import Path
+
+from launcher import Launched
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOS = ROOT / "Protos"
@@ -161,7 +162,7 @@ class ServiceProcess:
         self.extra = extra or []
         self.ready = ready
         self.startup_timeout = startup_timeout
-        self.process: subprocess.Popen | None = None
+        self.process: Launched | None = None
         self.port = 0
         self.starts = 0
         self.log = data_dir / f"{service}.log"
@@ -183,6 +184,7 @@ class ServiceProcess:
         return command + self.extra
 
     def log_tail(self, lines: int = 40) -> str:
+        """The end of the log across every start (each start appends)."""
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
@@ -203,21 +205,17 @@ class ServiceProcess:
         raise AssertionError("unreachable")
 
     def _start_once(self) -> "ServiceProcess":
-        assert self.process is None or self.process.poll() is not None, "already running"
+        assert self.process is None or not self.process.running(), "already running"
         self.port = free_port()
         self.starts += 1
         command = self.command()
-        with open(self.log, "ab") as log_file:
-            log_file.write(f"\n=== start {self.starts}: {' '.join(command)}\n".encode())
-            log_file.flush()
-            # Standard input is a pipe this process holds: the service exits when the tests (or a
-            # benchmark) end, however they end, SIGKILL included.
-            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
-                                            env=dict(os.environ, SKILLS_EXIT_WHEN_STDIN_CLOSES="1"))
-        process = self.process
+        # Standard input is a pipe this process holds: the service exits when the tests (or a
+        # benchmark) end, however they end, SIGKILL included.
+        process = self.process = Launched(command, log=self.log, append=True, hold_stdin=True,
+                                          env=dict(os.environ, SKILLS_EXIT_WHEN_STDIN_CLOSES="1"))
 
         def alive():
-            if process.poll() is not None:
+            if not process.running():
                 raise _ExitedEarly(f"{self.binary.name} exited with {process.returncode} before serving\n"
                                    f"command: {' '.join(command)}\n{self.log_tail()}")
 
@@ -232,20 +230,12 @@ class ServiceProcess:
 
     def kill(self) -> None:
         """`kill -9`: no shutdown, no flushing."""
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None:
+            self.process.kill()
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM and wait; SIGKILL after `timeout`. Returns the exit status (None if it had to be killed)."""
-        if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
-        self.process.terminate()
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None
+        return None if self.process is None else self.process.stop(timeout)
 
     def restart(self) -> "ServiceProcess":
         self.stop()

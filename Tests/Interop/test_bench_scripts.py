@@ -5,14 +5,14 @@ It used to leave `skills-echo serve` and `grpc-swift-echo serve` running: start_
 stand-ins (`swift` answering the bin path, a load generator printing one JSON line, the debug
 skills-echo serving for both stacks) shows whether the servers outlive the script, in seconds."""
 import os
-import re
-import subprocess
+import signal
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import echo_binary
+from launcher import Launched
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,27 +47,18 @@ def test_rpc_bench_leaves_no_server_running(tmp_path, certs, ending):
     env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", BENCH_SKIP_BUILD="1", BENCH_H2LOAD="0",
                BENCH_CONFIGS="1x1", BENCH_DURATION="1" if ending == "normal" else "3", BENCH_WARMUP="0",
                BENCH_OUT=str(tmp_path / "rpc.md"))
-    process = subprocess.Popen(["bash", str(ROOT / "Benchmarks" / "run-rpc-bench.sh")], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    log = ""
+    process = Launched(["bash", ROOT / "Benchmarks" / "run-rpc-bench.sh"], log=tmp_path / "bench.out", env=env)
     pids: list[int] = []
     try:
-        while not pids:
-            line = process.stderr.readline()
-            assert line, f"the script ended before starting its servers:\n{log}"
-            log += line
-            started = re.search(r"ours: pid (\d+) port \d+; grpc-swift-2: pid (\d+)", line)
-            if started:
-                pids = [int(started.group(1)), int(started.group(2))]
+        started = process.wait_for(r"ours: pid (\d+) port \d+; grpc-swift-2: pid (\d+)", timeout=120)
+        pids = [int(started.group(1)), int(started.group(2))]
         if ending == "sigterm":
-            while "then 3s" not in log:  # measuring: the load generator runs
-                line = process.stderr.readline()
-                assert line, log
-                log += line
-            process.terminate()  # bash runs its trap once the load generator returns
-        log += process.communicate(timeout=60)[1]
+            process.wait_for("then 3s", timeout=60)  # measuring: the load generator runs
+            process.send(signal.SIGTERM)  # bash runs its trap once the load generator returns
+        status = process.wait(timeout=60)
+        log = process.output()
         if ending == "normal":
-            assert process.returncode == 0, log
+            assert status == 0, log
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and any(running(pid) for pid in pids):
             time.sleep(0.1)
@@ -76,6 +67,4 @@ def test_rpc_bench_leaves_no_server_running(tmp_path, certs, ending):
         for pid in pids:
             if running(pid):
                 os.kill(pid, 9)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        process.kill()

@@ -35,6 +35,7 @@ import pytest
 
 import services
 from conftest import SERVER_NAME, channel_credentials, secure_channel, wait_until_serving
+from launcher import Launched
 from services import ServiceProcess, rid, shanghai_today
 from test_matching import ELECTRICIAN, Services, _required, _start, an_offering, cdate, institution, m, mg, worker
 
@@ -140,21 +141,15 @@ def balanced(certs, tmp_path_factory):
                                          "assessment": [assessment.target], "payment": [payment.target]}, nginx_ports)
         check = subprocess.run([nginx, "-t", "-p", str(tmp), "-c", str(conf)], capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
-        with open(tmp / "nginx.out", "wb") as out:
-            nginx_process = subprocess.Popen([nginx, "-p", str(tmp), "-c", str(conf)], stdout=out, stderr=subprocess.STDOUT)
-        wait_until_serving(matching_front, certs, 15, lambda: nginx_process.poll() is None or pytest.fail(
-            f"nginx exited: {(tmp / 'nginx.out').read_text()}{(tmp / 'error.log').read_text()}"))
+        nginx_process = Launched([nginx, "-p", tmp, "-c", conf], log=tmp / "nginx.out")
+        wait_until_serving(matching_front, certs, 15, lambda: nginx_process.running() or pytest.fail(
+            f"nginx exited: {nginx_process.output()}{(tmp / 'error.log').read_text()}"))
         yield types_namespace(certs=certs, replicas=replicas, front=matching_front, log=tmp / "access.log",
                               svc=Services(certs, {"registration": registration, "assessment": assessment,
                                                    "payment": payment, "matching": replicas[1]}))
     finally:
-        if nginx_process is not None and nginx_process.poll() is None:
-            nginx_process.send_signal(signal.SIGQUIT)
-            try:
-                nginx_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                nginx_process.kill()
-                nginx_process.wait()
+        if nginx_process is not None:
+            nginx_process.stop(timeout=10, how=signal.SIGQUIT)  # graceful: workers finish their connections
         for process_ in reversed(running):
             process_.stop()
         databases.drop_all()

@@ -10,17 +10,14 @@ says what the table says; no chart text runs past the canvas.
 """
 import csv
 import io
-import os
 import re
-import signal
 import subprocess
-import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
 
-from test_run_local import free_port_block
+from test_run_local import free_port_block, start_platform, stop_platform
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".build" / "debug"
@@ -33,27 +30,13 @@ def platform(tmp_path_factory, certs):
     """The services after the demo, as `make run` leaves them: yields skillsctl's connection arguments."""
     data = tmp_path_factory.mktemp("progress-data")
     base, metrics = free_port_block(), free_port_block()
-    env = dict(os.environ, RUN_CONFIG="debug", SKILLS_DATA_DIR=str(data), CERT_DIR=str(certs),
-               RUN_PORT_BASE=str(base), RUN_METRICS_PORT_BASE=str(metrics))
-    log = (data / "run-local.out").open("w+")
-    process = subprocess.Popen(["bash", str(ROOT / "Tools" / "run-local.sh")], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    launched, _ = start_platform(data, certs, base, metrics, demo=True, timeout=600)
     try:
-        deadline = time.monotonic() + 600
-        while True:
-            output = (data / "run-local.out").read_text()
-            if "Ctrl-C stops the services" in output:
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"run-local.sh did not get to the running services (exit {process.poll()}):\n{output}")
-            time.sleep(0.5)
-        assert "The demo failed" not in output, output
+        assert "The demo failed" not in launched.output(), launched.output()
         yield ["--cert-dir", str(certs), "--registration-addr", f"127.0.0.1:{base + 1}", "--matching-addr", f"127.0.0.1:{base + 2}",
                "--assessment-addr", f"127.0.0.1:{base + 3}", "--payment-addr", f"127.0.0.1:{base + 4}"]
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
-        log.close()
+        stop_platform(launched)
 
 
 def ctl(connection, *args):

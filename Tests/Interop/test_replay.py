@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from launcher import Launched
 from services import POSTGRES_ENV, ROOT
 
 
@@ -51,15 +52,13 @@ def replay(certs: Path, data_dir: Path, *args: str, timeout: float = 300) -> sub
     # Four PostgreSQL connections per launched service (they inherit skillsctl's environment) are
     # plenty for these runs and leave the server's slots to whatever else shares it.
     environment = {**os.environ, "SKILLS_DATABASE_CONNECTIONS": "4"}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=environment,
-                          start_new_session=True) as process:
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            subprocess.run(["pkill", "-KILL", "-s", str(process.pid)], check=False)
-            stdout, stderr = process.communicate()
-            pytest.fail(f"replay did not finish within {timeout:.0f} s\n{(stdout + stderr)[-6000:]}", pytrace=False)
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    launched = Launched(command, log=data_dir.with_name(f"{data_dir.name}.replay.out"), env=environment, session=True,
+                        split_stderr=True)
+    try:
+        status = launched.wait(timeout)  # on a timeout: the session killed, AssertionError with the output
+    finally:
+        launched.stop()
+    return subprocess.CompletedProcess(command, status, launched.output(), launched.errors())
 
 
 def assert_exact(result: subprocess.CompletedProcess, trainings: int) -> str:
@@ -156,18 +155,13 @@ def test_launched_services_exit_when_skillsctl_is_sigkilled(certs, tmp_path):
     skillsctl held (SKILLS_EXIT_WHEN_STDIN_CLOSES) and shuts down by itself."""
     command = [str(_skillsctl()), "replay", "--launch", "--bin-dir", str(_bin_dir()), "--data-dir", str(tmp_path / "data"),
                "--cert-dir", str(certs), "--trainings", "500", "--concurrency", "4"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                               start_new_session=True)
+    process = Launched(command, log=tmp_path / "replay.out", session=True)
     services: dict[int, str] = {}
     try:
-        seen = ""
-        while not seen.endswith("\n") or "replay: " not in seen:  # the services serve; the journeys begin
-            line = process.stderr.readline()
-            assert line, f"skillsctl ended before the replay began:\n{seen}"
-            seen += line
+        process.wait_for(r"replay: .*\n", timeout=120)  # the services serve; the journeys begin
         services = _service_children(process.pid)
         assert sorted(services.values()) == ["skills-assessme", "skills-matching", "skills-payment", "skills-registra"], services
-        process.kill()
+        os.kill(process.pid, signal.SIGKILL)  # skillsctl alone: the services lead process groups of their own
         process.wait(timeout=10)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(_running(pid) for pid in services):
@@ -175,8 +169,7 @@ def test_launched_services_exit_when_skillsctl_is_sigkilled(certs, tmp_path):
         left = {pid: name for pid, name in services.items() if _running(pid)}
         assert not left, f"still running 30 s after skillsctl was SIGKILLed: {left}"
     finally:
-        subprocess.run(["pkill", "-KILL", "-s", str(process.pid)], check=False)
         for pid in services:
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
-        process.wait()
+        process.kill()

@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+from launcher import Launched
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -116,32 +118,30 @@ def running(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] not in "ZX"
 
 
-def start_platform(data: Path, certs: Path, port_base: int, metrics_base: int) -> tuple[subprocess.Popen, dict[str, int]]:
-    """run-local.sh without the demo, until it waits for Ctrl-C; the PID of each service it reports."""
-    env = dict(os.environ, RUN_CONFIG="debug", RUN_DEMO="0", SKILLS_DATA_DIR=str(data), CERT_DIR=str(certs),
+def start_platform(data: Path, certs: Path, port_base: int, metrics_base: int, demo: bool = False,
+                   timeout: float = 90) -> tuple[Launched, dict[str, int]]:
+    """run-local.sh (`make run`'s script, debug build), until it waits for Ctrl-C: the launch, in a
+    session of its own, and the PID of each service it reports. `stop_platform` ends it."""
+    env = dict(os.environ, RUN_CONFIG="debug", SKILLS_DATA_DIR=str(data), CERT_DIR=str(certs),
                RUN_PORT_BASE=str(port_base), RUN_METRICS_PORT_BASE=str(metrics_base))
-    process = subprocess.Popen(["bash", str(ROOT / "Tools" / "run-local.sh")], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    deadline = time.monotonic() + 90
-    seen = ""
-    while time.monotonic() < deadline and "Ctrl-C stops the services" not in seen:
-        line = process.stdout.readline()
-        seen += line
-        if not line and process.poll() is not None:
-            break
-    pids = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+SERVING .*\(pid (\d+)\)$", seen, re.M)}
-    if "Ctrl-C stops the services" not in seen or len(pids) != 4:
-        stop_platform(process)
-        raise AssertionError(f"run-local.sh did not start the four services:\n{seen}")
-    return process, pids
-
-
-def stop_platform(process: subprocess.Popen) -> None:
+    if not demo:
+        env["RUN_DEMO"] = "0"
+    platform = Launched(["bash", ROOT / "Tools" / "run-local.sh"], log=data.with_name(f"{data.name}.run-local.out"),
+                        env=env, session=True)
     try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=60)
+        platform.wait_for("Ctrl-C stops the services", timeout)
+        seen = platform.output()
+        pids = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s+(\w+)\s+SERVING .*\(pid (\d+)\)$", seen, re.M)}
+        assert len(pids) == 4, f"run-local.sh did not start the four services:\n{seen}"
+    except BaseException:
+        stop_platform(platform)
+        raise
+    return platform, pids
+
+
+def stop_platform(platform: Launched) -> None:
+    """SIGTERM to the script's process group (its trap stops the services), then whatever is left is killed."""
+    platform.stop(timeout=60)
 
 
 def test_a_taken_grpc_port_fails_before_anything_starts(tmp_path, certs):
@@ -202,10 +202,10 @@ def test_a_second_run_fails_clearly_and_leaves_the_first_serving(tmp_path, certs
 
 
 def test_the_services_exit_when_run_local_is_killed(tmp_path, certs):
-    process, pids = start_platform(tmp_path / "data", certs, free_port_block(), free_port_block())
+    platform, pids = start_platform(tmp_path / "data", certs, free_port_block(), free_port_block())
     try:
-        os.kill(process.pid, signal.SIGKILL)  # no trap runs: the services must notice by themselves
-        process.wait(timeout=10)
+        os.kill(platform.pid, signal.SIGKILL)  # no trap runs: the services must notice by themselves
+        platform.wait(timeout=10)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(running(pid) for pid in pids.values()):
             time.sleep(0.1)
@@ -215,6 +215,7 @@ def test_the_services_exit_when_run_local_is_killed(tmp_path, certs):
         for pid in pids.values():
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
+        stop_platform(platform)
 
 
 def test_check_only_reports_a_taken_port_and_passes_on_free_ones(tmp_path, certs):

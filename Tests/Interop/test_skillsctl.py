@@ -3,17 +3,14 @@ own ports), while another "platform" holds the default ports 7101-7104 and 9101-
 pass whatever else runs on this machine (they failed while `make run` was running in another terminal,
 and run-local.sh reported the other platform's /healthz as its own SERVING)."""
 import http.server
-import os
-import signal
 import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from test_run_local import free_port_block
+from test_run_local import free_port_block, start_platform, stop_platform
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".build" / "debug"
@@ -64,23 +61,10 @@ def other_platform():
 def platform(tmp_path_factory, certs, other_platform):
     data = tmp_path_factory.mktemp("skillsctl-data")
     base, metrics = free_port_block(), free_port_block()
-    env = dict(os.environ, RUN_CONFIG="debug", SKILLS_DATA_DIR=str(data), CERT_DIR=str(certs),
-               RUN_PORT_BASE=str(base), RUN_METRICS_PORT_BASE=str(metrics))
-    process = subprocess.Popen(["bash", str(ROOT / "Tools" / "run-local.sh")], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    deadline = time.monotonic() + 60
-    seen = ""
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        seen += line
-        if "Ctrl-C stops the services" in line:
-            break
-        if process.poll() is not None:
-            pytest.fail(f"run-local.sh exited early:\n{seen}")
+    launched, _ = start_platform(data, certs, base, metrics, demo=True, timeout=600)
     yield {"certs": certs, "addresses": ["--registration-addr", f"127.0.0.1:{base + 1}", "--matching-addr", f"127.0.0.1:{base + 2}",
                                          "--assessment-addr", f"127.0.0.1:{base + 3}", "--payment-addr", f"127.0.0.1:{base + 4}"]}
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    stop_platform(launched)
 
 
 def ctl(platform, *args):

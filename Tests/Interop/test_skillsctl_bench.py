@@ -1,15 +1,12 @@
 """`skillsctl bench`: closed-loop load over mTLS against the services of `make run`'s script (debug
 build, own data directory and ports), figures per method as one JSON object."""
 import json
-import os
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from test_run_local import free_port_block
+from test_run_local import free_port_block, start_platform, stop_platform
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".build" / "debug"
@@ -19,25 +16,12 @@ BIN = ROOT / ".build" / "debug"
 def services(tmp_path_factory, certs):
     data = tmp_path_factory.mktemp("bench-data")
     base, metrics = free_port_block(), free_port_block()
-    env = dict(os.environ, RUN_CONFIG="debug", RUN_DEMO="0", SKILLS_DATA_DIR=str(data), CERT_DIR=str(certs),
-               RUN_PORT_BASE=str(base), RUN_METRICS_PORT_BASE=str(metrics))
-    process = subprocess.Popen(["bash", str(ROOT / "Tools" / "run-local.sh")], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    deadline = time.monotonic() + 60
-    seen = ""
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        seen += line
-        if "Ctrl-C stops the services" in line:
-            break
-        if process.poll() is not None:
-            pytest.fail(f"run-local.sh exited early:\n{seen}")
+    launched, _ = start_platform(data, certs, base, metrics, timeout=90)
     addresses = ["--registration-addr", f"127.0.0.1:{base + 1}", "--matching-addr", f"127.0.0.1:{base + 2}",
                  "--assessment-addr", f"127.0.0.1:{base + 3}", "--payment-addr", f"127.0.0.1:{base + 4}",
                  "--cert-dir", str(certs)]
     yield addresses
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    stop_platform(launched)
 
 
 def bench(addresses, *args):
