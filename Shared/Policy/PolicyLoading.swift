@@ -67,22 +67,76 @@ extension PolicyBook {
 extension PolicyData {
     init(validating j: VersionJSON) throws(PolicyDataError) {
         let id = j.version
-        func need<T>(_ v: T?, _ field: String) throws(PolicyDataError) -> T {
-            guard let v else { throw PolicyDataError("version \(id): missing \(field)") }
-            return v
-        }
-        func check(_ ok: Bool, _ message: @autoclosure () -> String) throws(PolicyDataError) {
-            if !ok { throw PolicyDataError("version \(id): \(message())") }
-        }
-        try check(!id.isEmpty, "empty version id")
-        let from = try need(j.effectiveFrom, "effectiveFrom")
-        let to = try need(j.effectiveTo, "effectiveTo")
-        try check(from.isValid && to.isValid && from <= to, "effective range \(from)..\(to) is not a valid range")
+        let v = VersionCheck(id: id)
+        try v.check(!id.isEmpty, "empty version id")
+        let from = try v.need(j.effectiveFrom, "effectiveFrom")
+        let to = try v.need(j.effectiveTo, "effectiveTo")
+        try v.check(from.isValid && to.isValid && from <= to, "effective range \(from)..\(to) is not a valid range")
+        let tz = try v.need(j.timeZone, "timeZone")
+        try v.check(abs(tz.utcOffsetSeconds) <= 14 * 3600, "timeZone.utcOffsetSeconds out of range")
+        let (occupations, index) = try v.occupations(v.need(j.standards, "standards"))
+        let perYear = try v.need(j.perPersonPerYear, "perPersonPerYear")
+        try v.check(perYear.maxSubsidisedTrainings >= 1, "perPersonPerYear.maxSubsidisedTrainings must be >= 1")
+        try v.check(perYear.yearOf == "completionDate", "perPersonPerYear.yearOf must be completionDate")
+        let kinds = try v.offeringKinds(v.need(j.offeringKinds, "offeringKinds"))
+        let fees = try v.need(j.fees, "fees")
+        let attestation = try v.need(j.attestation, "attestation")
+        let payees = try v.need(j.payees, "payees")
+        let certificates = try v.certificates(v.need(j.certificates, "certificates"))
+        let allowance = try v.livingAllowance(v.need(j.livingAllowance, "livingAllowance"))
+        let target = try v.need(j.target, "target")
+        try v.check(target.subsidisedTrainings > 0 && target.fromYear <= target.toYear, "target invalid")
+        let pension = try v.need(j.pension, "pension")
+        self.init(
+            version: id,
+            title: j.title ?? id,
+            notes: j.notes ?? [],
+            isSampleData: j.sampleData ?? false,
+            effectiveFrom: from,
+            effectiveTo: to,
+            fingerprint: try v.fingerprint(j),
+            timeZone: tz.name,
+            utcOffsetSeconds: tz.utcOffsetSeconds,
+            occupations: occupations,
+            maxSubsidisedTrainingsPerYear: perYear.maxSubsidisedTrainings,
+            shareOfStandardPercent: kinds.shares,
+            projectFirstTranchePercent: kinds.first,
+            employmentThresholdPermille: kinds.threshold,
+            freeGroups: GroupSet(fees.freeGroups),
+            attestationRequired: GroupSet(attestation.requiredFor),
+            lowIncomeSupportRequiresAttestation: attestation.lowIncomeSupport,
+            monthlyPensionExcluded: pension.monthlyPensionExcluded,
+            livingAllowance: allowance,
+            payees: PayeeRules(
+                ordinaryFree: payees.ordinaryFree,
+                ordinarySubsidised: payees.ordinarySubsidised,
+                newHirePreJob: payees.newHirePreJob,
+                projectBased: payees.projectBased,
+                livingAllowance: payees.livingAllowance),
+            certificates: certificates,
+            target: ProgrammeTarget(
+                id: target.id, subsidisedTrainings: target.subsidisedTrainings,
+                fromYear: target.fromYear, toYear: target.toYear),
+            occupationIndex: index
+        )
+    }
+}
 
-        let tz = try need(j.timeZone, "timeZone")
-        try check(abs(tz.utcOffsetSeconds) <= 14 * 3600, "timeZone.utcOffsetSeconds out of range")
+/// The checks of one version's sections, in file order; every error names the version.
+private struct VersionCheck {
+    let id: String
 
-        let std = try need(j.standards, "standards")
+    func need<T>(_ v: T?, _ field: String) throws(PolicyDataError) -> T {
+        guard let v else { throw PolicyDataError("version \(id): missing \(field)") }
+        return v
+    }
+
+    func check(_ ok: Bool, _ message: @autoclosure () -> String) throws(PolicyDataError) {
+        if !ok { throw PolicyDataError("version \(id): \(message())") }
+    }
+
+    /// R1's table, and each occupation's position in it.
+    func occupations(_ std: StandardsJSON) throws(PolicyDataError) -> ([Occupation], [String: Int]) {
         try check(std.unit == "fen", "standards.unit must be fen")
         try check(!std.occupations.isEmpty, "standards.occupations is empty")
         var occupations: [Occupation] = []
@@ -105,12 +159,13 @@ extension PolicyData {
             index[o.code] = occupations.count
             occupations.append(Occupation(code: o.code, nameZH: o.zh, nameEN: o.en, standardsByLevel: byLevel))
         }
+        return (occupations, index)
+    }
 
-        let perYear = try need(j.perPersonPerYear, "perPersonPerYear")
-        try check(perYear.maxSubsidisedTrainings >= 1, "perPersonPerYear.maxSubsidisedTrainings must be >= 1")
-        try check(perYear.yearOf == "completionDate", "perPersonPerYear.yearOf must be completionDate")
-
-        let kinds = try need(j.offeringKinds, "offeringKinds")
+    /// R6, R7: the share of the standard per offering kind and the project's tranche split.
+    func offeringKinds(_ kinds: OfferingKindsJSON) throws(PolicyDataError) -> (
+        shares: [OfferingKind: Int], first: Int, threshold: Int
+    ) {
         let shares: [OfferingKind: Int] = [
             .ordinary: kinds.ordinary.shareOfStandardPercent,
             .newHirePreJob: kinds.newHirePreJob.shareOfStandardPercent,
@@ -124,17 +179,22 @@ extension PolicyData {
             kinds.projectBased.employmentThresholdPermille, "offeringKinds.projectBased.employmentThresholdPermille")
         try check((0...100).contains(first), "firstTranchePercent out of 0...100")
         try check((0...1000).contains(threshold), "employmentThresholdPermille out of 0...1000")
+        return (shares, first, threshold)
+    }
 
-        let fees = try need(j.fees, "fees")
-        let attestation = try need(j.attestation, "attestation")
-        let payees = try need(j.payees, "payees")
-        let certs = try need(j.certificates, "certificates")
+    /// R2, A3: the accepted certificate kinds and the level rule.
+    func certificates(_ certs: CertificatesJSON) throws(PolicyDataError) -> CertificateRules {
         try check(!certs.acceptedKinds.isEmpty, "certificates.acceptedKinds is empty")
         try check(
             ["atOrAboveEnrolledLevel", "sameAsEnrolledLevel", "any"].contains(certs.levelRule),
             "certificates.levelRule \(certs.levelRule) unknown")
+        return CertificateRules(
+            acceptedKinds: Set(certs.acceptedKinds), kindsWithLevel: Set(certs.kindsWithLevel),
+            levelRule: certs.levelRule)
+    }
 
-        let la = try need(j.livingAllowance, "livingAllowance")
+    /// R9: the daily amount, the cap and the group rules with their windows.
+    func livingAllowance(_ la: AllowanceJSON) throws(PolicyDataError) -> LivingAllowanceRules {
         try check(la.dailyFen >= 0 && la.dailyFen <= 1_000_000, "livingAllowance.dailyFen out of range")
         try check(
             la.maxDaysPerTraining >= 0 && la.maxDaysPerTraining <= 366,
@@ -147,56 +207,18 @@ extension PolicyData {
             try check((g.from == nil) == (g.to == nil), "livingAllowance window of \(g.group) needs both from and to")
             groups.append(AllowanceGroupRule(group: g.group, requires: g.requires ?? .none, from: g.from, to: g.to))
         }
+        return LivingAllowanceRules(dailyFen: la.dailyFen, maxDaysPerTraining: la.maxDaysPerTraining, groups: groups)
+    }
 
-        let target = try need(j.target, "target")
-        try check(target.subsidisedTrainings > 0 && target.fromYear <= target.toYear, "target invalid")
-        let pension = try need(j.pension, "pension")
-
-        let canonical: Data
+    /// R11: the fingerprint of the (merged) version's canonical JSON.
+    func fingerprint(_ j: VersionJSON) throws(PolicyDataError) -> String {
         do {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
-            canonical = try enc.encode(j)
+            return fnv1a64Hex(try enc.encode(j))
         } catch {
             throw PolicyDataError("version \(id): cannot encode for the fingerprint: \(error)")
         }
-
-        self.init(
-            version: id,
-            title: j.title ?? id,
-            notes: j.notes ?? [],
-            isSampleData: j.sampleData ?? false,
-            effectiveFrom: from,
-            effectiveTo: to,
-            fingerprint: fnv1a64Hex(canonical),
-            timeZone: tz.name,
-            utcOffsetSeconds: tz.utcOffsetSeconds,
-            occupations: occupations,
-            maxSubsidisedTrainingsPerYear: perYear.maxSubsidisedTrainings,
-            shareOfStandardPercent: shares,
-            projectFirstTranchePercent: first,
-            employmentThresholdPermille: threshold,
-            freeGroups: GroupSet(fees.freeGroups),
-            attestationRequired: GroupSet(attestation.requiredFor),
-            lowIncomeSupportRequiresAttestation: attestation.lowIncomeSupport,
-            monthlyPensionExcluded: pension.monthlyPensionExcluded,
-            livingAllowance: LivingAllowanceRules(
-                dailyFen: la.dailyFen, maxDaysPerTraining: la.maxDaysPerTraining, groups: groups),
-            payees: PayeeRules(
-                ordinaryFree: payees.ordinaryFree,
-                ordinarySubsidised: payees.ordinarySubsidised,
-                newHirePreJob: payees.newHirePreJob,
-                projectBased: payees.projectBased,
-                livingAllowance: payees.livingAllowance),
-            certificates: CertificateRules(
-                acceptedKinds: Set(certs.acceptedKinds),
-                kindsWithLevel: Set(certs.kindsWithLevel),
-                levelRule: certs.levelRule),
-            target: ProgrammeTarget(
-                id: target.id, subsidisedTrainings: target.subsidisedTrainings,
-                fromYear: target.fromYear, toYear: target.toYear),
-            occupationIndex: index
-        )
     }
 }
 
