@@ -14,7 +14,7 @@ export SKILLS_VENV := $(PYTHON_VENV)
 .DEFAULT_GOAL := help
 # Targets build on each other's side effects (certificates, generated code, the venv): run in order.
 .NOTPARALLEL:
-.PHONY: help deps proto proto-check packages-check format format-check certs build build-release test test-swift test-interop run bench bench-rpc bench-schema clean distclean
+.PHONY: help deps proto proto-check packages-check format format-check size-check certs build build-release test test-swift test-interop run bench bench-rpc bench-schema clean distclean
 
 help: ## list the targets
 	@echo "make <target>   (SWIFT=$(SWIFT))"
@@ -35,6 +35,9 @@ format: ## format every hand-written Swift file as .swift-format says (120 colum
 
 format-check: ## fail when a hand-written Swift file is not formatted as .swift-format says
 	bash Tools/format-check.sh
+
+size-check: ## fail when a hand-written Swift file in Services/ or Shared/ is over 400 lines or a function over 80
+	bash Tools/size-check.sh
 
 packages-check: ## fail when the build reads a file from a Debian package Tools/system-packages.txt does not cover
 	bash Tools/check-system-packages.sh
