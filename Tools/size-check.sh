@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
+# Lists hand-written Swift files over 400 lines and functions over 80 lines, and exits 1 when there
 # is any: a file a reader can hold in mind, a function that fits a screen or two.
-# is any (DESIGN.md's size rules: a file a reader can hold, a function that fits a screen or two).
 #   Tools/size-check.sh              check Services/ and Shared/ (not */Generated/*)
 #   Tools/size-check.sh PATH...      check these files or directories instead (same exclusions)
 # SIZE_CHECK_MAX_FILE_LINES and SIZE_CHECK_MAX_FUNC_LINES change the limits (400, 80).
