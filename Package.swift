@@ -159,7 +159,7 @@ let package = Package(
         // Matching: the five orders (O1..O5) and the catalogues C1..C3.
         .target(
             name: "MatchingCore",
-            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL"],
             path: "Services/Matching/Core",
             swiftSettings: swiftSettings
         ),
@@ -269,7 +269,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MatchingTests",
-            dependencies: ["Essentials", "MatchingCore", "Schema", "PlatformTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Essentials", "MatchingCore", "Schema", "ServiceKit", "SQL", "PlatformTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/MatchingTests",
             swiftSettings: swiftSettings
         ),

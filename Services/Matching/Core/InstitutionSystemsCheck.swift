@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Schema
 import ServiceKit
-import Storage
 
 /// O4 by the offering's institution only (issue 9): a caller with the `institution` role may
 /// accept, record learning for or complete an enrolment only when its certificate's common name is
@@ -45,8 +44,8 @@ struct InstitutionSystemsCheck: Sendable {
         let caller = context.peer.commonName
         let store = self.store
         guard
-            let copy = try await environment.store.read({
-                try await store.institutionSystems(enrollmentID: enrollmentID, in: $0)
+            let copy = try await environment.database.read({
+                try store.institutionSystems(enrollmentID: enrollmentID, on: $0)
             })
         else {
             return
@@ -79,8 +78,9 @@ struct InstitutionSystemsCheck: Sendable {
         let names = institution.systemCertificateNames
         let store = self.store
         do {
-            try await environment.store.transaction(isolation: .readCommitted) { db in
-                try await store.saveInstitutionSystems(institutionID: institutionID, names: names, readAt: now, in: db)
+            try await environment.database.transaction(isolation: .readCommitted) { connection in
+                try store.saveInstitutionSystems(
+                    institutionID: institutionID, names: names, readAt: now, on: connection)
             }
         } catch {
             // The copy is a cache: failing to refresh it does not change the answer.

@@ -1,6 +1,6 @@
+import SQL
 import Schema
 import ServiceKit
-import Storage
 
 extension MatchingHandler {
     // MARK: O5 paid
@@ -14,7 +14,7 @@ extension MatchingHandler {
             throw MatchingError.invalid(field: "enrollment_id", message: "required")
         }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: Enrollment.self)
         {
@@ -22,8 +22,8 @@ extension MatchingHandler {
         }
         let store = self.store
         guard
-            let current = try await environment.store.read({
-                try await store.enrollment(id: request.enrollmentId, in: $0)
+            let current = try await environment.database.read({
+                try store.enrollment(id: request.enrollmentId, on: $0)
             })
         else {
             throw MatchingError.enrollmentNotFound(request.enrollmentId)
@@ -45,12 +45,12 @@ extension MatchingHandler {
         if let reason = EnrollmentPaidRule.unpaidReason(claim: claim, enrollmentID: current.id) {
             throw MatchingError.notPaid(enrollment: current.id, reason: reason)
         }
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (e: Enrollment) in "enrollment/\(e.id) claim/\(e.claimId)" },
             detail: { (e: Enrollment) in EnrollmentStateMachine.name(e.state) }
-        ) { db in
-            guard let latest = try await store.enrollment(id: request.enrollmentId, in: db) else {
+        ) { connection in
+            guard let latest = try store.enrollment(id: request.enrollmentId, on: connection) else {
                 throw MatchingError.enrollmentNotFound(request.enrollmentId)
             }
             // A concurrent call (another tranche's disbursement) got there first.
@@ -62,7 +62,7 @@ extension MatchingHandler {
             var next = latest
             next.state = .paid
             next.version = latest.version + 1
-            guard try await store.replaceEnrollment(next, previousVersion: latest.version, in: db) else {
+            guard try store.replaceEnrollment(next, previousVersion: latest.version, on: connection) else {
                 throw RPCError(.aborted, "enrolment \(latest.id) was changed concurrently; try again")
             }
             return next

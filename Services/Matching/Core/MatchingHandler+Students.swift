@@ -1,9 +1,7 @@
 import Essentials
 import Foundation
-import SQLKit
 import Schema
 import ServiceKit
-import Storage
 
 /// S1, the students' "three ones" (三个一): records of G3 students' activities, their progress,
 /// and a university's list and credit export. Who may record what is `ThreeOnesProgress.mayRecord`;
@@ -13,7 +11,7 @@ import Storage
 /// (from registration's G3 fact). The dev certificates share one education identity, so the school
 /// named is trusted here; in production the certificate identity is mapped to the university.
 extension MatchingHandler {
-    var students: StudentStore { StudentStore(store: environment.store) }
+    var students: StudentStore { StudentStore() }
 
     private func checkSchool(_ given: String, of studentSchool: String, role: String, workerID: String) throws {
         if role == "education" && given.isEmpty {
@@ -124,7 +122,7 @@ extension MatchingHandler {
             throw MatchingError.invalid(
                 field: "activity.school", message: "required for education callers (their own university)")
         }
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: StudentActivity.self)
         {
@@ -140,13 +138,13 @@ extension MatchingHandler {
         activity.version = 1
         let stored = activity
         let students = self.students
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
             detail: { (a: StudentActivity) in "\(StudentCreditExport.kindName(a.kind)) completed=\(a.completed)" }
-        ) { db in
-            try await students.upsert(student, in: db)
-            try await students.insert(stored, in: db)
+        ) { connection in
+            try students.upsert(student, on: connection)
+            try students.insert(stored, on: connection)
             return stored
         }
     }
@@ -174,12 +172,12 @@ extension MatchingHandler {
         }
         let caller = context.peer.commonName
         let students = self.students
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
             detail: { (a: StudentActivity) in "completed \(CivilDate(a.endDate)?.description ?? "")" }
-        ) { db in
-            guard let current = try await students.activity(id: request.activityId, in: db) else {
+        ) { connection in
+            guard let current = try students.activity(id: request.activityId, on: connection) else {
                 throw MatchingError.activityNotFound(request.activityId)
             }
             try checkRecorder(role: callerRole, kind: current.kind)
@@ -190,7 +188,8 @@ extension MatchingHandler {
             guard !current.completed else { throw MatchingError.activityCompleted(current.id) }
             if let start = CivilDate(current.startDate), end < start {
                 throw MatchingError.invalid(
-                    field: "end_date", message: "\(end) is before the activity's start_date \(start)")
+                    field: "end_date",
+                    message: "\(end) is before the activity's start_date \(start)")
             }
             var next = current
             next.completed = true
@@ -198,7 +197,7 @@ extension MatchingHandler {
             if request.hours > 0 { next.hours = request.hours }
             if !request.certificateNumber.isEmpty { next.certificateNumber = request.certificateNumber }
             next.version = current.version + 1
-            guard try await students.replace(next, previousVersion: current.version, in: db) else {
+            guard try students.replace(next, previousVersion: current.version, on: connection) else {
                 throw RPCError(.aborted, "student activity \(current.id) was changed concurrently; try again")
             }
             return next
@@ -214,9 +213,9 @@ extension MatchingHandler {
         let callerRole = context.peer.role ?? ""
         let students = self.students
         let workerID = request.workerId
-        let known = try await environment.store.read { db -> StudentProgress? in
-            guard let student = try await students.student(workerID: workerID, in: db) else { return nil }
-            return try await students.progress(of: [student], school: student.school, in: db).first
+        let known = try await environment.database.read { connection -> StudentProgress? in
+            guard let student = try students.student(workerID: workerID, on: connection) else { return nil }
+            return try students.progress(of: [student], school: student.school, on: connection).first
         }
         // A G3 student matching has not seen yet has done nothing here.
         let progress: StudentProgress
@@ -254,12 +253,12 @@ extension MatchingHandler {
         let school = request.school
         let wanted = request.status
         // With a status filter, pages of students are read until the page is full or none are left.
-        return try await environment.store.read { db in
+        return try await environment.database.read { connection in
             var found: [StudentProgress] = []
             var after = request.pageToken
             while true {
-                let batch = try await students.students(school: school, afterWorkerID: after, limit: size, in: db)
-                for progress in try await students.progress(of: batch, school: school, in: db) {
+                let batch = try students.students(school: school, afterWorkerID: after, limit: size, on: connection)
+                for progress in try students.progress(of: batch, school: school, on: connection) {
                     after = progress.workerId
                     guard wanted == .unspecified || progress.status == wanted else { continue }
                     found.append(progress)
@@ -291,9 +290,9 @@ extension MatchingHandler {
         var first = true
         while true {
             let from = after
-            let page = try await environment.store.read { db in
-                let batch = try await students.students(school: school, afterWorkerID: from, limit: 200, in: db)
-                return (batch.last?.workerID, try await students.progress(of: batch, school: school, in: db))
+            let page = try await environment.database.read { connection in
+                let batch = try students.students(school: school, afterWorkerID: from, limit: 200, on: connection)
+                return (batch.last?.workerID, try students.progress(of: batch, school: school, on: connection))
             }
             for progress in page.1 {
                 for var row in StudentCreditExport.rows(progress, filter: filter) {

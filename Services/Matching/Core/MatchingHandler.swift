@@ -1,10 +1,9 @@
 import Essentials
 import Foundation
 import Logging
-import SQLKit
+import SQL
 import Schema
 import ServiceKit
-import Storage
 
 /// `skills.v1.MatchingService`: the five orders (docs/POLICY.md O1..O5) and the catalogues C1..C3.
 /// Registration is asked about institutions (R10), workers and enterprises; payment about the
@@ -18,7 +17,7 @@ public struct MatchingHandler: MatchingServiceProvider {
     /// - Parameter policy: the checked `--policy-file`; `nil` previews with the bundled policy.
     public init(environment: ServiceEnvironment, policy: LoadedPolicy? = nil) {
         self.environment = environment
-        self.store = MatchingStore(store: environment.store)
+        self.store = MatchingStore(database: environment.database)
         self.policy = policy.map { PreviewPolicy(book: $0.book) } ?? PreviewPolicy.bundled(logger: environment.logger)
     }
 
@@ -105,7 +104,7 @@ public struct MatchingHandler: MatchingServiceProvider {
             throw MatchingError.invalid(field: "demand.requester", message: "set worker_id or enterprise_credit_code")
         }
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: Demand.self)
         {
@@ -135,11 +134,11 @@ public struct MatchingHandler: MatchingServiceProvider {
         let stored = demand
         let store = self.store
         let submittedOn = Self.today().description
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (d: Demand) in "demand/\(d.id)" }
-        ) { db in
-            try await store.insertDemand(stored, submittedOn: submittedOn, in: db)
+        ) { connection in
+            try store.insertDemand(stored, submittedOn: submittedOn, on: connection)
             return stored
         }
     }
@@ -151,7 +150,8 @@ public struct MatchingHandler: MatchingServiceProvider {
         let from = try Self.optionalDate(request.fromDate, field: "from_date")
         let to = try Self.optionalDate(request.toDate, field: "to_date")
         if let from, let to, to < from {
-            throw MatchingError.invalid(field: "to_date", message: "\(to) is before from_date \(from)")
+            throw MatchingError.invalid(
+                field: "to_date", message: "\(to) is before from_date \(from)")
         }
         guard (0...366).contains(request.trendPeriodDays) else {
             throw MatchingError.invalid(
@@ -178,15 +178,15 @@ public struct MatchingHandler: MatchingServiceProvider {
             to: to?.description, periods: periods, after: after, limit: size)
         let aggregates = rows.map { row in
             DemandAggregate(
-                occupation: Occupation(code: row.occupation_code, name: row.occupation_name),
-                level: SkillLevel(rawValue: Int32(row.level)), demandCount: Int32(clamping: row.demand_count),
-                headcount: row.headcount, workerRequests: Int32(clamping: row.worker_requests),
-                enterpriseRequests: Int32(clamping: row.enterprise_requests), recentHeadcount: row.recent_headcount,
-                previousHeadcount: row.previous_headcount, recentDemands: Int32(clamping: row.recent_demands),
-                previousDemands: Int32(clamping: row.previous_demands),
-                trend: DemandTrendRule.trend(recent: row.recent_headcount, previous: row.previous_headcount))
+                occupation: Occupation(code: row.occupationCode, name: row.occupationName),
+                level: SkillLevel(rawValue: row.level), demandCount: Int32(clamping: row.demandCount),
+                headcount: row.headcount, workerRequests: Int32(clamping: row.workerRequests),
+                enterpriseRequests: Int32(clamping: row.enterpriseRequests), recentHeadcount: row.recentHeadcount,
+                previousHeadcount: row.previousHeadcount, recentDemands: Int32(clamping: row.recentDemands),
+                previousDemands: Int32(clamping: row.previousDemands),
+                trend: DemandTrendRule.trend(recent: row.recentHeadcount, previous: row.previousHeadcount))
         }
-        let next = rows.count == size ? rows.last.map { "\($0.level):\($0.occupation_code)" } ?? "" : ""
+        let next = rows.count == size ? rows.last.map { "\($0.level):\($0.occupationCode)" } ?? "" : ""
         return ListDemandsResponse(rows: aggregates, nextPageToken: next)
     }
 
@@ -215,29 +215,31 @@ public struct MatchingHandler: MatchingServiceProvider {
         let until = try Self.optionalDate(entry.effectiveUntil, field: "entry.effective_until")
         if let until, until < from {
             throw MatchingError.invalid(
-                field: "entry.effective_until", message: "\(until) is before effective_from \(from)")
+                field: "entry.effective_until",
+                message: "\(until) is before effective_from \(from)")
         }
         entry.publishedAt = Timestamps.timestamp()
         entry.publishedBy = context.peer.commonName
         let submitted = entry
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (e: CatalogEntry) in "catalog/\(e.id)" },
             detail: { (e: CatalogEntry) in "version \(e.version)" }
-        ) { db in
+        ) { connection in
             var entry = submitted
+            let (from, until) = (from.description, until?.description ?? "")
             // Same kind and occupation replaces the entry (a new version); otherwise a new entry.
-            if let existing = try await store.catalogEntry(kind: entry.kind, occupationCode: occupation.code, in: db) {
+            if let existing = try store.catalogVersion(
+                kind: entry.kind, occupationCode: occupation.code, on: connection)
+            {
                 entry.id = existing.id
                 entry.version = existing.version + 1
-                try await store.saveCatalogEntry(
-                    entry, isNew: false, from: from.description, until: until?.description ?? "", in: db)
+                try store.replaceCatalogEntry(entry, from: from, until: until, on: connection)
             } else {
                 entry.id = Self.newID("c")
                 entry.version = 1
-                try await store.saveCatalogEntry(
-                    entry, isNew: true, from: from.description, until: until?.description ?? "", in: db)
+                try store.insertCatalogEntry(entry, from: from, until: until, on: connection)
             }
             return entry
         }
@@ -325,7 +327,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let (_, end) = try Self.validate(offering)
         let code = offering.occupation?.code ?? ""
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: Offering.self)
         {
@@ -379,26 +381,26 @@ public struct MatchingHandler: MatchingServiceProvider {
         let store = self.store
         let today = Self.today().description
         let readAt = Int64(Date().timeIntervalSince1970)
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (o: Offering) in "offering/\(o.id)" },
             detail: { (o: Offering) in "capacity \(o.capacity), standard \(o.subsidyStandardFen) fen" }
-        ) { db in
+        ) { connection in
             var offering = submitted
-            for id in offering.demandIds where try await !store.demandExists(id: id, in: db) {
+            for id in offering.demandIds where try !store.demandExists(id: id, on: connection) {
                 throw MatchingError.demandNotFound(id)
             }
             if offering.catalog == .unspecified,
-                let kind = try await store.catalogKind(occupationCode: code, on: today, in: db)
+                let kind = try store.catalogKind(occupationCode: code, on: today, on: connection)
             {
                 offering.catalog = kind
             }
-            try await store.insertOffering(offering, in: db)
+            try store.insertOffering(offering, on: connection)
             // O4: matching's copy of who acts for the institution, so that accept / learn / complete
             // need no call to registration (InstitutionSystemsCheck).
-            try await store.saveInstitutionSystems(
+            try store.saveInstitutionSystems(
                 institutionID: institution.id, names: institution.systemCertificateNames,
-                readAt: readAt, in: db)
+                readAt: readAt, on: connection)
             return offering
         }
     }
@@ -410,8 +412,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         let store = self.store
         guard
-            let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }
-            )
+            let offering = try await environment.database.read({ try store.offering(id: request.offeringId, on: $0) })
         else {
             throw MatchingError.offeringNotFound(request.offeringId)
         }
@@ -468,7 +469,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         try FieldLimits.check(request.workerId, field: "worker_id", max: FieldLimits.id)
         try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: SelectOfferingResponse.self)
         {
@@ -476,8 +477,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let store = self.store
         guard
-            let offering = try await environment.store.read({ try await store.offering(id: request.offeringId, in: $0) }
-            )
+            let offering = try await environment.database.read({ try store.offering(id: request.offeringId, on: $0) })
         else {
             throw MatchingError.offeringNotFound(request.offeringId)
         }
@@ -517,30 +517,26 @@ public struct MatchingHandler: MatchingServiceProvider {
             id: enrollmentID, workerId: request.workerId, offeringId: offering.id,
             institutionId: offering.institutionId, state: .selected, selectedAt: Timestamps.timestamp(),
             version: 1)
-        // One transaction: the conditional UPDATE takes a place or finds none (never oversold, also
-        // across replicas on one PostgreSQL), and the partial unique index on (offering_id,
-        // worker_id) of active enrolments refuses a second one; a refusal rolls the place back.
-        return try await environment.legacyIdempotent.run(
+        // One transaction, no read first: the partial unique index on (offering_id, worker_id) of
+        // active enrolments refuses a second one, then the conditional UPDATE takes a place or
+        // finds none (never oversold, also across replicas on one PostgreSQL); a refusal rolls
+        // the whole back. A worker already enrolled in a full offering hears the former.
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context, isolation: .readCommitted,
             entity: { (r: SelectOfferingResponse) in
                 "enrollment/\(r.enrollment?.id ?? "") offering/\(r.enrollment?.offeringId ?? "")"
             },
             detail: { (r: SelectOfferingResponse) in "worker \(r.enrollment?.workerId ?? "")" }
-        ) { db in
-            if try await store.hasActiveEnrollment(
-                workerID: enrollment.workerId, offeringID: enrollment.offeringId, in: db)
-            {
+        ) { connection in
+            do {
+                try store.insertEnrollment(enrollment, on: connection)
+            } catch let error as DBError where error.kind == .uniqueViolation {
                 throw MatchingError.alreadyEnrolled(worker: enrollment.workerId, offering: enrollment.offeringId)
             }
-            guard try await store.takePlace(offeringID: enrollment.offeringId, in: db) != nil else {
+            guard try store.takePlace(offeringID: enrollment.offeringId, on: connection) else {
                 throw MatchingError.offeringFull(enrollment.offeringId)
             }
-            do {
-                try await store.insertEnrollment(enrollment, in: db)
-            } catch  where SQLStore.isUniqueViolation(error) {
-                throw MatchingError.alreadyEnrolled(worker: enrollment.workerId, offering: enrollment.offeringId)
-            }
-            if let student { try await students.upsert(student, in: db) }
+            if let student { try students.upsert(student, on: connection) }
             return SelectOfferingResponse(enrollment: enrollment, eligibility: preview)
         }
     }
@@ -551,7 +547,7 @@ public struct MatchingHandler: MatchingServiceProvider {
     private func transition(
         _ request: some ProtoMessage, requestID: String, context: ServerContext, enrollmentID: String,
         to target: EnrollmentState, detail: String,
-        _ change: @escaping @Sendable (inout Enrollment, any SQLDatabase) async throws -> Void
+        _ change: @escaping @Sendable (inout Enrollment, any DBConnection) throws -> Void
     ) async throws -> Enrollment {
         guard !enrollmentID.isEmpty else { throw MatchingError.invalid(field: "enrollment_id", message: "required") }
         try FieldLimits.check(enrollmentID, field: "enrollment_id", max: FieldLimits.id)
@@ -559,20 +555,20 @@ public struct MatchingHandler: MatchingServiceProvider {
         try await InstitutionSystemsCheck(store: store, environment: environment).authorize(
             enrollmentID: enrollmentID, context: context)
         let store = self.store
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: requestID, context: context,
             entity: { (e: Enrollment) in "enrollment/\(e.id)" },
             detail: { (e: Enrollment) in "\(EnrollmentStateMachine.name(e.state)) \(detail)" }
-        ) { db in
-            guard let current = try await store.enrollment(id: enrollmentID, in: db) else {
+        ) { connection in
+            guard let current = try store.enrollment(id: enrollmentID, on: connection) else {
                 throw MatchingError.enrollmentNotFound(enrollmentID)
             }
             try EnrollmentStateMachine.check(from: current.state, to: target, enrollmentID: current.id)
             var next = current
-            try await change(&next, db)
+            try change(&next, connection)
             next.state = target
             next.version = current.version + 1
-            guard try await store.replaceEnrollment(next, previousVersion: current.version, in: db) else {
+            guard try store.replaceEnrollment(next, previousVersion: current.version, on: connection) else {
                 throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
             }
             return next
@@ -593,12 +589,12 @@ public struct MatchingHandler: MatchingServiceProvider {
         return try await transition(
             request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
             to: accept ? .accepted : .rejected, detail: ""
-        ) { enrollment, db in
+        ) { enrollment, connection in
             if accept {
                 enrollment.acceptedAt = Timestamps.timestamp()
             } else {
                 enrollment.reason = reason
-                try await store.releasePlace(offeringID: enrollment.offeringId, in: db)
+                try store.releasePlace(offeringID: enrollment.offeringId, on: connection)
             }
         }
     }
@@ -646,11 +642,10 @@ public struct MatchingHandler: MatchingServiceProvider {
         return try await transition(
             request, requestID: request.requestId, context: context, enrollmentID: request.enrollmentId,
             to: .completed, detail: "attendance \(attendance)%"
-        ) { enrollment, db in
-            let offering = try await store.offering(id: enrollment.offeringId, in: db)
+        ) { enrollment, connection in
+            let dates = try store.offeringDates(id: enrollment.offeringId, on: connection)
             if let problem = OfferingDatesRule.completionProblem(
-                completion: completion, offeringID: enrollment.offeringId,
-                start: CivilDate(offering?.startDate), end: CivilDate(offering?.endDate),
+                completion: completion, offeringID: enrollment.offeringId, start: dates?.start, end: dates?.end,
                 lastLearning: CivilDate(enrollment.lastLearningDay))
             {
                 throw MatchingError.rule(problem)
@@ -688,7 +683,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
         try FieldLimits.check(request.certificateNumber, field: "certificate_number", max: FieldLimits.code)
-        if let previous = try await environment.legacyIdempotent.previousResponse(
+        if let previous = try await environment.idempotent.previousResponse(
             to: request, requestID: request.requestId,
             context: context, as: RequestPaymentResponse.self)
         {
@@ -696,8 +691,8 @@ public struct MatchingHandler: MatchingServiceProvider {
         }
         let store = self.store
         guard
-            let current = try await environment.store.read({
-                try await store.enrollment(id: request.enrollmentId, in: $0)
+            let current = try await environment.database.read({
+                try store.enrollment(id: request.enrollmentId, on: $0)
             })
         else {
             throw MatchingError.enrollmentNotFound(request.enrollmentId)
@@ -713,12 +708,12 @@ public struct MatchingHandler: MatchingServiceProvider {
             ).claim ?? Claim()
         let decision = claim.decision ?? Decision()
         let certificate = request.certificateNumber
-        return try await environment.legacyIdempotent.run(
+        return try await environment.idempotent.run(
             request, requestID: request.requestId, context: context,
             entity: { (r: RequestPaymentResponse) in "enrollment/\(r.enrollment?.id ?? "") claim/\(r.claimId)" },
             detail: { (r: RequestPaymentResponse) in "eligible=\(r.eligible)" }
-        ) { db in
-            guard let current = try await store.enrollment(id: request.enrollmentId, in: db) else {
+        ) { connection in
+            guard let current = try store.enrollment(id: request.enrollmentId, on: connection) else {
                 throw MatchingError.enrollmentNotFound(request.enrollmentId)
             }
             var next = current
@@ -736,7 +731,7 @@ public struct MatchingHandler: MatchingServiceProvider {
                 next.reason = "claim \(claim.id) refused: \(Self.refusal(decision))"
             }
             next.version = current.version + 1
-            guard try await store.replaceEnrollment(next, previousVersion: current.version, in: db) else {
+            guard try store.replaceEnrollment(next, previousVersion: current.version, on: connection) else {
                 throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
             }
             let message =
@@ -765,8 +760,8 @@ public struct MatchingHandler: MatchingServiceProvider {
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
         let store = self.store
         guard
-            let enrollment = try await environment.store.read({
-                try await store.enrollment(id: request.enrollmentId, in: $0)
+            let enrollment = try await environment.database.read({
+                try store.enrollment(id: request.enrollmentId, on: $0)
             })
         else {
             throw MatchingError.enrollmentNotFound(request.enrollmentId)

@@ -1,11 +1,11 @@
-import Storage
+import SQL
 
 /// The matching service's tables. Each entity is kept as its protobuf encoding (the contract is the
 /// document) beside the columns that are looked up, filtered or counted on. Dates are `YYYY-MM-DD`
 /// text, so they compare in order on both SQLite and PostgreSQL.
 enum MatchingMigrations {
-    static let all: [Migration] = [
-        Migration(version: 100, name: "demands and catalogues") { dialect in
+    static let all: [SchemaMigration] = [
+        SchemaMigration(version: 100, name: "demands and catalogues") { dialect in
             [
                 """
                 CREATE TABLE demands (
@@ -32,7 +32,7 @@ enum MatchingMigrations {
                 """,
             ]
         },
-        Migration(version: 101, name: "offerings and enrolments") { dialect in
+        SchemaMigration(version: 101, name: "offerings and enrolments") { dialect in
             [
                 """
                 CREATE TABLE offerings (
@@ -67,7 +67,7 @@ enum MatchingMigrations {
                 "CREATE INDEX enrollments_offering ON enrollments (offering_id, id)",
             ]
         },
-        Migration(version: 102, name: "students' three ones, offerings for demands, demand trends") { dialect in
+        SchemaMigration(version: 102, name: "students' three ones, offerings for demands, demand trends") { dialect in
             [  // S1: the G3 students matching knows, with what registrars match them by.
                 """
                 CREATE TABLE students (
@@ -92,7 +92,8 @@ enum MatchingMigrations {
                 "CREATE INDEX demands_submitted ON demands (submitted_on)",
             ]
         },
-        Migration(version: 103, name: "institutions' system certificate names (O4 by the offering's institution)") {
+        SchemaMigration(version: 103, name: "institutions' system certificate names (O4 by the offering's institution)")
+        {
             _ in
             [  // A copy of registration's Institution.system_certificate_names (a JSON array of strings),
                 // written when an offering is published and re-read as InstitutionSystemsCheck decides;

@@ -1,55 +1,48 @@
 import Essentials
 import Foundation
-import SQLKit
+import SQL
 import Schema
-import ServiceKit
-import Storage
 
-/// The matching service's SQL: every query it runs, and nothing else.
+/// The matching service's SQL: every statement it runs, and nothing else. A function taking a
+/// connection runs inside the caller's `transaction` or `read` body; the others are reads of their
+/// own. Rows are read by column position straight into the contract's messages.
 struct MatchingStore: Sendable {
-    let store: SQLStore
-
-    private struct DataRow: Decodable { var data: Data }
-    private struct IDRow: Decodable { var id: String }
-    private struct OfferingRow: Decodable {
-        var data: Data
-        var enrolled: Int
-    }
+    let database: Database
 
     // MARK: Demands (O1, C3)
 
-    func insertDemand(_ demand: Demand, submittedOn: String, in db: any SQLDatabase) async throws {
+    func insertDemand(_ demand: Demand, submittedOn: String, on connection: any DBConnection) throws {
         let requester: String
         switch demand.requester {
         case .enterpriseCreditCode?: requester = "enterprise"
         default: requester = "worker"
         }
-        try await db.raw(
+        try connection.execute(
             """
             INSERT INTO demands (id, occupation_code, occupation_name, level, requester_kind, headcount, submitted_on, data)
-            VALUES (\(bind: demand.id), \(bind: demand.occupation?.code ?? ""), \(bind: demand.occupation?.name ?? ""),
-                    \(bind: demand.level.rawValue), \(bind: requester), \(bind: Int64(demand.headcount)), \(bind: submittedOn),
-                    \(bind: Data(demand.serializedBytes())))
-            """
-        ).run()
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            demand.id, demand.occupation?.code ?? "", demand.occupation?.name ?? "", demand.level.rawValue, requester,
+            Int64(demand.headcount), submittedOn, demand.serializedBytes())
     }
 
-    struct AggregateRow: Decodable {
-        var occupation_code: String
-        var occupation_name: String
-        var level: Int
-        var demand_count: Int64
+    /// One row of C3: a group's totals within the asked dates and its two trend periods.
+    struct AggregateRow: Sendable {
+        var occupationCode: String
+        var occupationName: String
+        var level: Int32
+        var demandCount: Int64
         var headcount: Int64
-        var worker_requests: Int64
-        var enterprise_requests: Int64
-        var recent_demands: Int64
-        var recent_headcount: Int64
-        var previous_demands: Int64
-        var previous_headcount: Int64
+        var workerRequests: Int64
+        var enterpriseRequests: Int64
+        var recentDemands: Int64
+        var recentHeadcount: Int64
+        var previousDemands: Int64
+        var previousHeadcount: Int64
     }
 
-    func demandExists(id: String, in db: any SQLDatabase) async throws -> Bool {
-        try await db.raw("SELECT id FROM demands WHERE id = \(bind: id)").first(decoding: IDRow.self) != nil
+    func demandExists(id: String, on connection: any DBConnection) throws -> Bool {
+        try connection.first("SELECT 1 FROM demands WHERE id = $1", id) { _ in true } ?? false
     }
 
     /// C3: demands grouped by occupation and level, ordered by both, after (afterCode, afterLevel).
@@ -59,160 +52,160 @@ struct MatchingStore: Sendable {
         occupation: String, level: SkillLevel, from: String?, to: String?, periods: DemandTrendRule.Periods,
         after: (code: String, level: Int)?, limit: Int
     ) async throws -> [AggregateRow] {
-        try await store.read { db in
-            let from = from ?? "0000-00-00", to = to ?? "9999-99-99"
-            func inRange() -> SQLQueryString { "submitted_on >= \(bind: from) AND submitted_on <= \(bind: to)" }
-            func recent() -> SQLQueryString {
-                "submitted_on > \(bind: periods.recentStart) AND submitted_on <= \(bind: periods.asOf)"
+        // $1, $2: [from, to]; $3..$5: the trend periods' bounds.
+        var parameters = SQLParameters([
+            .text(from ?? "0000-00-00"), .text(to ?? "9999-99-99"), .text(periods.previousStart),
+            .text(periods.recentStart), .text(periods.asOf),
+        ])
+        let inRange = "submitted_on >= $1 AND submitted_on <= $2"
+        let recent = "submitted_on > $4 AND submitted_on <= $5"
+        let previous = "submitted_on > $3 AND submitted_on <= $4"
+        func sum(_ condition: String, _ value: String) -> String {
+            "CAST(SUM(CASE WHEN \(condition) THEN \(value) ELSE 0 END) AS BIGINT)"
+        }
+        var sql = "SELECT occupation_code, MAX(occupation_name), level, "
+        sql += [
+            sum(inRange, "1"), sum(inRange, "headcount"), sum(inRange + " AND requester_kind = 'worker'", "1"),
+            sum(inRange + " AND requester_kind = 'enterprise'", "1"), sum(recent, "1"), sum(recent, "headcount"),
+            sum(previous, "1"), sum(previous, "headcount"),
+        ].joined(separator: ", ")
+        sql += " FROM demands WHERE 1 = 1"
+        if !occupation.isEmpty { sql += " AND occupation_code = \(parameters.add(occupation))" }
+        if level != .unspecified { sql += " AND level = \(parameters.add(level.rawValue))" }
+        if let after {
+            let code = parameters.add(after.code)
+            sql +=
+                " AND (occupation_code > \(code) OR (occupation_code = \(code) AND level > \(parameters.add(after.level))))"
+        }
+        sql += " GROUP BY occupation_code, level HAVING SUM(CASE WHEN \(inRange) THEN 1 ELSE 0 END) > 0"
+        sql += " ORDER BY occupation_code, level LIMIT \(parameters.add(limit))"
+        let (text, binds) = (sql, parameters.values)
+        return try await database.read { connection in
+            var rows: [AggregateRow] = []
+            try connection.query(text, binds) { row in
+                rows.append(
+                    AggregateRow(
+                        occupationCode: try row.string(0), occupationName: try row.string(1),
+                        level: Int32(clamping: try row.int64(2)), demandCount: try row.int64(3),
+                        headcount: try row.int64(4), workerRequests: try row.int64(5),
+                        enterpriseRequests: try row.int64(6), recentDemands: try row.int64(7),
+                        recentHeadcount: try row.int64(8), previousDemands: try row.int64(9),
+                        previousHeadcount: try row.int64(10)))
             }
-            func previous() -> SQLQueryString {
-                "submitted_on > \(bind: periods.previousStart) AND submitted_on <= \(bind: periods.recentStart)"
-            }
-            func sum(_ condition: SQLQueryString, _ value: String, as name: String) -> SQLQueryString {
-                "CAST(SUM(CASE WHEN " + condition
-                    + " THEN \(unsafeRaw: value) ELSE 0 END) AS BIGINT) AS \(unsafeRaw: name)"
-            }
-            var query: SQLQueryString = "SELECT occupation_code, MAX(occupation_name) AS occupation_name, level, "
-            query =
-                query + sum(inRange(), "1", as: "demand_count") + ", " + sum(inRange(), "headcount", as: "headcount")
-                + ", "
-            query = query + sum(inRange() + " AND requester_kind = 'worker'", "1", as: "worker_requests") + ", "
-            query = query + sum(inRange() + " AND requester_kind = 'enterprise'", "1", as: "enterprise_requests") + ", "
-            query =
-                query + sum(recent(), "1", as: "recent_demands") + ", "
-                + sum(recent(), "headcount", as: "recent_headcount") + ", "
-            query =
-                query + sum(previous(), "1", as: "previous_demands") + ", "
-                + sum(previous(), "headcount", as: "previous_headcount")
-            query = query + " FROM demands WHERE 1 = 1"
-            if !occupation.isEmpty { query = query + " AND occupation_code = \(bind: occupation)" }
-            if level != .unspecified { query = query + " AND level = \(bind: level.rawValue)" }
-            if let after {
-                query =
-                    query
-                    + " AND (occupation_code > \(bind: after.code) OR (occupation_code = \(bind: after.code) AND level > \(bind: after.level)))"
-            }
-            query =
-                query + " GROUP BY occupation_code, level HAVING SUM(CASE WHEN " + inRange() + " THEN 1 ELSE 0 END) > 0"
-            query = query + " ORDER BY occupation_code, level LIMIT \(bind: limit)"
-            return try await db.raw(query).all(decoding: AggregateRow.self)
+            return rows
         }
     }
 
     // MARK: Catalogues (C1, C2)
 
-    func catalogEntry(kind: CatalogKind, occupationCode: String, in db: any SQLDatabase) async throws -> CatalogEntry? {
-        try await decode(
-            db.raw(
-                """
-                SELECT data FROM catalog_entries WHERE kind = \(bind: kind.rawValue) AND occupation_code = \(bind: occupationCode)
-                """
-            ).first(decoding: DataRow.self))
-    }
-
-    func saveCatalogEntry(_ entry: CatalogEntry, isNew: Bool, from: String, until: String, in db: any SQLDatabase)
-        async throws
+    /// The id and version of the entry for (kind, occupation), if there is one.
+    func catalogVersion(kind: CatalogKind, occupationCode: String, on connection: any DBConnection) throws
+        -> (id: String, version: Int64)?
     {
-        let data = Data(entry.serializedBytes())
-        if isNew {
-            try await db.raw(
-                """
-                INSERT INTO catalog_entries (id, kind, occupation_code, effective_from, effective_until, version, data)
-                VALUES (\(bind: entry.id), \(bind: entry.kind.rawValue), \(bind: entry.occupation?.code ?? ""), \(bind: from),
-                        \(bind: until), \(bind: entry.version), \(bind: data))
-                """
-            ).run()
-        } else {
-            try await db.raw(
-                """
-                UPDATE catalog_entries SET effective_from = \(bind: from), effective_until = \(bind: until),
-                    version = \(bind: entry.version), data = \(bind: data)
-                WHERE id = \(bind: entry.id)
-                """
-            ).run()
-        }
+        try connection.first(
+            "SELECT id, version FROM catalog_entries WHERE kind = $1 AND occupation_code = $2", kind.rawValue,
+            occupationCode
+        ) { (id: try $0.string(0), version: try $0.int64(1)) }
     }
 
-    /// The catalogue an occupation is listed in (C1 before C2), if any.
-    func catalogKind(occupationCode: String, on day: String, in db: any SQLDatabase) async throws -> CatalogKind? {
-        struct Row: Decodable { var kind: Int32 }
-        let row = try await db.raw(
+    func insertCatalogEntry(_ entry: CatalogEntry, from: String, until: String, on connection: any DBConnection)
+        throws
+    {
+        try connection.execute(
             """
-            SELECT kind FROM catalog_entries WHERE occupation_code = \(bind: occupationCode)
-              AND effective_from <= \(bind: day) AND (effective_until = '' OR effective_until >= \(bind: day))
+            INSERT INTO catalog_entries (id, kind, occupation_code, effective_from, effective_until, version, data)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """,
+            entry.id, entry.kind.rawValue, entry.occupation?.code ?? "", from, until, entry.version,
+            entry.serializedBytes())
+    }
+
+    func replaceCatalogEntry(_ entry: CatalogEntry, from: String, until: String, on connection: any DBConnection)
+        throws
+    {
+        try connection.execute(
+            "UPDATE catalog_entries SET effective_from = $1, effective_until = $2, version = $3, data = $4 WHERE id = $5",
+            from, until, entry.version, entry.serializedBytes(), entry.id)
+    }
+
+    /// The catalogue an occupation is listed in on `day` (C1 before C2), if any.
+    func catalogKind(occupationCode: String, on day: String, on connection: any DBConnection) throws -> CatalogKind? {
+        try connection.first(
+            """
+            SELECT kind FROM catalog_entries WHERE occupation_code = $1
+              AND effective_from <= $2 AND (effective_until = '' OR effective_until >= $2)
             ORDER BY kind LIMIT 1
-            """
-        ).first(decoding: Row.self)
-        return row.map { CatalogKind(rawValue: $0.kind) }
+            """, occupationCode, day
+        ) { CatalogKind(rawValue: Int32(clamping: try $0.int64(0))) }
     }
 
     func catalog(kind: CatalogKind, on day: String, afterID: String, limit: Int) async throws -> [CatalogEntry] {
-        try await store.read { db in
-            var query = SQLQueryString(
-                """
-                SELECT data FROM catalog_entries WHERE id > \(bind: afterID)
-                  AND effective_from <= \(bind: day) AND (effective_until = '' OR effective_until >= \(bind: day))
-                """)
-            if kind != .unspecified { query = query + " AND kind = \(bind: kind.rawValue)" }
-            query = query + " ORDER BY id LIMIT \(bind: limit)"
-            return try await db.raw(query).all(decoding: DataRow.self).map {
-                try CatalogEntry(serializedBytes: $0.data)
-            }
+        var parameters = SQLParameters([.text(afterID), .text(day)])
+        var sql = """
+            SELECT data FROM catalog_entries WHERE id > $1
+              AND effective_from <= $2 AND (effective_until = '' OR effective_until >= $2)
+            """
+        if kind != .unspecified { sql += " AND kind = \(parameters.add(kind.rawValue))" }
+        sql += " ORDER BY id LIMIT \(parameters.add(limit))"
+        let (text, binds) = (sql, parameters.values)
+        return try await database.read { connection in
+            var entries: [CatalogEntry] = []
+            try connection.query(text, binds) { entries.append(try CatalogEntry(serializedBytes: $0.bytes(0))) }
+            return entries
         }
     }
 
     // MARK: Offerings (O2)
 
-    func insertOffering(_ offering: Offering, in db: any SQLDatabase) async throws {
+    func insertOffering(_ offering: Offering, on connection: any DBConnection) throws {
         let groups = "," + offering.targetGroups.map { String($0.rawValue) }.joined(separator: ",") + ","
         let demands = "," + offering.demandIds.joined(separator: ",") + (offering.demandIds.isEmpty ? "" : ",")
-        try await db.raw(
+        try connection.execute(
             """
-            INSERT INTO offerings (id, occupation_code, level, institution_id, kind, target_groups, demand_ids, start_date, end_date,
-                                   capacity, enrolled, version, data)
-            VALUES (\(bind: offering.id), \(bind: offering.occupation?.code ?? ""), \(bind: offering.level.rawValue),
-                    \(bind: offering.institutionId), \(bind: offering.kind.rawValue), \(bind: groups), \(bind: demands),
-                    \(bind: CivilDate(offering.startDate)?.description ?? ""), \(bind: CivilDate(offering.endDate)?.description ?? ""),
-                    \(bind: Int(offering.capacity)), 0, \(bind: offering.version), \(bind: Data(offering.serializedBytes())))
-            """
-        ).run()
+            INSERT INTO offerings (id, occupation_code, level, institution_id, kind, target_groups, demand_ids, start_date,
+                                   end_date, capacity, enrolled, version, data)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12)
+            """,
+            offering.id, offering.occupation?.code ?? "", offering.level.rawValue, offering.institutionId,
+            offering.kind.rawValue, groups, demands, CivilDate(offering.startDate)?.description ?? "",
+            CivilDate(offering.endDate)?.description ?? "", offering.capacity, offering.version,
+            offering.serializedBytes())
     }
 
     /// The offering with its current `enrolled` count (the column is the truth; the stored
     /// document keeps the published values).
-    func offering(id: String, in db: any SQLDatabase) async throws -> Offering? {
-        guard
-            let row = try await db.raw("SELECT data, enrolled FROM offerings WHERE id = \(bind: id)")
-                .first(decoding: OfferingRow.self)
-        else { return nil }
-        return try Self.offering(row)
+    func offering(id: String, on connection: any DBConnection) throws -> Offering? {
+        try connection.first("SELECT data, enrolled FROM offerings WHERE id = $1", id, decode: Self.offering)
     }
 
-    private static func offering(_ row: OfferingRow) throws -> Offering {
-        var offering = try Offering(serializedBytes: row.data)
-        offering.enrolled = Int32(row.enrolled)
+    /// The offering's first and last day of training, without reading its document; nil when
+    /// there is no such offering.
+    func offeringDates(id: String, on connection: any DBConnection) throws -> (start: CivilDate?, end: CivilDate?)? {
+        try connection.first("SELECT start_date, end_date FROM offerings WHERE id = $1", id) {
+            (CivilDate(iso: try $0.string(0)), CivilDate(iso: try $0.string(1)))
+        }
+    }
+
+    /// Reads `data, enrolled`.
+    private static func offering(_ row: DBRow) throws -> Offering {
+        var offering = try Offering(serializedBytes: row.bytes(0))
+        offering.enrolled = Int32(clamping: try row.int64(1))
         return offering
     }
 
-    /// O3: takes one place if one is free; nil when the offering is full (or does not exist).
+    /// O3: takes one place if one is free; false when the offering is full (or does not exist).
     /// The single conditional UPDATE is what keeps capacity from being oversold, also with
     /// several replicas on one PostgreSQL: the row lock serialises concurrent takers and the
     /// condition is re-evaluated after the wait.
-    func takePlace(offeringID: String, in db: any SQLDatabase) async throws -> Int? {
-        struct Row: Decodable { var enrolled: Int }
-        return try await db.raw(
-            """
-            UPDATE offerings SET enrolled = enrolled + 1
-            WHERE id = \(bind: offeringID) AND enrolled < capacity
-            RETURNING enrolled
-            """
-        ).first(decoding: Row.self)?.enrolled
+    func takePlace(offeringID: String, on connection: any DBConnection) throws -> Bool {
+        try connection.execute(
+            "UPDATE offerings SET enrolled = enrolled + 1 WHERE id = $1 AND enrolled < capacity", offeringID) > 0
     }
 
     /// Gives a place back (rejection, withdrawal).
-    func releasePlace(offeringID: String, in db: any SQLDatabase) async throws {
-        try await db.raw("UPDATE offerings SET enrolled = enrolled - 1 WHERE id = \(bind: offeringID) AND enrolled > 0")
-            .run()
+    func releasePlace(offeringID: String, on connection: any DBConnection) throws {
+        try connection.execute(
+            "UPDATE offerings SET enrolled = enrolled - 1 WHERE id = $1 AND enrolled > 0", offeringID)
     }
 
     struct OfferingFilter: Sendable {
@@ -227,82 +220,76 @@ struct MatchingStore: Sendable {
     }
 
     func offerings(_ filter: OfferingFilter, afterID: String, limit: Int) async throws -> [Offering] {
-        try await store.read { db in
-            var query = SQLQueryString("SELECT data, enrolled FROM offerings WHERE id > \(bind: afterID)")
-            if !filter.occupationCode.isEmpty {
-                query = query + " AND occupation_code = \(bind: filter.occupationCode)"
-            }
-            if filter.level != .unspecified { query = query + " AND level = \(bind: filter.level.rawValue)" }
-            if !filter.institutionID.isEmpty { query = query + " AND institution_id = \(bind: filter.institutionID)" }
-            if filter.kind != .unspecified { query = query + " AND kind = \(bind: filter.kind.rawValue)" }
-            if filter.targetGroup != .unspecified {
-                // No target groups means everyone.
-                query =
-                    query
-                    + " AND (target_groups = ',' OR target_groups LIKE \(bind: "%,\(filter.targetGroup.rawValue),%"))"
-            }
-            if let start = filter.startsAfter { query = query + " AND start_date >= \(bind: start)" }
-            if filter.openOnly { query = query + " AND enrolled < capacity" }
-            if !filter.demandID.isEmpty { query = query + " AND demand_ids LIKE \(bind: "%,\(filter.demandID),%")" }
-            query = query + " ORDER BY id LIMIT \(bind: limit)"
-            return try await db.raw(query).all(decoding: OfferingRow.self).map { try Self.offering($0) }
+        var parameters = SQLParameters([.text(afterID)])
+        var sql = "SELECT data, enrolled FROM offerings WHERE id > $1"
+        if !filter.occupationCode.isEmpty { sql += " AND occupation_code = \(parameters.add(filter.occupationCode))" }
+        if filter.level != .unspecified { sql += " AND level = \(parameters.add(filter.level.rawValue))" }
+        if !filter.institutionID.isEmpty { sql += " AND institution_id = \(parameters.add(filter.institutionID))" }
+        if filter.kind != .unspecified { sql += " AND kind = \(parameters.add(filter.kind.rawValue))" }
+        if filter.targetGroup != .unspecified {
+            // No target groups means everyone.
+            let pattern = parameters.add("%,\(filter.targetGroup.rawValue),%")
+            sql += " AND (target_groups = ',' OR target_groups LIKE \(pattern))"
+        }
+        if let start = filter.startsAfter { sql += " AND start_date >= \(parameters.add(start))" }
+        if filter.openOnly { sql += " AND enrolled < capacity" }
+        if !filter.demandID.isEmpty { sql += " AND demand_ids LIKE \(parameters.add("%,\(filter.demandID),%"))" }
+        sql += " ORDER BY id LIMIT \(parameters.add(limit))"
+        let (text, binds) = (sql, parameters.values)
+        return try await database.read { connection in
+            var offerings: [Offering] = []
+            try connection.query(text, binds) { offerings.append(try Self.offering($0)) }
+            return offerings
         }
     }
 
     // MARK: Enrolments (O3..O5)
 
-    func insertEnrollment(_ enrollment: Enrollment, in db: any SQLDatabase) async throws {
-        try await db.raw(
+    /// Throws `DBError` `.uniqueViolation` when the worker already holds an active enrolment in
+    /// the offering (the partial unique index `enrollments_active`).
+    func insertEnrollment(_ enrollment: Enrollment, on connection: any DBConnection) throws {
+        try connection.execute(
             """
             INSERT INTO enrollments (id, worker_id, offering_id, institution_id, state, active, version, data)
-            VALUES (\(bind: enrollment.id), \(bind: enrollment.workerId), \(bind: enrollment.offeringId),
-                    \(bind: enrollment.institutionId), \(bind: enrollment.state.rawValue),
-                    \(bind: EnrollmentStateMachine.isActive(enrollment.state) ? 1 : 0), \(bind: enrollment.version),
-                    \(bind: Data(enrollment.serializedBytes())))
-            """
-        ).run()
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            enrollment.id, enrollment.workerId, enrollment.offeringId, enrollment.institutionId,
+            enrollment.state.rawValue, EnrollmentStateMachine.isActive(enrollment.state) ? 1 : 0, enrollment.version,
+            enrollment.serializedBytes())
     }
 
     /// Replaces the enrolment if it is still at `previousVersion`; false when someone changed it first.
-    func replaceEnrollment(_ enrollment: Enrollment, previousVersion: Int64, in db: any SQLDatabase) async throws
+    func replaceEnrollment(_ enrollment: Enrollment, previousVersion: Int64, on connection: any DBConnection) throws
         -> Bool
     {
-        let updated = try await db.raw(
-            """
-            UPDATE enrollments SET state = \(bind: enrollment.state.rawValue),
-                active = \(bind: EnrollmentStateMachine.isActive(enrollment.state) ? 1 : 0),
-                version = \(bind: enrollment.version), data = \(bind: Data(enrollment.serializedBytes()))
-            WHERE id = \(bind: enrollment.id) AND version = \(bind: previousVersion)
-            RETURNING id
-            """
-        ).all(decoding: IDRow.self)
-        return !updated.isEmpty
+        try connection.execute(
+            "UPDATE enrollments SET state = $1, active = $2, version = $3, data = $4 WHERE id = $5 AND version = $6",
+            enrollment.state.rawValue, EnrollmentStateMachine.isActive(enrollment.state) ? 1 : 0, enrollment.version,
+            enrollment.serializedBytes(), enrollment.id, previousVersion) == 1
     }
 
-    func hasActiveEnrollment(workerID: String, offeringID: String, in db: any SQLDatabase) async throws -> Bool {
-        try await db.raw(
-            """
-            SELECT id FROM enrollments WHERE offering_id = \(bind: offeringID) AND worker_id = \(bind: workerID) AND active = 1
-            """
-        ).first(decoding: IDRow.self) != nil
-    }
-
-    func enrollment(id: String, in db: any SQLDatabase) async throws -> Enrollment? {
-        try await decode(db.raw("SELECT data FROM enrollments WHERE id = \(bind: id)").first(decoding: DataRow.self))
+    func enrollment(id: String, on connection: any DBConnection) throws -> Enrollment? {
+        try connection.first("SELECT data FROM enrollments WHERE id = $1", id) {
+            try Enrollment(serializedBytes: $0.bytes(0))
+        }
     }
 
     func enrollments(
         workerID: String, offeringID: String, institutionID: String, state: EnrollmentState,
         afterID: String, limit: Int
     ) async throws -> [Enrollment] {
-        try await store.read { db in
-            var query = SQLQueryString("SELECT data FROM enrollments WHERE id > \(bind: afterID)")
-            if !workerID.isEmpty { query = query + " AND worker_id = \(bind: workerID)" }
-            if !offeringID.isEmpty { query = query + " AND offering_id = \(bind: offeringID)" }
-            if !institutionID.isEmpty { query = query + " AND institution_id = \(bind: institutionID)" }
-            if state != .unspecified { query = query + " AND state = \(bind: state.rawValue)" }
-            query = query + " ORDER BY id LIMIT \(bind: limit)"
-            return try await db.raw(query).all(decoding: DataRow.self).map { try Enrollment(serializedBytes: $0.data) }
+        var parameters = SQLParameters([.text(afterID)])
+        var sql = "SELECT data FROM enrollments WHERE id > $1"
+        if !workerID.isEmpty { sql += " AND worker_id = \(parameters.add(workerID))" }
+        if !offeringID.isEmpty { sql += " AND offering_id = \(parameters.add(offeringID))" }
+        if !institutionID.isEmpty { sql += " AND institution_id = \(parameters.add(institutionID))" }
+        if state != .unspecified { sql += " AND state = \(parameters.add(state.rawValue))" }
+        sql += " ORDER BY id LIMIT \(parameters.add(limit))"
+        let (text, binds) = (sql, parameters.values)
+        return try await database.read { connection in
+            var enrollments: [Enrollment] = []
+            try connection.query(text, binds) { enrollments.append(try Enrollment(serializedBytes: $0.bytes(0))) }
+            return enrollments
         }
     }
 
@@ -319,42 +306,45 @@ struct MatchingStore: Sendable {
 
     /// The enrolment's institution and matching's copy of its system names; nil when there is no
     /// such enrolment.
-    func institutionSystems(enrollmentID: String, in db: any SQLDatabase) async throws -> InstitutionSystems? {
-        struct Row: Decodable {
-            var institution_id: String
-            var names: String?
-            var read_at: Int64?
+    func institutionSystems(enrollmentID: String, on connection: any DBConnection) throws -> InstitutionSystems? {
+        try connection.first(
+            """
+            SELECT e.institution_id, s.names, s.read_at
+            FROM enrollments e LEFT JOIN institution_systems s ON s.institution_id = e.institution_id
+            WHERE e.id = $1
+            """, enrollmentID
+        ) { row in
+            let names = try row.get(1, as: String?.self).flatMap {
+                try? JSONDecoder().decode([String].self, from: Data($0.utf8))
+            }
+            return InstitutionSystems(
+                institutionID: try row.string(0), names: names,
+                readAt: names == nil ? 0 : try row.get(2, as: Int64?.self) ?? 0)
         }
-        guard
-            let row = try await db.raw(
-                """
-                SELECT e.institution_id, s.names, s.read_at
-                FROM enrollments e LEFT JOIN institution_systems s ON s.institution_id = e.institution_id
-                WHERE e.id = \(bind: enrollmentID)
-                """
-            ).first(decoding: Row.self)
-        else { return nil }
-        let names = row.names.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
-        return InstitutionSystems(
-            institutionID: row.institution_id, names: names, readAt: names == nil ? 0 : row.read_at ?? 0)
     }
 
     /// Stores (or replaces) the copy of an institution's system names.
-    func saveInstitutionSystems(institutionID: String, names: [String], readAt: Int64, in db: any SQLDatabase)
-        async throws
+    func saveInstitutionSystems(institutionID: String, names: [String], readAt: Int64, on connection: any DBConnection)
+        throws
     {
         let json = String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
-        try await db.raw(
+        try connection.execute(
             """
-            INSERT INTO institution_systems (institution_id, names, read_at)
-            VALUES (\(bind: institutionID), \(bind: json), \(bind: readAt))
+            INSERT INTO institution_systems (institution_id, names, read_at) VALUES ($1, $2, $3)
             ON CONFLICT (institution_id) DO UPDATE SET names = excluded.names, read_at = excluded.read_at
-            """
-        ).run()
+            """, institutionID, json, readAt)
     }
+}
 
-    private func decode<M: ProtoMessage>(_ row: DataRow?) throws -> M? {
-        guard let row else { return nil }
-        return try M(serializedBytes: row.data)
+/// The values of a statement built from optional filters: `add` appends one and returns its
+/// placeholder (`$1`, `$2`, ... in order), so the text and the values cannot drift apart.
+struct SQLParameters {
+    private(set) var values: [DBValue]
+
+    init(_ values: [DBValue] = []) { self.values = values }
+
+    mutating func add(_ value: some DBBindable) -> String {
+        values.append(value.dbValue)
+        return "$\(values.count)"
     }
 }

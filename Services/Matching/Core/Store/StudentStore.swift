@@ -1,118 +1,91 @@
 import Foundation
-import SQLKit
+import SQL
 import Schema
-import Storage
 
 /// The SQL of S1, the students' "three ones": students, their recorded activities, and their
-/// enrolments with the offerings (which count as vocational trainings).
+/// enrolments with the offerings (which count as vocational trainings). Every function runs
+/// inside the caller's `transaction` or `read` body.
 struct StudentStore: Sendable {
-    let store: SQLStore
-
-    private struct DataRow: Decodable { var data: Data }
-    private struct StudentRow: Decodable {
-        var worker_id: String
-        var school: String
-        var name: String
-        var id_number: String
-    }
-    private struct EnrollmentRow: Decodable {
-        var data: Data
-        var offering: Data?
-    }
-
     /// Keeps the student's school, name and ID number as registration last said.
-    func upsert(_ student: StudentRecord, in db: any SQLDatabase) async throws {
-        try await db.raw(
+    func upsert(_ student: StudentRecord, on connection: any DBConnection) throws {
+        try connection.execute(
             """
-            INSERT INTO students (worker_id, school, name, id_number)
-            VALUES (\(bind: student.workerID), \(bind: student.school), \(bind: student.name), \(bind: student.idNumber))
+            INSERT INTO students (worker_id, school, name, id_number) VALUES ($1, $2, $3, $4)
             ON CONFLICT (worker_id) DO UPDATE SET school = excluded.school, name = excluded.name, id_number = excluded.id_number
-            """
-        ).run()
+            """, student.workerID, student.school, student.name, student.idNumber)
     }
 
-    func student(workerID: String, in db: any SQLDatabase) async throws -> StudentRecord? {
-        try await db.raw("SELECT worker_id, school, name, id_number FROM students WHERE worker_id = \(bind: workerID)")
-            .first(decoding: StudentRow.self).map(Self.record)
+    func student(workerID: String, on connection: any DBConnection) throws -> StudentRecord? {
+        try connection.first(
+            "SELECT worker_id, school, name, id_number FROM students WHERE worker_id = $1", workerID,
+            decode: Self.record)
     }
 
-    func students(school: String, afterWorkerID: String, limit: Int, in db: any SQLDatabase) async throws
+    func students(school: String, afterWorkerID: String, limit: Int, on connection: any DBConnection) throws
         -> [StudentRecord]
     {
-        try await db.raw(
+        try connection.all(
             """
             SELECT worker_id, school, name, id_number FROM students
-            WHERE school = \(bind: school) AND worker_id > \(bind: afterWorkerID) ORDER BY worker_id LIMIT \(bind: limit)
-            """
-        ).all(decoding: StudentRow.self).map(Self.record)
+            WHERE school = $1 AND worker_id > $2 ORDER BY worker_id LIMIT $3
+            """, school, afterWorkerID, limit, decode: Self.record)
     }
 
-    private static func record(_ row: StudentRow) -> StudentRecord {
-        StudentRecord(workerID: row.worker_id, school: row.school, name: row.name, idNumber: row.id_number)
+    /// Reads `worker_id, school, name, id_number`.
+    private static func record(_ row: DBRow) throws -> StudentRecord {
+        StudentRecord(
+            workerID: try row.string(0), school: try row.string(1), name: try row.string(2),
+            idNumber: try row.string(3))
     }
 
-    func insert(_ activity: StudentActivity, in db: any SQLDatabase) async throws {
-        try await db.raw(
-            """
-            INSERT INTO student_activities (id, worker_id, kind, completed, version, data)
-            VALUES (\(bind: activity.id), \(bind: activity.workerId), \(bind: activity.kind.rawValue),
-                    \(bind: activity.completed ? 1 : 0), \(bind: activity.version), \(bind: Data(activity.serializedBytes())))
-            """
-        ).run()
+    func insert(_ activity: StudentActivity, on connection: any DBConnection) throws {
+        try connection.execute(
+            "INSERT INTO student_activities (id, worker_id, kind, completed, version, data) VALUES ($1, $2, $3, $4, $5, $6)",
+            activity.id, activity.workerId, activity.kind.rawValue, activity.completed ? 1 : 0, activity.version,
+            activity.serializedBytes())
     }
 
     /// Replaces the activity if it is still at `previousVersion`; false when someone changed it first.
-    func replace(_ activity: StudentActivity, previousVersion: Int64, in db: any SQLDatabase) async throws -> Bool {
-        struct Row: Decodable { var id: String }
-        return try await !db.raw(
-            """
-            UPDATE student_activities SET completed = \(bind: activity.completed ? 1 : 0), version = \(bind: activity.version),
-                data = \(bind: Data(activity.serializedBytes()))
-            WHERE id = \(bind: activity.id) AND version = \(bind: previousVersion)
-            RETURNING id
-            """
-        ).all(decoding: Row.self).isEmpty
+    func replace(_ activity: StudentActivity, previousVersion: Int64, on connection: any DBConnection) throws -> Bool {
+        try connection.execute(
+            "UPDATE student_activities SET completed = $1, version = $2, data = $3 WHERE id = $4 AND version = $5",
+            activity.completed ? 1 : 0, activity.version, activity.serializedBytes(), activity.id, previousVersion)
+            == 1
     }
 
-    func activity(id: String, in db: any SQLDatabase) async throws -> StudentActivity? {
-        guard
-            let row = try await db.raw("SELECT data FROM student_activities WHERE id = \(bind: id)").first(
-                decoding: DataRow.self)
-        else { return nil }
-        return try StudentActivity(serializedBytes: row.data)
+    func activity(id: String, on connection: any DBConnection) throws -> StudentActivity? {
+        try connection.first("SELECT data FROM student_activities WHERE id = $1", id) {
+            try StudentActivity(serializedBytes: $0.bytes(0))
+        }
     }
 
     /// Every record of the given students (of one school, worker ids first...last in order):
     /// their activities and their active enrolments as vocational trainings, by worker id.
-    func records(
-        school: String, firstWorkerID: String, lastWorkerID: String,
-        in db: any SQLDatabase
-    ) async throws -> [String: [StudentActivity]] {
+    func records(school: String, firstWorkerID: String, lastWorkerID: String, on connection: any DBConnection)
+        throws -> [String: [StudentActivity]]
+    {
         var records: [String: [StudentActivity]] = [:]
-        let activities = try await db.raw(
+        try connection.query(
             """
             SELECT a.data FROM student_activities a JOIN students s ON s.worker_id = a.worker_id
-            WHERE s.school = \(bind: school) AND a.worker_id >= \(bind: firstWorkerID) AND a.worker_id <= \(bind: lastWorkerID)
+            WHERE s.school = $1 AND a.worker_id >= $2 AND a.worker_id <= $3
             ORDER BY a.id
-            """
-        ).all(decoding: DataRow.self)
-        for row in activities {
-            let activity = try StudentActivity(serializedBytes: row.data)
+            """, [.text(school), .text(firstWorkerID), .text(lastWorkerID)]
+        ) { row in
+            let activity = try StudentActivity(serializedBytes: row.bytes(0))
             records[activity.workerId, default: []].append(activity)
         }
-        let enrollments = try await db.raw(
+        try connection.query(
             """
-            SELECT e.data, o.data AS offering FROM enrollments e
+            SELECT e.data, o.data FROM enrollments e
               JOIN students s ON s.worker_id = e.worker_id
               LEFT JOIN offerings o ON o.id = e.offering_id
-            WHERE s.school = \(bind: school) AND e.worker_id >= \(bind: firstWorkerID) AND e.worker_id <= \(bind: lastWorkerID)
-              AND e.active = 1
+            WHERE s.school = $1 AND e.worker_id >= $2 AND e.worker_id <= $3 AND e.active = 1
             ORDER BY e.id
-            """
-        ).all(decoding: EnrollmentRow.self)
-        for row in enrollments {
-            let enrollment = try Enrollment(serializedBytes: row.data)
-            let offering = try row.offering.map { try Offering(serializedBytes: $0) }
+            """, [.text(school), .text(firstWorkerID), .text(lastWorkerID)]
+        ) { row in
+            let enrollment = try Enrollment(serializedBytes: row.bytes(0))
+            let offering = row.isNull(1) ? nil : try Offering(serializedBytes: row.bytes(1))
             if let counted = ThreeOnesProgress.activity(enrollment: enrollment, offering: offering, school: school) {
                 records[enrollment.workerId, default: []].append(counted)
             }
@@ -121,11 +94,11 @@ struct StudentStore: Sendable {
     }
 
     /// Progress of a page of students of one school.
-    func progress(of students: [StudentRecord], school: String, in db: any SQLDatabase) async throws
+    func progress(of students: [StudentRecord], school: String, on connection: any DBConnection) throws
         -> [StudentProgress]
     {
         guard let first = students.first?.workerID, let last = students.last?.workerID else { return [] }
-        let byWorker = try await records(school: school, firstWorkerID: first, lastWorkerID: last, in: db)
+        let byWorker = try records(school: school, firstWorkerID: first, lastWorkerID: last, on: connection)
         return students.map { ThreeOnesProgress.progress(student: $0, records: byWorker[$0.workerID] ?? []) }
     }
 }
