@@ -179,7 +179,7 @@ let package = Package(
         // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
         .target(
             name: "PaymentCore",
-            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL", "Storage", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL"],
             path: "Services/Payment/Core",
             swiftSettings: swiftSettings
         ),
@@ -330,8 +330,7 @@ let package = Package(
         // SKILLS_TEST_POSTGRES_URL).
         .testTarget(
             name: "PaymentTests",
-            dependencies: ["PaymentCore", "Schema", "SQL", "Storage", "PlatformTestSupport", .product(name: "SQLKit", package: "sql-kit"),
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PaymentCore", "Schema", "SQL", "PlatformTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/PaymentTests",
             swiftSettings: swiftSettings
         ),
