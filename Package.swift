@@ -179,7 +179,7 @@ let package = Package(
         // Payment: subsidy decisions (Policy), tranches and the special fund's ledger.
         .target(
             name: "PaymentCore",
-            dependencies: ["Essentials", "Schema", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL"],
+            dependencies: ["Essentials", "Schema", "COpenSSL", "Policy", "PolicyContract", "RPC", "ServiceKit", "SQL"],
             path: "Services/Payment/Core",
             swiftSettings: swiftSettings
         ),

@@ -846,6 +846,114 @@ def test_r2_certificate_of_another_occupation(env):
     assert_refused(submit(env, e, cert), "R2")
 
 
+class AssessmentProxy(ag.AssessmentServiceServicer):
+    """Stands in for assessment before payment: GetCertificate and GetSigningKey go through to the real
+    service, counted, and `alter[number]` may change the certificate on its way back (a doctored record in
+    assessment's database). Every other method, VerifyCertificate among them, is UNIMPLEMENTED."""
+
+    def __init__(self, upstream: grpc.Channel):
+        self.upstream = ag.AssessmentServiceStub(upstream)
+        self.calls: dict[str, int] = {}
+        self.alter: dict[str, object] = {}
+        self.lock = threading.Lock()
+
+    def _count(self, method: str) -> None:
+        with self.lock:
+            self.calls[method] = self.calls.get(method, 0) + 1
+
+    def GetCertificate(self, request, context):
+        self._count("GetCertificate")
+        try:
+            certificate = self.upstream.GetCertificate(request, timeout=TIMEOUT)
+        except grpc.RpcError as error:
+            context.abort(error.code(), error.details())
+        change = self.alter.get(request.number)
+        if change:
+            change(certificate)
+        return certificate
+
+    def GetSigningKey(self, request, context):
+        self._count("GetSigningKey")
+        try:
+            return self.upstream.GetSigningKey(request, timeout=TIMEOUT)
+        except grpc.RpcError as error:
+            context.abort(error.code(), error.details())
+
+
+@pytest.fixture
+def proxied(request, env, tmp_path_factory):
+    """A payment service (own database, same backend) whose assessment is an `AssessmentProxy`."""
+    upstream = secure_channel(env.assessment.target, env.certs, "payment")
+    proxy = AssessmentProxy(upstream)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    ag.add_AssessmentServiceServicer_to_server(proxy, server)
+    server.add_generic_rpc_handlers((_health_handler(),))
+    credentials = grpc.ssl_server_credentials(
+        [((env.certs / "assessment.key").read_bytes(), (env.certs / "assessment.pem").read_bytes())],
+        root_certificates=(env.certs / "ca.pem").read_bytes(), require_client_auth=True)
+    port = server.add_secure_port("127.0.0.1:0", credentials)
+    assert port, "could not bind the assessment proxy"
+    server.start()
+    proxy.target = f"127.0.0.1:{port}"
+    process = start_payment(env.certs, env.matching, env.registration, proxy,
+                            tmp_path_factory.mktemp(f"payment-proxied-{env.backend}"), _database(env.backend, request))
+    platform = Platform(env.certs, env.matching, env.registration, env.assessment, process, env.backend)
+    yield platform, proxy
+    platform.close()
+    process.stop()
+    server.stop(grace=1).wait()
+    upstream.close()
+
+
+def test_r2_payment_checks_the_certificate_itself_with_one_call_per_claim(proxied):
+    env, proxy = proxied
+    w = worker(env, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
+    _, first, first_cert = trained(env, w, code=COOK, level=3)
+    _, second, second_cert = trained(env, w, code=ELECTRICIAN, level=4)
+    assert submit(env, first, first_cert).decision.eligible
+    assert submit(env, second, second_cert).decision.eligible
+    # No VerifyCertificate (the proxy does not serve it); the key is asked for once and kept.
+    assert proxy.calls == {"GetCertificate": 2, "GetSigningKey": 1}, proxy.calls
+
+
+def test_r2_revoked_certificate_is_refused_by_payments_own_check(proxied):
+    env, proxy = proxied
+    w = worker(env, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
+    _, e, cert = trained(env, w)
+    env.ass().RevokeCertificate(a.RevokeCertificateRequest(request_id=rid(), number=cert.number, reason="证书造假"),
+                                timeout=TIMEOUT)
+    claim = submit(env, e, cert)
+    assert_refused(claim, "R2")
+    assert any(t.rule_id == "R2" and f"certificate {cert.number} is revoked" in t.en for t in claim.decision.trace), \
+        list(claim.decision.trace)
+    assert "VerifyCertificate" not in proxy.calls and proxy.calls.get("GetCertificate") == 1, proxy.calls
+
+
+def _raise_level(certificate):
+    certificate.level = c.SKILL_LEVEL_L2_TECHNICIAN
+
+
+def _flip_signature(certificate):
+    certificate.signature = bytes([certificate.signature[0] ^ 1]) + certificate.signature[1:]
+
+
+def _edit_content(certificate):
+    certificate.content = certificate.content.replace(b'"level":4', b'"level":2')
+
+
+@pytest.mark.parametrize("change", [_raise_level, _flip_signature, _edit_content],
+                         ids=["record-differs-from-signed-content", "bad-signature", "content-edited"])
+def test_r2_altered_certificate_is_refused(proxied, change):
+    env, proxy = proxied
+    w = worker(env, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
+    _, e, cert = trained(env, w, code=ELECTRICIAN, level=4)
+    proxy.alter[cert.number] = change
+    claim = submit(env, e, cert)
+    assert_refused(claim, "R2")
+    assert any(t.rule_id == "R2" and f"certificate {cert.number} is not verified" in t.en
+               for t in claim.decision.trace), list(claim.decision.trace)
+
+
 def test_refused_claims_have_no_tranche_to_disburse(env):
     w = worker(env, "social-insurance", pension=True)
     _, e, cert = trained(env, w)

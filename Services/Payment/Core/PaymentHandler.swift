@@ -13,6 +13,7 @@ public struct PaymentHandler: PaymentServiceProvider {
     let environment: ServiceEnvironment
     let store: PaymentStore
     let book: PolicyBook
+    let certificates: CertificateCheck
 
     public static func manifest(initialFundFen: Int64) -> ServiceManifest {
         ServiceManifest(
@@ -24,6 +25,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         self.environment = environment
         self.store = PaymentStore(database: environment.database)
         self.book = book
+        self.certificates = CertificateCheck(peers: environment.peers, keys: SigningKeyCache())
     }
 
     // MARK: Standards (R1)
@@ -155,17 +157,13 @@ public struct PaymentHandler: PaymentServiceProvider {
                 GetInstitutionRequest(institutionId: enrollment.institutionId), options: options)
         }
         let certificate = try await certificateForR2(request.certificateNumber)
-        // R2: the certificate must verify with the assessment service (valid, not revoked, untampered).
-        let verification = try await peer("assessment") {
-            try await peers.assessment.verifyCertificate(
-                VerifyCertificateRequest(
-                    number: certificate.number, content: certificate.content,
-                    signature: certificate.signature), options: options)
-        }
+        // R2: the certificate must be genuine (signed by assessment's key, the record as signed) and
+        // not revoked; checked here on what assessment just returned (CertificateCheck).
+        let status = try await certificates.status(of: certificate)
         let claimant = try await worker
         return ClaimFacts(
             enrollment: enrollment, offering: offering, worker: claimant, institution: try await institution,
-            certificate: certificate, certificateStatus: verification.status, completion: completion,
+            certificate: certificate, certificateStatus: status, completion: completion,
             employerIndustry: try await employerIndustry(offering: offering, worker: claimant))
     }
 

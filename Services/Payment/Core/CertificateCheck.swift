@@ -1,0 +1,127 @@
+import COpenSSL
+import Foundation
+import Schema
+import ServiceKit
+import Synchronization
+
+/// R2 and A4 for a claim with one call to assessment instead of two: payment verifies the
+/// certificate that `GetCertificate` returned itself, as any department can (A4).
+///
+/// - Revocation stays as fresh as before: `GetCertificate` is asked on every claim, and its
+///   `revoked` is read in the same moment VerifyCertificate would have read it.
+/// - The signature is checked with the assessment service's public key for the certificate's
+///   `key_id` (`GetSigningKey`, fetched once per key id and kept: a key id names one key).
+/// - The facts a decision reads (number, kind, level, worker, occupation, enrolment) must be the
+///   signed content's, so an altered record in assessment's database counts as tampered, as
+///   VerifyCertificate's "stored record inconsistent" does.
+struct CertificateCheck: Sendable {
+    let peers: Peers
+    let keys: SigningKeyCache
+
+    /// The verdict on `certificate` as assessment returned it: VALID, REVOKED or TAMPERED.
+    func status(of certificate: Certificate) async throws -> VerifyCertificateResponse.Status {
+        guard let pem = try await publicKeyPEM(keyID: certificate.keyId),
+            Ed25519.verify(publicKeyPEM: pem, content: certificate.content, signature: certificate.signature),
+            SignedFacts(content: certificate.content)?.matches(certificate) == true
+        else { return .tampered }
+        return certificate.revoked ? .revoked : .valid
+    }
+
+    /// The key assessment signs under `keyID` ("" asks for its current key); nil when assessment
+    /// does not know the id.
+    private func publicKeyPEM(keyID: String) async throws -> String? {
+        if !keyID.isEmpty, let pem = keys.pem(for: keyID) { return pem }
+        let key: SigningKey
+        do {
+            key = try await peers.assessment.getSigningKey(GetSigningKeyRequest(keyId: keyID), options: peers.options)
+        } catch let error as RPCError where error.code == .invalidArgument || error.code == .notFound {
+            return nil
+        } catch let error as RPCError {
+            throw PaymentError.peer(service: "assessment", error)
+        }
+        guard key.algorithm == "ed25519", keyID.isEmpty || key.keyId == keyID else { return nil }
+        keys.remember(key.publicKeyPem, for: key.keyId)
+        return key.publicKeyPem
+    }
+}
+
+/// The assessment service's public keys by key id, for the life of the process.
+final class SigningKeyCache: Sendable {
+    private let pems = Mutex<[String: String]>([:])
+
+    init() {}
+
+    func pem(for keyID: String) -> String? { pems.withLock { $0[keyID] } }
+
+    func remember(_ pem: String, for keyID: String) {
+        guard !keyID.isEmpty else { return }
+        pems.withLock { $0[keyID] = pem }
+    }
+}
+
+/// The fields of a certificate's signed content (canonical JSON, format
+/// `skills.v1.certificate-content/1`) that a claim is decided on.
+struct SignedFacts: Equatable {
+    static let format = "skills.v1.certificate-content/1"
+
+    var number: String
+    var kind: String
+    var level: Int
+    var workerID: String
+    var occupationCode: String
+    var enrollmentID: String
+
+    /// nil unless `content` is a JSON object of that format with every such field.
+    init?(content: [UInt8]) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(content)) as? [String: Any],
+            object["format"] as? String == Self.format,
+            let number = object["number"] as? String, let kind = object["kind"] as? String,
+            let level = (object["level"] as? NSNumber)?.intValue,
+            let workerID = object["worker_id"] as? String,
+            let occupationCode = object["occupation_code"] as? String,
+            let enrollmentID = object["enrollment_id"] as? String
+        else { return nil }
+        self.number = number
+        self.kind = kind
+        self.level = level
+        self.workerID = workerID
+        self.occupationCode = occupationCode
+        self.enrollmentID = enrollmentID
+    }
+
+    /// Whether the record's own fields say what was signed.
+    func matches(_ certificate: Certificate) -> Bool {
+        number == certificate.number && kind == certificate.kind.protoName
+            && level == Int(certificate.level.rawValue) && workerID == certificate.workerId
+            && occupationCode == (certificate.occupation?.code ?? "") && enrollmentID == certificate.enrollmentId
+    }
+}
+
+/// Ed25519 signature checks through libcrypto with a SubjectPublicKeyInfo PEM key.
+enum Ed25519 {
+    /// Whether `signature` is `publicKeyPEM`'s Ed25519 signature of `content`; any failure is false.
+    static func verify(publicKeyPEM: String, content: [UInt8], signature: [UInt8]) -> Bool {
+        defer { ERR_clear_error() }
+        guard signature.count == 64, let key = publicKey(publicKeyPEM) else { return false }
+        defer { EVP_PKEY_free(key) }
+        guard EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519, let context = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestVerifyInit(context, nil, nil, nil, key) == 1 else { return false }
+        // OpenSSL refuses a null message pointer even for an empty message.
+        let message = content.isEmpty ? [0] : content
+        return message.withUnsafeBufferPointer { bytes in
+            signature.withUnsafeBufferPointer { sig in
+                EVP_DigestVerify(context, sig.baseAddress, sig.count, bytes.baseAddress, content.count)
+            }
+        } == 1
+    }
+
+    private static func publicKey(_ pem: String) -> OpaquePointer? {
+        let bytes = Array(pem.utf8)
+        return bytes.withUnsafeBytes { raw -> OpaquePointer? in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return PEM_read_bio_PUBKEY(bio, nil, nil, nil)
+        }
+    }
+}
