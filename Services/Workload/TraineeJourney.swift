@@ -42,18 +42,36 @@ public struct TraineeJourney: Sendable {
 
     func id(_ step: String) -> String { "\(requestPrefix)-\(step)" }
 
+    /// Drives the training from demand to disbursement; throws the first call that fails for good.
     public func run(clients: PlatformClients, retry: CallRetry) async throws -> Outcome {
+        let enrollmentID = try await enrol(clients: clients, retry: retry)
+        try await learnAndComplete(enrollmentID, clients: clients, retry: retry)
+        let certificate = try await certify(enrollmentID, clients: clients, retry: retry)
+        let payment = try await requestPayment(
+            enrollmentID, certificate: certificate.number, clients: clients, retry: retry)
+        let (tranches, disbursed) =
+            payment.eligible ? try await disburseAll(payment.claimId, clients: clients, retry: retry) : ([], [])
+        return Outcome(
+            enrollmentID: enrollmentID, certificateNumber: certificate.number, claimID: payment.claimId,
+            eligible: payment.eligible, refusingRuleIDs: payment.refusingRuleIds, tranches: tranches,
+            disbursed: disbursed)
+    }
+
+    // The days of the steps: asked for and selected before the start, accepted just before it,
+    // learnt during the training, completed on its last day, assessed a week later, claimed two
+    // weeks later, paid after a month.
+    var askedDay: CallOptions { dates.on(offering.start.adding(days: -10)) }
+    var chosenDay: CallOptions { dates.on(offering.start.adding(days: -7)) }
+    var acceptedDay: CallOptions { dates.on(offering.start.adding(days: -3)) }
+    var completedDay: CallOptions { dates.on(training.completion) }
+    var assessedDay: CallOptions { dates.on(training.completion.adding(days: 7)) }
+    var claimedDay: CallOptions { dates.on(training.completion.adding(days: 14)) }
+    var paidDay: CallOptions { dates.on(training.completion.adding(days: 30)) }
+
+    /// O1 and O3: the worker asks for the training and selects the offering; the institution
+    /// accepts the enrolment (O4). Returns the enrolment id.
+    func enrol(clients: PlatformClients, retry: CallRetry) async throws -> String {
         let workerID = self.workerID
-        // The days of the steps: asked for and selected before the start, accepted just before it,
-        // learnt during the training, completed on its last day, assessed a week later, claimed
-        // two weeks later, paid after a month.
-        let start = offering.start, end = training.completion
-        let asked = dates.on(start.adding(days: -10)), chosen = dates.on(start.adding(days: -7)),
-            accepted = dates.on(start.adding(days: -3))
-        let completed = dates.on(end), assessed = dates.on(end.adding(days: 7)),
-            claimed = dates.on(end.adding(days: 14))
-        let paid = dates.on(end.adding(days: 30))
-        // O1: the worker asks for the training.
         _ = try await retry.run("MatchingService/SubmitDemand") {
             try await clients.matching("worker-portal").submitDemand(
                 SubmitDemandRequest(
@@ -61,23 +79,27 @@ public struct TraineeJourney: Sendable {
                     demand: Demand(
                         requester: .workerId(workerID), occupation: offering.occupation, level: offering.skillLevel,
                         headcount: 1,
-                        district: "371402", note: "replay")), options: asked)
+                        district: "371402", note: "replay")), options: askedDay)
         }
-        // O3: the worker selects the offering.
         let selected = try await retry.run("MatchingService/SelectOffering") {
             try await clients.matching("worker-portal").selectOffering(
                 SelectOfferingRequest(requestId: id("select"), workerId: workerID, offeringId: offeringID),
-                options: chosen)
+                options: chosenDay)
         }
         guard let enrollmentID = selected.enrollment?.id, !enrollmentID.isEmpty else {
             throw RPCError(.internalError, "SelectOffering returned no enrolment")
         }
-        // O4: the institution accepts, learning is recorded, the training completes.
         _ = try await retry.run("MatchingService/AcceptEnrollment") {
             try await clients.matching("institution").acceptEnrollment(
                 AcceptEnrollmentRequest(requestId: id("accept"), enrollmentId: enrollmentID, accept: true),
-                options: accepted)
+                options: acceptedDay)
         }
+        return enrollmentID
+    }
+
+    /// O4: learning is recorded day by day from the start, then the training completes.
+    func learnAndComplete(_ enrollmentID: String, clients: PlatformClients, retry: CallRetry) async throws {
+        let start = offering.start, end = training.completion
         for (n, learning) in training.learning.enumerated() {
             let role = learning.channel == .offline ? "institution" : "worker-portal"
             let day = min(start.adding(days: n), end)
@@ -94,9 +116,13 @@ public struct TraineeJourney: Sendable {
                 CompleteTrainingRequest(
                     requestId: id("complete"), enrollmentId: enrollmentID,
                     completionDate: training.completion.calendarDate,
-                    attendancePercent: Int32(training.attendancePercent)), options: completed)
+                    attendancePercent: Int32(training.attendancePercent)), options: completedDay)
         }
-        // Assessment: skill level recognition at the trained level, a certificate (R2).
+    }
+
+    /// Assessment: skill level recognition at the trained level, a certificate (R2).
+    func certify(_ enrollmentID: String, clients: PlatformClients, retry: CallRetry) async throws -> Certificate {
+        let workerID = self.workerID
         let assessment = try await retry.run("AssessmentService/ScheduleAssessment") {
             try await clients.assessment().scheduleAssessment(
                 ScheduleAssessmentRequest(
@@ -104,44 +130,49 @@ public struct TraineeJourney: Sendable {
                     assessment: Assessment(
                         method: .levelRecognition, workerId: workerID, occupation: offering.occupation,
                         level: offering.skillLevel,
-                        enrollmentId: enrollmentID, venue: "德州市职业技能鉴定中心")), options: assessed)
+                        enrollmentId: enrollmentID, venue: "德州市职业技能鉴定中心")), options: assessedDay)
         }
         _ = try await retry.run("AssessmentService/RecordResult") {
             try await clients.assessment().recordResult(
                 RecordResultRequest(
                     requestId: id("result"), assessmentId: assessment.id, score: Int32(60 + training.index % 41),
-                    passed: true, assessor: "王考评员"), options: assessed)
+                    passed: true, assessor: "王考评员"), options: assessedDay)
         }
-        let certificate = try await retry.run("AssessmentService/IssueCertificate") {
+        return try await retry.run("AssessmentService/IssueCertificate") {
             try await clients.assessment().issueCertificate(
-                IssueCertificateRequest(requestId: id("certificate"), assessmentId: assessment.id), options: assessed)
+                IssueCertificateRequest(requestId: id("certificate"), assessmentId: assessment.id), options: assessedDay
+            )
         }
-        // O5: hrss hands the completed enrolment to payment, which decides.
-        let payment = try await retry.run("MatchingService/RequestPayment") {
+    }
+
+    /// O5: hrss hands the completed enrolment to payment, which decides.
+    func requestPayment(_ enrollmentID: String, certificate: String, clients: PlatformClients, retry: CallRetry)
+        async throws -> RequestPaymentResponse
+    {
+        try await retry.run("MatchingService/RequestPayment") {
             try await clients.matching("hrss").requestPayment(
-                RequestPaymentRequest(
-                    requestId: id("pay"), enrollmentId: enrollmentID, certificateNumber: certificate.number),
-                options: claimed)
+                RequestPaymentRequest(requestId: id("pay"), enrollmentId: enrollmentID, certificateNumber: certificate),
+                options: claimedDay)
         }
-        var tranches: [Tranche] = []
+    }
+
+    /// Finance reads the eligible claim and disburses every payable tranche.
+    func disburseAll(_ claimID: String, clients: PlatformClients, retry: CallRetry) async throws -> (
+        tranches: [Tranche], disbursed: [LedgerEntry]
+    ) {
+        // The claim was just acknowledged: NOT_FOUND here is a stale read, and is counted as a retry.
+        let claim = try await retry.run("PaymentService/GetClaim", alsoRetrying: [.notFound]) {
+            try await clients.payment("finance").getClaim(GetClaimRequest(claimId: claimID), options: paidDay)
+        }
+        let tranches = claim.decision?.tranches ?? []
         var disbursed: [LedgerEntry] = []
-        if payment.eligible {
-            // The claim was just acknowledged: NOT_FOUND here is a stale read, and is counted as a retry.
-            let claim = try await retry.run("PaymentService/GetClaim", alsoRetrying: [.notFound]) {
-                try await clients.payment("finance").getClaim(GetClaimRequest(claimId: payment.claimId), options: paid)
-            }
-            tranches = claim.decision?.tranches ?? []
-            for tranche in tranches where tranche.state == .payable {
-                disbursed.append(
-                    try await Self.disburse(
-                        tranche.id, requestID: id("disburse-\(tranche.id)"), options: paid, clients: clients,
-                        retry: retry))
-            }
+        for tranche in tranches where tranche.state == .payable {
+            disbursed.append(
+                try await Self.disburse(
+                    tranche.id, requestID: id("disburse-\(tranche.id)"), options: paidDay, clients: clients,
+                    retry: retry))
         }
-        return Outcome(
-            enrollmentID: enrollmentID, certificateNumber: certificate.number, claimID: payment.claimId,
-            eligible: payment.eligible, refusingRuleIDs: payment.refusingRuleIds, tranches: tranches,
-            disbursed: disbursed)
+        return (tranches, disbursed)
     }
 
     /// Finance pays a payable tranche from the special fund (R11).
