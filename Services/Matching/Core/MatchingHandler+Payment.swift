@@ -1,8 +1,107 @@
+import Foundation
 import SQL
 import Schema
 import ServiceKit
 
+/// O5 pay (买单, docs/POLICY.md): a completed enrolment's claim goes to payment, which decides under
+/// R1..R11 (R2: only with a certificate); the enrolment becomes CLAIMED, or stays COMPLETED with the
+/// refusal recorded. CLAIMED becomes PAID once payment has disbursed (`EnrollmentPaidRule`).
 extension MatchingHandler {
+    // MARK: O5 claim
+
+    /// The request_id of the claim at payment: derived from this call's request_id, so a retry of
+    /// RequestPayment (even after a crash between the two services) submits the same claim.
+    static func claimRequestID(for requestID: String) -> String {
+        let derived = "matching-rp-\(requestID)"
+        if derived.utf8.count <= IdempotentCalls.maxRequestIDLength { return derived }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in requestID.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return "matching-rp-h\(String(hash, radix: 16))"
+    }
+
+    public func requestPayment(request: RequestPaymentRequest, context: ServerContext) async throws
+        -> RequestPaymentResponse
+    {
+        guard !request.enrollmentId.isEmpty else {
+            throw MatchingError.invalid(field: "enrollment_id", message: "required")
+        }
+        guard !request.certificateNumber.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw MatchingError.invalid(
+                field: "certificate_number", message: "required (R2: a subsidy is paid only with a certificate)")
+        }
+        try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
+        try FieldLimits.check(request.certificateNumber, field: "certificate_number", max: FieldLimits.code)
+        if let previous = try await environment.idempotent.previousResponse(
+            to: request, requestID: request.requestId,
+            context: context, as: RequestPaymentResponse.self)
+        {
+            return previous
+        }
+        let store = self.store
+        guard
+            let current = try await environment.database.read({
+                try store.enrollment(id: request.enrollmentId, on: $0)
+            })
+        else {
+            throw MatchingError.enrollmentNotFound(request.enrollmentId)
+        }
+        try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
+        // Payment gathers the facts (worker, offering, certificate) itself and decides.
+        let peers = environment.peers
+        let claim =
+            try await peers.payment.submitClaim(
+                SubmitClaimRequest(
+                    requestId: Self.claimRequestID(for: request.requestId), enrollmentId: current.id,
+                    certificateNumber: request.certificateNumber), options: peers.options
+            ).claim ?? Claim()
+        let decision = claim.decision ?? Decision()
+        let certificate = request.certificateNumber
+        return try await environment.idempotent.run(
+            request, requestID: request.requestId, context: context,
+            entity: { (r: RequestPaymentResponse) in "enrollment/\(r.enrollment?.id ?? "") claim/\(r.claimId)" },
+            detail: { (r: RequestPaymentResponse) in "eligible=\(r.eligible)" }
+        ) { connection in
+            guard let current = try store.enrollment(id: request.enrollmentId, on: connection) else {
+                throw MatchingError.enrollmentNotFound(request.enrollmentId)
+            }
+            var next = current
+            next.claimId = claim.id
+            next.certificateNumber = certificate
+            if decision.eligible {
+                try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
+                next.state = .claimed
+            } else {
+                // A refused claim leaves the enrolment completed, so that a corrected claim (say with
+                // another certificate) can be filed; the refusal is recorded.
+                guard current.state == .completed else {
+                    throw MatchingError.illegalTransition(enrollment: current.id, from: current.state, to: .claimed)
+                }
+                next.reason = "claim \(claim.id) refused: \(Self.refusal(decision))"
+            }
+            next.version = current.version + 1
+            guard try store.replaceEnrollment(next, previousVersion: current.version, on: connection) else {
+                throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
+            }
+            let message =
+                decision.eligible
+                ? "claim \(claim.id) accepted: \(decision.amountFen) fen"
+                : "claim \(claim.id) refused: \(Self.refusal(decision))"
+            return RequestPaymentResponse(
+                enrollment: next, claimId: claim.id, eligible: decision.eligible,
+                refusingRuleIds: decision.refusingRuleIds, message: message)
+        }
+    }
+
+    /// A refused decision's reason with its rule ids ("R1: the completion date ..."); the bare ids
+    /// for a decision from a payment service that gives no reason.
+    static func refusal(_ decision: Decision) -> String {
+        decision.refusalReason.isEmpty
+            ? "refused by \(decision.refusingRuleIds.joined(separator: ", "))" : decision.refusalReason
+    }
+
     // MARK: O5 paid
 
     /// CLAIMED -> PAID when payment reports a disbursement. The call is not trusted by itself:
