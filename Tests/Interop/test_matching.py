@@ -43,6 +43,9 @@ rg = stubs.registration_pb2_grpc
 c = stubs.common_pb2
 
 TIMEOUT = 15.0
+# Matching's database in the module-scoped `svc`: every test of the module (and of the modules that
+# share `svc`) runs on each.
+BACKENDS = ["sqlite", "postgres"]
 ELECTRICIAN = c.Occupation(code="6-31-01-03", name="电工")  # has a standard in the shipped policy file
 L4 = c.SKILL_LEVEL_L4_INTERMEDIATE_WORKER
 FP = grpc.StatusCode.FAILED_PRECONDITION
@@ -111,6 +114,7 @@ class Services:
         self.certs = certs
         self.processes = processes
         self.business_day = business_day
+        self.backend = "sqlite"
         self._channels: dict[str, grpc.Channel] = {}
 
     @property
@@ -141,13 +145,29 @@ class Services:
         self._channels.clear()
 
 
-@pytest.fixture(scope="module")
-def svc(certs, tmp_path_factory):
+def _matching_database(backend: str, request) -> str | None:
+    """None (SQLite under the data directory), or a fresh PostgreSQL database dropped after the module."""
+    if backend != "postgres":
+        return None
+    url = os.environ.get(services.POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"{services.POSTGRES_ENV} is not set (e.g. postgres://skills:skills@127.0.0.1:5432/skills_test)")
+    databases = services.PostgresDatabases(url)
+    request.addfinalizer(databases.drop_all)
+    return databases.create("match")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def svc(request, certs, tmp_path_factory):
+    """The four services, matching on SQLite or on PostgreSQL (the others on SQLite)."""
+    database = _matching_database(request.param, request)
+
     def ready(target, timeout, alive):
         wait_until_serving(target, certs, timeout, alive)
 
     def process(name: str, extra: list[str]) -> ServiceProcess:
         return ServiceProcess(name, _required(name), certs, tmp_path_factory.mktemp(f"match-{name}"), ready,
+                              database=database if name == "matching" else None,
                               extra=extra + ["--accept-business-date"])
 
     registration = _start(process("registration", []))
@@ -164,6 +184,7 @@ def svc(certs, tmp_path_factory):
         "--registration-addr", registration.target, "--assessment-addr", assessment.target,
         "--payment-addr", f"127.0.0.1:{payment_port}", "--peer-timeout-ms", "3000"]), matching_port)
     svc = Services(certs, running, BUSINESS_DAY)
+    svc.backend = request.param
     yield svc
     svc.close_channels()
     status = running["matching"].stop()
@@ -726,6 +747,8 @@ def postgres_url():
 
 
 def test_two_replicas_on_postgres_never_oversell(svc, certs, tmp_path_factory, postgres_url):
+    if svc.backend != "sqlite":
+        pytest.skip("the replicas have a database of their own: once, beside the SQLite services, is enough")
     def ready(target, timeout, alive):
         wait_until_serving(target, certs, timeout, alive)
 
