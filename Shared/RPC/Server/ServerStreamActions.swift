@@ -110,7 +110,7 @@ extension ServerStreamStateMachine {
         let context = ServerContext(
             method: method.descriptor, requestMetadata: MetadataCoding.metadata(from: headers),
             deadline: timeout.map { startedAt + $0 }, peer: peer, remoteAddress: remoteAddress)
-        let call = Call(context: context, method: method)
+        let call = Call(route: Call.Route(context: context, method: method))
         do {
             for interceptor in router.interceptors { try interceptor.accept(context) }
         } catch {

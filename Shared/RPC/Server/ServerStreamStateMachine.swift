@@ -53,8 +53,20 @@ struct ServerStreamStateMachine {
 
     /// A routed, accepted call: what every open state carries.
     struct Call {
-        let context: ServerContext
-        let method: ServerMethod
+        /// What routing found: a class, so that moving a call from state to state copies one
+        /// reference rather than the context's and the method's many.
+        final class Route: Sendable {
+            let context: ServerContext
+            let method: ServerMethod
+            init(context: ServerContext, method: ServerMethod) {
+                self.context = context
+                self.method = method
+            }
+        }
+
+        let route: Route
+        var context: ServerContext { route.context }
+        var method: ServerMethod { route.method }
         /// The timer for the client's `grpc-timeout`: nil without one, and until the handler has
         /// scheduled it (`attach(deadlineTimer:)`, right after the action that asks for it).
         var deadlineTimer: Scheduled<Void>?
