@@ -69,7 +69,9 @@ func rpcScenario(calls: Int, marginMiB: Int) async throws -> Int32 {
     let server = try GRPCServer(
         configuration: ServerConfiguration(port: 0, tls: .development("echo", directory: certificates)),
         services: [EchoService().serviceDefinition],
-        interceptors: [AuthorizationInterceptor(table: AccessTable(["/skills.testing.v1.Echo/*": ["hrss"]]))],
+        interceptors: [
+            AuthorizationInterceptor(table: AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": ["hrss"]]))
+        ],
         logger: logger, eventLoopGroup: group)
     try await server.start()
     guard let port = server.localPort else { throw RPCError(.unavailable, "the server has no port") }

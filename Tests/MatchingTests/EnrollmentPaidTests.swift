@@ -1,4 +1,5 @@
 import Schema
+import ServiceKit
 import XCTest
 
 @testable import MatchingCore
@@ -57,9 +58,9 @@ final class EnrollmentPaidTests: XCTestCase {
 
     func testOnlyPaymentMayRecordAPayment() {
         let method = MatchingService.Method.recordPayment.descriptor
-        XCTAssertTrue(MatchingAccess.table.allows(role: "payment", method: method))
-        for role in ["hrss", "finance", "institution", "worker-portal", "matching"] {
-            XCTAssertFalse(MatchingAccess.table.allows(role: role, method: method), role)
+        XCTAssertTrue(MatchingAccess.table.allows(.payment, toCall: method))
+        for role: Role in [.hrss, .finance, .institution, .workerPortal, .matching] {
+            XCTAssertFalse(MatchingAccess.table.allows(role, toCall: method), role.rawValue)
         }
     }
 }

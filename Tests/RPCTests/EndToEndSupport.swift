@@ -36,7 +36,7 @@ enum TestCertificates {
 struct EchoServerFixture {
     typealias Request = Skills_Testing_V1_EchoRequest
 
-    static let accessTable = AccessTable(["/skills.testing.v1.Echo/*": ["hrss"]])
+    static let accessTable = AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": ["hrss"]])
 
     let group: MultiThreadedEventLoopGroup
     let server: GRPCServer

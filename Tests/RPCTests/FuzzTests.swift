@@ -66,7 +66,7 @@ final class FramingFuzzTests: XCTestCase {
     func testFuzzServerRequestPath() async throws {
         var logger = Logger(label: "rpc-tests.fuzz")
         logger.logLevel = .critical
-        let table = AccessTable(["/skills.testing.v1.Echo/*": ["hrss"]])
+        let table = AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": ["hrss"]])
         let router = ServerCallRouter(
             services: [BoundedEcho().serviceDefinition, HealthService().serviceDefinition],
             interceptors: [AuthorizationInterceptor(table: table)],

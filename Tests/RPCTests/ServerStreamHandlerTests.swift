@@ -264,7 +264,7 @@ final class ServerStreamHandlerTests: XCTestCase {
     }
 
     func testRoleNotInTheTableIsPermissionDenied() async throws {
-        let table = AccessTable(["/skills.testing.v1.Echo/*": ["finance"]])
+        let table = AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": ["finance"]])
         let harness = try await StreamHarness.make(interceptors: [AuthorizationInterceptor(table: table)])
         try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
         let headers = try await expectTrailersOnly(harness, code: .permissionDenied)
@@ -272,14 +272,16 @@ final class ServerStreamHandlerTests: XCTestCase {
     }
 
     func testRoleInTheTableIsAllowed() async throws {
-        let table = AccessTable(["/skills.testing.v1.Echo/*": ["finance"], "/skills.testing.v1.Echo/Get": ["hrss"]])
+        let table = AccessTable(
+            [Skills_Testing_V1_Echo.Method.get.descriptor: ["hrss"]],
+            everyMethodOf: ["skills.testing.v1.Echo": ["finance"]])
         let harness = try await StreamHarness.make(interceptors: [AuthorizationInterceptor(table: table)])
         let frames = try await unary(harness, StreamHarness.framed(Request(text: "ok")))
         XCTAssertEqual(frames.last?.grpcStatus, 0)
     }
 
     func testHealthIsAlwaysAllowed() async throws {
-        let table = AccessTable(["/skills.testing.v1.Echo/*": ["finance"]])
+        let table = AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": ["finance"]])
         let harness = try await StreamHarness.make(interceptors: [AuthorizationInterceptor(table: table)])
         let path = Grpc_Health_V1_Health.Method.check.descriptor.path
         let frames = try await unary(
@@ -291,7 +293,7 @@ final class ServerStreamHandlerTests: XCTestCase {
     }
 
     func testAnonymousPeerIsDenied() async throws {
-        let table = AccessTable(["/skills.testing.v1.Echo/*": ["*"]])
+        let table = AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": .anyone])
         let harness = try await StreamHarness.make(
             interceptors: [AuthorizationInterceptor(table: table)], peer: .anonymous)
         try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))

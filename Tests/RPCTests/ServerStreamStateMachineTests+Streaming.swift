@@ -130,7 +130,7 @@ extension ServerStreamStateMachineTests {
     }
 
     func testInterceptorRefusalIsReported() {
-        let table = AccessTable(["/skills.testing.v1.Echo/*": ["finance"]])
+        let table = AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": ["finance"]])
         var machine = machine(interceptors: [AuthorizationInterceptor(table: table)])
         let ending = machine.receiveHeaders(headers(Self.get), endStream: false).ending
         XCTAssertEqual(ending?.status.code, .permissionDenied)

@@ -1,17 +1,19 @@
 import RPC
+import Schema
+import ServiceKit
 
 /// Which certificate roles may call which assessment methods. Certificates are issued only by
 /// the assessment bodies (`assessment-org`); anyone verified may verify one (A4).
 public enum AssessmentAccess {
-    static let service = "/skills.v1.AssessmentService/"
+    private typealias Method = AssessmentService.Method
     public static let table = AccessTable([
-        service + "ScheduleAssessment": ["assessment-org", "hrss", "enterprise", "matching"],
-        service + "RecordResult": ["assessment-org", "enterprise"],
-        service + "IssueCertificate": ["assessment-org"],
-        service + "RevokeCertificate": ["assessment-org", "hrss"],
-        service + "GetCertificate": ["*"],
-        service + "VerifyCertificate": ["*"],
-        service + "ListCertificates": ["*"],
-        service + "GetSigningKey": ["*"],
+        Method.scheduleAssessment.descriptor: [.assessmentOrg, .hrss, .enterprise, .matching],
+        Method.recordResult.descriptor: [.assessmentOrg, .enterprise],
+        Method.issueCertificate.descriptor: [.assessmentOrg],
+        Method.revokeCertificate.descriptor: [.assessmentOrg, .hrss],
+        Method.getCertificate.descriptor: .anyone,
+        Method.verifyCertificate.descriptor: .anyone,
+        Method.listCertificates.descriptor: .anyone,
+        Method.getSigningKey.descriptor: .anyone,
     ])
 }

@@ -1,22 +1,24 @@
 import RPC
+import Schema
+import ServiceKit
 
 /// Which certificate roles may call which payment methods: claims come from hrss (through
 /// matching's O5), disbursement is finance's, employment reports are hrss's and institutions'.
 public enum PaymentAccess {
-    static let service = "/skills.v1.PaymentService/"
+    private typealias Method = PaymentService.Method
     public static let table = AccessTable([
-        service + "GetSubsidyStandard": ["*"],
-        service + "SubmitClaim": ["hrss", "matching"],
-        service + "GetClaim": ["hrss", "finance", "matching", "institution", "worker-portal", "assessment"],
-        service + "ListClaims": ["hrss", "finance", "matching", "institution"],
+        Method.getSubsidyStandard.descriptor: .anyone,
+        Method.submitClaim.descriptor: [.hrss, .matching],
+        Method.getClaim.descriptor: [.hrss, .finance, .matching, .institution, .workerPortal, .assessment],
+        Method.listClaims.descriptor: [.hrss, .finance, .matching, .institution],
         // R7: an institution proposes only for its own offerings (InstitutionCallerCheck); hrss
         // confirms with another certificate; social insurance attests contribution records.
-        service + "ReportEmployment": ["hrss", "institution"],
-        service + "ConfirmEmployment": ["hrss"],
-        service + "GetEmploymentReport": ["hrss", "institution", "finance"],
-        service + "AttestContribution": ["social-insurance"],
-        service + "Disburse": ["finance"],
-        service + "GetProgress": ["*"],
-        service + "ExportLedger": ["finance", "hrss"],
+        Method.reportEmployment.descriptor: [.hrss, .institution],
+        Method.confirmEmployment.descriptor: [.hrss],
+        Method.getEmploymentReport.descriptor: [.hrss, .institution, .finance],
+        Method.attestContribution.descriptor: [.socialInsurance],
+        Method.disburse.descriptor: [.finance],
+        Method.getProgress.descriptor: .anyone,
+        Method.exportLedger.descriptor: [.finance, .hrss],
     ])
 }

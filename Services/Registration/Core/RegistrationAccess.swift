@@ -1,38 +1,31 @@
 import RPC
+import Schema
+import ServiceKit
 
 /// Which certificate roles may call which registration methods (docs/DESIGN.md: identity is the TLS
 /// client certificate; its OU names the role).
 public enum RegistrationAccess {
-    static let service = "/skills.v1.RegistrationService/"
-    /// Departments that register and attest people.
-    static let attestingDepartments: Set<String> = [
-        "hrss", "civil-affairs", "poverty-office", "justice", "veterans",
-        "education", "social-insurance",
-    ]
-    static let platformServices: Set<String> = ["matching", "payment", "assessment", "registration"]
+    private typealias Method = RegistrationService.Method
+    private static let attesting = Role.attestingDepartments
+    private static let attestingAndServices = Role.attestingDepartments.union(Role.platformServices)
 
     public static let table = AccessTable([
-        service + "RegisterWorker": attestingDepartments.union(["worker-portal"]),
-        service + "UpdateWorker": attestingDepartments.union(["worker-portal"]),
-        service + "GetWorker": attestingDepartments.union(platformServices).union([
-            "worker-portal", "institution", "finance", "assessment-org",
-        ]),
-        service + "ListWorkers": attestingDepartments.union(platformServices).union(["finance"]),
-        service + "RegisterEnterprise": ["hrss", "enterprise"],
-        service + "GetEnterprise": attestingDepartments.union(platformServices).union([
-            "enterprise", "finance", "institution",
-        ]),
-        service + "RegisterInstitution": ["hrss", "institution", "education"],
-        service + "ReviewInstitutionFiling": ["hrss"],
+        Method.registerWorker.descriptor: .only(attesting.union([.workerPortal])),
+        Method.updateWorker.descriptor: .only(attesting.union([.workerPortal])),
+        Method.getWorker.descriptor: .only(
+            attestingAndServices.union([.workerPortal, .institution, .finance, .assessmentOrg])),
+        Method.listWorkers.descriptor: .only(attestingAndServices.union([.finance])),
+        Method.registerEnterprise.descriptor: [.hrss, .enterprise],
+        Method.getEnterprise.descriptor: .only(attestingAndServices.union([.enterprise, .finance, .institution])),
+        Method.registerInstitution.descriptor: [.hrss, .institution, .education],
+        Method.reviewInstitutionFiling.descriptor: [.hrss],
         // Which certificates act for an institution (O4) is the government's call, not the institution's.
-        service + "SetInstitutionSystems": ["hrss"],
-        service + "GetInstitution": attestingDepartments.union(platformServices).union([
-            "institution", "finance", "worker-portal", "enterprise",
-        ]),
-        service + "ListInstitutions": attestingDepartments.union(platformServices).union([
-            "institution", "finance", "worker-portal", "enterprise", "assessment-org",
-        ]),
-        service + "RegisterTeacher": ["hrss", "institution", "education"],
-        service + "ListTeachers": attestingDepartments.union(platformServices).union(["institution", "worker-portal"]),
+        Method.setInstitutionSystems.descriptor: [.hrss],
+        Method.getInstitution.descriptor: .only(
+            attestingAndServices.union([.institution, .finance, .workerPortal, .enterprise])),
+        Method.listInstitutions.descriptor: .only(
+            attestingAndServices.union([.institution, .finance, .workerPortal, .enterprise, .assessmentOrg])),
+        Method.registerTeacher.descriptor: [.hrss, .institution, .education],
+        Method.listTeachers.descriptor: .only(attestingAndServices.union([.institution, .workerPortal])),
     ])
 }

@@ -10,7 +10,7 @@ import Schema
 public struct AccessTable: Sendable, Hashable {
     /// Who may call a method.
     public enum Callers: Sendable, Hashable, ExpressibleByArrayLiteral {
-        /// Any caller with a verified certificate.
+        /// Any caller whose verified certificate names a role (an anonymous caller is refused).
         case anyone
         /// Callers whose certificate has one of these roles.
         case only(Set<Role>)
@@ -19,7 +19,7 @@ public struct AccessTable: Sendable, Hashable {
 
         public func admit(_ role: Role?) -> Bool {
             switch self {
-            case .anyone: return true
+            case .anyone: return role != nil
             case .only(let roles): return role.map(roles.contains) ?? false
             }
         }
