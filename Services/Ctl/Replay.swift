@@ -64,109 +64,38 @@ struct Replay: AsyncParsableCommand {
         }
     }
 
+    /// The services a replay runs against, and how it was set up.
+    struct Target {
+        /// The services this run launched (--launch), nil for running ones.
+        var platform: ReplayPlatform?
+        var addresses: ServiceAddresses
+        var datesOn: Bool
+        /// The launched services' data directory ("" for running ones).
+        var dataDirectory = ""
+    }
+
+    /// How the journeys and the reconciliation went.
+    struct Outcome {
+        var setupFailure: (any Error)?
+        var reconciliation: Reconciliation.Report?
+        var reconcileFailure: (any Error)?
+        var journeys: Duration = .zero
+    }
+
     func run() async throws {
         let started = ContinuousClock.now
         let standards = try SubsidyStandards()
         let population = Population.generate(trainings: trainings, seed: seed, standards: standards)
         let certDir = URL(fileURLWithPath: connection.certDir).standardizedFileURL.path
+        let target = try await reachPlatform(certDir: certDir)
+        let platform = target.platform
+        let clients = try await makeClients(target, certDir: certDir)
+        let replay = makeReplay(population, clients: clients, datesOn: target.datesOn)
+        announce(population, target)
 
-        var platform: ReplayPlatform?
-        var addresses = ServiceAddresses(
-            registration: connection.registrationAddr, matching: connection.matchingAddr,
-            assessment: connection.assessmentAddr, payment: connection.paymentAddr)
-        // Off, offerings stay open until the run's own day, after the policy's last standard: a
-        // subsidised offering cannot be published then (R1), so a running platform is assumed to
-        // take business dates unless told otherwise (it says so clearly when it does not).
-        var datesOn = businessDates != .off
-        var dataDirectory = ""
-        if launch {
-            let bin = binDir ?? Self.ownDirectory()
-            datesOn =
-                businessDates == .on || (businessDates == .auto && ReplayPlatform.supportsBusinessDates(binDir: bin))
-            dataDirectory = try dataDir ?? Self.temporaryDirectory()
-            do {
-                let launched = try ReplayPlatform(
-                    binDir: bin, certDir: certDir, dataDir: dataDirectory, database: database,
-                    acceptBusinessDate: datesOn)
-                platform = launched
-                try await launched.start()
-                addresses = await launched.addresses
-            } catch {
-                await platform?.stop()
-                FileHandleOutput.error("cannot launch the services: \(error)")
-                throw ExitCode(3)
-            }
-        }
-
-        if platform == nil {
-            // Running services: each must answer health before anything is written.
-            for service in connection.services {
-                let channel = try connection.channel(service.addresses)
-                let status = try? await Grpc_Health_V1_HealthClient(channel).check(
-                    Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
-                await channel.close()
-                guard status?.status == .serving else {
-                    FileHandleOutput.error("\(service.name) at \(service.addresses) is not serving")
-                    throw ExitCode(3)
-                }
-            }
-        }
-        let clients: PlatformClients
-        do {
-            clients = try PlatformClients(
-                addresses: addresses, certificateDirectory: certDir, connectionsPerService: connections,
-                timeout: .milliseconds(callTimeoutMs))
-        } catch {
-            await platform?.stop()
-            FileHandleOutput.error("cannot set up the clients: \(error)")
-            throw ExitCode(3)
-        }
-        let today = CivilDate(epochSeconds: Int64(Date().timeIntervalSince1970), utcOffsetSeconds: 8 * 3600)
-        let replay = ProgrammeReplay(
-            population: population, clients: clients,
-            configuration: ReplayConfiguration(
-                concurrency: concurrency, requestPrefix: "rp\(String(UInt32.random(in: 0...UInt32.max), radix: 36))",
-                openUntil: today.adding(days: 30), dates: BusinessDates(enabled: datesOn)))
-        FileHandleOutput.error(
-            "replay: \(population.trainings.count) trainings of \(population.workers.count) workers, "
-                + "\(population.offerings.count) offerings, \(population.institutions.count) institutions, \(population.enterprises.count) enterprises; "
-                + "seed \(seed), concurrency \(concurrency), business dates \(datesOn ? "on" : "off")"
-                + (launch ? ", launched in \(dataDirectory) (\(database == "sqlite" ? "SQLite" : "PostgreSQL"))" : ""))
-
-        let launched = platform
-        let interruption = launched.map(Self.stopOnInterrupt)
+        let interruption = platform.map(Self.stopOnInterrupt)
         defer { interruption?.forEach { $0.cancel() } }
-        let faultEvery = faults
-        let progress = Task { await Self.showProgress(replay, platform: launched) }
-        let faultTask = Task {
-            if let launched, faultEvery > 0 { await Self.injectFaults(every: faultEvery, into: launched) }
-        }
-
-        var setupFailure: (any Error)?
-        let journeysStarted = ContinuousClock.now
-        do {
-            _ = try await replay.run()
-        } catch {
-            setupFailure = error
-        }
-        let journeysEnded = ContinuousClock.now
-        faultTask.cancel()
-        _ = await faultTask.value
-        if let platform {
-            // Every restarted service must serve again before the ledger is read.
-            for name in ReplayPlatform.serviceNames { try? await platform.waitUntilServing(name) }
-        }
-        var reconciliation: Reconciliation.Report?
-        var reconcileFailure: (any Error)?
-        if setupFailure == nil {
-            do {
-                reconciliation = try await replay.reconcile(standards: standards, exclusive: launch)
-            } catch {
-                reconcileFailure = error
-            }
-        }
-        progress.cancel()
-        _ = await progress.value
+        let outcome = await drive(replay, standards: standards, platform: platform)
         let ended = ContinuousClock.now
         await platform?.samplePeaks()
         let peaks = await platform?.peaks ?? []
@@ -178,9 +107,130 @@ struct Replay: AsyncParsableCommand {
         let summary = ReplaySummary(
             trainings: population.trainings.count, seed: seed, concurrency: concurrency, connections: connections,
             database: launch ? (database == "sqlite" ? "SQLite" : "PostgreSQL") : "running services",
-            businessDates: datesOn, wall: ended - started, journeys: journeysEnded - journeysStarted,
+            businessDates: target.datesOn, wall: ended - started, journeys: outcome.journeys,
             metrics: replay.metrics.snapshot(), peaks: peaks, cpu: cpu, kills: kills, faults: faults,
-            reconciliation: reconciliation)
+            reconciliation: outcome.reconciliation)
+        try finish(summary, outcome)
+    }
+
+    /// With --launch, the four services started on free ports; otherwise the running ones, each of
+    /// which must answer health before anything is written. Exit 3 when they cannot be reached or
+    /// launched.
+    func reachPlatform(certDir: String) async throws -> Target {
+        // Off, offerings stay open until the run's own day, after the policy's last standard: a
+        // subsidised offering cannot be published then (R1), so a running platform is assumed to
+        // take business dates unless told otherwise (it says so clearly when it does not).
+        var target = Target(
+            addresses: ServiceAddresses(
+                registration: connection.registrationAddr, matching: connection.matchingAddr,
+                assessment: connection.assessmentAddr, payment: connection.paymentAddr),
+            datesOn: businessDates != .off)
+        guard launch else {
+            try await checkServing()
+            return target
+        }
+        let bin = binDir ?? Self.ownDirectory()
+        target.datesOn =
+            businessDates == .on || (businessDates == .auto && ReplayPlatform.supportsBusinessDates(binDir: bin))
+        target.dataDirectory = try dataDir ?? Self.temporaryDirectory()
+        do {
+            let launched = try ReplayPlatform(
+                binDir: bin, certDir: certDir, dataDir: target.dataDirectory, database: database,
+                acceptBusinessDate: target.datesOn)
+            target.platform = launched
+            try await launched.start()
+            target.addresses = await launched.addresses
+        } catch {
+            await target.platform?.stop()
+            FileHandleOutput.error("cannot launch the services: \(error)")
+            throw ExitCode(3)
+        }
+        return target
+    }
+
+    /// Exit 3 unless every running service answers health with SERVING.
+    func checkServing() async throws {
+        for service in connection.services {
+            let channel = try connection.channel(service.addresses)
+            let status = try? await Grpc_Health_V1_HealthClient(channel).check(
+                Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
+            await channel.close()
+            guard status?.status == .serving else {
+                FileHandleOutput.error("\(service.name) at \(service.addresses) is not serving")
+                throw ExitCode(3)
+            }
+        }
+    }
+
+    /// The clients of the four services; exit 3 (stopping launched services) when they cannot be set up.
+    func makeClients(_ target: Target, certDir: String) async throws -> PlatformClients {
+        do {
+            return try PlatformClients(
+                addresses: target.addresses, certificateDirectory: certDir, connectionsPerService: connections,
+                timeout: .milliseconds(callTimeoutMs))
+        } catch {
+            await target.platform?.stop()
+            FileHandleOutput.error("cannot set up the clients: \(error)")
+            throw ExitCode(3)
+        }
+    }
+
+    func makeReplay(_ population: Population, clients: PlatformClients, datesOn: Bool) -> ProgrammeReplay {
+        let today = CivilDate(epochSeconds: Int64(Date().timeIntervalSince1970), utcOffsetSeconds: 8 * 3600)
+        return ProgrammeReplay(
+            population: population, clients: clients,
+            configuration: ReplayConfiguration(
+                concurrency: concurrency, requestPrefix: "rp\(String(UInt32.random(in: 0...UInt32.max), radix: 36))",
+                openUntil: today.adding(days: 30), dates: BusinessDates(enabled: datesOn)))
+    }
+
+    /// What is about to be replayed, on standard error.
+    func announce(_ population: Population, _ target: Target) {
+        FileHandleOutput.error(
+            "replay: \(population.trainings.count) trainings of \(population.workers.count) workers, "
+                + "\(population.offerings.count) offerings, \(population.institutions.count) institutions, \(population.enterprises.count) enterprises; "
+                + "seed \(seed), concurrency \(concurrency), business dates \(target.datesOn ? "on" : "off")"
+                + (launch
+                    ? ", launched in \(target.dataDirectory) (\(database == "sqlite" ? "SQLite" : "PostgreSQL"))" : ""))
+    }
+
+    /// Runs the journeys (with progress, and faults when asked), waits for every restarted service
+    /// to serve again, then reconciles the ledger unless the setup failed.
+    func drive(_ replay: ProgrammeReplay, standards: SubsidyStandards, platform: ReplayPlatform?) async -> Outcome {
+        let faultEvery = faults
+        let progress = Task { await Self.showProgress(replay, platform: platform) }
+        let faultTask = Task {
+            if let platform, faultEvery > 0 { await Self.injectFaults(every: faultEvery, into: platform) }
+        }
+        var outcome = Outcome()
+        let journeysStarted = ContinuousClock.now
+        do {
+            _ = try await replay.run()
+        } catch {
+            outcome.setupFailure = error
+        }
+        outcome.journeys = ContinuousClock.now - journeysStarted
+        faultTask.cancel()
+        _ = await faultTask.value
+        if let platform {
+            // Every restarted service must serve again before the ledger is read.
+            for name in ReplayPlatform.serviceNames { try? await platform.waitUntilServing(name) }
+        }
+        if outcome.setupFailure == nil {
+            do {
+                outcome.reconciliation = try await replay.reconcile(standards: standards, exclusive: launch)
+            } catch {
+                outcome.reconcileFailure = error
+            }
+        }
+        progress.cancel()
+        _ = await progress.value
+        return outcome
+    }
+
+    /// Prints the summary (and writes the report file); exit 3 when the services became unreachable,
+    /// 1 on any other failure or inconsistency.
+    func finish(_ summary: ReplaySummary, _ outcome: Outcome) throws {
         print(summary.text)
         if let reportFile {
             do {
@@ -189,13 +239,13 @@ struct Replay: AsyncParsableCommand {
                 FileHandleOutput.error("cannot write \(reportFile): \(error)")
             }
         }
-        if let error = setupFailure ?? reconcileFailure {
+        if let error = outcome.setupFailure ?? outcome.reconcileFailure {
             FileHandleOutput.error("replay: \(error)")
             let unreachable =
                 (error as? RPCError).map { $0.code == .unavailable || $0.code == .deadlineExceeded } ?? false
             throw ExitCode(unreachable ? 3 : 1)
         }
-        if let reconciliation, !reconciliation.isConsistent {
+        if let reconciliation = outcome.reconciliation, !reconciliation.isConsistent {
             for problem in reconciliation.problems.prefix(50) { FileHandleOutput.error(problem.description) }
             if reconciliation.problems.count > 50 {
                 FileHandleOutput.error("... and \(reconciliation.problems.count - 50) more")
