@@ -85,7 +85,8 @@ actor ReplayPlatform {
     func arguments(_ service: Service) -> [String] {
         let a = addresses
         var arguments = [
-            "--host", "127.0.0.1", "--port", String(service.port), "--metrics-port", "off", "--data-dir", service.dataDir,
+            "--host", "127.0.0.1", "--port", String(service.port), "--metrics-port", "off", "--data-dir",
+            service.dataDir,
             "--cert-dir", certDir, "--registration-addr", a.registration, "--matching-addr", a.matching,
             "--assessment-addr", a.assessment, "--payment-addr", a.payment, "--log-level", "warning",
         ]
