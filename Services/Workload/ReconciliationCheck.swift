@@ -20,14 +20,7 @@ extension Reconciliation {
         report.problems += claimProblems(claims, ledger: ledger, expected: expected)
         report.problems += payeeTotalProblems(ledger: ledger, claims: claims)
         report.problems += acknowledgedDisbursementProblems(ledger: ledger, expected: expected)
-        if report.acknowledgedFen != report.paidFen {
-            report.problems.append(
-                Problem(
-                    kind: .totalsDiffer,
-                    message:
-                        "the ledger pays \(report.paidFen) fen, the acknowledged disbursements total \(report.acknowledgedFen) fen"
-                ))
-        }
+        report.problems += totalProblems(report)
         report.problems += acknowledgedClaimProblems(claimsByID: claimsByID, expected: expected)
         report.problems += journeyProblems(expected)
         return report
@@ -160,6 +153,18 @@ extension Reconciliation {
                 ))
         }
         return problems
+    }
+
+    /// The ledger pays in all what the acknowledged disbursements total.
+    static func totalProblems(_ figures: Report) -> [Problem] {
+        guard figures.acknowledgedFen != figures.paidFen else { return [] }
+        return [
+            Problem(
+                kind: .totalsDiffer,
+                message:
+                    "the ledger pays \(figures.paidFen) fen, the acknowledged disbursements total \(figures.acknowledgedFen) fen"
+            )
+        ]
     }
 
     /// Every acknowledged decision is listed, as eligible or refused as it was acknowledged.
