@@ -12,9 +12,9 @@ final class ProgressReportTests: XCTestCase {
         payable: Int64 = 0
     ) -> ProgressReport.Group {
         ProgressReport.Group(
-            year: year, institution_id: institution, institution_name: name, category: category, industry: industry,
-            occupation_group: occupationGroup, trainings: trainings, paid_fen: paid, held_fen: held,
-            payable_fen: payable)
+            year: year, institutionID: institution, institutionName: name, category: category, industry: industry,
+            occupationGroup: occupationGroup, trainings: trainings, paidFen: paid, heldFen: held,
+            payableFen: payable)
     }
 
     private var sample: [ProgressReport.Group] {

@@ -14,7 +14,7 @@ extension PaymentHandler {
                 field: "year", message: "a year such as 2020, or 0 for the whole programme; got \(request.year)")
         }
         let groups = try await store.progressGroups(year: Int(request.year))
-        let unnamed = Set(groups.lazy.filter(\.institution_name.isEmpty).map(\.institution_id))
+        let unnamed = Set(groups.lazy.filter(\.institutionName.isEmpty).map(\.institutionID))
         let report = ProgressReport(groups: groups, institutionNames: await institutionNames(unnamed.sorted()))
         let policy = book.versionFor(BusinessDay.today())
         let total = report.totals.trainings

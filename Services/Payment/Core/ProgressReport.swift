@@ -15,15 +15,15 @@ struct ProgressReport: Sendable {
     /// and occupational major group, and their money (what `PaymentStore.progressGroups` returns).
     struct Group: Sendable, Equatable {
         var year: Int
-        var institution_id: String
-        var institution_name: String
+        var institutionID: String
+        var institutionName: String
         var category: String
         var industry: String
-        var occupation_group: String
+        var occupationGroup: String
         var trainings: Int64
-        var paid_fen: Int64
-        var held_fen: Int64
-        var payable_fen: Int64
+        var paidFen: Int64
+        var heldFen: Int64
+        var payableFen: Int64
     }
 
     var byYear: [ProgressRow] = []
@@ -41,8 +41,8 @@ struct ProgressReport: Sendable {
         var industries: [String: ProgressRow] = [:]
         var institutions: [String: ProgressRow] = [:]
         var names = institutionNames
-        for group in groups where !group.institution_name.isEmpty {
-            names[group.institution_id] = group.institution_name
+        for group in groups where !group.institutionName.isEmpty {
+            names[group.institutionID] = group.institutionName
         }
         for group in groups {
             Self.add(group, to: &years, key: String(group.year)) { key in (key, key) }
@@ -51,9 +51,9 @@ struct ProgressReport: Sendable {
                 label: Self.categoryLabel)
             Self.add(
                 group, to: &industries,
-                key: Self.industryKey(industry: group.industry, occupationGroup: group.occupation_group),
+                key: Self.industryKey(industry: group.industry, occupationGroup: group.occupationGroup),
                 label: Self.industryLabel)
-            Self.add(group, to: &institutions, key: group.institution_id) { id in
+            Self.add(group, to: &institutions, key: group.institutionID) { id in
                 names[id].map { ($0, $0) } ?? ("培训机构 \(id)（名称未能取得）", "institution \(id) (name not available)")
             }
             Self.accumulate(group, into: &totals)
@@ -82,9 +82,9 @@ struct ProgressReport: Sendable {
 
     private static func accumulate(_ group: Group, into row: inout ProgressRow) {
         row.trainings += group.trainings
-        row.paidFen += group.paid_fen
-        row.heldFen += group.held_fen
-        row.payableFen += group.payable_fen
+        row.paidFen += group.paidFen
+        row.heldFen += group.heldFen
+        row.payableFen += group.payableFen
     }
 
     // MARK: Worker categories

@@ -51,10 +51,10 @@ extension PaymentStore {
             try connection.query(sql, binds) { row in
                 groups.append(
                     ProgressReport.Group(
-                        year: try row.get(0), institution_id: try row.string(1), institution_name: try row.string(2),
-                        category: try row.string(3), industry: try row.string(4), occupation_group: try row.string(5),
-                        trainings: try row.int64(6), paid_fen: try row.int64(7), held_fen: try row.int64(8),
-                        payable_fen: try row.int64(9)))
+                        year: try row.get(0), institutionID: try row.string(1), institutionName: try row.string(2),
+                        category: try row.string(3), industry: try row.string(4), occupationGroup: try row.string(5),
+                        trainings: try row.int64(6), paidFen: try row.int64(7), heldFen: try row.int64(8),
+                        payableFen: try row.int64(9)))
             }
             return groups
         }
