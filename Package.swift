@@ -14,8 +14,6 @@ let package = Package(
         .library(name: "Schema", targets: ["Schema"]),
         .library(name: "RPC", targets: ["RPC"]),
         .library(name: "Policy", targets: ["Policy"]),
-        // For the storage benchmark in Benchmarks/ (old layer against new).
-        .library(name: "Storage", targets: ["Storage"]),
         .library(name: "SQL", targets: ["SQL"]),
     ],
     dependencies: [
@@ -26,9 +24,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
-        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
-        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
     ],
     targets: [
         // Civil dates, RFC 3339, base64, a seeded generator, ID check digits: the leaf every module
@@ -79,25 +74,11 @@ let package = Package(
             path: "Shared/RPC",
             swiftSettings: swiftSettings
         ),
-        // SQL storage: SQLite embedded by default, PostgreSQL by URL; migrations, transactions.
-        .target(
-            name: "Storage",
-            dependencies: [
-                .product(name: "SQLKit", package: "sql-kit"),
-                .product(name: "SQLiteKit", package: "sqlite-kit"),
-                .product(name: "PostgresKit", package: "postgres-kit"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            path: "Shared/Storage",
-            swiftSettings: swiftSettings
-        ),
         // The system SQLite (Debian libsqlite3-dev) and libpq (libpq-dev) for the SQL module.
         .systemLibrary(name: "CSQLite", path: "Shared/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        // The storage layer replacing Storage (issue 14): statements prepared once per connection,
-        // a transaction is one hop to its connection's thread; SQLite (WAL) or PostgreSQL (libpq).
+        // SQL storage: statements prepared once per connection, a transaction is one hop to its
+        // connection's thread; SQLite embedded (WAL) by default, PostgreSQL (libpq) by URL.
         .target(
             name: "SQL",
             dependencies: ["CSQLite", "CLibPQ"],
@@ -108,7 +89,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Essentials", "RPC", "Schema", "SQL", "Storage", "Policy",
+                "Essentials", "RPC", "Schema", "SQL", "Policy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -220,7 +201,7 @@ let package = Package(
         // The four services' handlers in one process over the in-process transport (tests only).
         .target(
             name: "PlatformTestSupport",
-            dependencies: ["Essentials", "RPC", "Schema", "ServiceKit", "SQL", "Storage", "Policy", "RegistrationCore", "MatchingCore",
+            dependencies: ["Essentials", "RPC", "Schema", "ServiceKit", "SQL", "Policy", "RegistrationCore", "MatchingCore",
                            "AssessmentCore", "PaymentCore", "Workload", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support/Platform",
             swiftSettings: swiftSettings
@@ -280,17 +261,10 @@ let package = Package(
             exclude: ["python"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "StorageTests",
-            dependencies: ["Storage", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
-                           .product(name: "NIOPosix", package: "swift-nio")],
-            path: "Tests/StorageTests",
-            swiftSettings: swiftSettings
-        ),
-        // The old storage layer against the new on one transaction (Benchmarks/README.md, "Storage layer").
+        // The storage layer on the transaction every mutating call runs (Benchmarks/README.md, "Storage layer").
         .executableTarget(
             name: "storage-bench",
-            dependencies: ["Storage", "SQL", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SQL"],
             path: "Benchmarks/StorageBench",
             swiftSettings: swiftSettings
         ),
@@ -310,7 +284,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceKitTests",
-            dependencies: ["ServiceKit", "SQL", "Storage", "RPC", "Schema"],
+            dependencies: ["ServiceKit", "SQL", "RPC", "Schema"],
             path: "Tests/ServiceKitTests",
             swiftSettings: swiftSettings
         ),

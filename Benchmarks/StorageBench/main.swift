@@ -1,14 +1,12 @@
 // storage-bench: the transaction every mutating call runs (IdempotentCalls: look the request_id
 // up, then one transaction inserting the idempotency row and the audit entry), N times through
-// Storage's SQLStore (sql-kit) and through SQL's Database, on SQLite and on PostgreSQL, one
-// process. Reports CPU time of this process (getrusage: user + system) and wall time per call.
+// SQL's Database, on SQLite and on PostgreSQL, one process. Reports CPU time of this process
+// (getrusage: user + system) and wall time per call. The old layer (Storage over sql-kit) left the
+// product in issue 14; its figures, from this benchmark at 5ae2bbc, are in Benchmarks/README.md.
 //
 //   .build/release/storage-bench [--calls N] [--concurrency C] [--postgres URL] [--only sqlite|postgres]
 import Foundation
-import Logging
 import SQL
-import SQLKit
-import Storage
 
 struct Options {
     var calls = 2000
@@ -89,39 +87,6 @@ func measure(calls: Int, concurrency: Int, _ call: @escaping @Sendable (Int) asy
     return Measurement(cpu: cpuSeconds() - cpu, wall: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
 }
 
-/// The old layer: Storage.SQLStore over sql-kit.
-func runOld(_ location: StoreLocation, prefix: String, options: Options, run: String) async throws -> Measurement {
-    let store = try await SQLStore.open(location, logger: Logger(label: "bench"))
-    let dialect = store.dialect
-    try await store.transaction { db in
-        for statement in schema(prefix, blob: dialect.blob, serial: dialect.serialPrimaryKey) { try await db.raw(SQLQueryString(statement)).run() }
-    }
-    struct Stored: Decodable { var request_hash: String; var response: Data }
-    let call: @Sendable (Int) async throws -> Void = { index in
-        let call = Call(index, run: run)
-        let previous = try await store.read { db in
-            try await db.raw("SELECT request_hash, response FROM \(unsafeRaw: prefix)_idempotency WHERE caller = \(bind: call.caller) AND method = \(bind: call.method) AND request_id = \(bind: call.requestID)")
-                .first(decoding: Stored.self)
-        }
-        precondition(previous == nil)
-        try await store.transaction(isolation: .readCommitted) { db in
-            try await db.raw("""
-                INSERT INTO \(unsafeRaw: prefix)_idempotency (caller, method, request_id, request_hash, response, at)
-                VALUES (\(bind: call.caller), \(bind: call.method), \(bind: call.requestID), \(bind: call.hash), \(bind: Data(call.response)), \(bind: call.at))
-                """).run()
-            try await db.raw("""
-                INSERT INTO \(unsafeRaw: prefix)_audit (at, caller, role, method, entity, request_id, detail)
-                VALUES (\(bind: call.at), \(bind: call.caller), \(bind: "hrss"), \(bind: call.method), \(bind: call.entity), \(bind: call.requestID), \(bind: ""))
-                """).run()
-        }
-    }
-    // A warm-up outside the measurement (connections opened, caches filled).
-    for index in 0..<50 { try await call(options.calls + index) }
-    let result = try await measure(calls: options.calls, concurrency: options.concurrency, call)
-    await store.close()
-    return result
-}
-
 /// The new layer: SQL.Database.
 func runNew(_ location: Database.Location, prefix: String, options: Options, run: String) async throws -> Measurement {
     let database = try await Database.open(location)
@@ -161,22 +126,17 @@ let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 print("storage-bench: \(options.calls) calls, concurrency \(options.concurrency), \(ProcessInfo.processInfo.activeProcessorCount) cores, load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
 if options.only != "postgres" {
     let directory = NSTemporaryDirectory() + "storage-bench-\(run)"
-    let old = try await runOld(.sqlite(path: directory + "/old.sqlite"), prefix: "old", options: options, run: run)
-    report("sqlite   Storage (sql-kit)", old, calls: options.calls)
     let new = try await runNew(.sqlite(path: directory + "/new.sqlite"), prefix: "new", options: options, run: run)
     report("sqlite   SQL (libsqlite3)", new, calls: options.calls)
     try? FileManager.default.removeItem(atPath: directory)
 }
 if options.only != "sqlite", let url = options.postgres {
-    let old = try await runOld(.postgres(url: url), prefix: "bench_old_\(run)", options: options, run: run)
-    report("postgres Storage (sql-kit)", old, calls: options.calls)
     let new = try await runNew(.postgres(url: url), prefix: "bench_new_\(run)", options: options, run: run)
     report("postgres SQL (libpq)", new, calls: options.calls)
     let cleanup = try await Database.open(.postgres(url: url))
     try await cleanup.transaction { connection in
-        for prefix in ["bench_old_\(run)", "bench_new_\(run)"] {
-            try connection.executeScript("DROP TABLE IF EXISTS \(prefix)_idempotency; DROP TABLE IF EXISTS \(prefix)_audit")
-        }
+        let prefix = "bench_new_\(run)"
+        try connection.executeScript("DROP TABLE IF EXISTS \(prefix)_idempotency; DROP TABLE IF EXISTS \(prefix)_audit")
     }
     await cleanup.close()
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// One versioned step of a schema, applied once, in version order, and recorded in
-/// `schema_migrations (version, name, applied_at)` (the table Storage's `SQLStore.migrate` keeps,
-/// so a database migrated by either layer is migrated for both).
+/// `schema_migrations (version, name, applied_at)` (the table the earlier sql-kit layer kept, so
+/// databases it created carry on).
 public struct SchemaMigration: Sendable {
     public let version: Int
     public let name: String
@@ -16,7 +16,7 @@ public struct SchemaMigration: Sendable {
 }
 
 extension Database {
-    /// The key of the PostgreSQL advisory lock migrations run under (the one `SQLStore` takes).
+    /// The key of the PostgreSQL advisory lock migrations run under (the earlier layer's, too).
     static let migrationLock: Int64 = 73_010_001
 
     /// Applies the migrations not yet applied. SQLite: all in one write transaction. PostgreSQL:

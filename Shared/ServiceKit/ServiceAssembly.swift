@@ -2,17 +2,15 @@ import Logging
 import RPC
 import SQL
 import Schema
-import Storage
 
 // The pieces `ServiceRunner.run` assembles a service from, for hosts other than the executable:
 // tests that run every service's handlers in one process over `InProcessServer`.
 
 extension ServiceEnvironment {
-    public init(settings: ServiceSettings, database: Database, store: SQLStore, peers: Peers, logger: Logger) {
+    public init(settings: ServiceSettings, database: Database, peers: Peers, logger: Logger) {
         self.init(
             settings: settings, database: database, idempotent: IdempotentCalls(database: database),
-            audit: AuditTrail(database: database), store: store, legacyIdempotent: LegacyIdempotentCalls(store: store),
-            peers: peers, logger: logger)
+            audit: AuditTrail(database: database), peers: peers, logger: logger)
     }
 }
 

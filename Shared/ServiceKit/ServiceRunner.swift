@@ -8,7 +8,6 @@ import RPC
 import SQL
 import Schema
 import ServiceLifecycle
-import Storage
 
 /// What a service declares about itself to be run.
 public struct ServiceManifest: Sendable {
@@ -26,17 +25,6 @@ public struct ServiceManifest: Sendable {
         self.accessTable = accessTable
         self.migrations = migrations
     }
-
-    /// For services whose migrations are still written against `Storage` (issue 14, until moved).
-    public init(name: String, defaultPort: Int, accessTable: AccessTable, migrations: [Migration]) {
-        self.init(
-            name: name, defaultPort: defaultPort, accessTable: accessTable,
-            migrations: migrations.map { old in
-                SchemaMigration(version: old.version, name: old.name) { dialect in
-                    old.statements(dialect == .sqlite ? .sqlite : .postgres)
-                }
-            })
-    }
 }
 
 /// What a service's handlers get to work with.
@@ -46,10 +34,6 @@ public struct ServiceEnvironment: Sendable {
     public let database: Database
     public let idempotent: IdempotentCalls
     public let audit: AuditTrail
-    /// The same database through the sql-kit layer, for services not yet moved to `database`
-    /// (issue 14); removed with `Storage`.
-    public let store: SQLStore
-    public let legacyIdempotent: LegacyIdempotentCalls
     public let peers: Peers
     public let logger: Logger
 }
@@ -71,38 +55,13 @@ public enum ServiceRunner {
         logger.logLevel = settings.level
 
         let port = settings.port ?? manifest.defaultPort
-        let certDir = settings.certDir
-        func path(_ value: String, _ fallback: String) -> String { value.isEmpty ? "\(certDir)/\(fallback)" : value }
-        let tls = TLSConfiguration(
-            certificateChainPath: path(settings.tlsCert, "\(manifest.name).pem"),
-            privateKeyPath: path(settings.tlsKey, "\(manifest.name).key"),
-            trustRootsPath: path(settings.tlsCA, "ca.pem"))
-        for path in [tls.certificateChainPath, tls.privateKeyPath, tls.trustRootsPath]
-        where !FileManager.default.fileExists(atPath: path) {
-            throw ServiceStartupError(
-                "TLS file \(path) does not exist; run `make certs` (dev) or pass --tls-cert/--tls-key/--tls-ca")
-        }
-
-        let location = Database.Location(
-            settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database)
-        logger.info("opening the database", metadata: ["database": "\(location)"])
-        guard settings.databaseConnections >= 1 else {
-            throw ServiceStartupError("--database-connections must be at least 1, got \(settings.databaseConnections)")
-        }
-        var options = Database.Options()
-        options.postgresConnections = settings.databaseConnections
-        let database = try await Database.open(location, options: options)
-        try await manifest.migrate(database)
-        let store = try await SQLStore.open(
-            StoreLocation(
-                settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database),
-            logger: logger, postgresConnections: settings.databaseConnections)
-
+        let tls = try tlsConfiguration(manifest, settings)
+        let (database, location) = try await openDatabase(manifest, settings, logger: logger)
         // One event loop group per process: the server, the peer channels and the metrics endpoint.
         let eventLoops = MultiThreadedEventLoopGroup.singleton
         let peers = try Peers(settings: settings, tls: tls, eventLoopGroup: eventLoops, logger: logger)
         let environment = ServiceEnvironment(
-            settings: settings, database: database, store: store, peers: peers, logger: logger)
+            settings: settings, database: database, peers: peers, logger: logger)
         let accepted = settings.acceptBusinessDate
         if accepted {
             logger.warning(
@@ -148,9 +107,48 @@ public enum ServiceRunner {
         if settings.exitWhenStdinCloses { LauncherWatch.terminateWhenStandardInputCloses(logger: logger) }
         try await group.run()
         await peers.close()
-        await store.close()
         await database.close()
         logger.notice("\(manifest.name) stopped")
+    }
+
+    /// This service's certificate, key and trust roots: the settings' paths or the dev
+    /// certificates under `--cert-dir`; every file must exist.
+    static func tlsConfiguration(_ manifest: ServiceManifest, _ settings: ServiceSettings) throws -> TLSConfiguration {
+        let certDir = settings.certDir
+        func path(_ value: String, _ fallback: String) -> String { value.isEmpty ? "\(certDir)/\(fallback)" : value }
+        let tls = TLSConfiguration(
+            certificateChainPath: path(settings.tlsCert, "\(manifest.name).pem"),
+            privateKeyPath: path(settings.tlsKey, "\(manifest.name).key"),
+            trustRootsPath: path(settings.tlsCA, "ca.pem"))
+        for path in [tls.certificateChainPath, tls.privateKeyPath, tls.trustRootsPath]
+        where !FileManager.default.fileExists(atPath: path) {
+            throw ServiceStartupError(
+                "TLS file \(path) does not exist; run `make certs` (dev) or pass --tls-cert/--tls-key/--tls-ca")
+        }
+        return tls
+    }
+
+    /// Opens the service's database (`--database`, else `<data-dir>/<service>.sqlite`) and brings
+    /// its schema up to date.
+    static func openDatabase(_ manifest: ServiceManifest, _ settings: ServiceSettings, logger: Logger) async throws
+        -> (Database, Database.Location)
+    {
+        let location = Database.Location(
+            settings.database.isEmpty ? "\(settings.dataDir)/\(manifest.name).sqlite" : settings.database)
+        logger.info("opening the database", metadata: ["database": "\(location)"])
+        guard settings.databaseConnections >= 1 else {
+            throw ServiceStartupError("--database-connections must be at least 1, got \(settings.databaseConnections)")
+        }
+        var options = Database.Options()
+        options.postgresConnections = settings.databaseConnections
+        let database = try await Database.open(location, options: options)
+        do {
+            try await manifest.migrate(database)
+        } catch {
+            await database.close()
+            throw error
+        }
+        return (database, location)
     }
 
     static func bootstrapLogging(_ settings: ServiceSettings) {

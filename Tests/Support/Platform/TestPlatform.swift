@@ -9,7 +9,6 @@ import RegistrationCore
 import SQL
 import Schema
 import ServiceKit
-import Storage
 import Synchronization
 
 /// Who a test calls as: what a server would read from the caller's TLS client certificate.
@@ -63,17 +62,14 @@ public final class TestPlatform: Sendable {
     public let directory: String
     /// Each service's database, by service name, for tests that look behind the API.
     public let databases: [String: Database]
-    /// The same databases through the sql-kit layer (issue 14: until every service has moved).
-    public let stores: [String: SQLStore]
     private let serials = Atomic<Int>(0)
 
     /// A number not handed out before by this platform: for unique request ids, ID numbers and codes.
     public func nextSerial() -> Int { serials.wrappingAdd(1, ordering: .relaxed).newValue }
 
-    private init(directory: String, databases: [String: Database], stores: [String: SQLStore]) {
+    private init(directory: String, databases: [String: Database]) {
         self.directory = directory
         self.databases = databases
-        self.stores = stores
     }
 
     /// Builds and wires the four services. With `acceptBusinessDate` (the default) calls may carry
@@ -98,21 +94,19 @@ public final class TestPlatform: Sendable {
             "assessment": AssessmentHandler.manifest, "payment": PaymentHandler.manifest(initialFundFen: fundFen),
         ]
         var databases: [String: Database] = [:]
-        var stores: [String: SQLStore] = [:]
         for (name, manifest) in manifests {
             let path = "\(directory)/\(name).sqlite"
             let database = try await Database.open(.sqlite(path: path))
             try await manifest.migrate(database)
             databases[name] = database
-            stores[name] = try await SQLStore.open(.sqlite(path: path), logger: logger)
         }
-        let platform = TestPlatform(directory: directory, databases: databases, stores: stores)
+        let platform = TestPlatform(directory: directory, databases: databases)
         func environment(_ name: String) throws -> ServiceEnvironment {
-            guard let database = databases[name], let store = stores[name] else {
+            guard let database = databases[name] else {
                 throw RPCError(.internalError, "no database for \(name)")
             }
             return ServiceEnvironment(
-                settings: settings, database: database, store: store,
+                settings: settings, database: database,
                 peers: platform.peers(of: name, timeout: peerTimeout), logger: logger)
         }
         let definitions: [(InProcessServer, ServiceManifest, ServiceDefinition, [any ServerInterceptor])] = [
@@ -171,7 +165,6 @@ public final class TestPlatform: Sendable {
 
     /// Closes the databases and removes the directory.
     public func close() async {
-        for store in stores.values { await store.close() }
         for database in databases.values { await database.close() }
         try? FileManager.default.removeItem(atPath: directory)
     }
