@@ -25,6 +25,7 @@ struct ServerStreamStateMachine {
     /// How many request messages may wait for a streaming handler before the call fails.
     static let maxBufferedRequests = 1024
 
+    /// The request messages of a streaming call, as its handler reads them.
     typealias Requests = AsyncThrowingStream<ByteBuffer, any Error>
 
     enum State {
@@ -74,12 +75,14 @@ struct ServerStreamStateMachine {
         var handlerTask: Task<Void, Never>?
     }
 
+    /// `receivingUnary`'s data: the bytes so far, and the request once a whole message has come.
     struct ReceivingUnary {
         var call: Call
         var deframer: MessageDeframer
         var request: ByteBuffer?
     }
 
+    /// `streaming`'s data: the bytes so far and where whole messages go for the handler to read.
     struct Streaming {
         var call: Call
         var deframer: MessageDeframer
