@@ -28,7 +28,7 @@ public struct AuditTrail: Sendable {
             INSERT INTO audit_log (at, caller, role, method, entity, request_id, detail)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
             """,
-            Timestamps.nowRFC3339(), context.peer.commonName, context.peer.role ?? "", context.method.path,
+            Timestamps.nowRFC3339(), context.peer.commonName, context.peer.role?.rawValue ?? "", context.method.path,
             entity, requestID, detail)
     }
 

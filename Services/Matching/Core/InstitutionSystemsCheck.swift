@@ -40,7 +40,7 @@ struct InstitutionSystemsCheck: Sendable {
     /// Throws `PERMISSION_DENIED` naming the institution unless the caller may act for the
     /// enrolment's institution. An unknown enrolment passes (the transition reports NOT_FOUND).
     func authorize(enrollmentID: String, context: ServerContext) async throws {
-        guard context.peer.role == "institution" else { return }
+        guard context.peer.role == .institution else { return }
         let caller = context.peer.commonName
         let store = self.store
         guard

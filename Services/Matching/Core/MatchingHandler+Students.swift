@@ -116,7 +116,7 @@ extension MatchingHandler {
             throw MatchingError.invalid(field: "activity", message: "required")
         }
         _ = try Self.validate(activity, today: Self.today())
-        let callerRole = context.peer.role ?? ""
+        let callerRole = role(context)
         try checkRecorder(role: callerRole, kind: activity.kind)
         if callerRole == "education" && activity.school.isEmpty {
             throw MatchingError.invalid(
@@ -165,7 +165,7 @@ extension MatchingHandler {
         guard (0...2000).contains(request.hours) else {
             throw MatchingError.invalid(field: "hours", message: "must be 0..2000, got \(request.hours)")
         }
-        let callerRole = context.peer.role ?? ""
+        let callerRole = role(context)
         if callerRole == "education" && request.school.isEmpty {
             throw MatchingError.invalid(
                 field: "school", message: "required for education callers (their own university)")
@@ -210,7 +210,7 @@ extension MatchingHandler {
         guard !request.workerId.isEmpty else { throw MatchingError.invalid(field: "worker_id", message: "required") }
         try FieldLimits.check(request.workerId, field: "worker_id", max: FieldLimits.id)
         try FieldLimits.check(request.school, field: "school", max: FieldLimits.name)
-        let callerRole = context.peer.role ?? ""
+        let callerRole = role(context)
         let students = self.students
         let workerID = request.workerId
         let known = try await environment.database.read { connection -> StudentProgress? in

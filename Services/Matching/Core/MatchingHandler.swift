@@ -38,7 +38,7 @@ public struct MatchingHandler: MatchingServiceProvider {
         return rows
     }
 
-    func role(_ context: ServerContext) -> String { context.peer.role ?? "" }
+    func role(_ context: ServerContext) -> String { context.peer.role?.rawValue ?? "" }
 
     static func requireDate(_ date: CalendarDate?, field: String) throws -> CivilDate {
         guard date?.isSet ?? false else { throw MatchingError.invalid(field: field, message: "required") }

@@ -10,7 +10,7 @@ struct InstitutionCallerCheck: Sendable {
 
     /// Throws `PERMISSION_DENIED` naming the institution unless the caller may report for the offering.
     func authorize(offeringID: String, context: ServerContext) async throws {
-        guard context.peer.role == "institution" else { return }
+        guard context.peer.role == .institution else { return }
         let peers = environment.peers
         let offering: Offering
         do {
@@ -26,7 +26,7 @@ struct InstitutionCallerCheck: Sendable {
 
     /// As `authorize(offeringID:context:)`, for an offering already read from matching.
     func authorize(offering: Offering, context: ServerContext) async throws {
-        guard context.peer.role == "institution" else { return }
+        guard context.peer.role == .institution else { return }
         let peers = environment.peers
         let institution: Institution
         do {

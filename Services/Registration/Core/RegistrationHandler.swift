@@ -33,7 +33,7 @@ public struct RegistrationHandler: RegistrationServiceProvider {
 
     static func newID(_ prefix: String) -> String { RecordID.make(prefix) }
 
-    private func role(_ context: ServerContext) -> String { context.peer.role ?? "" }
+    private func role(_ context: ServerContext) -> String { context.peer.role?.rawValue ?? "" }
 
     // MARK: Workers
 

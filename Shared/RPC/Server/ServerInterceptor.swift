@@ -20,10 +20,10 @@ public struct AuthorizationInterceptor: ServerInterceptor {
     public init(table: AccessTable) { self.table = table }
 
     public func accept(_ context: ServerContext) throws(RPCError) {
-        guard table.allows(context.peer.callerRole, toCall: context.method) else {
+        guard table.allows(context.peer.role, toCall: context.method) else {
             throw RPCError(
                 .permissionDenied,
-                "role '\(context.peer.role ?? "none")' (\(context.peer.commonName)) may not call \(context.method.path)"
+                "role '\(context.peer.role?.rawValue ?? "none")' (\(context.peer.commonName)) may not call \(context.method.path)"
             )
         }
     }

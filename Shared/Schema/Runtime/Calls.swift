@@ -49,8 +49,8 @@ public struct PeerIdentity: Sendable, Hashable, CustomStringConvertible {
         self.uris = uris
     }
 
-    /// The caller's role: the first OU of the subject.
-    public var role: String? { organizationalUnits.first }
+    /// The caller's role: the first OU of the subject, if the certificate names one.
+    public var role: Role? { organizationalUnits.first.map(Role.init(rawValue:)) }
 
     /// A caller that presented no certificate (only possible on servers that do not require one).
     public static let anonymous = PeerIdentity()

@@ -21,8 +21,3 @@ public struct Role: RawRepresentable, Hashable, Comparable, Sendable, CustomStri
 
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
 }
-
-extension PeerIdentity {
-    /// The caller's role (the first OU of its certificate's subject), if the certificate names one.
-    public var callerRole: Role? { role.map(Role.init(rawValue:)) }
-}
