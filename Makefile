@@ -51,7 +51,7 @@ build: ## debug build
 build-release: ## release build
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
-test: deps certs proto-check format-check test-swift packages-check test-interop ## the whole suite (what .ci/run runs)
+test: deps certs proto-check format-check size-check test-swift packages-check test-interop ## the whole suite (what .ci/run runs)
 	@echo "make test: all passed"
 
 test-swift: ## build everything (tests included) and run the Swift tests
