@@ -98,14 +98,7 @@ extension MatchingHandler {
             throw MatchingError.invalid(field: "enrollment_id", message: "required")
         }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
-        let store = self.store
-        guard
-            let enrollment = try await environment.database.read({
-                try store.enrollment(id: request.enrollmentId, on: $0)
-            })
-        else {
-            throw MatchingError.enrollmentNotFound(request.enrollmentId)
-        }
+        let enrollment = try await existingEnrollment(request.enrollmentId)
         return enrollment
     }
 

@@ -40,14 +40,8 @@ extension MatchingHandler {
         {
             return previous
         }
+        let current = try await existingEnrollment(request.enrollmentId)
         let store = self.store
-        guard
-            let current = try await environment.database.read({
-                try store.enrollment(id: request.enrollmentId, on: $0)
-            })
-        else {
-            throw MatchingError.enrollmentNotFound(request.enrollmentId)
-        }
         try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
         // Payment gathers the facts (worker, offering, certificate) itself and decides.
         let peers = environment.peers
@@ -119,14 +113,8 @@ extension MatchingHandler {
         {
             return previous
         }
+        let current = try await existingEnrollment(request.enrollmentId)
         let store = self.store
-        guard
-            let current = try await environment.database.read({
-                try store.enrollment(id: request.enrollmentId, on: $0)
-            })
-        else {
-            throw MatchingError.enrollmentNotFound(request.enrollmentId)
-        }
         if current.state == .paid { return current }
         guard current.state == .claimed else {
             throw MatchingError.illegalTransition(enrollment: current.id, from: current.state, to: .paid)

@@ -38,6 +38,15 @@ public struct MatchingHandler: MatchingServiceProvider {
         return rows
     }
 
+    /// The enrolment `id`, or NOT_FOUND.
+    func existingEnrollment(_ id: String) async throws -> Enrollment {
+        let store = self.store
+        guard let enrollment = try await environment.database.read({ try store.enrollment(id: id, on: $0) }) else {
+            throw MatchingError.enrollmentNotFound(id)
+        }
+        return enrollment
+    }
+
     func role(_ context: ServerContext) -> String { context.peer.role?.rawValue ?? "" }
 
     static func requireDate(_ date: CalendarDate?, field: String) throws -> CivilDate {
