@@ -62,10 +62,11 @@ def snapshot(root: int) -> tuple[float, dict[int, float]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per", type=int, default=0, help="also print CPU per this many units (e.g. trainings)")
+    parser.add_argument("--pid", type=int, default=0, help="the postmaster's pid (default: the first one found)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    root = postmaster()
+    root = args.pid or postmaster()
     before_own, before_children = snapshot(root)
     status = subprocess.run(command).returncode
     after_own, after_children = snapshot(root)
