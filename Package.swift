@@ -81,7 +81,7 @@ let package = Package(
         // connection's thread; SQLite embedded (WAL) by default, PostgreSQL (libpq) by URL.
         .target(
             name: "SQL",
-            dependencies: ["CSQLite", "CLibPQ"],
+            dependencies: ["Essentials", "CSQLite", "CLibPQ"],
             path: "Shared/SQL",
             swiftSettings: swiftSettings
         ),

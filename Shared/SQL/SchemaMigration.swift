@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 
 /// One versioned step of a schema, applied once, in version order, and recorded in
@@ -55,7 +56,8 @@ extension Database {
                 for statement in migration.statements(dialect) { try connection.executeScript(statement) }
                 try connection.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                    migration.version, migration.name, ISO8601DateFormatter().string(from: Date()))
+                    migration.version, migration.name,
+                    RFC3339.format(seconds: Int64(Date().timeIntervalSince1970), nanos: 0) ?? "")
                 if transactions { try connection.executeScript("COMMIT") }
             } catch {
                 if transactions { try? connection.executeScript("ROLLBACK") }
