@@ -23,7 +23,10 @@ struct Options {
             case "--postgres": postgres = iterator.next()
             case "--only": only = iterator.next()
             default:
-                FileHandle.standardError.write(Data("usage: storage-bench [--calls N] [--concurrency C] [--postgres URL] [--only sqlite|postgres]\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "usage: storage-bench [--calls N] [--concurrency C] [--postgres URL] [--only sqlite|postgres]\n"
+                            .utf8))
                 exit(2)
             }
         }
@@ -49,10 +52,12 @@ struct Call: Sendable {
 }
 
 func schema(_ prefix: String, blob: String, serial: String) -> [String] {
-    ["DROP TABLE IF EXISTS \(prefix)_idempotency", "DROP TABLE IF EXISTS \(prefix)_audit",
-     "CREATE TABLE \(prefix)_audit (seq \(serial), at TEXT NOT NULL, caller TEXT NOT NULL, role TEXT NOT NULL, method TEXT NOT NULL, entity TEXT NOT NULL, request_id TEXT NOT NULL, detail TEXT NOT NULL)",
-     "CREATE INDEX \(prefix)_audit_entity ON \(prefix)_audit (entity)",
-     "CREATE TABLE \(prefix)_idempotency (caller TEXT NOT NULL, method TEXT NOT NULL, request_id TEXT NOT NULL, request_hash TEXT NOT NULL, response \(blob) NOT NULL, at TEXT NOT NULL, PRIMARY KEY (caller, method, request_id))"]
+    [
+        "DROP TABLE IF EXISTS \(prefix)_idempotency", "DROP TABLE IF EXISTS \(prefix)_audit",
+        "CREATE TABLE \(prefix)_audit (seq \(serial), at TEXT NOT NULL, caller TEXT NOT NULL, role TEXT NOT NULL, method TEXT NOT NULL, entity TEXT NOT NULL, request_id TEXT NOT NULL, detail TEXT NOT NULL)",
+        "CREATE INDEX \(prefix)_audit_entity ON \(prefix)_audit (entity)",
+        "CREATE TABLE \(prefix)_idempotency (caller TEXT NOT NULL, method TEXT NOT NULL, request_id TEXT NOT NULL, request_hash TEXT NOT NULL, response \(blob) NOT NULL, at TEXT NOT NULL, PRIMARY KEY (caller, method, request_id))",
+    ]
 }
 
 struct Measurement {
@@ -68,7 +73,9 @@ func cpuSeconds() -> Double {
 }
 
 /// Runs `calls` calls, `concurrency` at a time, and measures them.
-func measure(calls: Int, concurrency: Int, _ call: @escaping @Sendable (Int) async throws -> Void) async throws -> Measurement {
+func measure(calls: Int, concurrency: Int, _ call: @escaping @Sendable (Int) async throws -> Void) async throws
+    -> Measurement
+{
     let cpu = cpuSeconds()
     let start = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -84,7 +91,8 @@ func measure(calls: Int, concurrency: Int, _ call: @escaping @Sendable (Int) asy
         try await group.waitForAll()
     }
     let wall = ContinuousClock.now - start
-    return Measurement(cpu: cpuSeconds() - cpu, wall: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+    return Measurement(
+        cpu: cpuSeconds() - cpu, wall: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
 }
 
 /// The new layer: SQL.Database.
@@ -92,20 +100,29 @@ func runNew(_ location: Database.Location, prefix: String, options: Options, run
     let database = try await Database.open(location)
     let dialect = database.dialect
     try await database.transaction { connection in
-        for statement in schema(prefix, blob: dialect.blob, serial: dialect.serialPrimaryKey) { try connection.executeScript(statement) }
+        for statement in schema(prefix, blob: dialect.blob, serial: dialect.serialPrimaryKey) {
+            try connection.executeScript(statement)
+        }
     }
-    let lookup = "SELECT request_hash, response FROM \(prefix)_idempotency WHERE caller = $1 AND method = $2 AND request_id = $3"
-    let insertKey = "INSERT INTO \(prefix)_idempotency (caller, method, request_id, request_hash, response, at) VALUES ($1, $2, $3, $4, $5, $6)"
-    let insertAudit = "INSERT INTO \(prefix)_audit (at, caller, role, method, entity, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    let lookup =
+        "SELECT request_hash, response FROM \(prefix)_idempotency WHERE caller = $1 AND method = $2 AND request_id = $3"
+    let insertKey =
+        "INSERT INTO \(prefix)_idempotency (caller, method, request_id, request_hash, response, at) VALUES ($1, $2, $3, $4, $5, $6)"
+    let insertAudit =
+        "INSERT INTO \(prefix)_audit (at, caller, role, method, entity, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     let call: @Sendable (Int) async throws -> Void = { index in
         let call = Call(index, run: run)
         let previous = try await database.read { connection in
-            try connection.first(lookup, call.caller, call.method, call.requestID) { row in (try row.string(0), try row.bytes(1)) }
+            try connection.first(lookup, call.caller, call.method, call.requestID) { row in
+                (try row.string(0), try row.bytes(1))
+            }
         }
         precondition(previous == nil)
         try await database.transaction(isolation: .readCommitted) { connection in
-            try connection.execute(insertKey, call.caller, call.method, call.requestID, call.hash, call.response, call.at)
-            try connection.execute(insertAudit, call.at, call.caller, "hrss", call.method, call.entity, call.requestID, "")
+            try connection.execute(
+                insertKey, call.caller, call.method, call.requestID, call.hash, call.response, call.at)
+            try connection.execute(
+                insertAudit, call.at, call.caller, "hrss", call.method, call.entity, call.requestID, "")
         }
     }
     for index in 0..<50 { try await call(options.calls + index) }
@@ -117,13 +134,18 @@ func runNew(_ location: Database.Location, prefix: String, options: Options, run
 func report(_ label: String, _ measurement: Measurement, calls: Int) {
     let cpu = measurement.cpu / Double(calls) * 1e6
     let wall = measurement.wall / Double(calls) * 1e6
-    print(label.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: " %9.1f µs CPU/call %9.1f µs wall/call %8.0f calls/s", cpu, wall,
-                 Double(calls) / measurement.wall))
+    print(
+        label.padding(toLength: 28, withPad: " ", startingAt: 0)
+            + String(
+                format: " %9.1f µs CPU/call %9.1f µs wall/call %8.0f calls/s", cpu, wall,
+                Double(calls) / measurement.wall))
 }
 
 let options = Options(CommandLine.arguments)
 let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-print("storage-bench: \(options.calls) calls, concurrency \(options.concurrency), \(ProcessInfo.processInfo.activeProcessorCount) cores, load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
+print(
+    "storage-bench: \(options.calls) calls, concurrency \(options.concurrency), \(ProcessInfo.processInfo.activeProcessorCount) cores, load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")"
+)
 if options.only != "postgres" {
     let directory = NSTemporaryDirectory() + "storage-bench-\(run)"
     let new = try await runNew(.sqlite(path: directory + "/new.sqlite"), prefix: "new", options: options, run: run)
