@@ -284,7 +284,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceKitTests",
-            dependencies: ["ServiceKit", "SQL", "RPC", "Schema"],
+            dependencies: ["ServiceKit", "SQL", "RPC", "Schema", "PlatformTestSupport"],
             path: "Tests/ServiceKitTests",
             swiftSettings: swiftSettings
         ),

@@ -34,17 +34,7 @@ struct Demo: AsyncParsableCommand {
     static let populationSize = 120
 
     func run() async throws {
-        for service in connection.services {
-            let channel = try connection.channel(service.addresses)
-            let status = try? await Grpc_Health_V1_HealthClient(channel).check(
-                Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
-            await channel.close()
-            guard status?.status == .serving else {
-                FileHandleOutput.error(
-                    "demo: \(service.name) at \(service.addresses) is not serving (start the services with make run)")
-                throw ExitCode(3)
-            }
-        }
+        try await connection.requireServing(prefix: "demo: ", suffix: " (start the services with make run)")
         let standards: SubsidyStandards
         do {
             standards = try SubsidyStandards()

@@ -126,7 +126,7 @@ struct Replay: AsyncParsableCommand {
                 assessment: connection.assessmentAddr, payment: connection.paymentAddr),
             datesOn: businessDates != .off)
         guard launch else {
-            try await checkServing()
+            try await connection.requireServing()
             return target
         }
         let bin = binDir ?? Self.ownDirectory()
@@ -146,20 +146,6 @@ struct Replay: AsyncParsableCommand {
             throw ExitCode(3)
         }
         return target
-    }
-
-    /// Exit 3 unless every running service answers health with SERVING.
-    func checkServing() async throws {
-        for service in connection.services {
-            let channel = try connection.channel(service.addresses)
-            let status = try? await Grpc_Health_V1_HealthClient(channel).check(
-                Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
-            await channel.close()
-            guard status?.status == .serving else {
-                FileHandleOutput.error("\(service.name) at \(service.addresses) is not serving")
-                throw ExitCode(3)
-            }
-        }
     }
 
     /// The clients of the four services; exit 3 (stopping launched services) when they cannot be set up.

@@ -40,6 +40,21 @@ struct Connection: ParsableArguments {
                 retry: .init(maxAttempts: 2)))
     }
 
+    /// Exits 3 unless every service answers health with SERVING; the message names the first that
+    /// does not, between `prefix` and `suffix`.
+    func requireServing(prefix: String = "", suffix: String = "") async throws {
+        for service in services {
+            let channel = try channel(service.addresses)
+            let status = try? await Grpc_Health_V1_HealthClient(channel).check(
+                Grpc_Health_V1_HealthCheckRequest(service: service.grpcName))
+            await channel.close()
+            guard status?.status == .serving else {
+                FileHandleOutput.error("\(prefix)\(service.name) at \(service.addresses) is not serving\(suffix)")
+                throw ExitCode(3)
+            }
+        }
+    }
+
     var services: [(name: String, addresses: String, grpcName: String)] {
         [
             ("registration", registrationAddr, RegistrationService.name),

@@ -47,11 +47,15 @@ public struct IdempotentCalls: Sendable {
                 return response
             }
         } catch {
-            // A racing copy of this request (a retry through another replica) may have committed
-            // first: the body then fails on a unique key or on a state the winner changed (a
-            // tranche already paid), and the caller is owed the winner's answer. When that look-up
-            // fails too, the body's own error is the one worth reporting.
-            if let stored: Response = try? await database.read({ try key.storedResponse(on: $0) }) {
+            // On PostgreSQL a racing copy of this request (a retry through another replica) may
+            // have committed first: the body then fails on a unique key or on a state the winner
+            // changed (a tranche already paid), and the caller is owed the winner's answer. When
+            // that look-up fails too, the body's own error is the one worth reporting. SQLite runs
+            // write transactions one at a time, so the look-up inside this one already saw any
+            // winner: a refusal there costs no second trip.
+            if database.dialect == .postgres,
+                let stored: Response = try? await database.read({ try key.storedResponse(on: $0) })
+            {
                 return stored
             }
             throw error

@@ -1,5 +1,6 @@
 import Essentials
 import Foundation
+import PlatformTestSupport
 import SQL
 import Schema
 import ServiceKit
@@ -33,7 +34,7 @@ class MatchingStoreTestCase: XCTestCase {
     }
 
     override func tearDown() async throws {
-        if let schema { try? await database.transaction { try $0.executeScript("DROP SCHEMA \(schema) CASCADE") } }
+        if let schema { await ScratchPostgresSchema.drop(schema, from: database) }
         await database?.close()
     }
 
@@ -192,12 +193,6 @@ final class PostgresMatchingStoreTests: MatchingStoreTestCase {
     }
 
     override class func open() async throws -> (Database, schema: String?)? {
-        guard let url = ProcessInfo.processInfo.environment["SKILLS_TEST_POSTGRES_URL"] else { return nil }
-        let schema = "matching_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = try await Database.open(.postgres(url: url))
-        try await admin.transaction { try $0.executeScript("CREATE SCHEMA \(schema)") }
-        await admin.close()
-        let scoped = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
-        return (try await Database.open(.postgres(url: scoped)), schema)
+        try await ScratchPostgresSchema.open(prefix: "matching").map { ($0, $1) }
     }
 }

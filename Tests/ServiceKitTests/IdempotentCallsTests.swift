@@ -1,4 +1,5 @@
 import Foundation
+import PlatformTestSupport
 import RPC
 import SQL
 import Schema
@@ -34,7 +35,7 @@ class IdempotentCallsTestCase: XCTestCase {
     }
 
     override func tearDown() async throws {
-        if let schema { try? await database.transaction { try $0.executeScript("DROP SCHEMA \(schema) CASCADE") } }
+        if let schema { await ScratchPostgresSchema.drop(schema, from: database) }
         await database?.close()
     }
 
@@ -152,13 +153,7 @@ final class PostgresIdempotentCallsTests: IdempotentCallsTestCase {
     func testRacingCopiesCommitOnce() async throws { try await checkRacingCopiesCommitOnce() }
 
     override class func open() async throws -> (Database, schema: String?)? {
-        guard let url = ProcessInfo.processInfo.environment["SKILLS_TEST_POSTGRES_URL"] else { return nil }
-        let schema = "idem_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = try await Database.open(.postgres(url: url))
-        try await admin.transaction { try $0.executeScript("CREATE SCHEMA \(schema)") }
-        await admin.close()
-        let scoped = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
-        return (try await Database.open(.postgres(url: scoped)), schema)
+        try await ScratchPostgresSchema.open(prefix: "idem").map { ($0, $1) }
     }
 }
 
