@@ -256,7 +256,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AssessmentTests",
-            dependencies: ["AssessmentCore", "Schema", "PlatformTestSupport", "TestLauncher"],
+            dependencies: ["AssessmentCore", "Schema", "SQL", "PlatformTestSupport", "TestLauncher"],
             path: "Tests/AssessmentTests",
             exclude: ["python"],
             swiftSettings: swiftSettings

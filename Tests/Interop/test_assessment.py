@@ -92,11 +92,12 @@ class Services:
                               (entity,)).fetchall()
 
 
-def start_assessment(registration: ServiceProcess, certs: Path, data_dir: Path) -> ServiceProcess:
+def start_assessment(registration: ServiceProcess, certs: Path, data_dir: Path,
+                     database: str | None = None) -> ServiceProcess:
     def ready(target, timeout, alive):
         wait_until_serving(target, certs, timeout, alive)
 
-    process = ServiceProcess("assessment", _binary("assessment"), certs, data_dir, ready,
+    process = ServiceProcess("assessment", _binary("assessment"), certs, data_dir, ready, database=database,
                              extra=["--registration-addr", registration.target])
     try:
         process.start()
@@ -335,6 +336,49 @@ def test_signing_key_survives_a_restart(svc, certs, tmp_path_factory):
     finally:
         own.close_channels()
         process.stop()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_replicas_on_one_database_verify_each_others_certificates(svc, certs, tmp_path_factory, backend):
+    """Two replicas behind one load balancer: one database, each its own data directory and so its
+    own key. A certificate either one signed is valid at the other, which publishes its key too."""
+    databases = None
+    if backend == "postgres":
+        url = os.environ.get(services.POSTGRES_ENV)
+        if not url:
+            pytest.skip(f"{services.POSTGRES_ENV} is not set")
+        databases = services.PostgresDatabases(url)
+        database = databases.create("replicas")
+    else:
+        database = str(tmp_path_factory.mktemp("replicas-db") / "assessment.sqlite")
+    first = start_assessment(svc.registration, certs, tmp_path_factory.mktemp("replica-a"), database)
+    second = start_assessment(svc.registration, certs, tmp_path_factory.mktemp("replica-b"), database)
+    one, other = Services(svc.registration, first, certs), Services(svc.registration, second, certs)
+    try:
+        _, first_key = public_key(one)
+        _, second_key = public_key(other)
+        assert first_key.key_id != second_key.key_id
+        for signer, checker, key in ((one, other, first_key), (other, one, second_key)):
+            _, _, cert = a_certificate(signer)
+            assert cert.key_id == key.key_id
+            assert status_of(verify(checker, cert.number, cert.content, cert.signature)) == "STATUS_VALID"
+            assert status_of(verify(checker, cert.number, flip(cert.content, 10), cert.signature)) == "STATUS_TAMPERED"
+            published = checker.ass("worker-portal").GetSigningKey(a.GetSigningKeyRequest(key_id=cert.key_id),
+                                                                   timeout=TIMEOUT)
+            assert published.public_key_pem == key.public_key_pem
+            load_pem_public_key(published.public_key_pem.encode()).verify(cert.signature, cert.content)
+        # A replica that restarts keeps its key, and the other still knows it.
+        one.close_channels()
+        assert first.stop() == 0, first.log_tail()
+        first.start()
+        assert public_key(one)[1].key_id == first_key.key_id
+    finally:
+        one.close_channels()
+        other.close_channels()
+        first.stop()
+        second.stop()
+        if databases:
+            databases.drop_all()
 
 
 def test_a_different_data_dir_has_a_different_key(svc, certs, tmp_path_factory):

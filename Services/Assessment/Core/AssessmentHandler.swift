@@ -8,24 +8,33 @@ import ServiceKit
 public struct AssessmentHandler: AssessmentServiceProvider {
     let environment: ServiceEnvironment
     let store: AssessmentStore
-    let signer: CertificateSigner
-    let verifier: CertificateVerifier
-    let keyCreatedAt: Google_Protobuf_Timestamp?
+    /// This replica's signing key and every other replica's public key.
+    let keys: SigningKeyring
+    var signer: CertificateSigner { keys.signer }
 
     public static let manifest = ServiceManifest(
         name: "assessment", defaultPort: 7103, accessTable: AssessmentAccess.table,
         migrations: AssessmentStore.migrations)
 
-    /// Loads the signing key from `<data-dir>/assessment-signing.key`, creating it on first start.
-    public init(environment: ServiceEnvironment) throws {
+    /// Loads the signing key from `<data-dir>/assessment-signing.key`, creating it on first start,
+    /// and records its public key in the database, so that every replica sharing the database
+    /// verifies what this one signs.
+    public static func start(environment: ServiceEnvironment) async throws -> AssessmentHandler {
+        let handler = try AssessmentHandler(environment: environment)
+        try await handler.keys.publish()
+        return handler
+    }
+
+    private init(environment: ServiceEnvironment) throws {
         self.environment = environment
         self.store = AssessmentStore(database: environment.database)
         try FileManager.default.createDirectory(atPath: environment.settings.dataDir, withIntermediateDirectories: true)
         let path = "\(environment.settings.dataDir)/assessment-signing.key"
-        self.signer = try CertificateSigner.loadOrCreate(at: path)
-        self.verifier = try signer.verifier()
+        let signer = try CertificateSigner.loadOrCreate(at: path)
         let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate]) as? Date
-        self.keyCreatedAt = modified.map { Timestamps.timestamp($0) }
+        self.keys = try SigningKeyring(
+            signer: signer, notBefore: modified.map { Timestamps.timestamp($0) },
+            store: SigningKeyStore(database: environment.database))
     }
 
     static func newID() -> String { RecordID.make("a") }
@@ -194,10 +203,16 @@ public struct AssessmentHandler: AssessmentServiceProvider {
     {
         // A malformed number is simply unknown: verification answers, it does not fail.
         guard CertificateNumber.isWellFormed(request.number) else { return VerificationOutcome.unknown.response() }
-        let stored = try await store.certificate(number: request.number)
+        guard let stored = try await store.certificate(number: request.number) else {
+            return VerificationOutcome.unknown.response()
+        }
+        // A record naming a key no replica of this database published was not issued as it stands.
+        guard let signedBy = try await keys.entry(keyID: stored.keyId) else {
+            return VerificationOutcome.tampered(.storedRecordInconsistent).response()
+        }
         return VerificationOutcome.evaluate(
             stored: stored, presentedContent: request.content,
-            presentedSignature: request.signature, verifier: verifier
+            presentedSignature: request.signature, verifier: signedBy.verifier
         ).response()
     }
 
@@ -240,10 +255,11 @@ public struct AssessmentHandler: AssessmentServiceProvider {
     }
 
     public func getSigningKey(request: GetSigningKeyRequest, context: ServerContext) async throws -> SigningKey {
-        guard request.keyId.isEmpty || request.keyId == signer.keyID else {
+        if request.keyId.isEmpty { return keys.current.key }
+        guard let entry = try await keys.entry(keyID: request.keyId) else {
             throw AssessmentError.invalid(
                 field: "key_id", message: "unknown key \(request.keyId); the current key is \(signer.keyID)")
         }
-        return signer.signingKey(notBefore: keyCreatedAt)
+        return entry.key
     }
 }

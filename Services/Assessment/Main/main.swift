@@ -15,7 +15,7 @@ struct SkillsAssessment: AsyncParsableCommand {
 
     func run() async throws {
         try await ServiceRunner.run(AssessmentHandler.manifest, settings: settings) { environment in
-            [try AssessmentHandler(environment: environment).serviceDefinition]
+            [try await AssessmentHandler.start(environment: environment).serviceDefinition]
         }
     }
 }

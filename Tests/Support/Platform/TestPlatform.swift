@@ -121,7 +121,7 @@ public final class TestPlatform: Sendable {
             ),
             (
                 platform.assessmentServer, AssessmentHandler.manifest,
-                try AssessmentHandler(environment: try environment("assessment")).serviceDefinition, []
+                try await AssessmentHandler.start(environment: try environment("assessment")).serviceDefinition, []
             ),
             (
                 platform.paymentServer, PaymentHandler.manifest(initialFundFen: fundFen),

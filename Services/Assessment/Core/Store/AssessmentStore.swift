@@ -29,7 +29,8 @@ struct AssessmentStore: Sendable {
                 """,
                 "CREATE INDEX certificates_worker ON certificates (worker_id, number)",
             ]
-        }
+        },
+        SigningKeyStore.migration,
     ]
 
     /// An assessment with the worker's ID number and name as registration gave them when it was
