@@ -108,7 +108,10 @@ let package = Package(
             name: "Policy",
             dependencies: ["Essentials", "COpenSSL"],
             path: "Shared/Policy",
-            resources: [.copy("Data")],
+            // Embedded, not a resource bundle: a bundle's accessor imports Foundation (Bundle), which
+            // would load libFoundation and ICU into every service.
+            exclude: ["Data/DECISIONS.md"],
+            resources: [.embedInCode("Data/dezhou-2019-2021.json")],
             swiftSettings: swiftSettings
         ),
         // Registration: workers, enterprises, institutions, teachers (library; the executable wraps it).

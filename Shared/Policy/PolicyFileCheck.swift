@@ -3,7 +3,11 @@
 // check and the services' start-up can never disagree.
 
 import Essentials
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One problem of a policy file, worded for the operator: it names the period, the occupation and
 /// the level it is about.
@@ -71,9 +75,18 @@ public enum PolicyFileCheck {
             return check(json: try Data(contentsOf: url))
         } catch {
             return failed([
-                PolicyProblem(kind: .file, message: "cannot read \(url.path): \(error.localizedDescription)")
+                PolicyProblem(kind: .file, message: "cannot read \(url.path): \(readFailure(url.path, error))")
             ])
         }
+    }
+
+    /// Why a file could not be read, in words (FoundationEssentials has no `localizedDescription`).
+    private static func readFailure(_ path: String, _ error: any Error) -> String {
+        var isDirectory = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
+        if isDirectory { return "it is a directory" }
+        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
+        return "\(error)"
     }
 
     public static func check(json: Data) -> PolicyCheckReport {

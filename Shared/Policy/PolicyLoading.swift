@@ -1,25 +1,30 @@
-// Reading a policy file (JSON) into a PolicyBook. Foundation is used here only, for JSON and the
-// resource bundle; the decision path (SubsidyEngine) does not touch it.
+// Reading a policy file (JSON) into a PolicyBook. FoundationEssentials is used here only, for JSON;
+// the decision path (SubsidyEngine) does not touch it.
 
 import Essentials
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension PolicyBook {
     /// The policy file that ships with the platform (Dezhou 2019-2021, sample standards).
     public static let defaultFileName = "dezhou-2019-2021"
 
-    /// The URL of a policy file bundled in `Shared/Policy/Data`.
-    public static func bundledURL(named name: String = defaultFileName) -> URL? {
-        Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Data")
-            ?? Bundle.module.url(forResource: name, withExtension: "json")
+    /// The bytes of a policy file that ships in `Shared/Policy/Data`, built into the binary
+    /// (SwiftPM's `embedInCode`). A resource bundle would need Foundation's `Bundle`, which loads
+    /// libFoundation and ICU into every service (Benchmarks/README.md, "Memory").
+    public static func bundledJSON(named name: String = defaultFileName) -> Data? {
+        name == defaultFileName ? Data(PackageResources.dezhou_2019_2021_json) : nil
     }
 
     /// Loads a bundled policy file (default: Dezhou 2019-2021).
     public static func bundled(named name: String = defaultFileName) throws(PolicyDataError) -> PolicyBook {
-        guard let url = bundledURL(named: name) else {
+        guard let json = bundledJSON(named: name) else {
             throw PolicyDataError("no bundled policy file \(name).json")
         }
-        return try PolicyBook(contentsOf: url)
+        return try PolicyBook(json: json)
     }
 
     public init(contentsOf url: URL) throws(PolicyDataError) {

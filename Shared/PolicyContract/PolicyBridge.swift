@@ -1,7 +1,11 @@
 import Essentials
-import Foundation
 import Policy
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Translates between the public contract's messages (module `Schema`) and the policy engine's
 /// facts and decisions (module `Policy`), for every service that asks the engine (payment decides

@@ -1,4 +1,9 @@
-import Foundation
+import Essentials
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Threads that each own one connection and take jobs from one shared first-come-first-served
 /// queue. A job runs from start to end on one thread with that thread's connection, so a whole
@@ -34,7 +39,7 @@ final class ConnectionThreads<Connection: AnyObject>: @unchecked Sendable {
         let cancel: @Sendable (DBError) -> Void
     }
 
-    private let condition = NSCondition()
+    private let condition = PosixCondition()
     private var queue: [Job] = []
     private var head = 0
     private var closed = false
@@ -51,9 +56,7 @@ final class ConnectionThreads<Connection: AnyObject>: @unchecked Sendable {
         self.isHealthy = isHealthy
         running = count
         for index in 0..<count {
-            let thread = Thread { [self] in loop() }
-            thread.name = "\(name)-\(index)"
-            thread.start()
+            PosixThread.detach(name: "\(name)-\(index)") { [self] in loop() }
         }
     }
 

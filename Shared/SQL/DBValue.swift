@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A value bound to a statement parameter (`$1`, `$2`, ... in both dialects).
 public enum DBValue: Sendable, Equatable {

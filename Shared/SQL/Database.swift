@@ -1,5 +1,9 @@
-import Foundation
 import Synchronization
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A service's SQL database: SQLite embedded (WAL) by default, PostgreSQL by URL.
 ///
@@ -35,7 +39,7 @@ public final class Database: Sendable {
             switch self {
             case .sqlite(let path): return "sqlite:\(path)"
             case .postgres(let url):
-                guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
+                guard let at = url.lastIndex(of: "@"), let scheme = url.firstRange(of: "://") else { return url }
                 return String(url[..<scheme.upperBound]) + "***" + String(url[at...])
             }
         }
@@ -100,9 +104,10 @@ public final class Database: Sendable {
         case .sqlite(let path):
             let file: String
             if path == ":memory:" {
-                file = NSTemporaryDirectory() + "skills-sql-\(UInt64.random(in: 0...UInt64.max)).sqlite"
+                let name = "skills-sql-\(UInt64.random(in: 0...UInt64.max)).sqlite"
+                file = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
             } else {
-                let directory = (path as NSString).deletingLastPathComponent
+                let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
                 if !directory.isEmpty {
                     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 }

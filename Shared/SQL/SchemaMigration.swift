@@ -1,5 +1,9 @@
 import Essentials
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One versioned step of a schema, applied once, in version order, and recorded in
 /// `schema_migrations (version, name, applied_at)` (the table the earlier sql-kit layer kept, so

@@ -1,8 +1,12 @@
 import Essentials
-import Foundation
 import Policy
 import RPC
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The calendar day (Asia/Shanghai, UTC+8, no daylight saving) that the programme's rules take as
 /// "today": whether an offering has ended, a learning day is in the future, a standard is in force.

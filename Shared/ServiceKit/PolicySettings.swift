@@ -1,11 +1,15 @@
 import ArgumentParser
 import Essentials
-import Foundation
 import Logging
 import Metrics
 import Policy
 import RPC
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `--policy-file`, taken by every service that applies the rules (matching's eligibility preview,
 /// payment). The file is checked with `PolicyFileCheck`, the same code as `skillsctl policy check`,
@@ -21,25 +25,28 @@ public struct PolicySettings: ParsableArguments, Sendable {
 
     /// Checks and loads the policy; throws a `ServiceStartupError` that lists every problem.
     public func load() throws -> LoadedPolicy {
-        let url: URL
+        let path: String
+        let report: PolicyCheckReport
         if policyFile.isEmpty {
-            guard let bundled = PolicyBook.bundledURL() else {
+            guard let bundled = PolicyBook.bundledJSON() else {
                 throw ServiceStartupError(
                     "the bundled policy file \(PolicyBook.defaultFileName).json is missing from the build")
             }
-            url = bundled
+            path = "(built in) \(PolicyBook.defaultFileName).json"
+            report = PolicyFileCheck.check(json: bundled)
         } else {
-            url = URL(fileURLWithPath: policyFile)
+            let url = URL(fileURLWithPath: policyFile)
+            path = url.path
+            report = PolicyFileCheck.check(contentsOf: url)
         }
-        let report = PolicyFileCheck.check(contentsOf: url)
         guard report.problems.isEmpty, let book = report.book else {
             let count = report.problems.count
             throw ServiceStartupError(
-                "policy file \(url.path) is not valid (\(count) problem\(count == 1 ? "" : "s")); not starting:\n"
+                "policy file \(path) is not valid (\(count) problem\(count == 1 ? "" : "s")); not starting:\n"
                     + report.problems.map { "  \($0)" }.joined(separator: "\n"))
         }
         return LoadedPolicy(
-            path: url.path, book: book, version: report.version, fingerprint: report.fingerprint,
+            path: path, book: book, version: report.version, fingerprint: report.fingerprint,
             lastDay: report.lastDay)
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Identifiers the services give the records they create (`w-…` workers, `o-…` offerings, `a-…`
 /// assessments ...): the prefix, a dash, the creation time in milliseconds and 64 random bits, both in

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Metrics
 import NIOCore
@@ -8,6 +7,11 @@ import RPC
 import SQL
 import Schema
 import ServiceLifecycle
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// What a service declares about itself to be run.
 public struct ServiceManifest: Sendable {

@@ -1,7 +1,11 @@
 import ArgumentParser
-import Foundation
 import Logging
 import SQL
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The settings every service executable takes: command-line flags first, then `SKILLS_*`
 /// environment variables, then defaults that work on a laptop (loopback, a per-service port, an

@@ -1,6 +1,10 @@
 import Essentials
-import Foundation
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Instants as the platform stores them: RFC 3339 in UTC with milliseconds, e.g.
 /// `2026-11-29T12:50:33.123Z`.

@@ -167,8 +167,7 @@ final class DataTests: XCTestCase {
     // MARK: - Helpers
 
     func bundledJSON() throws -> [String: Any] {
-        let url = try XCTUnwrap(PolicyBook.bundledURL())
-        return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        return try JSONSerialization.jsonObject(with: try XCTUnwrap(PolicyBook.bundledJSON())) as! [String: Any]
     }
 
     /// The bundled file with version 1 changed.

@@ -10,7 +10,7 @@ final class PolicyFileCheckTests: XCTestCase {
     private static let next = "dezhou-2022-2024/v1"
 
     func testShippedFileIsValidWithTwoPeriods() throws {
-        let report = PolicyFileCheck.check(contentsOf: try XCTUnwrap(PolicyBook.bundledURL()))
+        let report = PolicyFileCheck.check(json: try XCTUnwrap(PolicyBook.bundledJSON()))
         XCTAssertEqual(report.problems, [])
         XCTAssertTrue(report.isValid)
         XCTAssertEqual(report.book, try PolicyBook.bundled())
@@ -33,7 +33,7 @@ final class PolicyFileCheckTests: XCTestCase {
             json: try JSONSerialization.data(withJSONObject: file, options: [.prettyPrinted]))
         XCTAssertEqual(compact.fingerprint, pretty.fingerprint)
         XCTAssertEqual(
-            compact.fingerprint, PolicyFileCheck.check(contentsOf: try XCTUnwrap(PolicyBook.bundledURL())).fingerprint)
+            compact.fingerprint, PolicyFileCheck.check(json: try XCTUnwrap(PolicyBook.bundledJSON())).fingerprint)
 
         var changed = try nextPeriod(from: "2022-01-01")
         var standards = try XCTUnwrap(changed["standards"] as? [String: Any])
@@ -174,7 +174,7 @@ final class PolicyFileCheckTests: XCTestCase {
     // MARK: - Files
 
     private func shipped() throws -> [String: Any] {
-        let data = try Data(contentsOf: try XCTUnwrap(PolicyBook.bundledURL()))
+        let data = try XCTUnwrap(PolicyBook.bundledJSON())
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 

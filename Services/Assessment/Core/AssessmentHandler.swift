@@ -1,7 +1,12 @@
-import Foundation
+import Essentials
 import SQL
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `skills.v1.AssessmentService`: assessments (A1), results, and certificates (A2, A3) signed with
 /// the service's Ed25519 key so that any department can verify them offline (A4).
@@ -221,7 +226,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         guard CertificateNumber.isWellFormed(request.number) else {
             throw AssessmentError.invalid(field: "number", message: "'\(request.number)' is not a certificate number")
         }
-        guard !request.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !request.reason.trimmingHorizontalWhitespace().isEmpty else {
             throw AssessmentError.invalid(field: "reason", message: "a revocation needs a reason (A4)")
         }
         let store = self.store

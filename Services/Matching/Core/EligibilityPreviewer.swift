@@ -1,9 +1,13 @@
 import Essentials
-import Foundation
 import Logging
 import Policy
 import PolicyContract
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// O3's eligibility preview: what the subsidy rules (`Policy.SubsidyEngine`, the same engine
 /// payment decides claims with) would say if the training were completed today and a certificate

@@ -1,7 +1,11 @@
-import Foundation
 import Logging
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// O4 by the offering's institution only (issue 9): a caller with the `institution` role may
 /// accept, record learning for or complete an enrolment only when its certificate's common name is

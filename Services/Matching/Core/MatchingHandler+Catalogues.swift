@@ -1,7 +1,11 @@
 import Essentials
-import Foundation
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// C1 and C2, the key-industry and the general occupational capability catalogues
 /// (docs/POLICY.md): hrss publishes an entry per kind and occupation (a later one for the same pair
@@ -15,7 +19,7 @@ extension MatchingHandler {
             throw MatchingError.invalid(
                 field: "entry.kind", message: "must be C1 (key industry) or C2 (general), got \(entry.kind.rawValue)")
         }
-        guard let occupation = entry.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let occupation = entry.occupation, !occupation.code.trimmingHorizontalWhitespace().isEmpty else {
             throw MatchingError.invalid(field: "entry.occupation.code", message: "required")
         }
         try FieldLimits.check(occupation.code, field: "entry.occupation.code", max: FieldLimits.code)

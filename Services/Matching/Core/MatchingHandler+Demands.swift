@@ -1,7 +1,11 @@
 import Essentials
-import Foundation
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// O1 request (提单) and C3, the workers' training-demand catalogue (docs/POLICY.md): a worker or an
 /// enterprise submits a demand, checked against registration; hrss reads the demands grouped by
@@ -9,7 +13,7 @@ import ServiceKit
 extension MatchingHandler {
     public func submitDemand(request: SubmitDemandRequest, context: ServerContext) async throws -> Demand {
         guard var demand = request.demand else { throw MatchingError.invalid(field: "demand", message: "required") }
-        guard let occupation = demand.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let occupation = demand.occupation, !occupation.code.trimmingHorizontalWhitespace().isEmpty else {
             throw MatchingError.invalid(field: "demand.occupation.code", message: "required")
         }
         try Self.requireLevel(demand.level, field: "demand.level")

@@ -1,8 +1,12 @@
 import Essentials
-import Foundation
 import SQL
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// O3 select (选单, docs/POLICY.md): a worker selects an offering, which creates an enrolment with an
 /// eligibility preview (R1..R11, informative only); and reading the enrolments of O3..O5.

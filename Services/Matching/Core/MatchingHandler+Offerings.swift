@@ -1,14 +1,18 @@
 import Essentials
-import Foundation
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// O2 list (列单, docs/POLICY.md): publishing an offering, checked against R10 (the institution's
 /// accepted filing and licence scope, from registration) and R1 (a subsidy standard in force on its
 /// last day, from payment), and reading the offerings.
 extension MatchingHandler {
     static func validate(_ offering: Offering) throws -> (start: CivilDate, end: CivilDate) {
-        guard let occupation = offering.occupation, !occupation.code.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let occupation = offering.occupation, !occupation.code.trimmingHorizontalWhitespace().isEmpty else {
             throw MatchingError.invalid(field: "offering.occupation.code", message: "required")
         }
         try requireLevel(offering.level, field: "offering.level")

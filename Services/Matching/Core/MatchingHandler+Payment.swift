@@ -1,7 +1,12 @@
-import Foundation
+import Essentials
 import SQL
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// O5 pay (买单, docs/POLICY.md): a completed enrolment's claim goes to payment, which decides under
 /// R1..R11 (R2: only with a certificate); the enrolment becomes CLAIMED, or stays COMPLETED with the
@@ -28,7 +33,7 @@ extension MatchingHandler {
         guard !request.enrollmentId.isEmpty else {
             throw MatchingError.invalid(field: "enrollment_id", message: "required")
         }
-        guard !request.certificateNumber.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !request.certificateNumber.trimmingHorizontalWhitespace().isEmpty else {
             throw MatchingError.invalid(
                 field: "certificate_number", message: "required (R2: a subsidy is paid only with a certificate)")
         }

@@ -1,7 +1,11 @@
 import Essentials
-import Foundation
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// S1, the students' "three ones" (三个一): records of G3 students' activities, their progress,
 /// and a university's list and credit export. Who may record what is `ThreeOnesProgress.mayRecord`;
@@ -72,7 +76,7 @@ extension MatchingHandler {
             throw MatchingError.invalid(
                 field: "activity.stage", message: "only an entrepreneurship training has a stage")
         }
-        guard !activity.title.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !activity.title.trimmingHorizontalWhitespace().isEmpty else {
             throw MatchingError.invalid(field: "activity.title", message: "required")
         }
         try FieldLimits.check(activity.title, field: "activity.title", max: FieldLimits.name)
@@ -233,7 +237,7 @@ extension MatchingHandler {
     }
 
     private static func requireSchool(_ school: String) throws {
-        guard !school.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard !school.trimmingHorizontalWhitespace().isEmpty else {
             throw MatchingError.invalid(field: "school", message: "required")
         }
         try FieldLimits.check(school, field: "school", max: FieldLimits.name)

@@ -1,8 +1,12 @@
 import Essentials
-import Foundation
 import SQL
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// O4 accept (接单, docs/POLICY.md): the offering's institution accepts or rejects an enrolment,
 /// records learning time and completes the training (completion dates per `OfferingDatesRule`, R1
@@ -41,7 +45,7 @@ extension MatchingHandler {
     }
 
     public func acceptEnrollment(request: AcceptEnrollmentRequest, context: ServerContext) async throws -> Enrollment {
-        if !request.accept && request.reason.trimmingCharacters(in: .whitespaces).isEmpty {
+        if !request.accept && request.reason.trimmingHorizontalWhitespace().isEmpty {
             throw MatchingError.invalid(field: "reason", message: "a rejection needs a reason")
         }
         try FieldLimits.check(request.reason, field: "reason", max: FieldLimits.text)

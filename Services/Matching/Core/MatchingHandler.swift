@@ -1,9 +1,13 @@
 import Essentials
-import Foundation
 import Logging
 import SQL
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `skills.v1.MatchingService`: the five orders (docs/POLICY.md O1..O5) and the catalogues C1..C3.
 /// Registration is asked about institutions (R10), workers and enterprises; payment about the

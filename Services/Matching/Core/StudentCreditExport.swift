@@ -1,6 +1,10 @@
 import Essentials
-import Foundation
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The S1 credit-recognition export (学分认定): one row per student and part, each also as an
 /// RFC 4180 CSV line (the format is documented on `StudentCreditRow` in matching.proto).
@@ -66,7 +70,7 @@ enum StudentCreditExport {
             guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
                 return field
             }
-            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            return "\"" + field.replacing("\"", with: "\"\"") + "\""
         }.joined(separator: ",") + "\r\n"
     }
 }

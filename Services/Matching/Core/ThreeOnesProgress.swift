@@ -12,7 +12,7 @@ struct StudentRecord: Sendable, Equatable {
     /// The student of a registered worker: nil unless a G3 fact names a school (an attested fact wins).
     init?(worker: Worker) {
         let facts = worker.categories.filter {
-            $0.category == .g3Student && !$0.school.trimmingCharacters(in: .whitespaces).isEmpty
+            $0.category == .g3Student && !$0.school.trimmingHorizontalWhitespace().isEmpty
         }
         guard let fact = facts.first(where: \.attested) ?? facts.first else { return nil }
         self.init(workerID: worker.id, school: fact.school, name: worker.name, idNumber: worker.idNumber)

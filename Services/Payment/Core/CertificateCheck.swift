@@ -1,8 +1,12 @@
 import COpenSSL
-import Foundation
 import Schema
 import ServiceKit
 import Synchronization
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// R2 and A4 for a claim with one call to assessment instead of two: payment verifies the
 /// certificate that `GetCertificate` returned itself, as any department can (A4).
@@ -73,20 +77,32 @@ struct SignedFacts: Equatable {
 
     /// nil unless `content` is a JSON object of that format with every such field.
     init?(content: [UInt8]) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(content)) as? [String: Any],
-            object["format"] as? String == Self.format,
-            let number = object["number"] as? String, let kind = object["kind"] as? String,
-            let level = (object["level"] as? NSNumber)?.intValue,
-            let workerID = object["worker_id"] as? String,
-            let occupationCode = object["occupation_code"] as? String,
-            let enrollmentID = object["enrollment_id"] as? String
+        guard let fields = try? JSONDecoder().decode(Fields.self, from: Data(content)), fields.format == Self.format
         else { return nil }
-        self.number = number
-        self.kind = kind
-        self.level = level
-        self.workerID = workerID
-        self.occupationCode = occupationCode
-        self.enrollmentID = enrollmentID
+        number = fields.number
+        kind = fields.kind
+        level = fields.level
+        workerID = fields.workerID
+        occupationCode = fields.occupationCode
+        enrollmentID = fields.enrollmentID
+    }
+
+    /// The signed content's fields by their JSON names; other fields are ignored.
+    private struct Fields: Decodable {
+        var format: String
+        var number: String
+        var kind: String
+        var level: Int
+        var workerID: String
+        var occupationCode: String
+        var enrollmentID: String
+
+        enum CodingKeys: String, CodingKey {
+            case format, number, kind, level
+            case workerID = "worker_id"
+            case occupationCode = "occupation_code"
+            case enrollmentID = "enrollment_id"
+        }
     }
 
     /// Whether the record's own fields say what was signed.

@@ -1,10 +1,14 @@
 import Essentials
-import Foundation
 import Policy
 import PolicyContract
 import SQL
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// R7 on evidence (DECISIONS.md R7): an institution (or hrss) proposes which members of a
 /// project-based cohort are employed, worker by worker with evidence; the bureau (hrss) confirms
@@ -307,7 +311,8 @@ extension PaymentHandler {
     }
 
     static func percent(basisPoints: Int) -> String {
-        "\(basisPoints / 100).\(String(format: "%02d", basisPoints % 100))%"
+        let hundredths = basisPoints % 100
+        return "\(basisPoints / 100).\((0..<10).contains(hundredths) ? "0" : "")\(hundredths)%"
     }
 
     static func percent(permille: Int) -> String { percent(basisPoints: permille * 10) }

@@ -1,10 +1,14 @@
 import Essentials
-import Foundation
 import Policy
 import PolicyContract
 import SQL
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `skills.v1.PaymentService`: decides subsidies with the policy engine (R1..R11), keeps the
 /// claims, the tranches and the append-only ledger of the special fund (R11), and reports the

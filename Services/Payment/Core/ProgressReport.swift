@@ -1,6 +1,11 @@
-import Foundation
+import Essentials
 import Policy
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// T1's breakdowns (docs/POLICY.md: progress by year, worker category, industry and institution)
 /// from the subsidised trainings grouped by every dimension at once, with the names an official
@@ -130,7 +135,7 @@ struct ProgressReport: Sendable {
     /// The enterprise's registered GB/T 4754 code where the training has one, else the
     /// occupation's major group ("occupation-group-4").
     static func industryKey(industry: String, occupationGroup: String) -> String {
-        let code = industry.trimmingCharacters(in: .whitespaces).uppercased()
+        let code = industry.trimmingHorizontalWhitespace().uppercased()
         if !code.isEmpty { return code }
         return occupationGroupPrefix + (occupationGroup.isEmpty ? "unknown" : occupationGroup)
     }

@@ -1,7 +1,11 @@
-import Foundation
 import SQL
 import Schema
 import ServiceKit
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `skills.v1.RegistrationService`: the people and organisations the programme works with
 /// (docs/POLICY.md "Who is registered"), with inter-department attestation and personal-data masking.

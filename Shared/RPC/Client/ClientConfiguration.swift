@@ -1,4 +1,9 @@
-import Foundation
+import Essentials
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Where a client channel connects and how it behaves.
 public struct ClientConfiguration: Sendable {
@@ -30,7 +35,7 @@ public struct ClientConfiguration: Sendable {
         /// silently shorter list.
         public static func list(_ text: String) throws(TargetListError) -> [Target] {
             let entries = text.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .map { $0.trimmingHorizontalWhitespace() }
             var targets: [Target] = []
             for entry in entries {
                 guard let target = Target(entry) else { throw TargetListError(list: text, entry: entry) }

@@ -1,5 +1,10 @@
-import Foundation
+import Essentials
 import Logging
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +20,7 @@ import Logging
 /// should ask for this (`--exit-when-stdin-closes`).
 public enum LauncherWatch {
     public static func terminateWhenStandardInputCloses(logger: Logger) {
-        let thread = Thread {
+        PosixThread.detach(name: "launcher-watch") {
             var buffer = [UInt8](repeating: 0, count: 256)
             while true {
                 let count = read(STDIN_FILENO, &buffer, buffer.count)
@@ -26,8 +31,6 @@ public enum LauncherWatch {
             awaitTerminationHandler()
             kill(getpid(), SIGTERM)
         }
-        thread.name = "launcher-watch"
-        thread.start()
     }
 
     /// Waits up to 2 s until SIGTERM no longer has its default action (ServiceLifecycle takes it over

@@ -1,10 +1,14 @@
 import ArgumentParser
 import EchoSupport
-import Foundation
 import Logging
 import RPC
 import Schema
 import ServiceLifecycle
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,11 @@
 import Essentials
-import Foundation
 import SQL
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The matching service's SQL: every statement it runs, and nothing else. A function taking a
 /// connection runs inside the caller's `transaction` or `read` body; the others are reads of their

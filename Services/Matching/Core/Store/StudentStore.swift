@@ -1,6 +1,10 @@
-import Foundation
 import SQL
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The SQL of S1, the students' "three ones": students, their recorded activities, and their
 /// enrolments with the offerings (which count as vocational trainings). Every function runs

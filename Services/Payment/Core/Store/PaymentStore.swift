@@ -1,6 +1,10 @@
-import Foundation
 import SQL
 import Schema
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The payment service's tables and every query it runs.
 ///
@@ -250,7 +254,7 @@ struct PaymentStore: Sendable {
         var binds: [DBValue] = [.int(afterSequence)]
         func add(_ condition: String, _ value: DBValue) {
             binds.append(value)
-            sql += " AND " + condition.replacingOccurrences(of: "$?", with: "$\(binds.count)")
+            sql += " AND " + condition.replacing("$?", with: "$\(binds.count)")
         }
         if !filter.claimID.isEmpty { add("claim_id = $?", .text(filter.claimID)) }
         if !filter.trancheID.isEmpty { add("tranche_id = $?", .text(filter.trancheID)) }

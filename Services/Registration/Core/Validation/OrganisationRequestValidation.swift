@@ -1,3 +1,4 @@
+import Essentials
 import Schema
 
 /// Validates enterprise requests. Returns all problems in field order (empty = valid), like
@@ -110,7 +111,7 @@ public enum InstitutionRequestValidation {
         problems.codeList(
             names, field: field, what: "certificate common name", required: false, maxLength: maxCertificateNameLength)
         for (index, name) in names.enumerated()
-        where !isBlank(name) && name.trimmingCharacters(in: .whitespaces) != name {
+        where !isBlank(name) && name.trimmingHorizontalWhitespace() != name {
             problems.add(
                 "\(field)[\(index)]", .invalidFormat, "certificate common name '\(name)' has leading or trailing spaces"
             )
