@@ -364,6 +364,8 @@ final class ServerStreamHandlerTests: XCTestCase {
         try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 60_000)), endStream: true)
         try await echo.wait(for: .started)
         try await harness.channel.writeInbound(HTTP2Frame.FramePayload.rstStream(.cancel))
+        // The cancelled handler resumes on the channel's loop, which a testing loop runs when told to.
+        await harness.channel.testingEventLoop.run()
         try await echo.wait(for: .ended)
         let leftovers = try await harness.leftoverFrames()
         XCTAssertFalse(leftovers.contains { $0.grpcStatus != nil }, "a reset call still got a status: \(leftovers)")

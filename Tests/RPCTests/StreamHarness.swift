@@ -12,9 +12,9 @@ import XCTest
 /// One server stream on an in-memory channel: HTTP/2 frame payloads go in as if from the
 /// multiplexer, and what `ServerStreamHandler` writes comes back out.
 ///
-/// `NIOAsyncTestingChannel` rather than `EmbeddedChannel`: the handler finishes calls from a
-/// `Task` on another thread (`eventLoop.execute`), which the thread-bound `EmbeddedEventLoop`
-/// does not allow.
+/// `NIOAsyncTestingChannel` rather than `EmbeddedChannel`: a handler that suspends resumes from
+/// another thread (`eventLoop.execute`), which the thread-bound `EmbeddedEventLoop` does not allow.
+/// A testing loop runs what is scheduled from inside it only on `run()`.
 struct StreamHarness {
     static let hrss = PeerIdentity(commonName: "hrss-dev", organizationalUnits: ["hrss"])
 

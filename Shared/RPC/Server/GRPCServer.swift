@@ -210,6 +210,7 @@ final class HTTP2Configurator: ChannelInboundHandler, RemovableChannelHandler {
         let tracker = StreamTracker(handler: NIOLoopBound(connectionHandler, eventLoop: context.eventLoop))
         let router = self.router
         let remoteAddress = context.remoteAddress?.description ?? "?"
+        let executor = EventLoopTaskExecutor(context.eventLoop)
         let sync = context.pipeline.syncOperations
         _ = try sync.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
@@ -217,7 +218,8 @@ final class HTTP2Configurator: ChannelInboundHandler, RemovableChannelHandler {
         ) { streamChannel in
             streamChannel.eventLoop.makeCompletedFuture {
                 try streamChannel.pipeline.syncOperations.addHandler(
-                    ServerStreamHandler(router: router, peer: peer, remoteAddress: remoteAddress))
+                    ServerStreamHandler(
+                        router: router, peer: peer, remoteAddress: remoteAddress, executor: executor))
             }
         }
         try sync.addHandler(connectionHandler, position: .last)

@@ -29,8 +29,8 @@ final class ServerCallRouter: Sendable {
 /// Serves one gRPC call on one HTTP/2 stream.
 ///
 /// Reads the request HEADERS (route, deadline, metadata), the length-prefixed messages in DATA
-/// frames, runs the handler in a task, and writes response HEADERS, DATA and the status in
-/// trailers. Early failures (unknown method, refused caller, unsupported encoding) are answered
+/// frames, runs the handler in a task (a unary one on the connection's event loop, a streaming one
+/// on the global executor), and writes response HEADERS, DATA and the status in trailers. Early failures (unknown method, refused caller, unsupported encoding) are answered
 /// with a trailers-only response; a non-gRPC content type gets HTTP 415. What the call may do next
 /// is `ServerStreamStateMachine`'s to say; this handler performs its actions on the channel.
 final class ServerStreamHandler: ChannelInboundHandler {
@@ -39,9 +39,12 @@ final class ServerStreamHandler: ChannelInboundHandler {
 
     private var machine: ServerStreamStateMachine
     private var channelContext: ChannelHandlerContext?
+    /// The connection's event loop as a task executor (one per connection); nil: made per call.
+    private let executor: EventLoopTaskExecutor?
 
-    init(router: ServerCallRouter, peer: PeerIdentity, remoteAddress: String) {
+    init(router: ServerCallRouter, peer: PeerIdentity, remoteAddress: String, executor: EventLoopTaskExecutor? = nil) {
         machine = ServerStreamStateMachine(router: router, peer: peer, remoteAddress: remoteAddress)
+        self.executor = executor
     }
 
     func handlerAdded(context: ChannelHandlerContext) { channelContext = context }
@@ -87,7 +90,9 @@ final class ServerStreamHandler: ChannelInboundHandler {
             }
             if let streaming { machine.attach(handlerTask: startStreaming(streaming, context: context)) }
         case .startUnary(let start):
-            machine.attach(handlerTask: startUnary(start, context: context))
+            // Started first: the handler may finish (and the call end) before `attach` runs.
+            let task = startUnary(start, context: context)
+            machine.attach(handlerTask: task)
         case .end(let ending):
             end(ending, context: context)
         }
@@ -95,13 +100,15 @@ final class ServerStreamHandler: ChannelInboundHandler {
 
     // MARK: Running the handler
 
+    /// Runs the handler at once on this thread, the connection's event loop, until it first
+    /// suspends; it resumes on the same loop (`EventLoopTaskExecutor`), and so finishes there.
     private func startUnary(
         _ start: ServerStreamStateMachine.UnaryStart, context: ChannelHandlerContext
     ) -> Task<Void, Never> {
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let allocator = context.channel.allocator
-        return Task {
+        return Task.immediate(executorPreference: executor ?? EventLoopTaskExecutor(eventLoop)) {
             let result: Result<ByteBuffer, any Error>
             do {
                 let response = try await start.body(start.request, start.context)
@@ -109,7 +116,11 @@ final class ServerStreamHandler: ChannelInboundHandler {
             } catch {
                 result = .failure(error)
             }
-            eventLoop.execute { loopBound.value.finishUnary(result) }
+            if eventLoop.inEventLoop {
+                loopBound.value.finishUnary(result)
+            } else {
+                eventLoop.execute { loopBound.value.finishUnary(result) }
+            }
         }
     }
 
