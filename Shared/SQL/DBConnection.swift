@@ -30,6 +30,11 @@ public protocol DBConnection: AnyObject {
     /// Runs SQL text without preparing or caching it (DDL, pragmas; several statements allowed).
     func executeScript(_ sql: String) throws
 
+    /// Runs a write whose result the caller does not need. Inside a PostgreSQL transaction it is
+    /// queued to go to the server with the next statement or the COMMIT (a round trip fewer), so
+    /// its error, if any, is thrown by that later call; elsewhere it runs at once.
+    func executeDeferred(_ sql: String, _ binds: [DBValue]) throws
+
     /// How many statements this connection has prepared (parsed) so far, and how many runs reused
     /// a cached one instead.
     var statementStatistics: DBStatementStatistics { get }
@@ -49,6 +54,12 @@ extension DBConnection {
     @discardableResult
     public func execute(_ sql: String, _ binds: any DBBindable...) throws -> Int {
         try execute(sql, binds.map(\.dbValue))
+    }
+
+    public func executeDeferred(_ sql: String, _ binds: [DBValue]) throws { try execute(sql, binds) }
+
+    public func executeDeferred(_ sql: String, _ binds: any DBBindable...) throws {
+        try executeDeferred(sql, binds.map(\.dbValue))
     }
 
     /// Every result row, read into the caller's type by `decode`.

@@ -5,6 +5,12 @@ import Glibc
 /// statements keyed by SQL text (named `s1`, `s2`, ... on this session). Parameters are sent as
 /// text (bytes in binary) with their types inferred by the server; results come back as text.
 /// Used by one thread at a time.
+///
+/// Every statement goes out in libpq's pipeline mode, with whatever waits to go with it, in one
+/// write ending in one Sync: the Parse of a statement not yet prepared, a transaction's BEGIN
+/// (`begin(_:)` sends nothing by itself) and the writes queued by `executeDeferred`. So a
+/// transaction costs one round trip per statement whose answer its body reads, plus one for
+/// COMMIT and the queued writes; a statement's first run costs no extra trip for its Parse.
 public final class LibPQConnection: DBConnection {
     public var dialect: DBDialect { .postgres }
     private let handle: OpaquePointer
@@ -12,13 +18,30 @@ public final class LibPQConnection: DBConnection {
     private var nextName = 1
     private var statistics = DBStatementStatistics(prepared: 0, reused: 0, cached: 0)
     private let responseTimeoutMilliseconds: Int
-    /// Set when the server did not answer in time: the session is in an unknown state.
+    /// Set when the server did not answer in time or a pipeline broke: the session is in an
+    /// unknown state.
     private var abandoned = false
+    /// Statements to send before the next one: the open transaction's BEGIN and deferred writes.
+    private var queued: [(sql: String, binds: [DBValue])] = []
+    /// Between `begin(_:)` and `commit()` or `rollback()`.
+    private var transactionOpen = false
+
+    /// What a pipeline's results answer, in order.
+    private enum Expected {
+        case prepare(sql: String, name: String)
+        case statement(sql: String)
+
+        var sql: String {
+            switch self {
+            case .prepare(let sql, _), .statement(let sql): return sql
+            }
+        }
+    }
 
     /// Connects (blocking, bounded by the conninfo's `connect_timeout`). Throws `.unavailable`.
-    /// - Parameter responseTimeoutMilliseconds: the longest a prepared statement waits for the
-    ///   server's answer before the connection counts as lost (0: no limit). It bounds a call when
-    ///   the server hangs with its sockets open, which neither TCP timeouts nor the server's own
+    /// - Parameter responseTimeoutMilliseconds: the longest a round trip waits for the server's
+    ///   answer before the connection counts as lost (0: no limit). It bounds a call when the
+    ///   server hangs with its sockets open, which neither TCP timeouts nor the server's own
     ///   statement_timeout catch.
     public init(conninfo: String, responseTimeoutMilliseconds: Int = 0) throws {
         self.responseTimeoutMilliseconds = responseTimeoutMilliseconds
@@ -38,11 +61,15 @@ public final class LibPQConnection: DBConnection {
     /// Whether the connection is still usable (false once the server closed it or it broke).
     public var isHealthy: Bool { !abandoned && PQstatus(handle) == CONNECTION_OK }
 
-    /// Whether the session is inside a transaction block (or a failed one) right now.
+    /// Whether the session is inside a transaction block (or a failed one) on the server now.
     var inTransaction: Bool {
         let status = PQtransactionStatus(handle)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }
+
+    /// How many times this connection has waited for the server's answer (pipelines sent and
+    /// scripts run): what the pipelining saves is measured in these.
+    public private(set) var roundTrips = 0
 
     public var statementStatistics: DBStatementStatistics {
         var statistics = statistics
@@ -50,7 +77,48 @@ public final class LibPQConnection: DBConnection {
         return statistics
     }
 
+    // MARK: Transactions
+
+    /// Opens a transaction with `begin` (`BEGIN ISOLATION LEVEL ...`), which goes to the server
+    /// with the transaction's first statement.
+    func begin(_ begin: String) {
+        queued = [(begin, [])]
+        transactionOpen = true
+    }
+
+    /// Commits: the deferred writes and COMMIT in one round trip. A transaction that has sent
+    /// nothing (its body ran no statement) ends without one.
+    func commit() throws {
+        transactionOpen = false
+        if queued.count == 1 && !inTransaction {
+            queued.removeAll()
+            return
+        }
+        PQclear(try round("COMMIT", []))
+    }
+
+    /// Ends the transaction after a failure: drops what was not sent, rolls back what was.
+    func rollback() {
+        transactionOpen = false
+        queued.removeAll()
+        if isHealthy && inTransaction { _ = try? execute("ROLLBACK", []) }
+    }
+
+    /// Inside a transaction, queues the statement to go with the next one (or the COMMIT):
+    /// its error, if any, is thrown there. Outside one, runs it now.
+    public func executeDeferred(_ sql: String, _ binds: [DBValue]) throws {
+        guard transactionOpen else {
+            try execute(sql, binds)
+            return
+        }
+        queued.append((sql, binds))
+    }
+
+    // MARK: Statements
+
     public func executeScript(_ sql: String) throws {
+        if let last = queued.popLast() { PQclear(try round(last.sql, last.binds)) }
+        roundTrips += 1
         let result = PQexec(handle, sql)
         defer { PQclear(result) }
         try check(result, sql)
@@ -58,14 +126,14 @@ public final class LibPQConnection: DBConnection {
 
     @discardableResult
     public func execute(_ sql: String, _ binds: [DBValue]) throws -> Int {
-        let result = try run(sql, binds)
+        let result = try round(sql, binds)
         defer { PQclear(result) }
         guard let tuples = PQcmdTuples(result), tuples.pointee != 0 else { return 0 }
         return Int(String(cString: tuples)) ?? 0
     }
 
     public func query(_ sql: String, _ binds: [DBValue], _ row: (DBRow) throws -> Void) throws {
-        let result = try run(sql, binds)
+        let result = try round(sql, binds)
         defer { PQclear(result) }
         let rows = PQntuples(result)
         var index: Int32 = 0
@@ -75,9 +143,53 @@ public final class LibPQConnection: DBConnection {
         }
     }
 
-    /// Runs a cached statement; the caller clears the result.
-    private func run(_ sql: String, _ binds: [DBValue]) throws -> OpaquePointer {
-        let name = try prepared(sql)
+    // MARK: Pipelines
+
+    /// Sends the queued statements and then this one in one pipeline, each preceded by its Parse
+    /// when not prepared yet, and returns this statement's result (the caller clears it). Throws
+    /// the first failure in the pipeline; the server skips the rest up to the Sync.
+    private func round(_ sql: String, _ binds: [DBValue]) throws -> OpaquePointer {
+        guard !abandoned else { throw DBError(.connectionLost, "the connection was given up after an earlier failure") }
+        var statements = queued
+        queued.removeAll()
+        statements.append((sql, binds))
+        try makeRoom(for: statements)
+        guard PQenterPipelineMode(handle) == 1 else { throw lostOrOther(sql) }
+        var expected: [Expected] = []
+        var naming: [String: String] = [:]
+        for statement in statements {
+            let name: String
+            if let known = cache[statement.sql] ?? naming[statement.sql] {
+                name = known
+                statistics.reused += 1
+            } else {
+                name = "s\(nextName)"
+                nextName += 1
+                naming[statement.sql] = name
+                guard PQsendPrepare(handle, name, statement.sql, 0, nil) == 1 else { throw abandon(statement.sql) }
+                expected.append(.prepare(sql: statement.sql, name: name))
+            }
+            guard send(name, statement.binds) else { throw abandon(statement.sql) }
+            expected.append(.statement(sql: statement.sql))
+        }
+        guard PQpipelineSync(handle) == 1 else { throw abandon(sql) }
+        roundTrips += 1
+        return try collect(expected)
+    }
+
+    /// Empties the statement cache when this pipeline's new statements would overflow it.
+    private func makeRoom(for statements: [(sql: String, binds: [DBValue])]) throws {
+        guard cache.count + statements.count > SQLite3Connection.cacheLimit else { return }
+        let new = Set(statements.lazy.map(\.sql).filter { self.cache[$0] == nil }).count
+        guard cache.count + new > SQLite3Connection.cacheLimit else { return }
+        let result = PQexec(handle, "DEALLOCATE ALL")
+        defer { PQclear(result) }
+        try check(result, "DEALLOCATE ALL")
+        cache.removeAll(keepingCapacity: true)
+    }
+
+    /// Queues one execution of a prepared statement.
+    private func send(_ name: String, _ binds: [DBValue]) -> Bool {
         // One buffer for every parameter's bytes (NUL-terminated text, or raw bytes).
         // Starts non-empty so that an empty value still gets a non-NULL pointer.
         var buffer: [UInt8] = [0]
@@ -85,6 +197,8 @@ public final class LibPQConnection: DBConnection {
         var lengths: [Int32] = []
         var formats: [Int32] = []
         offsets.reserveCapacity(binds.count)
+        lengths.reserveCapacity(binds.count)
+        formats.reserveCapacity(binds.count)
         for value in binds {
             var format: Int32 = 0
             let start = buffer.count
@@ -107,57 +221,64 @@ public final class LibPQConnection: DBConnection {
             offsets.append(start)
             formats.append(format)
         }
-        let sent = buffer.withUnsafeBufferPointer { storage in
+        return buffer.withUnsafeBufferPointer { storage in
             let base = storage.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
             let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset < 0 ? nil : base.map { $0 + offset } }
-            return PQsendQueryPrepared(handle, name, Int32(binds.count), values, lengths, formats, 0)
+            return PQsendQueryPrepared(handle, name, Int32(binds.count), values, lengths, formats, 0) == 1
         }
-        guard sent == 1, let result = try awaitResult() else { throw lostOrOther(sql) }
-        do {
-            try check(result, sql)
-        } catch {
-            PQclear(result)
-            throw error
-        }
-        return result
     }
 
-    private func prepared(_ sql: String) throws -> String {
-        if let name = cache[sql] {
-            statistics.reused += 1
-            return name
-        }
-        if cache.count >= SQLite3Connection.cacheLimit {
-            try executeScript("DEALLOCATE ALL")
-            cache.removeAll(keepingCapacity: true)
-        }
-        let name = "s\(nextName)"
-        nextName += 1
-        guard PQsendPrepare(handle, name, sql, 0, nil) == 1, let result = try awaitResult() else {
-            throw lostOrOther(sql)
-        }
-        defer { PQclear(result) }
-        try check(result, sql)
-        cache[sql] = name
-        statistics.prepared += 1
-        return name
-    }
-
-    /// The first result of what was just sent (the rest are cleared), waiting at most the
-    /// response timeout for each part of the answer.
-    private func awaitResult() throws -> OpaquePointer? {
+    /// Reads a pipeline's results (each query's result, then its terminating NULL; then the
+    /// Sync's) and leaves pipeline mode. Returns the last statement's result; throws the first
+    /// failure. A broken or late pipeline abandons the connection: its state is unknown.
+    private func collect(_ expected: [Expected]) throws -> OpaquePointer {
         let deadline = ContinuousClock.now + .milliseconds(responseTimeoutMilliseconds)
-        var first: OpaquePointer?
+        var failure: DBError?
+        var last: OpaquePointer?
         do {
-            while true {
-                try waitUntilReadable(deadline)
-                guard let result = PQgetResult(handle) else { return first }
-                if first == nil { first = result } else { PQclear(result) }
+            for item in expected {
+                PQclear(last)
+                last = nil
+                guard let result = try nextResult(deadline) else { throw abandon(item.sql) }
+                while let extra = try nextResult(deadline) { PQclear(extra) }
+                let status = PQresultStatus(result)
+                switch (item, status) {
+                case (.prepare(let sql, let name), PGRES_COMMAND_OK):
+                    cache[sql] = name
+                    statistics.prepared += 1
+                    PQclear(result)
+                case (.statement, PGRES_COMMAND_OK), (.statement, PGRES_TUPLES_OK), (.statement, PGRES_EMPTY_QUERY):
+                    last = result
+                case (_, PGRES_PIPELINE_ABORTED):
+                    PQclear(result)
+                default:
+                    if failure == nil {
+                        do { try check(result, item.sql) } catch let error as DBError { failure = error }
+                    }
+                    PQclear(result)
+                }
             }
+            guard let sync = try nextResult(deadline), PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
+                throw abandon(expected.last?.sql ?? "")
+            }
+            PQclear(sync)
+            guard PQexitPipelineMode(handle) == 1 else { throw abandon(expected.last?.sql ?? "") }
         } catch {
-            PQclear(first)
+            PQclear(last)
             throw error
         }
+        if let failure {
+            PQclear(last)
+            throw failure
+        }
+        guard let last else { throw abandon(expected.last?.sql ?? "") }
+        return last
+    }
+
+    /// The next result of the pipeline, waiting at most until `deadline` for it.
+    private func nextResult(_ deadline: ContinuousClock.Instant) throws -> OpaquePointer? {
+        try waitUntilReadable(deadline)
+        return PQgetResult(handle)
     }
 
     private func waitUntilReadable(_ deadline: ContinuousClock.Instant) throws {
@@ -177,8 +298,18 @@ public final class LibPQConnection: DBConnection {
                 abandoned = true
                 throw DBError(.connectionLost, "poll: errno \(errno)")
             }
-            guard PQconsumeInput(handle) == 1 else { throw DBError(.connectionLost, Self.message(handle)) }
+            guard PQconsumeInput(handle) == 1 else {
+                abandoned = true
+                throw DBError(.connectionLost, Self.message(handle))
+            }
         }
+    }
+
+    /// Gives the connection up (the pool drops it) and says why.
+    private func abandon(_ sql: String) -> DBError {
+        let error = lostOrOther(sql)
+        abandoned = true
+        return DBError(.connectionLost, error.message)
     }
 
     private func check(_ result: OpaquePointer?, _ sql: String) throws {
@@ -210,111 +341,6 @@ public final class LibPQConnection: DBConnection {
         if double.isNaN { return "NaN" }
         if double.isInfinite { return double < 0 ? "-Infinity" : "Infinity" }
         return "\(double)"
-    }
-
-    // Column readers for DBRow (text format).
-
-    static func columnCount(_ result: OpaquePointer) -> Int { Int(PQnfields(result)) }
-
-    static func isNull(_ result: OpaquePointer, _ row: Int32, _ column: Int) -> Bool {
-        PQgetisnull(result, row, Int32(column)) == 1
-    }
-
-    private static func value(_ result: OpaquePointer, _ row: Int32, _ column: Int) -> UnsafeBufferPointer<UInt8> {
-        guard let pointer = PQgetvalue(result, row, Int32(column)) else {
-            return UnsafeBufferPointer(start: nil, count: 0)
-        }
-        let count = Int(PQgetlength(result, row, Int32(column)))
-        return UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: count)
-    }
-
-    static func string(_ result: OpaquePointer, _ row: Int32, _ column: Int) -> String {
-        String(decoding: value(result, row, column), as: UTF8.self)
-    }
-
-    static func int64(_ result: OpaquePointer, _ row: Int32, _ column: Int) throws -> Int64 {
-        let bytes = value(result, row, column)
-        var index = 0
-        var negative = false
-        if bytes.first == UInt8(ascii: "-") {
-            negative = true
-            index = 1
-        }
-        guard index < bytes.count else {
-            throw DBError.decoding(column: column, "'\(string(result, row, column))' is not an integer")
-        }
-        var magnitude: UInt64 = 0
-        while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else {
-                throw DBError.decoding(column: column, "'\(string(result, row, column))' is not an integer")
-            }
-            let (times, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(UInt64(digit))
-            guard !overflow1, !overflow2 else { throw DBError.decoding(column: column, "out of range for Int64") }
-            magnitude = sum
-            index += 1
-        }
-        if negative {
-            guard magnitude <= UInt64(Int64.max) + 1 else {
-                throw DBError.decoding(column: column, "out of range for Int64")
-            }
-            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
-        }
-        guard magnitude <= UInt64(Int64.max) else { throw DBError.decoding(column: column, "out of range for Int64") }
-        return Int64(magnitude)
-    }
-
-    static func double(_ result: OpaquePointer, _ row: Int32, _ column: Int) throws -> Double {
-        let text = string(result, row, column)
-        switch text {
-        case "NaN": return .nan
-        case "Infinity": return .infinity
-        case "-Infinity": return -.infinity
-        default:
-            guard let double = Double(text) else { throw DBError.decoding(column: column, "'\(text)' is not a number") }
-            return double
-        }
-    }
-
-    static func bool(_ result: OpaquePointer, _ row: Int32, _ column: Int) throws -> Bool {
-        let bytes = value(result, row, column)
-        switch bytes.first {
-        case UInt8(ascii: "t") where bytes.count == 1: return true
-        case UInt8(ascii: "f") where bytes.count == 1: return false
-        default:
-            // An integer column read as a flag.
-            return try int64(result, row, column) != 0
-        }
-    }
-
-    /// A bytea column in PostgreSQL's hex output format (`\x0a1b...`).
-    static func bytes(_ result: OpaquePointer, _ row: Int32, _ column: Int) throws -> [UInt8] {
-        let text = value(result, row, column)
-        guard text.count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"), text.count % 2 == 0 else {
-            // Not bytea: the column's text itself.
-            return Array(text)
-        }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity((text.count - 2) / 2)
-        var index = 2
-        while index < text.count {
-            guard let high = hexDigit(text[index]), let low = hexDigit(text[index + 1]) else {
-                throw DBError.decoding(column: column, "malformed bytea")
-            }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
 

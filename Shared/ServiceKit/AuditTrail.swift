@@ -18,12 +18,13 @@ public struct AuditTrail: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    /// Appends an entry inside the caller's transaction.
+    /// Appends an entry inside the caller's transaction (on PostgreSQL it goes to the server with
+    /// the transaction's next statement or its COMMIT).
     public static func record(
         on connection: any DBConnection, context: ServerContext, entity: String, requestID: String,
         detail: String = ""
     ) throws {
-        try connection.execute(
+        try connection.executeDeferred(
             """
             INSERT INTO audit_log (at, caller, role, method, entity, request_id, detail)
             VALUES ($1, $2, $3, $4, $5, $6, $7)

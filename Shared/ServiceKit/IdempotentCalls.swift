@@ -34,7 +34,9 @@ public struct IdempotentCalls: Sendable {
             return try await database.transaction(isolation: isolation) { connection in
                 if let stored: Response = try key.storedResponse(on: connection) { return stored }
                 let response = try body(connection)
-                try connection.execute(
+                // Deferred: on PostgreSQL these two rows go with the COMMIT (a racing copy's
+                // unique-key failure then surfaces there, and is handled below all the same).
+                try connection.executeDeferred(
                     """
                     INSERT INTO idempotency (caller, method, request_id, request_hash, response, at)
                     VALUES ($1, $2, $3, $4, $5, $6)

@@ -203,10 +203,11 @@ struct PaymentStore: Sendable {
 
     /// Waits for and holds the special fund's row lock until the transaction ends: the one queue
     /// every booking goes through. On SQLite the write transaction (`BEGIN IMMEDIATE`) already
-    /// holds the database's only write lock.
+    /// holds the database's only write lock. Deferred: the lock request goes to the server with
+    /// the next statement, which runs once the lock is held (one round trip fewer under the lock).
     func lockFund(on connection: any DBConnection) throws {
         guard connection.dialect == .postgres else { return }
-        try connection.query("SELECT balance_fen FROM fund WHERE id = 'special-fund' FOR UPDATE", []) { _ in }
+        try connection.executeDeferred("SELECT balance_fen FROM fund WHERE id = 'special-fund' FOR UPDATE")
     }
 
     /// Takes `amount` out of the special fund; false when the fund has less.
