@@ -83,6 +83,8 @@ public final class Database: Sendable {
     public let dialect: DBDialect
     private let backend: Backend
     private let options: Options
+    /// SQLite only: readers for `readInline` on the caller's thread.
+    private let inline: InlineReaders?
     private let retries = Atomic<Int>(0)
 
     private enum Backend: Sendable {
@@ -90,10 +92,11 @@ public final class Database: Sendable {
         case postgres(ConnectionThreads<LibPQConnection>)
     }
 
-    private init(dialect: DBDialect, backend: Backend, options: Options) {
+    private init(dialect: DBDialect, backend: Backend, options: Options, inline: InlineReaders? = nil) {
         self.dialect = dialect
         self.backend = backend
         self.options = options
+        self.inline = inline
     }
 
     /// Opens the database. SQLite: creates the file and its directory, switches it to WAL.
@@ -132,7 +135,13 @@ public final class Database: Sendable {
             let readers = ConnectionThreads(name: "sqlite-reader", count: max(1, options.sqliteReaders)) {
                 try SQLite3Connection(path: file, pragmas: common + ["PRAGMA query_only = 1"])
             }
-            return Database(dialect: .sqlite, backend: .sqlite(writer: writer, readers: readers), options: options)
+            // Point look-ups only: a smaller page cache than the threads' (busy_timeout 0: see InlineReaders).
+            let inline = InlineReaders(limit: max(1, options.sqliteReaders)) {
+                try SQLite3Connection(
+                    path: file, pragmas: ["PRAGMA busy_timeout = 0", "PRAGMA cache_size = -4096", "PRAGMA query_only = 1"])
+            }
+            return Database(
+                dialect: .sqlite, backend: .sqlite(writer: writer, readers: readers), options: options, inline: inline)
         case .postgres(let url):
             let conninfo = conninfo(url, options)
             let gate = ConnectGate(interval: options.reconnectInterval)
@@ -199,7 +208,7 @@ public final class Database: Sendable {
             while true {
                 do {
                     return try await pool.perform { slot in
-                        try Self.inTransaction(try slot.connection(), begin: begin, body)
+                        try Self.inTransaction(try slot.connection(), begin: begin, isOpen: { $0.inTransaction }, body)
                     }
                 } catch let error as DBError
                     where error.kind == .serializationFailure && attempt < options.serializationAttempts
@@ -228,23 +237,6 @@ public final class Database: Sendable {
         }
     }
 
-    /// A PostgreSQL transaction: BEGIN goes with the body's first statement, and the writes the
-    /// body deferred go with COMMIT (`LibPQConnection.begin`), so BEGIN and COMMIT cost no round
-    /// trip of their own.
-    private static func inTransaction<T>(
-        _ connection: LibPQConnection, begin: String, _ body: (any DBConnection) throws -> T
-    ) throws -> T {
-        connection.begin(begin)
-        do {
-            let result = try body(connection)
-            try connection.commit()
-            return result
-        } catch {
-            connection.rollback()
-            throw error
-        }
-    }
-
     /// Runs read-only statements on a connection of the body's own (each statement sees the
     /// database as of its start, acknowledged writes included). SQLite readers run alongside the
     /// writer; a write statement there fails (`query_only`).
@@ -260,6 +252,23 @@ public final class Database: Sendable {
                 return try body(connection)
             }
         }
+    }
+
+    /// Runs a short read-only body, a look-up by key, where that costs least. SQLite: on the calling
+    /// thread with a pooled reader connection (`InlineReaders`), so that a handler on an event loop
+    /// answers without a thread hand-off; when none is free, or SQLite reports busy, as `read` does.
+    /// PostgreSQL: as `read` (a round trip to the server must not hold the caller's thread). The
+    /// body may run twice and blocks the calling thread while it runs: keep it to a few rows.
+    @discardableResult
+    public func readInline<T: Sendable>(_ body: @escaping @Sendable (any DBConnection) throws -> T) async throws -> T {
+        if let inline {
+            do {
+                if case .ran(let result) = try inline.run({ try body($0) }) { return result }
+            } catch let error as DBError where error.kind == .busy || error.kind == .unavailable {
+                // The reader threads wait out busy_timeout, or report why the file cannot be opened.
+            }
+        }
+        return try await read(body)
     }
 
     /// Runs `body` on a pooled PostgreSQL connection outside any transaction (migrations).
@@ -284,6 +293,7 @@ public final class Database: Sendable {
     public func close() async {
         switch backend {
         case .sqlite(let writer, let readers):
+            inline?.close()
             await readers.close()
             await writer.close()
         case .postgres(let pool):

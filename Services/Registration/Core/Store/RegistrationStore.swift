@@ -60,11 +60,11 @@ struct RegistrationStore: Sendable {
     }
 
     func worker(id: String) async throws -> Worker? {
-        try await database.read { try worker(id: id, on: $0) }
+        try await database.readInline { try worker(id: id, on: $0) }
     }
 
     func worker(idNumber: String) async throws -> Worker? {
-        try await database.read {
+        try await database.readInline {
             try $0.first("SELECT data FROM workers WHERE id_number = $1", idNumber) {
                 try Worker(serializedBytes: $0.bytes(0))
             }
