@@ -208,7 +208,7 @@ public final class Database: Sendable {
             while true {
                 do {
                     return try await pool.perform { slot in
-                        try Self.inTransaction(try slot.connection(), begin: begin, isOpen: { $0.inTransaction }, body)
+                        try Self.inTransaction(try slot.connection(), begin: begin, body)
                     }
                 } catch let error as DBError
                     where error.kind == .serializationFailure && attempt < options.serializationAttempts
@@ -233,6 +233,23 @@ public final class Database: Sendable {
         } catch {
             // A failed COMMIT may have ended the transaction already; a lost connection has.
             if isOpen(connection) { _ = try? connection.execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// A PostgreSQL transaction: BEGIN goes with the body's first statement, and the writes the
+    /// body deferred go with COMMIT (`LibPQConnection.begin`), so BEGIN and COMMIT cost no round
+    /// trip of their own.
+    private static func inTransaction<T>(
+        _ connection: LibPQConnection, begin: String, _ body: (any DBConnection) throws -> T
+    ) throws -> T {
+        connection.begin(begin)
+        do {
+            let result = try body(connection)
+            try connection.commit()
+            return result
+        } catch {
+            connection.rollback()
             throw error
         }
     }
