@@ -76,7 +76,9 @@ let package = Package(
         ),
         // The system SQLite (Debian libsqlite3-dev) and libpq (libpq-dev) for the SQL module.
         .systemLibrary(name: "CSQLite", path: "Shared/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // libpq's prototypes, and functions that load libpq.so.5 on first use (libpq_loader.c): linked, it
+        // would load GnuTLS (via libldap) and Kerberos into every service, SQLite ones included.
+        .target(name: "CLibPQ", path: "Shared/CLibPQ", linkerSettings: [.linkedLibrary("dl")]),
         // SQL storage: statements prepared once per connection, a transaction is one hop to its
         // connection's thread; SQLite embedded (WAL) by default, PostgreSQL (libpq) by URL.
         .target(
