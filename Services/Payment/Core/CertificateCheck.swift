@@ -24,17 +24,17 @@ struct CertificateCheck: Sendable {
 
     /// The verdict on `certificate` as assessment returned it: VALID, REVOKED or TAMPERED.
     func status(of certificate: Certificate) async throws -> VerifyCertificateResponse.Status {
-        guard let pem = try await publicKeyPEM(keyID: certificate.keyId),
-            Ed25519.verify(publicKeyPEM: pem, content: certificate.content, signature: certificate.signature),
+        guard let key = try await publicKey(keyID: certificate.keyId),
+            key.verify(content: certificate.content, signature: certificate.signature),
             SignedFacts(content: certificate.content)?.matches(certificate) == true
         else { return .tampered }
         return certificate.revoked ? .revoked : .valid
     }
 
     /// The key assessment signs under `keyID` ("" asks for its current key); nil when assessment
-    /// does not know the id.
-    private func publicKeyPEM(keyID: String) async throws -> String? {
-        if !keyID.isEmpty, let pem = keys.pem(for: keyID) { return pem }
+    /// does not know the id or its PEM is not an Ed25519 public key.
+    private func publicKey(keyID: String) async throws -> Ed25519.PublicKey? {
+        if !keyID.isEmpty, let key = keys.key(for: keyID) { return key }
         let key: SigningKey
         do {
             key = try await peers.assessment.getSigningKey(GetSigningKeyRequest(keyId: keyID), options: peers.options)
@@ -43,23 +43,27 @@ struct CertificateCheck: Sendable {
         } catch let error as RPCError {
             throw PaymentError.peer(service: "assessment", error)
         }
-        guard key.algorithm == "ed25519", keyID.isEmpty || key.keyId == keyID else { return nil }
-        keys.remember(key.publicKeyPem, for: key.keyId)
-        return key.publicKeyPem
+        guard key.algorithm == "ed25519", keyID.isEmpty || key.keyId == keyID,
+            let parsed = Ed25519.PublicKey(pem: key.publicKeyPem)
+        else { return nil }
+        keys.remember(parsed, for: key.keyId)
+        return parsed
     }
 }
 
-/// The assessment service's public keys by key id, for the life of the process.
+/// The assessment service's public keys by key id, parsed once, for the life of the process:
+/// decoding the PEM (OpenSSL's decoder framework) cost several times the signature check itself,
+/// about a tenth of payment's CPU in a replay when it ran on every claim.
 final class SigningKeyCache: Sendable {
-    private let pems = Mutex<[String: String]>([:])
+    private let keys = Mutex<[String: Ed25519.PublicKey]>([:])
 
     init() {}
 
-    func pem(for keyID: String) -> String? { pems.withLock { $0[keyID] } }
+    func key(for keyID: String) -> Ed25519.PublicKey? { keys.withLock { $0[keyID] } }
 
-    func remember(_ pem: String, for keyID: String) {
+    func remember(_ key: Ed25519.PublicKey, for keyID: String) {
         guard !keyID.isEmpty else { return }
-        pems.withLock { $0[keyID] = pem }
+        keys.withLock { $0[keyID] = key }
     }
 }
 
@@ -115,29 +119,46 @@ struct SignedFacts: Equatable {
 
 /// Ed25519 signature checks through libcrypto with a SubjectPublicKeyInfo PEM key.
 enum Ed25519 {
-    /// Whether `signature` is `publicKeyPEM`'s Ed25519 signature of `content`; any failure is false.
-    static func verify(publicKeyPEM: String, content: [UInt8], signature: [UInt8]) -> Bool {
-        defer { ERR_clear_error() }
-        guard signature.count == 64, let key = publicKey(publicKeyPEM) else { return false }
-        defer { EVP_PKEY_free(key) }
-        guard EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519, let context = EVP_MD_CTX_new() else { return false }
-        defer { EVP_MD_CTX_free(context) }
-        guard EVP_DigestVerifyInit(context, nil, nil, nil, key) == 1 else { return false }
-        // OpenSSL refuses a null message pointer even for an empty message.
-        let message = content.isEmpty ? [0] : content
-        return message.withUnsafeBufferPointer { bytes in
-            signature.withUnsafeBufferPointer { sig in
-                EVP_DigestVerify(context, sig.baseAddress, sig.count, bytes.baseAddress, content.count)
-            }
-        } == 1
-    }
+    /// A parsed Ed25519 public key, to check many signatures with.
+    ///
+    /// `@unchecked Sendable`: the `EVP_PKEY` is never modified after `init`, OpenSSL 3 lets threads
+    /// share an unmodified key, and each `verify` uses an `EVP_MD_CTX` of its own.
+    final class PublicKey: @unchecked Sendable {
+        /// `EVP_PKEY *`, owned; freed in `deinit`.
+        private let key: OpaquePointer
 
-    private static func publicKey(_ pem: String) -> OpaquePointer? {
-        let bytes = Array(pem.utf8)
-        return bytes.withUnsafeBytes { raw -> OpaquePointer? in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_PUBKEY(bio, nil, nil, nil)
+        /// nil unless `pem` is a SubjectPublicKeyInfo PEM of an Ed25519 key.
+        init?(pem: String) {
+            defer { ERR_clear_error() }
+            let bytes = Array(pem.utf8)
+            let parsed = bytes.withUnsafeBytes { raw -> OpaquePointer? in
+                guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+                defer { BIO_free(bio) }
+                return PEM_read_bio_PUBKEY(bio, nil, nil, nil)
+            }
+            guard let parsed else { return nil }
+            guard EVP_PKEY_get_base_id(parsed) == EVP_PKEY_ED25519 else {
+                EVP_PKEY_free(parsed)
+                return nil
+            }
+            key = parsed
+        }
+
+        deinit { EVP_PKEY_free(key) }
+
+        /// Whether `signature` is this key's signature of `content`; any failure is false.
+        func verify(content: [UInt8], signature: [UInt8]) -> Bool {
+            defer { ERR_clear_error() }
+            guard signature.count == 64, let context = EVP_MD_CTX_new() else { return false }
+            defer { EVP_MD_CTX_free(context) }
+            guard EVP_DigestVerifyInit(context, nil, nil, nil, key) == 1 else { return false }
+            // OpenSSL refuses a null message pointer even for an empty message.
+            let message = content.isEmpty ? [0] : content
+            return message.withUnsafeBufferPointer { bytes in
+                signature.withUnsafeBufferPointer { sig in
+                    EVP_DigestVerify(context, sig.baseAddress, sig.count, bytes.baseAddress, content.count)
+                }
+            } == 1
         }
     }
 }
