@@ -83,6 +83,8 @@ public final class Database: Sendable {
     public let dialect: DBDialect
     private let backend: Backend
     private let options: Options
+    /// SQLite: the write transactions waiting to commit together (`SQLiteWriteBatch`).
+    private let writes = SQLiteWriteBatch()
     /// SQLite only: readers for `readInline` on the caller's thread.
     private let inline: InlineReaders?
     private let retries = Atomic<Int>(0)
@@ -196,10 +198,18 @@ public final class Database: Sendable {
     ) async throws -> T {
         switch backend {
         case .sqlite(let writer, _):
-            return try await writer.perform { slot in
-                try Self.inTransaction(
-                    try slot.connection(), begin: "BEGIN IMMEDIATE", isOpen: { $0.inTransaction }, body)
+            let writes = self.writes
+            let (entry, outcome) = writes.add(body)
+            do {
+                try await writer.perform { slot in writes.runWaiting(on: slot.connection) }
+            } catch {
+                // Closed: unless a batch took the body first, it never runs.
+                if writes.withdraw(entry) { throw error }
             }
+            guard let result = outcome() else {
+                throw DBError(.unavailable, "the database closed while the transaction ran")
+            }
+            return try result.get()
         case .postgres(let pool):
             let begin =
                 isolation == .serializable
@@ -218,22 +228,6 @@ public final class Database: Sendable {
                     attempt += 1
                 }
             }
-        }
-    }
-
-    private static func inTransaction<C: DBConnection, T>(
-        _ connection: C, begin: String, isOpen: (C) -> Bool,
-        _ body: (any DBConnection) throws -> T
-    ) throws -> T {
-        try connection.execute(begin)
-        do {
-            let result = try body(connection)
-            try connection.execute("COMMIT")
-            return result
-        } catch {
-            // A failed COMMIT may have ended the transaction already; a lost connection has.
-            if isOpen(connection) { _ = try? connection.execute("ROLLBACK") }
-            throw error
         }
     }
 
