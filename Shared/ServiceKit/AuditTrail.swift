@@ -19,17 +19,17 @@ public struct AuditTrail: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Appends an entry inside the caller's transaction (on PostgreSQL it goes to the server with
-    /// the transaction's next statement or its COMMIT).
+    /// the transaction's next statement or its COMMIT). `at` defaults to now.
     public static func record(
         on connection: any DBConnection, context: ServerContext, entity: String, requestID: String,
-        detail: String = ""
+        detail: String = "", at: String = Timestamps.nowRFC3339()
     ) throws {
         try connection.executeDeferred(
             """
             INSERT INTO audit_log (at, caller, role, method, entity, request_id, detail)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
             """,
-            Timestamps.nowRFC3339(), context.peer.commonName, context.peer.role?.rawValue ?? "", context.method.path,
+            at, context.peer.commonName, context.peer.role?.rawValue ?? "", context.method.path,
             entity, requestID, detail)
     }
 

@@ -34,6 +34,7 @@ public struct IdempotentCalls: Sendable {
             return try await database.transaction(isolation: isolation) { connection in
                 if let stored: Response = try key.storedResponse(on: connection) { return stored }
                 let response = try body(connection)
+                let now = Timestamps.nowRFC3339()
                 // Deferred: on PostgreSQL these two rows go with the COMMIT (a racing copy's
                 // unique-key failure then surfaces there, and is handled below all the same).
                 try connection.executeDeferred(
@@ -41,11 +42,10 @@ public struct IdempotentCalls: Sendable {
                     INSERT INTO idempotency (caller, method, request_id, request_hash, response, at)
                     VALUES ($1, $2, $3, $4, $5, $6)
                     """,
-                    key.caller, key.method, key.requestID, key.hash, response.serializedBytes(),
-                    Timestamps.nowRFC3339())
+                    key.caller, key.method, key.requestID, key.hash, response.serializedBytes(), now)
                 try AuditTrail.record(
                     on: connection, context: context, entity: entity(response), requestID: requestID,
-                    detail: detail(response))
+                    detail: detail(response), at: now)
                 return response
             }
         } catch {
@@ -66,12 +66,13 @@ public struct IdempotentCalls: Sendable {
 
     /// The answer already given to this request, if any: lets a handler skip work it must not
     /// repeat before `run` (for example a call to another service). Throws like `run` for a
-    /// missing or reused request_id.
+    /// missing or reused request_id. A look-up by key, so it runs on the caller's thread where it
+    /// can (`Database.readInline`).
     public func previousResponse<Request: ProtoMessage, Response: ProtoMessage>(
         to request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
     ) async throws -> Response? {
         let key = try Key(request, requestID: requestID, context: context)
-        return try await database.read { try key.storedResponse(on: $0) }
+        return try await database.readInline { try key.storedResponse(on: $0) }
     }
 
     /// Refuses a missing or over-long request_id.

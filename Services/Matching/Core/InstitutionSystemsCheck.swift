@@ -48,7 +48,7 @@ struct InstitutionSystemsCheck: Sendable {
         let caller = context.peer.commonName
         let store = self.store
         guard
-            let copy = try await environment.database.read({
+            let copy = try await environment.database.readInline({
                 try store.institutionSystems(enrollmentID: enrollmentID, on: $0)
             })
         else {

@@ -29,7 +29,9 @@ extension MatchingHandler {
         }
         let store = self.store
         guard
-            let offering = try await environment.database.read({ try store.offering(id: request.offeringId, on: $0) })
+            let offering = try await environment.database.readInline({
+                try store.offering(id: request.offeringId, on: $0)
+            })
         else {
             throw MatchingError.offeringNotFound(request.offeringId)
         }

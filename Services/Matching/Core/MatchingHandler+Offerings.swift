@@ -171,7 +171,9 @@ extension MatchingHandler {
         try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         let store = self.store
         guard
-            let offering = try await environment.database.read({ try store.offering(id: request.offeringId, on: $0) })
+            let offering = try await environment.database.readInline({
+                try store.offering(id: request.offeringId, on: $0)
+            })
         else {
             throw MatchingError.offeringNotFound(request.offeringId)
         }

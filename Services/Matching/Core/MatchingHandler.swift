@@ -42,10 +42,11 @@ public struct MatchingHandler: MatchingServiceProvider {
         return rows
     }
 
-    /// The enrolment `id`, or NOT_FOUND.
+    /// The enrolment `id`, or NOT_FOUND (a look-up by key: on the caller's thread where it can).
     func existingEnrollment(_ id: String) async throws -> Enrollment {
         let store = self.store
-        guard let enrollment = try await environment.database.read({ try store.enrollment(id: id, on: $0) }) else {
+        guard let enrollment = try await environment.database.readInline({ try store.enrollment(id: id, on: $0) })
+        else {
             throw MatchingError.enrollmentNotFound(id)
         }
         return enrollment

@@ -258,7 +258,8 @@ public struct PaymentHandler: PaymentServiceProvider {
 
     public func getClaim(request: GetClaimRequest, context: ServerContext) async throws -> Claim {
         let store = self.store
-        guard let claim = try await environment.database.read({ try store.claim(id: request.claimId, on: $0) }) else {
+        guard let claim = try await environment.database.readInline({ try store.claim(id: request.claimId, on: $0) })
+        else {
             throw PaymentError.notFound("no claim \(request.claimId)")
         }
         return claim
@@ -330,7 +331,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         }
         // Committed: tell matching when the claim has paid what it can (CLAIMED -> PAID). Also on
         // a retry (answered from the first result), so a failed notification is repaired by it.
-        if let claim = try? await environment.database.read({ try store.claim(id: entry.claimId, on: $0) }) {
+        if let claim = try? await environment.database.readInline({ try store.claim(id: entry.claimId, on: $0) }) {
             await EnrollmentPaidNotifier(environment: environment).notify(claim: claim, entry: entry)
         }
         return entry
