@@ -283,7 +283,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLTests",
-            dependencies: ["SQL", "TestLauncher"],
+            dependencies: ["SQL", "CSQLite", "TestLauncher"],
             path: "Tests/SQLTests",
             swiftSettings: swiftSettings
         ),
