@@ -31,34 +31,34 @@ public struct RequestLogInterceptor: ServerInterceptor {
 /// Counts calls by method and status code and records their latency (swift-metrics):
 /// `rpc_server_requests_total{method,code}` and `rpc_server_duration_seconds{method}`.
 public final class MetricsInterceptor: ServerInterceptor {
-    private struct Key: Hashable {
-        let method: String
-        let code: Int
+    /// A method's timer and its counters by status code, made on the method's first call.
+    private struct MethodMetrics {
+        let timer: Timer
+        var counters: [Int: Counter] = [:]
     }
 
-    private let counters = Mutex<[Key: Counter]>([:])
-    private let timers = Mutex<[String: Timer]>([:])
+    /// By method path: one lock and one look-up per call.
+    private let methods = Mutex<[String: MethodMetrics]>([:])
 
     public init() {}
 
     public func completed(_ context: ServerContext, code: StatusCode, message: String, duration: Duration) {
         let path = context.method.path
-        let key = Key(method: path, code: code.rawValue)
-        let counter = counters.withLock { counters in
-            if let counter = counters[key] { return counter }
+        let (counter, timer) = methods.withLock { methods -> (Counter, Timer) in
+            var metrics =
+                methods[path]
+                ?? MethodMetrics(
+                    timer: Timer(
+                        label: "rpc_server_duration_seconds", dimensions: [("method", path)],
+                        preferredDisplayUnit: .seconds))
+            if let counter = metrics.counters[code.rawValue] { return (counter, metrics.timer) }
             let counter = Counter(
                 label: "rpc_server_requests_total", dimensions: [("method", path), ("code", "\(code)")])
-            counters[key] = counter
-            return counter
+            metrics.counters[code.rawValue] = counter
+            methods[path] = metrics
+            return (counter, metrics.timer)
         }
         counter.increment()
-        let timer = timers.withLock { timers in
-            if let timer = timers[path] { return timer }
-            let timer = Timer(
-                label: "rpc_server_duration_seconds", dimensions: [("method", path)], preferredDisplayUnit: .seconds)
-            timers[path] = timer
-            return timer
-        }
         timer.recordNanoseconds(duration.saturatingNanoseconds())
     }
 }

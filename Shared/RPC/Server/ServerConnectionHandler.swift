@@ -19,7 +19,13 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private let keepaliveTimeout: TimeAmount
     private var openStreams = 0
     private var lastStreamID: HTTP2StreamID = .rootStream
+    /// One timer at a time, not one per idle spell: calls open and close streams many times a
+    /// second, and scheduling and cancelling a timer for each would cost more than the calls' own
+    /// bookkeeping. When it fires it checks `idleSince` and, if the connection has not been idle
+    /// long enough, waits for the rest.
     private var idleTimer: Scheduled<Void>?
+    /// When the last open stream closed; nil while a stream is open.
+    private var idleSince: NIODeadline?
     private var keepaliveTimer: Scheduled<Void>?
     private var pingTimeoutTimer: Scheduled<Void>?
     private var sawTrafficSinceLastCheck = false
@@ -35,7 +41,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        scheduleIdleTimer()
+        idleSince = context.eventLoop.now
+        scheduleIdleTimer(in: idleTimeout)
         scheduleKeepalive()
     }
 
@@ -51,8 +58,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
         openStreams += 1
         if id > lastStreamID { lastStreamID = id }
-        idleTimer?.cancel()
-        idleTimer = nil
+        idleSince = nil
     }
 
     func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
@@ -60,8 +66,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         if openStreams == 0 {
             if draining {
                 context?.close(promise: nil)
-            } else {
-                scheduleIdleTimer()
+            } else if let context {
+                idleSince = context.eventLoop.now
+                if idleTimer == nil { scheduleIdleTimer(in: idleTimeout) }
             }
         }
     }
@@ -95,14 +102,24 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         if openStreams == 0 { context.close(promise: nil) }
     }
 
-    private func scheduleIdleTimer() {
+    private func scheduleIdleTimer(in delay: TimeAmount) {
         guard let context, idleTimeout.nanoseconds > 0 else { return }
-        idleTimer?.cancel()
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        idleTimer = context.eventLoop.scheduleTask(in: idleTimeout) {
-            let handler = loopBound.value
-            guard handler.openStreams == 0, let context = handler.context else { return }
-            handler.startDraining(context: context)
+        idleTimer = context.eventLoop.scheduleTask(in: delay) {
+            loopBound.value.idleTimerFired()
+        }
+    }
+
+    /// Drains the connection if it has had no open stream for `idleTimeout`; otherwise waits for
+    /// the rest of that time, or (a stream is open) for the next stream to close.
+    private func idleTimerFired() {
+        idleTimer = nil
+        guard let context, let idleSince else { return }
+        let idleFor = context.eventLoop.now - idleSince
+        if idleFor >= idleTimeout {
+            startDraining(context: context)
+        } else {
+            scheduleIdleTimer(in: idleTimeout - idleFor)
         }
     }
 

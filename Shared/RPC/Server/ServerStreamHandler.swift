@@ -41,6 +41,9 @@ final class ServerStreamHandler: ChannelInboundHandler {
     private var channelContext: ChannelHandlerContext?
     /// The connection's event loop as a task executor (one per connection); nil: made per call.
     private let executor: EventLoopTaskExecutor?
+    /// The client's `grpc-timeout`, until the end of the read that brought it: a unary call that
+    /// ends within that read (the common case) then needs no timer.
+    private var unscheduledDeadline: TimeAmount?
 
     init(router: ServerCallRouter, peer: PeerIdentity, remoteAddress: String, executor: EventLoopTaskExecutor? = nil) {
         machine = ServerStreamStateMachine(router: router, peer: peer, remoteAddress: remoteAddress)
@@ -66,6 +69,14 @@ final class ServerStreamHandler: ChannelInboundHandler {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let deadline = unscheduledDeadline {
+            unscheduledDeadline = nil
+            scheduleDeadline(deadline, context: context)
+        }
+        context.fireChannelReadComplete()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         end(machine.clientWentAway(), context: context)
         context.fireChannelInactive()
@@ -81,13 +92,7 @@ final class ServerStreamHandler: ChannelInboundHandler {
         case .none:
             break
         case .accept(let deadline, let streaming):
-            if let deadline {
-                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                machine.attach(
-                    deadlineTimer: context.eventLoop.scheduleTask(in: deadline) {
-                        loopBound.value.deadlineExpired()
-                    })
-            }
+            unscheduledDeadline = deadline
             if let streaming { machine.attach(handlerTask: startStreaming(streaming, context: context)) }
         case .startUnary(let start):
             // Started first: the handler may finish (and the call end) before `attach` runs.
@@ -175,6 +180,17 @@ final class ServerStreamHandler: ChannelInboundHandler {
     private func finishStreaming(_ result: Result<Void, any Error>) {
         guard let context = channelContext else { return }
         end(machine.streamingFinished(result), context: context)
+    }
+
+    /// Schedules the timer for `deadline` (counted from the stream's start) unless the call has ended.
+    private func scheduleDeadline(_ deadline: TimeAmount, context: ChannelHandlerContext) {
+        if case .closed = machine.state { return }
+        let remaining = deadline - TimeAmount(saturating: ContinuousClock.now - machine.startedAt)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        machine.attach(
+            deadlineTimer: context.eventLoop.scheduleTask(in: remaining) {
+                loopBound.value.deadlineExpired()
+            })
     }
 
     private func deadlineExpired() {
