@@ -309,15 +309,11 @@ public struct PaymentHandler: PaymentServiceProvider {
             else {
                 throw PaymentError.notFound("no claim \(tranche.claimID)")
             }
-            guard try store.debitFund(tranche.amountFen, on: connection) else {
-                throw PaymentError.fundExhausted(
-                    needed: tranche.amountFen, balance: try store.fundBalance(on: connection))
-            }
             let now = Date()
             // R11: the rules that decided this tranche, as the claim's decision recorded them (a claim
             // decided before tranches named them falls back to the tranche's one rule).
             let decidedBy = decision.tranches.first { $0.id == tranche.id }?.decidedBy ?? []
-            var entry = LedgerEntry(
+            let entry = LedgerEntry(
                 id: "le-\(tranche.id)", trancheId: tranche.id, claimId: claim.id,
                 payeeKind: tranche.payeeKind, payeeId: tranche.payeeID, amountFen: tranche.amountFen,
                 purpose: tranche.purpose, policyVersion: decision.policyVersion,
@@ -325,9 +321,12 @@ public struct PaymentHandler: PaymentServiceProvider {
                 enrollmentId: claim.enrollmentId, certificateNumber: claim.certificateNumber,
                 bookedAt: Timestamps.timestamp(now), bookedBy: context.peer.commonName,
                 decidedBy: decidedBy.isEmpty ? [tranche.rule] : decidedBy)
-            entry = try store.insert(entry, bookedOn: PaymentHandler.shanghaiDay(now), on: connection)
-            try store.setTrancheState(tranche.id, .paid, ledgerEntryID: entry.id, on: connection)
-            return entry
+            guard let booked = try store.book(entry, bookedOn: PaymentHandler.shanghaiDay(now), on: connection) else {
+                throw PaymentError.fundExhausted(
+                    needed: tranche.amountFen, balance: try store.fundBalance(on: connection))
+            }
+            try store.setTrancheState(tranche.id, .paid, ledgerEntryID: booked.id, on: connection)
+            return booked
         }
         // Committed: tell matching when the claim has paid what it can (CLAIMED -> PAID). Also on
         // a retry (answered from the first result), so a failed notification is repaired by it.

@@ -153,7 +153,7 @@ struct PaymentStore: Sendable {
     func setTrancheState(
         _ id: String, _ state: TrancheState, ledgerEntryID: String = "", on connection: any DBConnection
     ) throws {
-        try connection.execute(
+        try connection.executeDeferred(
             "UPDATE tranches SET state = $1, ledger_entry_id = $2 WHERE id = $3", state.rawValue, ledgerEntryID, id)
     }
 
@@ -210,11 +210,34 @@ struct PaymentStore: Sendable {
         try connection.executeDeferred("SELECT balance_fen FROM fund WHERE id = 'special-fund' FOR UPDATE")
     }
 
-    /// Takes `amount` out of the special fund; false when the fund has less.
-    func debitFund(_ amount: Int64, on connection: any DBConnection) throws -> Bool {
-        try connection.execute(
-            "UPDATE fund SET balance_fen = balance_fen - $1 WHERE id = 'special-fund' AND balance_fen >= $1", amount
-        ) == 1
+    /// Takes the entry's amount out of the special fund and books the entry (`insert`); nil, with
+    /// nothing changed, when the fund holds less. On PostgreSQL one statement does both: the fund
+    /// row's lock is held already, so its snapshot sees the last booking.
+    func book(_ entry: LedgerEntry, bookedOn: String, on connection: any DBConnection) throws -> LedgerEntry? {
+        guard connection.dialect == .postgres else {
+            let debited = try connection.execute(
+                "UPDATE fund SET balance_fen = balance_fen - $1 WHERE id = 'special-fund' AND balance_fen >= $1",
+                entry.amountFen)
+            return debited == 1 ? try insert(entry, bookedOn: bookedOn, on: connection) : nil
+        }
+        let sequence = try connection.first(
+            """
+            WITH debit AS (
+                UPDATE fund SET balance_fen = balance_fen - $6 WHERE id = 'special-fund' AND balance_fen >= $6
+                RETURNING 1)
+            INSERT INTO ledger (sequence, id, tranche_id, claim_id, payee_kind, payee_id, amount_fen, booked_on, data)
+            SELECT (SELECT COALESCE(MAX(sequence), 0) + 1 FROM ledger), $1::text, $2::text, $3::text, $4::integer,
+                $5::text, $6::bigint, $7::text, $8::bytea
+            FROM debit
+            RETURNING sequence
+            """,
+            entry.id, entry.trancheId, entry.claimId, entry.payeeKind.rawValue, entry.payeeId, entry.amountFen,
+            bookedOn, entry.serializedBytes()
+        ) { try $0.int64(0) }
+        guard let sequence else { return nil }
+        var stored = entry
+        stored.sequence = sequence
+        return stored
     }
 
     func fundBalance(on connection: any DBConnection) throws -> Int64 {
