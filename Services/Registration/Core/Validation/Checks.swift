@@ -39,6 +39,9 @@ struct Problems {
 
     /// An optional text: when set, at most `max` characters and no control characters.
     mutating func optionalText(_ value: String, field: String, what: String, max: Int) {
+        // Most texts pass: no more bytes than `max` characters, no control scalar (Cc is exactly
+        // U+0000-001F and U+007F-009F). Only a text that may fail is split into characters.
+        if value.utf8.count <= max, !value.unicodeScalars.contains(where: isControl) { return }
         let count = value.count
         if count > max {
             add(field, .tooLong, "\(what) is too long: at most \(max) characters, got \(count)")
@@ -87,6 +90,9 @@ struct Problems {
     /// An optional county/district code (GB/T 2260): when set, 6 digits.
     mutating func district(_ value: String, field: String) {
         guard !value.isEmpty else { return }
+        if value.utf8.count == 6, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            return
+        }
         if value.count != 6 || value.contains(where: { asciiDigit($0) == nil }) {
             add(
                 field, .invalidFormat,
@@ -130,9 +136,16 @@ public enum RequestChecks {
 }
 
 func isBlank(_ value: String) -> Bool {
-    value.allSatisfy { $0.isWhitespace }
+    // A first character that starts with a printable ASCII scalar other than space is not blank.
+    if let first = value.utf8.first, first > 0x20, first < 0x7F { return false }
+    return value.allSatisfy { $0.isWhitespace }
 }
 
 func isControl(_ c: Character) -> Bool {
-    c.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    c.unicodeScalars.contains(where: isControl)
+}
+
+/// Whether `scalar` is in Unicode's general category Cc (a fixed set: U+0000-001F, U+007F-009F).
+func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
 }
