@@ -82,8 +82,9 @@ public final class Database: Sendable {
         /// The most memory SQLite should hold in this process, all connections' page caches
         /// together (`PRAGMA soft_heap_limit`; 0: no limit). Without it every reader fills its own
         /// 16 MiB cache: a replay's reconciliation, reading whole tables, took payment from 67 to
-        /// 117 MiB resident.
-        public var sqliteSoftHeapLimitBytes = 16 << 20
+        /// 117 MiB resident. 8 MiB cost no measurable CPU per training in a 3,000-training replay
+        /// against 16 (Benchmarks/README.md, "Memory").
+        public var sqliteSoftHeapLimitBytes = 8 << 20
 
         public init() {}
     }

@@ -52,6 +52,7 @@ public enum ServiceRunner {
         _ manifest: ServiceManifest, settings: ServiceSettings, interceptors: [any ServerInterceptor] = [],
         services: @Sendable (ServiceEnvironment) async throws -> [ServiceDefinition]
     ) async throws {
+        MallocArenas.limit(to: settings.mallocArenas)
         bootstrapLogging(settings)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -145,6 +146,7 @@ public enum ServiceRunner {
         }
         var options = Database.Options()
         options.postgresConnections = settings.databaseConnections
+        options.sqliteSoftHeapLimitBytes = max(0, settings.sqliteMemoryMiB) << 20
         let database = try await Database.open(location, options: options)
         do {
             try await manifest.migrate(database)
