@@ -82,16 +82,17 @@ extension ServerStreamStateMachine {
     /// Reads the request HEADERS: content type, method, encoding, route, deadline, then the
     /// interceptors' verdict.
     func route(_ headers: HPACKHeaders) throws(Refusal) -> (call: Call, timeout: Duration?) {
-        let contentType = headers.first(name: "content-type") ?? ""
+        let request = RequestHead(headers)
+        let contentType = request.contentType ?? ""
         guard
             contentType == "application/grpc" || contentType.hasPrefix("application/grpc+proto")
                 || contentType.hasPrefix("application/grpc;")
         else { throw .notGRPC }
-        guard headers.first(name: ":method") == "POST" else {
+        guard request.method == "POST" else {
             throw .status(RPCError(.internalError, "gRPC requires :method POST"), nil)
         }
-        let path = headers.first(name: ":path") ?? ""
-        if let encoding = headers.first(name: "grpc-encoding"), encoding != "identity" {
+        let path = request.path ?? ""
+        if let encoding = request.encoding, encoding != "identity" {
             throw .status(
                 RPCError(
                     .unimplemented, "message encoding '\(encoding)' is not supported; this server accepts identity"),
@@ -101,7 +102,7 @@ extension ServerStreamStateMachine {
             throw .status(RPCError(.unimplemented, "Method not found: \(path)"), nil)
         }
         var timeout: Duration?
-        if let value = headers.first(name: "grpc-timeout") {
+        if let value = request.timeout {
             guard let duration = GRPCTimeout.parse(Substring(value)) else {
                 throw .status(RPCError(.invalidArgument, "malformed grpc-timeout '\(value)'"), nil)
             }
@@ -117,6 +118,30 @@ extension ServerStreamStateMachine {
             throw .status(error, call)
         }
         return (call, timeout)
+    }
+
+    /// The request headers `route` reads, found in one pass (the first of each, as
+    /// `HPACKHeaders.first(name:)` would; HTTP/2 header names are lower case, which swift-nio-http2
+    /// checks before a stream sees them).
+    struct RequestHead {
+        var contentType: String?
+        var method: String?
+        var path: String?
+        var encoding: String?
+        var timeout: String?
+
+        init(_ headers: HPACKHeaders) {
+            for (name, value, _) in headers {
+                switch name {
+                case "content-type": if contentType == nil { contentType = value }
+                case ":method": if method == nil { method = value }
+                case ":path": if path == nil { path = value }
+                case "grpc-encoding": if encoding == nil { encoding = value }
+                case "grpc-timeout": if timeout == nil { timeout = value }
+                default: break
+                }
+            }
+        }
     }
 
     static func rpcError(_ failure: MessageDeframer.Failure) -> RPCError {

@@ -203,6 +203,8 @@ final class ServerStreamHandler: ChannelInboundHandler {
     private static let responseHeaders: HPACKHeaders = [
         ":status": "200", "content-type": "application/grpc", "grpc-accept-encoding": "identity",
     ]
+    /// The trailers of nearly every call, made once.
+    private static let okTrailers: HPACKHeaders = ["grpc-status": "0"]
 
     /// Stops the call's timer and task, writes what the ending says, and tells the interceptors.
     private func end(_ ending: ServerStreamStateMachine.Ending?, context: ChannelHandlerContext) {
@@ -235,10 +237,15 @@ final class ServerStreamHandler: ChannelInboundHandler {
         context: ChannelHandlerContext
     ) {
         // Trailers-only: the status travels in the only HEADERS frame.
-        var trailers = trailersOnly ? Self.responseHeaders : HPACKHeaders()
-        trailers.add(name: "grpc-status", value: String(status.code.rawValue))
-        if !status.message.isEmpty {
-            trailers.add(name: "grpc-message", value: StatusMessageCoding.encode(status.message))
+        var trailers: HPACKHeaders
+        if status.code == .ok && status.message.isEmpty && !trailersOnly {
+            trailers = Self.okTrailers
+        } else {
+            trailers = trailersOnly ? Self.responseHeaders : HPACKHeaders()
+            trailers.add(name: "grpc-status", value: String(status.code.rawValue))
+            if !status.message.isEmpty {
+                trailers.add(name: "grpc-message", value: StatusMessageCoding.encode(status.message))
+            }
         }
         if let call { MetadataCoding.append(call.context.responseTrailers.current, to: &trailers) }
         MetadataCoding.append(status.metadata, to: &trailers)
