@@ -5,7 +5,8 @@ import ServiceKit
 /// The registration service's SQL: every query it runs, and nothing else.
 ///
 /// The functions taking a connection run inside a transaction body (synchronously, on the
-/// connection's thread); the others are reads of their own.
+/// connection's thread); the others are reads of their own, look-ups by key with
+/// `Database.readInline` (on the caller's thread on SQLite), pages with `Database.read`.
 struct RegistrationStore: Sendable {
     let database: Database
 
@@ -110,7 +111,7 @@ struct RegistrationStore: Sendable {
     }
 
     func enterprise(creditCode: String) async throws -> Enterprise? {
-        try await database.read {
+        try await database.readInline {
             try $0.first("SELECT data FROM enterprises WHERE credit_code = $1", creditCode) {
                 try Enterprise(serializedBytes: $0.bytes(0))
             }
@@ -155,7 +156,7 @@ struct RegistrationStore: Sendable {
     }
 
     func institution(id: String) async throws -> Institution? {
-        try await database.read { try institution(id: id, on: $0) }
+        try await database.readInline { try institution(id: id, on: $0) }
     }
 
     func institutions(
