@@ -86,6 +86,13 @@ public final class Database: Sendable {
         /// against 16 (Benchmarks/README.md, "Memory").
         public var sqliteSoftHeapLimitBytes = 8 << 20
 
+        /// The WAL size, in pages, at which a commit copies the WAL back into the database
+        /// (`PRAGMA wal_autocheckpoint`; SQLite's default is 1000). A checkpoint writes every page
+        /// the WAL holds once and syncs both files; pages that many transactions dirty again (the
+        /// tails of tables and indexes) are written once per checkpoint, so fewer checkpoints
+        /// write less.
+        public var sqliteWALCheckpointPages = 8000
+
         public init() {}
     }
 
@@ -136,7 +143,10 @@ public final class Database: Sendable {
                 "PRAGMA soft_heap_limit = \(options.sqliteSoftHeapLimitBytes)",
             ]
             let writerPragmas =
-                ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"] + common
+                [
+                    "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
+                    "PRAGMA wal_autocheckpoint = \(options.sqliteWALCheckpointPages)",
+                ] + common
             let writer = ConnectionThreads(name: "sqlite-writer", count: 1) {
                 try SQLite3Connection(path: file, pragmas: writerPragmas)
             }

@@ -94,6 +94,16 @@ final class SQLiteWriteBatchTests: XCTestCase {
         XCTAssertEqual(try alone.outcome()?.get(), true)
     }
 
+    /// The writer checkpoints the WAL every `sqliteWALCheckpointPages` pages, not SQLite's 1000:
+    /// a tenth of the checkpoints, each syncing both files.
+    func testTheWriterCheckpointsLessOftenThanSQLitesDefault() async throws {
+        let database = try await Database.open(.sqlite(path: directory + "/checkpoint.sqlite"))
+        let pages = try await database.transaction { try $0.first("PRAGMA wal_autocheckpoint") { try $0.int64(0) } }
+        await database.close()
+        XCTAssertEqual(pages, Int64(Database.Options().sqliteWALCheckpointPages))
+        XCTAssertEqual(pages, 8000)
+    }
+
     /// Through `Database`: many concurrent calls, some refusing; every acknowledged write is
     /// visible to a read made right after it returns, and no refused one is.
     func testConcurrentTransactionsEachSeeTheirOwnOutcome() async throws {
