@@ -83,25 +83,33 @@ extension LibPQConnection {
             // Not bytea: the column's text itself.
             return Array(text)
         }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity((text.count - 2) / 2)
-        var index = 2
-        while index < text.count {
-            guard let high = hexDigit(text[index]), let low = hexDigit(text[index + 1]) else {
-                throw DBError.decoding(column: column, "malformed bytea")
+        let count = (text.count - 2) / 2
+        var invalid: UInt8 = 0
+        let bytes = hexValues.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                var index = 0
+                while index < count {
+                    let high = table[Int(text[2 + 2 &* index])]
+                    let low = table[Int(text[3 + 2 &* index])]
+                    invalid |= high | low
+                    buffer[index] = high << 4 | low & 0x0F
+                    index += 1
+                }
+                initialized = count
             }
-            bytes.append(high << 4 | low)
-            index += 2
         }
+        // A character that is not a hex digit has the high bits set in the table.
+        guard invalid & 0xF0 == 0 else { throw DBError.decoding(column: column, "malformed bytea") }
         return bytes
     }
 
-    fileprivate static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
+    /// Each byte's value as a hex digit; 0xFF for bytes that are not one.
+    private static let hexValues: [UInt8] = (0...255).map { (byte: Int) -> UInt8 in
+        switch UInt8(byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt8(byte) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt8(byte) - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt8(byte) - UInt8(ascii: "A") + 10
+        default: return 0xFF
         }
     }
 }

@@ -232,7 +232,8 @@ public final class LibPQConnection: DBConnection {
     /// Sync's) and leaves pipeline mode. Returns the last statement's result; throws the first
     /// failure. A broken or late pipeline abandons the connection: its state is unknown.
     private func collect(_ expected: [Expected]) throws -> OpaquePointer {
-        let deadline = ContinuousClock.now + .milliseconds(responseTimeoutMilliseconds)
+        let limit = responseTimeoutMilliseconds
+        let deadline = limit > 0 ? Self.monotonicMilliseconds() + limit : 0
         var failure: DBError?
         var last: OpaquePointer?
         do {
@@ -275,18 +276,18 @@ public final class LibPQConnection: DBConnection {
         return last
     }
 
-    /// The next result of the pipeline, waiting at most until `deadline` for it.
-    private func nextResult(_ deadline: ContinuousClock.Instant) throws -> OpaquePointer? {
+    /// The next result of the pipeline, waiting at most until `deadline` (monotonic milliseconds;
+    /// 0: no limit) for it.
+    private func nextResult(_ deadline: Int) throws -> OpaquePointer? {
         try waitUntilReadable(deadline)
         return PQgetResult(handle)
     }
 
-    private func waitUntilReadable(_ deadline: ContinuousClock.Instant) throws {
+    private func waitUntilReadable(_ deadline: Int) throws {
         while PQisBusy(handle) == 1 {
             var timeout: Int32 = -1
-            if responseTimeoutMilliseconds > 0 {
-                let remaining = (deadline - .now).components
-                let milliseconds = remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000
+            if deadline > 0 {
+                let milliseconds = deadline - Self.monotonicMilliseconds()
                 guard milliseconds > 0 else {
                     abandoned = true
                     throw DBError(.connectionLost, "no answer from the server within \(responseTimeoutMilliseconds) ms")
@@ -303,6 +304,12 @@ public final class LibPQConnection: DBConnection {
                 throw DBError(.connectionLost, Self.message(handle))
             }
         }
+    }
+
+    private static func monotonicMilliseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
     }
 
     /// Gives the connection up (the pool drops it) and says why.

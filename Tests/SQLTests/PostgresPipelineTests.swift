@@ -114,6 +114,26 @@ final class PostgresPipelineTests: DatabaseTestCase {
         XCTAssertEqual(rows, 0)
     }
 
+    func testEveryByteValueRoundTripsAndMalformedHexIsRefused() async throws {
+        let database = try await oneConnection()
+        let table = self.table
+        let all = (0...255).map { UInt8($0) } + (0...255).reversed().map { UInt8($0) }
+        try await database.transaction { connection in
+            try connection.execute("INSERT INTO \(table) (id, b) VALUES ($1, $2)", "all", all)
+            try connection.execute("INSERT INTO \(table) (id, b) VALUES ($1, $2)", "none", [UInt8]())
+        }
+        let read = try await database.read { connection in
+            try connection.all("SELECT b FROM \(table) ORDER BY id") { try $0.bytes(0) }
+        }
+        XCTAssertEqual(read, [all, []])
+        do {
+            _ = try await database.read { try $0.first("SELECT '\\x4g'::text") { try $0.bytes(0) } }
+            XCTFail("a hex text with a non-digit is not read as bytes")
+        } catch let error as DBError {
+            XCTAssertEqual(error.kind, .decoding)
+        }
+    }
+
     func testADeferredWriteOutsideATransactionRunsAtOnce() async throws {
         let database = try await oneConnection()
         let table = self.table
