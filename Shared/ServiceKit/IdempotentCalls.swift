@@ -36,7 +36,15 @@ public struct IdempotentCalls: Sendable {
                 let response = try body(connection)
                 let now = Timestamps.nowRFC3339()
                 // Deferred: on PostgreSQL these two rows go with the COMMIT (a racing copy's
-                // unique-key failure then surfaces there, and is handled below all the same).
+                // unique-key failure then surfaces there, and is handled below all the same),
+                // as one statement: a Bind and Execute fewer for the server on every call.
+                if connection.dialect == .postgres {
+                    try connection.executeDeferred(
+                        Self.storeAndAudit, key.caller, key.method, key.requestID, key.hash,
+                        response.serializedBytes(), now, context.peer.role?.rawValue ?? "", entity(response),
+                        detail(response))
+                    return response
+                }
                 try connection.executeDeferred(
                     """
                     INSERT INTO idempotency (caller, method, request_id, request_hash, response, at)
@@ -74,6 +82,15 @@ public struct IdempotentCalls: Sendable {
         let key = try Key(request, requestID: requestID, context: context)
         return try await database.readInline { try key.storedResponse(on: $0) }
     }
+
+    /// PostgreSQL: the stored answer and its audit row (`AuditTrail.record`) in one statement.
+    private static let storeAndAudit = """
+        WITH stored AS (
+            INSERT INTO idempotency (caller, method, request_id, request_hash, response, at)
+            VALUES ($1, $2, $3, $4, $5, $6))
+        INSERT INTO audit_log (at, caller, role, method, entity, request_id, detail)
+        VALUES ($6, $1, $7, $2, $8, $3, $9)
+        """
 
     /// Refuses a missing or over-long request_id.
     static func check(requestID: String) throws {

@@ -78,6 +78,11 @@ class IdempotentCallsTestCase: XCTestCase {
         let audit = try await AuditTrail(database: database).entries(entity: "thing/\(first.text)")
         XCTAssertEqual(audit.map(\.requestId), ["r-1"])
         XCTAssertEqual(audit.first?.caller, "hrss-dev")
+        XCTAssertEqual(audit.first?.role, Self.context().peer.role?.rawValue ?? "")
+        XCTAssertEqual(audit.first?.method, Self.context().method.path)
+        XCTAssertEqual(audit.first?.entity, "thing/\(first.text)")
+        XCTAssertEqual(audit.first?.detail, "")
+        XCTAssertFalse(audit.first?.at.isEmpty ?? true)
     }
 
     func checkReusedKeyForADifferentRequestIsRefused() async throws {
