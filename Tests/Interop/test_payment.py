@@ -132,6 +132,7 @@ class MatchingStandIn(mg.MatchingServiceServicer):
         self.offerings: dict[str, m.Offering] = {}
         self.enrollments: dict[str, m.Enrollment] = {}
         self.callers: list[str] = []
+        self.offering_reads: dict[str, int] = {}
         self.paid: list[tuple[str, str, str]] = []  # (caller CN, request_id, enrollment_id)
         self.lock = threading.Lock()
 
@@ -161,6 +162,8 @@ class MatchingStandIn(mg.MatchingServiceServicer):
 
     def GetOffering(self, request, context):
         self._caller(context)
+        with self.lock:
+            self.offering_reads[request.offering_id] = self.offering_reads.get(request.offering_id, 0) + 1
         found = self.offerings.get(request.offering_id)
         if found is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"no offering {request.offering_id}")
@@ -952,6 +955,17 @@ def test_r2_altered_certificate_is_refused(proxied, change):
     assert_refused(claim, "R2")
     assert any(t.rule_id == "R2" and f"certificate {cert.number} is not verified" in t.en
                for t in claim.decision.trace), list(claim.decision.trace)
+
+
+def test_an_offering_is_read_from_matching_once_for_its_claims(env):
+    """Matching never changes a published offering, so payment asks for it once, not per claim."""
+    off, first, first_cert = trained(env, worker(env, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)]))
+    second_worker = worker(env, "hrss", [fact(c.WORKER_CATEGORY_G8_UNEMPLOYED)])
+    second = enrollment(env, second_worker, off, dt.date(2020, 5, 20))
+    second_cert = certificate(env, second_worker, off, second)
+    assert submit(env, first, first_cert).decision.eligible
+    assert submit(env, second, second_cert).decision.eligible
+    assert env.matching.offering_reads.get(off.id) == 1, env.matching.offering_reads.get(off.id)
 
 
 def test_refused_claims_have_no_tranche_to_disburse(env):

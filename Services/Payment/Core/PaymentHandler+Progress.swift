@@ -55,11 +55,14 @@ extension PaymentHandler {
             ? offering.enterpriseCreditCode
             : (employers.first(where: \.attested) ?? employers.first)?.employerCreditCode ?? ""
         guard !code.isEmpty else { return "" }
+        if let known = published.industry(of: code) { return known }
         let peers = environment.peers
         do {
-            return try await peers.registration.getEnterprise(
+            let industry = try await peers.registration.getEnterprise(
                 GetEnterpriseRequest(creditCode: code), options: peers.options
             ).industry
+            published.remember(industry: industry, of: code)
+            return industry
         } catch let error as RPCError where error.code == .notFound {
             return ""
         } catch let error as RPCError {

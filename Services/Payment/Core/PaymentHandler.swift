@@ -18,6 +18,8 @@ public struct PaymentHandler: PaymentServiceProvider {
     let store: PaymentStore
     let book: PolicyBook
     let certificates: CertificateCheck
+    /// Offerings and enterprises' industries, which do not change once published.
+    let published: PublishedRecords
 
     public static func manifest(initialFundFen: Int64) -> ServiceManifest {
         ServiceManifest(
@@ -30,6 +32,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         self.store = PaymentStore(database: environment.database)
         self.book = book
         self.certificates = CertificateCheck(peers: environment.peers, keys: SigningKeyCache())
+        self.published = PublishedRecords()
     }
 
     // MARK: Standards (R1)
@@ -132,9 +135,11 @@ public struct PaymentHandler: PaymentServiceProvider {
         guard let completion = PolicyBridge.date(enrollment.completionDate) else {
             throw PaymentError.precondition("enrolment \(enrollment.id) has no completion date")
         }
-        let offering = try await peer("matching") {
-            try await peers.matching.getOffering(
-                GetOfferingRequest(offeringId: enrollment.offeringId), options: options)
+        let offering = try await published.offering(enrollment.offeringId) {
+            try await peer("matching") {
+                try await peers.matching.getOffering(
+                    GetOfferingRequest(offeringId: enrollment.offeringId), options: options)
+            }
         }
         if offering.unsubsidised {
             throw PaymentError.precondition(
