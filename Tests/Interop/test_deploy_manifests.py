@@ -179,6 +179,12 @@ def test_containerfile_is_multi_stage_and_non_root():
     assert "USER 65532" in text
     for service in SERVICES:
         assert service in text
+    # The C targets' headers to build with, and their libraries to run with (libpq is dlopen()ed).
+    build, runtime = text.split("\nFROM ")[1:3]
+    for package in ("libprotobuf-c-dev", "libssl-dev", "libsqlite3-dev", "libpq-dev"):
+        assert package in build, package
+    for package in ("libprotobuf-c1", "libssl3", "libsqlite3-0", "libpq5"):
+        assert package in runtime, package
 
 
 # ---------------------------------------------------------------------------------------------
