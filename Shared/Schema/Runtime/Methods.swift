@@ -15,16 +15,18 @@ public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
     public let kind: CallKind
     /// Whether the method changes state (carries a `request_id`); only idempotent calls are retried.
     public let isIdempotent: Bool
+    /// The HTTP/2 `:path`, e.g. `/skills.v1.PaymentService/SubmitClaim`: made once, as a server
+    /// reads it several times per call (access table, metrics, logs).
+    public let path: String
 
     public init(service: String, method: String, kind: CallKind, isIdempotent: Bool = true) {
         self.service = service
         self.method = method
         self.kind = kind
         self.isIdempotent = isIdempotent
+        self.path = "/\(service)/\(method)"
     }
 
-    /// The HTTP/2 `:path`, e.g. `/skills.v1.PaymentService/SubmitClaim`.
-    public var path: String { "/\(service)/\(method)" }
     public var description: String { path }
 }
 
