@@ -72,7 +72,18 @@ final class ServerStreamHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         if let deadline = unscheduledDeadline {
             unscheduledDeadline = nil
-            scheduleDeadline(deadline, context: context)
+            if case .receivingUnary = machine.state {
+                // A new stream's HEADERS come alone (the stream is made for them); its DATA is
+                // usually in the same read of the connection and arrives before the loop's next
+                // task, by which time the call may well have ended.
+                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.execute {
+                    guard let context = loopBound.value.channelContext else { return }
+                    loopBound.value.scheduleDeadline(deadline, context: context)
+                }
+            } else {
+                scheduleDeadline(deadline, context: context)
+            }
         }
         context.fireChannelReadComplete()
     }
