@@ -160,9 +160,9 @@ public final class Database: Sendable {
                 try SQLite3Connection(path: file, pragmas: common + ["PRAGMA query_only = 1"])
             }
             // Point look-ups only: a smaller page cache than the threads' (busy_timeout 0: see InlineReaders).
+            let inlinePragmas = ["PRAGMA busy_timeout = 0", "PRAGMA cache_size = -4096", "PRAGMA query_only = 1"]
             let inline = InlineReaders(limit: max(1, options.sqliteReaders)) {
-                try SQLite3Connection(
-                    path: file, pragmas: ["PRAGMA busy_timeout = 0", "PRAGMA cache_size = -4096", "PRAGMA query_only = 1"])
+                try SQLite3Connection(path: file, pragmas: inlinePragmas)
             }
             return Database(
                 dialect: .sqlite, backend: .sqlite(writer: writer, readers: readers), options: options, inline: inline)
