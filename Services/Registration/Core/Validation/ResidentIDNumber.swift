@@ -105,9 +105,7 @@ public struct ResidentIDNumber: Sendable, Hashable, CustomStringConvertible {
                 field: field, code: .invalidFormat,
                 message: "region code (characters 1-6) is 000000, which names no region (GB/T 2260)")
         }
-        var normalised = String(chars.prefix(17))
-        normalised.append(given)
-        self.value = normalised
+        self.value = String(chars.prefix(17)) + String(given)
         self.birthYear = year
         self.birthMonth = month
         self.birthDay = day
