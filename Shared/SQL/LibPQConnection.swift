@@ -25,6 +25,12 @@ public final class LibPQConnection: DBConnection {
     private var queued: [(sql: String, binds: [DBValue])] = []
     /// Between `begin(_:)` and `commit()` or `rollback()`.
     private var transactionOpen = false
+    /// `send`'s scratch space, kept between statements: the parameters' bytes, and per parameter
+    /// its offset in them (-1: NULL), its length and its format.
+    private var parameterBytes: [UInt8] = []
+    private var parameterOffsets: [Int] = []
+    private var parameterLengths: [Int32] = []
+    private var parameterFormats: [Int32] = []
 
     /// What a pipeline's results answer, in order.
     private enum Expected {
@@ -128,8 +134,13 @@ public final class LibPQConnection: DBConnection {
     public func execute(_ sql: String, _ binds: [DBValue]) throws -> Int {
         let result = try round(sql, binds)
         defer { PQclear(result) }
-        guard let tuples = PQcmdTuples(result), tuples.pointee != 0 else { return 0 }
-        return Int(String(cString: tuples)) ?? 0
+        guard var digit = PQcmdTuples(result) else { return 0 }
+        var rows = 0
+        while digit.pointee >= UInt8(ascii: "0"), digit.pointee <= UInt8(ascii: "9") {
+            rows = rows &* 10 &+ Int(digit.pointee) - Int(UInt8(ascii: "0"))
+            digit += 1
+        }
+        return rows
     }
 
     public func query(_ sql: String, _ binds: [DBValue], _ row: (DBRow) throws -> Void) throws {
@@ -190,41 +201,47 @@ public final class LibPQConnection: DBConnection {
 
     /// Queues one execution of a prepared statement.
     private func send(_ name: String, _ binds: [DBValue]) -> Bool {
-        // One buffer for every parameter's bytes (NUL-terminated text, or raw bytes).
-        // Starts non-empty so that an empty value still gets a non-NULL pointer.
-        var buffer: [UInt8] = [0]
-        var offsets: [Int] = []
-        var lengths: [Int32] = []
-        var formats: [Int32] = []
-        offsets.reserveCapacity(binds.count)
-        lengths.reserveCapacity(binds.count)
-        formats.reserveCapacity(binds.count)
+        // One buffer for every parameter's bytes (NUL-terminated text, or raw bytes), reused from
+        // one statement to the next. Starts non-empty so that an empty value still gets a
+        // non-NULL pointer.
+        parameterBytes.removeAll(keepingCapacity: true)
+        parameterBytes.append(0)
+        parameterOffsets.removeAll(keepingCapacity: true)
+        parameterLengths.removeAll(keepingCapacity: true)
+        parameterFormats.removeAll(keepingCapacity: true)
         for value in binds {
             var format: Int32 = 0
-            let start = buffer.count
+            let start = parameterBytes.count
             switch value {
             case .null:
-                offsets.append(-1)
-                lengths.append(0)
-                formats.append(0)
+                parameterOffsets.append(-1)
+                parameterLengths.append(0)
+                parameterFormats.append(0)
                 continue
-            case .int(let int): buffer.append(contentsOf: String(int).utf8)
-            case .bool(let bool): buffer.append(bool ? UInt8(ascii: "t") : UInt8(ascii: "f"))
-            case .double(let double): buffer.append(contentsOf: Self.text(double).utf8)
-            case .text(let text): buffer.append(contentsOf: text.utf8)
+            case .int(let int): parameterBytes.append(contentsOf: String(int).utf8)
+            case .bool(let bool): parameterBytes.append(bool ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+            case .double(let double): parameterBytes.append(contentsOf: Self.text(double).utf8)
+            case .text(let text): parameterBytes.append(contentsOf: text.utf8)
             case .bytes(let bytes):
-                buffer.append(contentsOf: bytes)
+                parameterBytes.append(contentsOf: bytes)
                 format = 1
             }
-            lengths.append(Int32(buffer.count - start))
-            if format == 0 { buffer.append(0) }
-            offsets.append(start)
-            formats.append(format)
+            parameterLengths.append(Int32(parameterBytes.count - start))
+            if format == 0 { parameterBytes.append(0) }
+            parameterOffsets.append(start)
+            parameterFormats.append(format)
         }
-        return buffer.withUnsafeBufferPointer { storage in
-            let base = storage.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
-            let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset < 0 ? nil : base.map { $0 + offset } }
-            return PQsendQueryPrepared(handle, name, Int32(binds.count), values, lengths, formats, 0) == 1
+        let count = binds.count
+        return parameterBytes.withUnsafeBufferPointer { storage in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: max(1, count)) { values in
+                let base = storage.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+                for index in 0..<count {
+                    let offset = parameterOffsets[index]
+                    values[index] = offset < 0 ? nil : base.map { $0 + offset }
+                }
+                return PQsendQueryPrepared(
+                    handle, name, Int32(count), values.baseAddress, parameterLengths, parameterFormats, 0) == 1
+            }
         }
     }
 

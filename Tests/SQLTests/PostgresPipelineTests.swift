@@ -134,6 +134,19 @@ final class PostgresPipelineTests: DatabaseTestCase {
         }
     }
 
+    func testExecuteCountsTheRowsItChanged() async throws {
+        let database = try await oneConnection()
+        let table = self.table
+        let counts = try await database.transaction { connection in
+            let inserted = try connection.execute(
+                "INSERT INTO \(table) (id, i) SELECT 'r' || n, n FROM generate_series(1, 12) AS n")
+            let updated = try connection.execute("UPDATE \(table) SET i = i + 1 WHERE i > $1", 2)
+            let none = try connection.execute("DELETE FROM \(table) WHERE i < 0")
+            return [inserted, updated, none]
+        }
+        XCTAssertEqual(counts, [12, 10, 0])
+    }
+
     func testADeferredWriteOutsideATransactionRunsAtOnce() async throws {
         let database = try await oneConnection()
         let table = self.table
