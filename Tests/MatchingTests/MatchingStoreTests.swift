@@ -118,6 +118,41 @@ class MatchingStoreTestCase: XCTestCase {
         }
     }
 
+    /// A state change that keeps the enrolment active leaves `active` alone (`wasActive`); the one
+    /// active enrolment per worker and offering holds all the same, and ends when it does.
+    func checkActiveEnrollmentHoldsWhileItsStateMoves() async throws {
+        let store = self.store!
+        try await database.transaction { try store.insertOffering(Self.offering("o-2", capacity: 5), on: $0) }
+        let selected = Self.enrollment("e-10", worker: "w-2", offering: "o-2")
+        try await database.transaction { try store.insertEnrollment(selected, on: $0) }
+        var accepted = selected
+        accepted.state = .accepted
+        accepted.version = 2
+        let stillActive = accepted
+        let moved = try await database.transaction {
+            try store.replaceEnrollment(stillActive, previousVersion: 1, wasActive: true, on: $0)
+        }
+        XCTAssertTrue(moved)
+        do {
+            try await database.transaction {
+                try store.insertEnrollment(Self.enrollment("e-11", worker: "w-2", offering: "o-2"), on: $0)
+            }
+            XCTFail("a second active enrolment of w-2 in o-2 was stored while e-10 is ACCEPTED")
+        } catch let error as DBError {
+            XCTAssertEqual(error.kind, .uniqueViolation, "\(error)")
+        }
+        var rejected = accepted
+        rejected.state = .rejected
+        rejected.version = 3
+        let ended = rejected
+        try await database.transaction {
+            _ = try store.replaceEnrollment(ended, previousVersion: 2, wasActive: true, on: $0)
+            try store.insertEnrollment(Self.enrollment("e-12", worker: "w-2", offering: "o-2"), on: $0)
+        }
+        let read = try await database.read { try store.enrollment(id: "e-10", on: $0) }
+        XCTAssertEqual(read, ended)
+    }
+
     func checkDemandAggregatesCountByRangeAndPeriod() async throws {
         let store = self.store!
         let demands: [(String, Int64, String, Bool)] = [
@@ -173,6 +208,9 @@ class MatchingStoreTestCase: XCTestCase {
 final class MatchingStoreTests: MatchingStoreTestCase {
     func testMigrationsKeepTheirVersionsAndNames() async throws { try await checkMigrationsKeepTheirVersionsAndNames() }
     func testPlacesAndOneActiveEnrollment() async throws { try await checkPlacesAndOneActiveEnrollment() }
+    func testActiveEnrollmentHoldsWhileItsStateMoves() async throws {
+        try await checkActiveEnrollmentHoldsWhileItsStateMoves()
+    }
     func testDemandAggregatesCountByRangeAndPeriod() async throws {
         try await checkDemandAggregatesCountByRangeAndPeriod()
     }
@@ -185,6 +223,9 @@ final class MatchingStoreTests: MatchingStoreTestCase {
 final class PostgresMatchingStoreTests: MatchingStoreTestCase {
     func testMigrationsKeepTheirVersionsAndNames() async throws { try await checkMigrationsKeepTheirVersionsAndNames() }
     func testPlacesAndOneActiveEnrollment() async throws { try await checkPlacesAndOneActiveEnrollment() }
+    func testActiveEnrollmentHoldsWhileItsStateMoves() async throws {
+        try await checkActiveEnrollmentHoldsWhileItsStateMoves()
+    }
     func testDemandAggregatesCountByRangeAndPeriod() async throws {
         try await checkDemandAggregatesCountByRangeAndPeriod()
     }

@@ -81,7 +81,11 @@ extension MatchingHandler {
                 next.reason = "claim \(claim.id) refused: \(Self.refusal(decision))"
             }
             next.version = current.version + 1
-            guard try store.replaceEnrollment(next, previousVersion: current.version, on: connection) else {
+            guard
+                try store.replaceEnrollment(
+                    next, previousVersion: current.version,
+                    wasActive: EnrollmentStateMachine.isActive(current.state), on: connection)
+            else {
                 throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
             }
             let message =
@@ -154,7 +158,11 @@ extension MatchingHandler {
             var next = latest
             next.state = .paid
             next.version = latest.version + 1
-            guard try store.replaceEnrollment(next, previousVersion: latest.version, on: connection) else {
+            guard
+                try store.replaceEnrollment(
+                    next, previousVersion: latest.version,
+                    wasActive: EnrollmentStateMachine.isActive(latest.state), on: connection)
+            else {
                 throw RPCError(.aborted, "enrolment \(latest.id) was changed concurrently; try again")
             }
             return next

@@ -37,7 +37,11 @@ extension MatchingHandler {
             try change(&next, connection)
             next.state = target
             next.version = current.version + 1
-            guard try store.replaceEnrollment(next, previousVersion: current.version, on: connection) else {
+            guard
+                try store.replaceEnrollment(
+                    next, previousVersion: current.version,
+                    wasActive: EnrollmentStateMachine.isActive(current.state), on: connection)
+            else {
                 throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
             }
             return next
