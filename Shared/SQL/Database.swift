@@ -86,11 +86,11 @@ public final class Database: Sendable {
         /// against 16 (Benchmarks/README.md, "Memory").
         public var sqliteSoftHeapLimitBytes = 8 << 20
 
-        /// The WAL size, in pages, at which a commit copies the WAL back into the database
-        /// (`PRAGMA wal_autocheckpoint`; SQLite's default is 1000). A checkpoint writes every page
-        /// the WAL holds once and syncs both files; pages that many transactions dirty again (the
-        /// tails of tables and indexes) are written once per checkpoint, so fewer checkpoints
-        /// write less.
+        /// The WAL size, in pages, past which the WAL is copied back into the database, on a
+        /// thread of its own (`SQLiteCheckpointer`; SQLite's automatic checkpoint is at 1000). A
+        /// checkpoint writes every page the WAL holds once and syncs both files; pages that many
+        /// transactions dirty again (the tails of tables and indexes) are written once per
+        /// checkpoint, so fewer checkpoints write less.
         public var sqliteWALCheckpointPages = 8000
 
         public init() {}
@@ -103,6 +103,8 @@ public final class Database: Sendable {
     private let writes = SQLiteWriteBatch()
     /// SQLite only: readers for `readInline` on the caller's thread.
     private let inline: InlineReaders?
+    /// SQLite only: copies the WAL into the database off the writer's thread.
+    let checkpointer: SQLiteCheckpointer?
     private let retries = Atomic<Int>(0)
 
     private enum Backend: Sendable {
@@ -110,11 +112,15 @@ public final class Database: Sendable {
         case postgres(ConnectionThreads<LibPQConnection>)
     }
 
-    private init(dialect: DBDialect, backend: Backend, options: Options, inline: InlineReaders? = nil) {
+    private init(
+        dialect: DBDialect, backend: Backend, options: Options, inline: InlineReaders? = nil,
+        checkpointer: SQLiteCheckpointer? = nil
+    ) {
         self.dialect = dialect
         self.backend = backend
         self.options = options
         self.inline = inline
+        self.checkpointer = checkpointer
     }
 
     /// Opens the database. SQLite: creates the file and its directory, switches it to WAL.
@@ -145,15 +151,19 @@ public final class Database: Sendable {
             let writerPragmas =
                 [
                     "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
-                    "PRAGMA wal_autocheckpoint = \(options.sqliteWALCheckpointPages)",
                 ] + common
+            let checkpointer = SQLiteCheckpointer(
+                file: file, pragmas: common, pages: options.sqliteWALCheckpointPages)
             let writer = ConnectionThreads(name: "sqlite-writer", count: 1) {
-                try SQLite3Connection(path: file, pragmas: writerPragmas)
+                let connection = try SQLite3Connection(path: file, pragmas: writerPragmas)
+                connection.onCommit(walPages: checkpointer.committed)
+                return connection
             }
             do {
                 try await writer.perform { _ = try $0.connection() }
             } catch {
                 await writer.close()
+                await checkpointer.close()
                 throw error
             }
             let readers = ConnectionThreads(name: "sqlite-reader", count: max(1, options.sqliteReaders)) {
@@ -165,7 +175,8 @@ public final class Database: Sendable {
                 try SQLite3Connection(path: file, pragmas: inlinePragmas)
             }
             return Database(
-                dialect: .sqlite, backend: .sqlite(writer: writer, readers: readers), options: options, inline: inline)
+                dialect: .sqlite, backend: .sqlite(writer: writer, readers: readers), options: options, inline: inline,
+                checkpointer: checkpointer)
         case .postgres(let url):
             let conninfo = conninfo(url, options)
             let gate = ConnectGate(interval: options.reconnectInterval)
@@ -329,6 +340,7 @@ public final class Database: Sendable {
             inline?.close()
             await readers.close()
             await writer.close()
+            await checkpointer?.close()
         case .postgres(let pool):
             await pool.close()
         }

@@ -7,6 +7,8 @@ public final class SQLite3Connection: DBConnection {
     private let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
     private var statistics = DBStatementStatistics(prepared: 0, reused: 0, cached: 0)
+    /// The receiver `onCommit` installed; kept alive here, SQLite holds it unretained.
+    private var commitHook: CommitHook?
 
     /// The most statements kept; a connection running more distinct SQL texts than this (say,
     /// generated IN lists) drops its cache and starts again.
@@ -35,6 +37,25 @@ public final class SQLite3Connection: DBConnection {
     deinit {
         for statement in cache.values { sqlite3_finalize(statement.pointer) }
         sqlite3_close_v2(handle)
+    }
+
+    /// Calls `body` on this connection's thread after each commit with the number of pages the
+    /// WAL now holds (`sqlite3_wal_hook`). It replaces SQLite's automatic checkpoints on this
+    /// connection: the caller checkpoints (`SQLiteCheckpointer`).
+    func onCommit(walPages body: @escaping (Int32) -> Void) {
+        let hook = CommitHook(body)
+        commitHook = hook
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, pages in
+                if let context { Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().body(pages) }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(hook).toOpaque())
+    }
+
+    private final class CommitHook {
+        let body: (Int32) -> Void
+        init(_ body: @escaping (Int32) -> Void) { self.body = body }
     }
 
     /// Whether a transaction is open on this connection.
