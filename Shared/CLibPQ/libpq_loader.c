@@ -38,6 +38,11 @@ static void *libpq_symbol(const char *name) {
     return symbol;
 }
 
+int skills_libpq_available(void) {
+    pthread_once(&libpq_once, libpq_load);
+    return libpq != NULL;
+}
+
 // Defines `ret name params` forwarding `args` to libpq's `name`; `fallback` is returned when libpq
 // cannot be loaded (only PQconnectdb can be the first call; the others receive its NULL).
 #define FORWARD(ret, name, params, args, fallback)                                  \

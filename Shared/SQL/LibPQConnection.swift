@@ -51,7 +51,13 @@ public final class LibPQConnection: DBConnection {
     ///   statement_timeout catch.
     public init(conninfo: String, responseTimeoutMilliseconds: Int = 0) throws {
         self.responseTimeoutMilliseconds = responseTimeoutMilliseconds
-        guard let handle = PQconnectdb(conninfo) else { throw DBError(.unavailable, "libpq: out of memory") }
+        guard let handle = PQconnectdb(conninfo) else {
+            guard skills_libpq_available() != 0 else {
+                throw DBError(
+                    .unavailable, "cannot load libpq.so.5, the PostgreSQL client library (Debian package libpq5)")
+            }
+            throw DBError(.unavailable, "libpq: out of memory")
+        }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = Self.message(handle)
             PQfinish(handle)
