@@ -40,22 +40,26 @@ public final class SQLite3Connection: DBConnection {
     }
 
     /// Calls `body` on this connection's thread after each commit with the number of pages the
-    /// WAL now holds (`sqlite3_wal_hook`). It replaces SQLite's automatic checkpoints on this
-    /// connection: the caller checkpoints (`SQLiteCheckpointer`).
-    func onCommit(walPages body: @escaping (Int32) -> Void) {
+    /// WAL now holds (`sqlite3_wal_hook`); when it returns true, this connection checkpoints
+    /// (PASSIVE) there and then. It replaces SQLite's automatic checkpoints on this connection
+    /// (`SQLiteCheckpointer` decides).
+    func onCommit(walPages body: @escaping (Int32) -> Bool) {
         let hook = CommitHook(body)
         commitHook = hook
         sqlite3_wal_hook(
             handle,
-            { context, _, _, pages in
-                if let context { Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().body(pages) }
+            { context, db, name, pages in
+                guard let context, Unmanaged<CommitHook>.fromOpaque(context).takeUnretainedValue().body(pages)
+                else { return SQLITE_OK }
+                // SQLITE_BUSY (another connection is checkpointing) is fine: the next commit asks again.
+                _ = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
                 return SQLITE_OK
             }, Unmanaged.passUnretained(hook).toOpaque())
     }
 
     private final class CommitHook {
-        let body: (Int32) -> Void
-        init(_ body: @escaping (Int32) -> Void) { self.body = body }
+        let body: (Int32) -> Bool
+        init(_ body: @escaping (Int32) -> Bool) { self.body = body }
     }
 
     /// Whether a transaction is open on this connection.
