@@ -58,6 +58,45 @@ class DatabaseTestCase: XCTestCase {
         } ?? -1
     }
 
+    /// A look-up of one row's `i`, as `Database.read` and `readInline` run it.
+    typealias RowLookup = @Sendable (any DBConnection) throws -> Int64?
+
+    /// Eight tasks each insert 40 rows, reading every row back with `read` right after its
+    /// transaction returned (`extra` runs beside them); returns how many reads missed their row.
+    func missedReadsOfAcknowledgedWrites(
+        read: @escaping @Sendable (Database, @escaping RowLookup) async throws -> Int64?,
+        extra: (@Sendable () async throws -> Void)? = nil
+    ) async throws -> Int {
+        try await createTable()
+        let table = self.table
+        let database = self.database!
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var missed = 0
+                    for index in 0..<40 {
+                        let id = "w\(worker)-\(index)"
+                        try await database.transaction {
+                            try $0.execute("INSERT INTO \(table) (id, i) VALUES ($1, $2)", id, index)
+                        }
+                        let seen = try await read(database) {
+                            try $0.first("SELECT i FROM \(table) WHERE id = $1", id) { try $0.int64(0) }
+                        }
+                        if seen != Int64(index) { missed += 1 }
+                    }
+                    return missed
+                }
+            }
+            if let extra {
+                group.addTask {
+                    try await extra()
+                    return 0
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+    }
+
     // MARK: checks
 
     func checkStatementPreparedOncePerConnection() async throws {

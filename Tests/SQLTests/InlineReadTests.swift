@@ -25,28 +25,7 @@ final class SQLiteInlineReadTests: DatabaseTestCase {
 
     /// Each write acknowledged to its caller is seen by that caller's next inline read (WAL).
     func testInlineReadSeesEveryAcknowledgedWrite() async throws {
-        try await createTable()
-        let table = self.table
-        let database = self.database!
-        let missed = try await withThrowingTaskGroup(of: Int.self) { group in
-            for worker in 0..<8 {
-                group.addTask {
-                    var missed = 0
-                    for index in 0..<40 {
-                        let id = "w\(worker)-\(index)"
-                        try await database.transaction {
-                            try $0.execute("INSERT INTO \(table) (id, i) VALUES ($1, $2)", id, index)
-                        }
-                        let seen = try await database.readInline {
-                            try $0.first("SELECT i FROM \(table) WHERE id = $1", id) { try $0.int64(0) }
-                        }
-                        if seen != Int64(index) { missed += 1 }
-                    }
-                    return missed
-                }
-            }
-            return try await group.reduce(0, +)
-        }
+        let missed = try await missedReadsOfAcknowledgedWrites(read: { try await $0.readInline($1) })
         XCTAssertEqual(missed, 0)
     }
 

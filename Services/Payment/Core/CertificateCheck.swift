@@ -69,9 +69,10 @@ final class SigningKeyCache: Sendable {
 
 /// The fields of a certificate's signed content (canonical JSON, format
 /// `skills.v1.certificate-content/1`) that a claim is decided on.
-struct SignedFacts: Equatable {
+struct SignedFacts: Equatable, Decodable {
     static let format = "skills.v1.certificate-content/1"
 
+    var format: String
     var number: String
     var kind: String
     var level: Int
@@ -79,34 +80,19 @@ struct SignedFacts: Equatable {
     var occupationCode: String
     var enrollmentID: String
 
-    /// nil unless `content` is a JSON object of that format with every such field.
+    /// nil unless `content` is a JSON object of that format with every such field (other fields
+    /// are ignored).
     init?(content: [UInt8]) {
-        guard let fields = try? JSONDecoder().decode(Fields.self, from: Data(content)), fields.format == Self.format
+        guard let facts = try? JSONDecoder().decode(Self.self, from: Data(content)), facts.format == Self.format
         else { return nil }
-        number = fields.number
-        kind = fields.kind
-        level = fields.level
-        workerID = fields.workerID
-        occupationCode = fields.occupationCode
-        enrollmentID = fields.enrollmentID
+        self = facts
     }
 
-    /// The signed content's fields by their JSON names; other fields are ignored.
-    private struct Fields: Decodable {
-        var format: String
-        var number: String
-        var kind: String
-        var level: Int
-        var workerID: String
-        var occupationCode: String
-        var enrollmentID: String
-
-        enum CodingKeys: String, CodingKey {
-            case format, number, kind, level
-            case workerID = "worker_id"
-            case occupationCode = "occupation_code"
-            case enrollmentID = "enrollment_id"
-        }
+    private enum CodingKeys: String, CodingKey {
+        case format, number, kind, level
+        case workerID = "worker_id"
+        case occupationCode = "occupation_code"
+        case enrollmentID = "enrollment_id"
     }
 
     /// Whether the record's own fields say what was signed.
