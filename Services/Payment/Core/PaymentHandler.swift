@@ -274,10 +274,10 @@ public struct PaymentHandler: PaymentServiceProvider {
         guard let size = PageSize.rows(for: request.pageSize) else {
             throw PaymentError.invalid(field: "page_size", message: PageSize.refusal(for: request.pageSize))
         }
-        let claims = try await store.claims(
+        let page = try await store.claims(
             workerID: request.workerId, institutionID: request.institutionId,
             offeringID: request.offeringId, after: request.pageToken, limit: size)
-        return ListClaimsResponse(claims: claims, nextPageToken: claims.count == size ? claims.last?.id ?? "" : "")
+        return ListClaimsResponse(claims: page.claims, nextPageToken: page.next)
     }
 
     // MARK: Employment (R7): PaymentHandler+Employment.swift

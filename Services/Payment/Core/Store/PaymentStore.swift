@@ -179,11 +179,18 @@ struct PaymentStore: Sendable {
         return claim
     }
 
-    /// A page of claims, by id, filtered by whichever of worker, institution and offering is given.
+    /// The most bytes of stored claims one page of `claims` holds beyond its first claim. A claim
+    /// with its decision's trace is ~2.7 KB, so 1,000 of them were 2.7 MB: close to the 4 MiB a
+    /// gRPC client accepts by default, and ~26 MiB of payment's memory while the page was built.
+    static let pageBytes = 1 << 20
+
+    /// A page of claims, by id, filtered by whichever of worker, institution and offering is given:
+    /// at most `limit` claims and, after the first, at most `pageBytes` of them as stored.
+    /// `next` is the page token to ask for what follows, empty when nothing can.
     func claims(workerID: String, institutionID: String, offeringID: String, after: String, limit: Int) async throws
-        -> [Claim]
+        -> (claims: [Claim], next: String)
     {
-        var sql = "SELECT id FROM claims WHERE id > $1"
+        var sql = "SELECT id, length(data) FROM claims WHERE id > $1"
         var binds: [DBValue] = [.text(after)]
         for (column, value) in [
             ("worker_id", workerID), ("institution_id", institutionID), ("offering_id", offeringID),
@@ -195,9 +202,18 @@ struct PaymentStore: Sendable {
         binds.append(.int(Int64(limit)))
         sql += " ORDER BY id LIMIT $\(binds.count)"
         return try await database.read { [sql, binds] connection in
+            var rows: [(id: String, bytes: Int64)] = []
+            try connection.query(sql, binds) { rows.append((try $0.string(0), try $0.int64(1))) }
             var ids: [String] = []
-            try connection.query(sql, binds) { ids.append(try $0.string(0)) }
-            return try ids.compactMap { try claim(id: $0, on: connection) }
+            var bytes: Int64 = 0
+            for row in rows {
+                bytes += row.bytes
+                if !ids.isEmpty && bytes > Int64(Self.pageBytes) { break }
+                ids.append(row.id)
+            }
+            let claims = try ids.compactMap { try claim(id: $0, on: connection) }
+            let more = ids.count < rows.count || rows.count == limit
+            return (claims, more ? ids.last ?? "" : "")
         }
     }
 
