@@ -14,7 +14,7 @@ final class HandlerExecutorTests: XCTestCase {
 
     /// Echo's Get, noting whether it ran on an event loop of the server's group when it started and
     /// after a suspension.
-    final class LoopProbe: Skills_Testing_V1_EchoProvider {
+    final class LoopProbe: EchoWithOwnGet {
         let seen = Mutex<[Bool]>([])
         let echo = EchoService()
 
@@ -26,20 +26,6 @@ final class HandlerExecutorTests: XCTestCase {
             let afterSuspending = onEventLoop
             seen.withLock { $0 += [atStart, afterSuspending] }
             return try await echo.get(request: request, context: context)
-        }
-
-        func expand(request: Request, responses: MessageWriter<Response>, context: ServerContext) async throws {
-            try await echo.expand(request: request, responses: responses, context: context)
-        }
-
-        func collect(requests: MessageStream<Request>, context: ServerContext) async throws -> Response {
-            try await echo.collect(requests: requests, context: context)
-        }
-
-        func update(requests: MessageStream<Request>, responses: MessageWriter<Response>, context: ServerContext)
-            async throws
-        {
-            try await echo.update(requests: requests, responses: responses, context: context)
         }
     }
 

@@ -5,13 +5,13 @@ import XCTest
 
 /// `EchoService` whose `Get` reports when it starts and when it has returned or thrown: the signals
 /// a test awaits instead of sleeping (a call is in flight; the cancelled handler is done).
-struct ObservedEcho: Skills_Testing_V1_EchoProvider {
+struct ObservedEcho: EchoWithOwnGet {
     typealias Request = Skills_Testing_V1_EchoRequest
     typealias Response = Skills_Testing_V1_EchoResponse
 
     let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
-    private let echo = EchoService()
+    let echo = EchoService()
 
     enum Event: Equatable, Sendable { case started, ended }
 
@@ -21,20 +21,6 @@ struct ObservedEcho: Skills_Testing_V1_EchoProvider {
         continuation.yield(.started)
         defer { continuation.yield(.ended) }
         return try await echo.get(request: request, context: context)
-    }
-
-    func expand(request: Request, responses: MessageWriter<Response>, context: ServerContext) async throws {
-        try await echo.expand(request: request, responses: responses, context: context)
-    }
-
-    func collect(requests: MessageStream<Request>, context: ServerContext) async throws -> Response {
-        try await echo.collect(requests: requests, context: context)
-    }
-
-    func update(requests: MessageStream<Request>, responses: MessageWriter<Response>, context: ServerContext)
-        async throws
-    {
-        try await echo.update(requests: requests, responses: responses, context: context)
     }
 
     struct NotSeen: Error, CustomStringConvertible {
