@@ -165,9 +165,14 @@ struct PaymentStore: Sendable {
     /// The claim with its tranches as they stand now: their states move on after the decision, and
     /// the tranche table is the truth.
     func claim(id: String, on connection: any DBConnection) throws -> Claim? {
-        guard var claim = try decidedClaim(id: id, on: connection) else { return nil }
+        try decidedClaim(id: id, on: connection).map { try withCurrentTranches($0, on: connection) }
+    }
+
+    /// `claim` as decided, its tranches' states and ledger entries as the tranche table has them now.
+    private func withCurrentTranches(_ claim: Claim, on connection: any DBConnection) throws -> Claim {
+        var claim = claim
         guard var decision = claim.decision, !decision.tranches.isEmpty else { return claim }
-        try connection.query("SELECT id, state, ledger_entry_id FROM tranches WHERE claim_id = $1", [.text(id)]) {
+        try connection.query("SELECT id, state, ledger_entry_id FROM tranches WHERE claim_id = $1", [.text(claim.id)]) {
             row in
             let trancheID = try row.string(0)
             if let index = decision.tranches.firstIndex(where: { $0.id == trancheID }) {
@@ -190,30 +195,38 @@ struct PaymentStore: Sendable {
     func claims(workerID: String, institutionID: String, offeringID: String, after: String, limit: Int) async throws
         -> (claims: [Claim], next: String)
     {
-        var sql = "SELECT id, length(data) FROM claims WHERE id > $1"
+        var filter = "id > $1"
         var binds: [DBValue] = [.text(after)]
         for (column, value) in [
             ("worker_id", workerID), ("institution_id", institutionID), ("offering_id", offeringID),
         ]
         where !value.isEmpty {
             binds.append(.text(value))
-            sql += " AND \(column) = $\(binds.count)"
+            filter += " AND \(column) = $\(binds.count)"
         }
-        binds.append(.int(Int64(limit)))
-        sql += " ORDER BY id LIMIT $\(binds.count)"
-        return try await database.read { [sql, binds] connection in
+        let sizes = "SELECT id, length(data) FROM claims WHERE \(filter) ORDER BY id LIMIT $\(binds.count + 1)"
+        let page = "SELECT data FROM claims WHERE \(filter) AND id <= $\(binds.count + 1) ORDER BY id"
+        return try await database.read { [binds] connection in
+            // The sizes first, without the claims: the page ends where they pass `pageBytes`.
             var rows: [(id: String, bytes: Int64)] = []
-            try connection.query(sql, binds) { rows.append((try $0.string(0), try $0.int64(1))) }
-            var ids: [String] = []
+            try connection.query(sizes, binds + [.int(Int64(limit))]) {
+                rows.append((try $0.string(0), try $0.int64(1)))
+            }
+            var kept = 0
             var bytes: Int64 = 0
             for row in rows {
                 bytes += row.bytes
-                if !ids.isEmpty && bytes > Int64(Self.pageBytes) { break }
-                ids.append(row.id)
+                if kept > 0 && bytes > Int64(Self.pageBytes) { break }
+                kept += 1
             }
-            let claims = try ids.compactMap { try claim(id: $0, on: connection) }
-            let more = ids.count < rows.count || rows.count == limit
-            return (claims, more ? ids.last ?? "" : "")
+            guard kept > 0 else { return ([], "") }
+            let last = rows[kept - 1].id
+            var decided: [Claim] = []
+            try connection.query(page, binds + [.text(last)]) {
+                decided.append(try Claim(serializedBytes: $0.bytes(0)))
+            }
+            let claims = try decided.map { try withCurrentTranches($0, on: connection) }
+            return (claims, kept < rows.count || rows.count == limit ? last : "")
         }
     }
 
