@@ -10,6 +10,9 @@ import Schema
 /// Reusing a request_id for a different request is refused with `INVALID_ARGUMENT`. Two copies of
 /// one request racing (say, through two replicas) commit once: the loser's transaction fails on the
 /// key (or on a state the winner changed) and returns the winner's response.
+///
+/// A handler that must answer a retry before doing other work (calling another service) looks
+/// first with `lookUp` and then calls `run(after:)`, which does not look a second time.
 public struct IdempotentCalls: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
@@ -30,9 +33,69 @@ public struct IdempotentCalls: Sendable {
         _ body: @escaping @Sendable (any DBConnection) throws -> Response
     ) async throws -> Response {
         let key = try Key(request, requestID: requestID, context: context)
+        return try await store(
+            key, context: context, lookInside: true, isolation: isolation, entity: entity, detail: detail, body)
+    }
+
+    /// Looks for the answer already given to this request before the handler does work it must not
+    /// repeat (say, a call to another service): a retry is then answered without it, also while
+    /// that service is down. Pass what it returns to `run(after:...)`, which then need not look
+    /// again. Throws like `run` for a missing or reused request_id. A look-up by key, so it runs on
+    /// the caller's thread where it can (`Database.readInline`).
+    public func lookUp<Request: ProtoMessage, Response: ProtoMessage>(
+        _ request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
+    ) async throws -> Lookup<Response> {
+        let key = try Key(request, requestID: requestID, context: context)
+        let previous: Response? = try await database.readInline { try key.storedResponse(on: $0) }
+        return Lookup(previous: previous, key: key, context: context)
+    }
+
+    /// Runs the call `lookUp` found unanswered, as `run` does but without looking for a stored
+    /// answer inside the transaction: a racing copy that stored one since fails this one's INSERT on
+    /// the idempotency key, the transaction rolls back, and the caller gets that copy's answer (or
+    /// `INVALID_ARGUMENT` when it answered a different request under the same request_id). Given a
+    /// lookup that found an answer, returns that answer and runs nothing.
+    public func run<Response: ProtoMessage>(
+        after lookup: Lookup<Response>,
+        isolation: Database.Isolation = .serializable,
+        entity: @escaping @Sendable (Response) -> String,
+        detail: @escaping @Sendable (Response) -> String = { _ in "" },
+        _ body: @escaping @Sendable (any DBConnection) throws -> Response
+    ) async throws -> Response {
+        if let previous = lookup.previous { return previous }
+        return try await store(
+            lookup.key, context: lookup.context, lookInside: false, isolation: isolation, entity: entity,
+            detail: detail, body)
+    }
+
+    /// The answer already given to this request, if any. Throws like `run` for a missing or reused
+    /// request_id.
+    @available(*, deprecated, message: "use lookUp, then run(after:): run(_:requestID:...) looks again")
+    public func previousResponse<Request: ProtoMessage, Response: ProtoMessage>(
+        to request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
+    ) async throws -> Response? {
+        try await lookUp(request, requestID: requestID, context: context, as: type).previous
+    }
+
+    /// What `lookUp` found for one call: the answer already given, if any, and the call's key, so
+    /// that `run(after:)` stores under exactly the key that was looked up.
+    public struct Lookup<Response: ProtoMessage>: Sendable {
+        /// The answer stored for this request_id, nil when the call has not been answered yet.
+        public let previous: Response?
+        fileprivate let key: Key
+        fileprivate let context: ServerContext
+    }
+
+    /// Runs `body` and stores its answer and audit row in one transaction. `lookInside` looks for a
+    /// stored answer first; without it the idempotency key's uniqueness catches a racing copy.
+    private func store<Response: ProtoMessage>(
+        _ key: Key, context: ServerContext, lookInside: Bool, isolation: Database.Isolation,
+        entity: @escaping @Sendable (Response) -> String, detail: @escaping @Sendable (Response) -> String,
+        _ body: @escaping @Sendable (any DBConnection) throws -> Response
+    ) async throws -> Response {
         do {
             return try await database.transaction(isolation: isolation) { connection in
-                if let stored: Response = try key.storedResponse(on: connection) { return stored }
+                if lookInside, let stored: Response = try key.storedResponse(on: connection) { return stored }
                 let response = try body(connection)
                 let now = Timestamps.nowRFC3339()
                 // Deferred: on PostgreSQL these two rows go with the COMMIT (a racing copy's
@@ -52,35 +115,30 @@ public struct IdempotentCalls: Sendable {
                     """,
                     key.caller, key.method, key.requestID, key.hash, response.serializedBytes(), now)
                 try AuditTrail.record(
-                    on: connection, context: context, entity: entity(response), requestID: requestID,
+                    on: connection, context: context, entity: entity(response), requestID: key.requestID,
                     detail: detail(response), at: now)
                 return response
             }
         } catch {
-            // On PostgreSQL a racing copy of this request (a retry through another replica) may
-            // have committed first: the body then fails on a unique key or on a state the winner
-            // changed (a tranche already paid), and the caller is owed the winner's answer. When
-            // that look-up fails too, the body's own error is the one worth reporting. SQLite runs
-            // write transactions one at a time, so the look-up inside this one already saw any
-            // winner: a refusal there costs no second trip.
-            if database.dialect == .postgres,
-                let stored: Response = try? await database.read({ try key.storedResponse(on: $0) })
-            {
-                return stored
+            // A racing copy of this request (a retry through another replica) may have committed
+            // first: the body then fails on the idempotency key, on another unique key or on a state
+            // the winner changed (a tranche already paid), and the caller is owed the winner's
+            // answer, or INVALID_ARGUMENT when the winner was a different request under this key.
+            // Otherwise the body's own error is the one worth reporting. SQLite runs write
+            // transactions one at a time, so a look-up inside this one already saw any winner:
+            // there a refusal costs no second trip.
+            guard database.dialect == .postgres || !lookInside else { throw error }
+            let stored: Response?
+            do {
+                stored = try await database.readInline { try key.storedResponse(on: $0) }
+            } catch let refusal as RPCError where refusal.code == .invalidArgument {
+                throw refusal
+            } catch {
+                stored = nil
             }
+            if let stored { return stored }
             throw error
         }
-    }
-
-    /// The answer already given to this request, if any: lets a handler skip work it must not
-    /// repeat before `run` (for example a call to another service). Throws like `run` for a
-    /// missing or reused request_id. A look-up by key, so it runs on the caller's thread where it
-    /// can (`Database.readInline`).
-    public func previousResponse<Request: ProtoMessage, Response: ProtoMessage>(
-        to request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
-    ) async throws -> Response? {
-        let key = try Key(request, requestID: requestID, context: context)
-        return try await database.readInline { try key.storedResponse(on: $0) }
     }
 
     /// PostgreSQL: the stored answer and its audit row (`AuditTrail.record`) in one statement.
@@ -113,7 +171,7 @@ public struct IdempotentCalls: Sendable {
     }
 
     /// Where a call's answer is stored, and the fingerprint of the request it answered.
-    private struct Key: Sendable {
+    fileprivate struct Key: Sendable {
         let caller: String
         let method: String
         let requestID: String

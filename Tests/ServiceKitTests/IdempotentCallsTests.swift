@@ -142,6 +142,41 @@ final class IdempotentCallsTests: IdempotentCallsTestCase {
     func testMissingKeyIsRefused() async throws { try await checkMissingKeyIsRefused() }
     func testKeysAreScopedByCaller() async throws { try await checkKeysAreScopedByCaller() }
     func testRacingCopiesCommitOnce() async throws { try await checkRacingCopiesCommitOnce() }
+    func testLookedUpRetryGetsTheStoredAnswer() async throws { try await checkLookedUpRetryGetsTheStoredAnswer() }
+    func testCopyCommittedAfterTheLookUpIsAnswered() async throws {
+        try await checkCopyCommittedAfterTheLookUpIsAnswered()
+    }
+    func testReusedKeyCommittedAfterTheLookUpIsRefused() async throws {
+        try await checkReusedKeyCommittedAfterTheLookUpIsRefused()
+    }
+    func testLookedUpCopiesRacingCommitOnce() async throws { try await checkLookedUpCopiesRacingCommitOnce() }
+
+    /// The statements SQLite's writer ran by the start of each body: `run(after:)` runs none before
+    /// the body in its transaction (the look-up was `lookUp`'s), `run` alone runs one (its look-up).
+    func testLookedUpCallLooksOnce() async throws {
+        let database = self.database!
+        let calls = IdempotentCalls(database: database)
+        let ran: @Sendable (any DBConnection) -> Int = { $0.statementStatistics.prepared + $0.statementStatistics.reused }
+        let before = try await database.transaction { ran($0) }
+        let perTransaction = try await database.transaction { ran($0) } - before
+        func counted(_ call: () async throws -> Response) async throws -> Int {
+            let start = try await database.transaction { ran($0) }
+            let text = try await call().text
+            return try XCTUnwrap(Int(text)) - start - perTransaction
+        }
+        let lookup = try await calls.lookUp(
+            Request(text: "s"), requestID: "s-1", context: Self.context(), as: Response.self)
+        let afterLookUp = try await counted {
+            try await calls.run(after: lookup, entity: { _ in "" }) { Response(text: String(ran($0))) }
+        }
+        XCTAssertEqual(afterLookUp, 0, "run(after:) looked up the key again")
+        let alone = try await counted {
+            try await calls.run(Request(text: "s"), requestID: "s-2", context: Self.context(), entity: { _ in "" }) {
+                Response(text: String(ran($0)))
+            }
+        }
+        XCTAssertEqual(alone, 1, "run looks up the key inside its transaction")
+    }
 }
 
 /// The same cases on the PostgreSQL server named by SKILLS_TEST_POSTGRES_URL, in a schema of
@@ -156,6 +191,15 @@ final class PostgresIdempotentCallsTests: IdempotentCallsTestCase {
     func testMissingKeyIsRefused() async throws { try await checkMissingKeyIsRefused() }
     func testKeysAreScopedByCaller() async throws { try await checkKeysAreScopedByCaller() }
     func testRacingCopiesCommitOnce() async throws { try await checkRacingCopiesCommitOnce() }
+    func testLookedUpRetryGetsTheStoredAnswer() async throws { try await checkLookedUpRetryGetsTheStoredAnswer() }
+    func testCopyCommittedAfterTheLookUpIsAnswered() async throws {
+        try await checkCopyCommittedAfterTheLookUpIsAnswered()
+    }
+    func testReusedKeyCommittedAfterTheLookUpIsRefused() async throws {
+        try await checkReusedKeyCommittedAfterTheLookUpIsRefused()
+    }
+    func testLookedUpCopiesRacingCommitOnce() async throws { try await checkLookedUpCopiesRacingCommitOnce() }
+    func testReusedKeyRacingInIsRefused() async throws { try await checkReusedKeyRacingInIsRefused() }
 
     override class func open() async throws -> (Database, schema: String?)? {
         try await ScratchPostgresSchema.open(prefix: "idem").map { ($0, $1) }

@@ -73,12 +73,9 @@ public struct AssessmentHandler: AssessmentServiceProvider {
             throw AssessmentError.rule(error)
         }
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: Assessment.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: Assessment.self)
+        if let previous = lookup.previous { return previous }
         // The worker must be registered; the certificate will carry their name and ID number.
         let worker: Worker
         do {
@@ -96,7 +93,7 @@ public struct AssessmentHandler: AssessmentServiceProvider {
         let stored = assessment
         let store = self.store
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context,
+            after: lookup,
             entity: { (a: Assessment) in "assessment/\(a.id)" }
         ) { connection in
             try store.insert(stored, workerIDNumber: worker.idNumber, workerName: worker.name, on: connection)

@@ -52,12 +52,9 @@ extension MatchingHandler {
             throw MatchingError.invalid(field: "demand.requester", message: "set worker_id or enterprise_credit_code")
         }
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: Demand.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: Demand.self)
+        if let previous = lookup.previous { return previous }
         let peers = environment.peers
         switch demand.requester {
         case .workerId(let id)?:
@@ -83,7 +80,7 @@ extension MatchingHandler {
         let store = self.store
         let submittedOn = Self.today().description
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            after: lookup, isolation: .readCommitted,
             entity: { (d: Demand) in "demand/\(d.id)" }
         ) { connection in
             try store.insertDemand(stored, submittedOn: submittedOn, on: connection)

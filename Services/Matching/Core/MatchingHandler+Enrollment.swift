@@ -21,12 +21,9 @@ extension MatchingHandler {
         try FieldLimits.check(request.workerId, field: "worker_id", max: FieldLimits.id)
         try FieldLimits.check(request.offeringId, field: "offering_id", max: FieldLimits.id)
         // A retry is answered from the first result, even while registration is unreachable.
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: SelectOfferingResponse.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: SelectOfferingResponse.self)
+        if let previous = lookup.previous { return previous }
         let store = self.store
         guard
             let offering = try await environment.database.readInline({
@@ -64,7 +61,7 @@ extension MatchingHandler {
         // finds none (never oversold, also across replicas on one PostgreSQL); a refusal rolls
         // the whole back. A worker already enrolled in a full offering hears the former.
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            after: lookup, isolation: .readCommitted,
             entity: { (r: SelectOfferingResponse) in
                 "enrollment/\(r.enrollment?.id ?? "") offering/\(r.enrollment?.offeringId ?? "")"
             },

@@ -79,12 +79,9 @@ extension MatchingHandler {
         }
         let (_, end) = try Self.validate(offering)
         let code = offering.occupation?.code ?? ""
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: Offering.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: Offering.self)
+        if let previous = lookup.previous { return previous }
         let institution = try await acceptedInstitution(offering.institutionId, occupation: code)
         offering.subsidyStandardFen = try await subsidyStandard(for: offering, end: end)
         offering.id = Self.newID("o")
@@ -96,7 +93,7 @@ extension MatchingHandler {
         let today = Self.today().description
         let readAt = Int64(Date().timeIntervalSince1970)
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            after: lookup, isolation: .readCommitted,
             entity: { (o: Offering) in "offering/\(o.id)" },
             detail: { (o: Offering) in "capacity \(o.capacity), standard \(o.subsidyStandardFen) fen" }
         ) { connection in

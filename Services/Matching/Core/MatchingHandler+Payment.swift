@@ -39,12 +39,9 @@ extension MatchingHandler {
         }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
         try FieldLimits.check(request.certificateNumber, field: "certificate_number", max: FieldLimits.code)
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: RequestPaymentResponse.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: RequestPaymentResponse.self)
+        if let previous = lookup.previous { return previous }
         let current = try await existingEnrollment(request.enrollmentId)
         let store = self.store
         try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
@@ -59,7 +56,7 @@ extension MatchingHandler {
         let decision = claim.decision ?? Decision()
         let certificate = request.certificateNumber
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context,
+            after: lookup,
             entity: { (r: RequestPaymentResponse) in "enrollment/\(r.enrollment?.id ?? "") claim/\(r.claimId)" },
             detail: { (r: RequestPaymentResponse) in "eligible=\(r.eligible)" }
         ) { connection in
@@ -116,12 +113,9 @@ extension MatchingHandler {
             throw MatchingError.invalid(field: "enrollment_id", message: "required")
         }
         try FieldLimits.check(request.enrollmentId, field: "enrollment_id", max: FieldLimits.id)
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: Enrollment.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: Enrollment.self)
+        if let previous = lookup.previous { return previous }
         let current = try await existingEnrollment(request.enrollmentId)
         let store = self.store
         if current.state == .paid { return current }
@@ -142,7 +136,7 @@ extension MatchingHandler {
             throw MatchingError.notPaid(enrollment: current.id, reason: reason)
         }
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context,
+            after: lookup,
             entity: { (e: Enrollment) in "enrollment/\(e.id) claim/\(e.claimId)" },
             detail: { (e: Enrollment) in EnrollmentStateMachine.name(e.state) }
         ) { connection in

@@ -126,12 +126,9 @@ extension MatchingHandler {
             throw MatchingError.invalid(
                 field: "activity.school", message: "required for education callers (their own university)")
         }
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: StudentActivity.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: StudentActivity.self)
+        if let previous = lookup.previous { return previous }
         let student = try await registeredStudent(activity.workerId)
         try checkSchool(activity.school, of: student.school, role: callerRole, workerID: student.workerID)
         activity.id = Self.newID("sa")
@@ -143,7 +140,7 @@ extension MatchingHandler {
         let stored = activity
         let students = self.students
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context, isolation: .readCommitted,
+            after: lookup, isolation: .readCommitted,
             entity: { (a: StudentActivity) in "student/\(a.workerId) activity/\(a.id)" },
             detail: { (a: StudentActivity) in "\(StudentCreditExport.kindName(a.kind)) completed=\(a.completed)" }
         ) { connection in

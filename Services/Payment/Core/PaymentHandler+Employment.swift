@@ -33,12 +33,9 @@ extension PaymentHandler {
             throw PaymentError.invalid(field: "as_of", message: "R7: not a calendar date")
         }
         // A retry is answered from the first result before anyone is asked again.
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: ReportEmploymentResponse.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: ReportEmploymentResponse.self)
+        if let previous = lookup.previous { return previous }
         let offering = try await projectOffering(request.offeringId)
         try await InstitutionCallerCheck(environment: environment).authorize(offering: offering, context: context)
         let cohort = try await cohort(of: offering.id)
@@ -47,7 +44,7 @@ extension PaymentHandler {
         let caller = context.peer.commonName
         let store = self.store
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context,
+            after: lookup,
             entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
             detail: { (r: ReportEmploymentResponse) in
                 "R7 proposed revision \(r.revision): \(r.employed) of \(r.trained) employed"
@@ -97,19 +94,16 @@ extension PaymentHandler {
                 field: "revision",
                 message: "R7: the revision of the proposal you reviewed is required (GetEmploymentReport)")
         }
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId,
-            context: context, as: ReportEmploymentResponse.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: ReportEmploymentResponse.self)
+        if let previous = lookup.previous { return previous }
         let cohort = try await cohort(of: request.offeringId)
         let policy = book.versionFor(BusinessDay.today())
         let today = BusinessDay.today()
         let caller = context.peer.commonName
         let store = self.store
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context,
+            after: lookup,
             entity: { (r: ReportEmploymentResponse) in "offering/\(r.offeringId)" },
             detail: { (r: ReportEmploymentResponse) in
                 "R7 confirmed revision \(r.revision): \(r.employed) of \(r.trained) employed, "

@@ -92,12 +92,9 @@ public struct PaymentHandler: PaymentServiceProvider {
             throw PaymentError.invalid(
                 field: "certificate_number", message: "R2: a claim needs the certificate obtained from the training")
         }
-        if let previous = try await environment.idempotent.previousResponse(
-            to: request, requestID: request.requestId, context: context,
-            as: SubmitClaimResponse.self)
-        {
-            return previous
-        }
+        let lookup = try await environment.idempotent.lookUp(
+            request, requestID: request.requestId, context: context, as: SubmitClaimResponse.self)
+        if let previous = lookup.previous { return previous }
         let facts = try await gatherFacts(request)
         // A racing claim for the same worker can take the R3 slot or the R4 key first; deciding
         // again sees it and refuses under that rule.
@@ -105,7 +102,7 @@ public struct PaymentHandler: PaymentServiceProvider {
         while true {
             attempt += 1
             do {
-                return try await decideAndStore(request, facts: facts, context: context)
+                return try await decideAndStore(request, facts: facts, context: context, after: lookup)
             } catch let error as DBError where error.kind == .uniqueViolation && attempt < 4 {
                 continue
             }
@@ -194,13 +191,14 @@ public struct PaymentHandler: PaymentServiceProvider {
         }
     }
 
-    private func decideAndStore(_ request: SubmitClaimRequest, facts: ClaimFacts, context: ServerContext) async throws
-        -> SubmitClaimResponse
-    {
+    private func decideAndStore(
+        _ request: SubmitClaimRequest, facts: ClaimFacts, context: ServerContext,
+        after lookup: IdempotentCalls.Lookup<SubmitClaimResponse>
+    ) async throws -> SubmitClaimResponse {
         let store = self.store
         let book = self.book
         return try await environment.idempotent.run(
-            request, requestID: request.requestId, context: context,
+            after: lookup,
             entity: { (r: SubmitClaimResponse) in "claim/\(r.claim?.id ?? "")" },
             detail: { (r: SubmitClaimResponse) in
                 let d = r.claim?.decision
