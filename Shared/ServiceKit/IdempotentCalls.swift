@@ -3,16 +3,21 @@ import Schema
 
 /// Makes mutating calls idempotent through their client-supplied `request_id`.
 ///
-/// A call runs as one transaction that first looks for a stored answer under
-/// (caller, method, request_id), and otherwise runs the body, stores the response under that key and
-/// appends to the audit trail: one trip to the database's thread, however many statements. A retry
-/// with the same request_id gets the stored response and changes nothing, also after a restart.
-/// Reusing a request_id for a different request is refused with `INVALID_ARGUMENT`. Two copies of
-/// one request racing (say, through two replicas) commit once: the loser's transaction fails on the
-/// key (or on a state the winner changed) and returns the winner's response.
+/// A call runs as one transaction that runs the body, stores the response under
+/// (caller, method, request_id) and appends to the audit trail: one trip to the database's thread,
+/// however many statements. A retry with the same request_id gets the stored response and changes
+/// nothing, also after a restart. Reusing a request_id for a different request is refused with
+/// `INVALID_ARGUMENT`. Two copies of one request racing (say, through two replicas) commit once.
+///
+/// The transaction does not look for a stored answer before the body: the INSERT under the key
+/// tells. Almost every call is a first call, for which that look-up would be a statement spent on
+/// nothing. A retry (or a racing copy's loser) fails on the key, or earlier on a state the first
+/// call changed; its transaction rolls back, and only then is the stored answer read and returned.
+/// So a retry runs the body once more, to no effect, which is why the body must have no effect
+/// outside the database (on PostgreSQL a serialisation failure runs it again anyway).
 ///
 /// A handler that must answer a retry before doing other work (calling another service) looks
-/// first with `lookUp` and then calls `run(after:)`, which does not look a second time.
+/// first with `lookUp` and passes what it found to `run(after:)`.
 public struct IdempotentCalls: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
@@ -33,14 +38,12 @@ public struct IdempotentCalls: Sendable {
         _ body: @escaping @Sendable (any DBConnection) throws -> Response
     ) async throws -> Response {
         let key = try Key(request, requestID: requestID, context: context)
-        return try await store(
-            key, context: context, lookInside: true, isolation: isolation, entity: entity, detail: detail, body)
+        return try await store(key, context: context, isolation: isolation, entity: entity, detail: detail, body)
     }
 
     /// Looks for the answer already given to this request before the handler does work it must not
     /// repeat (say, a call to another service): a retry is then answered without it, also while
-    /// that service is down. Pass what it returns to `run(after:...)`, which then need not look
-    /// again. Throws like `run` for a missing or reused request_id. A look-up by key, so it runs on
+    /// that service is down. Pass what it returns to `run(after:...)`. Throws like `run` for a missing or reused request_id. A look-up by key, so it runs on
     /// the caller's thread where it can (`Database.readInline`).
     public func lookUp<Request: ProtoMessage, Response: ProtoMessage>(
         _ request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
@@ -50,11 +53,11 @@ public struct IdempotentCalls: Sendable {
         return Lookup(previous: previous, key: key, context: context)
     }
 
-    /// Runs the call `lookUp` found unanswered, as `run` does but without looking for a stored
-    /// answer inside the transaction: a racing copy that stored one since fails this one's INSERT on
-    /// the idempotency key, the transaction rolls back, and the caller gets that copy's answer (or
-    /// `INVALID_ARGUMENT` when it answered a different request under the same request_id). Given a
-    /// lookup that found an answer, returns that answer and runs nothing.
+    /// Runs the call `lookUp` found unanswered, as `run` does, under the key it looked up: a racing
+    /// copy that stored an answer since fails this one's INSERT on that key, the transaction rolls
+    /// back, and the caller gets that copy's answer (or `INVALID_ARGUMENT` when it answered a
+    /// different request under the same request_id). Given a lookup that found an answer, returns
+    /// that answer and runs nothing.
     public func run<Response: ProtoMessage>(
         after lookup: Lookup<Response>,
         isolation: Database.Isolation = .serializable,
@@ -64,13 +67,12 @@ public struct IdempotentCalls: Sendable {
     ) async throws -> Response {
         if let previous = lookup.previous { return previous }
         return try await store(
-            lookup.key, context: lookup.context, lookInside: false, isolation: isolation, entity: entity,
-            detail: detail, body)
+            lookup.key, context: lookup.context, isolation: isolation, entity: entity, detail: detail, body)
     }
 
     /// The answer already given to this request, if any. Throws like `run` for a missing or reused
     /// request_id.
-    @available(*, deprecated, message: "use lookUp, then run(after:): run(_:requestID:...) looks again")
+    @available(*, deprecated, message: "use lookUp, then run(after:): it stores under the key looked up")
     public func previousResponse<Request: ProtoMessage, Response: ProtoMessage>(
         to request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
     ) async throws -> Response? {
@@ -86,16 +88,15 @@ public struct IdempotentCalls: Sendable {
         fileprivate let context: ServerContext
     }
 
-    /// Runs `body` and stores its answer and audit row in one transaction. `lookInside` looks for a
-    /// stored answer first; without it the idempotency key's uniqueness catches a racing copy.
+    /// Runs `body` and stores its answer and audit row in one transaction; when that fails, the
+    /// answer stored under `key`, if any.
     private func store<Response: ProtoMessage>(
-        _ key: Key, context: ServerContext, lookInside: Bool, isolation: Database.Isolation,
+        _ key: Key, context: ServerContext, isolation: Database.Isolation,
         entity: @escaping @Sendable (Response) -> String, detail: @escaping @Sendable (Response) -> String,
         _ body: @escaping @Sendable (any DBConnection) throws -> Response
     ) async throws -> Response {
         do {
             return try await database.transaction(isolation: isolation) { connection in
-                if lookInside, let stored: Response = try key.storedResponse(on: connection) { return stored }
                 let response = try body(connection)
                 let now = Timestamps.nowRFC3339()
                 // Deferred: on PostgreSQL these two rows go with the COMMIT (a racing copy's
@@ -120,14 +121,11 @@ public struct IdempotentCalls: Sendable {
                 return response
             }
         } catch {
-            // A racing copy of this request (a retry through another replica) may have committed
-            // first: the body then fails on the idempotency key, on another unique key or on a state
-            // the winner changed (a tranche already paid), and the caller is owed the winner's
-            // answer, or INVALID_ARGUMENT when the winner was a different request under this key.
-            // Otherwise the body's own error is the one worth reporting. SQLite runs write
-            // transactions one at a time, so a look-up inside this one already saw any winner:
-            // there a refusal costs no second trip.
-            guard database.dialect == .postgres || !lookInside else { throw error }
+            // A retry, or a racing copy of this request (a retry through another replica) that
+            // committed first: the body then fails on the idempotency key, on another unique key or
+            // on a state the first call changed (a tranche already paid), and the caller is owed
+            // the stored answer, or INVALID_ARGUMENT when it answered a different request under
+            // this key. Otherwise the body's own error is the one worth reporting.
             let stored: Response?
             do {
                 stored = try await database.readInline { try key.storedResponse(on: $0) }
