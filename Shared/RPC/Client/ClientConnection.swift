@@ -97,6 +97,7 @@ final class ClientConnection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         OpenSSLHandler(context: tlsContext, serverHostname: serverName))
+                    try channel.pipeline.syncOperations.addHandler(FlushCoalescer())
                     try channel.pipeline.syncOperations.addHandler(
                         ClientHTTP2Configurator(promise: handshake, connection: connection))
                 }

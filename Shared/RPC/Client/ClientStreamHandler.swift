@@ -116,8 +116,10 @@ final class ClientStreamHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let reset = error as? NIOHTTP2Errors.StreamClosed {
-            finish(Self.error(forReset: reset.errorCode), Metadata())
+        if error is NIOHTTP2Errors.StreamClosed {
+            // A reset from the server arrives first as an RST_STREAM frame (`channelRead`); a
+            // stream closed without one went with its connection (NIOHTTP2 says CANCEL).
+            finish(RPCError(.unavailable, "the connection closed before the call completed"), Metadata())
         } else {
             finish(RPCError(.unavailable, "stream failed: \(error)"), Metadata())
         }

@@ -150,6 +150,7 @@ public final class GRPCServer: Service, Sendable {
             _ = state.withLock { $0.connections.removeValue(forKey: id) }
         }
         try channel.pipeline.syncOperations.addHandler(OpenSSLHandler(context: tls.context))
+        try channel.pipeline.syncOperations.addHandler(FlushCoalescer())
         try channel.pipeline.syncOperations.addHandler(
             HTTP2Configurator(configuration: configuration, router: router, logger: logger))
     }
