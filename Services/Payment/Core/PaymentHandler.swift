@@ -197,8 +197,13 @@ public struct PaymentHandler: PaymentServiceProvider {
     ) async throws -> SubmitClaimResponse {
         let store = self.store
         let book = self.book
+        // READ COMMITTED: what a racing claim could break is held by unique keys, not by the
+        // snapshot: one claim per enrolment (claims.enrollment_id), R4 (the subsidies' primary key)
+        // and R3 (its slot per worker and year); a racing claim that took one first fails this
+        // INSERT, and submitClaim decides again. At SERIALIZABLE, claims of different workers failed
+        // each other on the pages of the subsidies and tranches indexes (SSI's false positives).
         return try await environment.idempotent.run(
-            after: lookup,
+            after: lookup, isolation: .readCommitted,
             entity: { (r: SubmitClaimResponse) in "claim/\(r.claim?.id ?? "")" },
             detail: { (r: SubmitClaimResponse) in
                 let d = r.claim?.decision
