@@ -53,46 +53,66 @@ extension MatchingHandler {
                     requestId: Self.claimRequestID(for: request.requestId), enrollmentId: current.id,
                     certificateNumber: request.certificateNumber), options: peers.options
             ).claim ?? Claim()
-        let decision = claim.decision ?? Decision()
         let certificate = request.certificateNumber
         return try await environment.idempotent.run(
             after: lookup,
             entity: { (r: RequestPaymentResponse) in "enrollment/\(r.enrollment?.id ?? "") claim/\(r.claimId)" },
             detail: { (r: RequestPaymentResponse) in "eligible=\(r.eligible)" }
         ) { connection in
-            guard let current = try store.enrollment(id: request.enrollmentId, on: connection) else {
-                throw MatchingError.enrollmentNotFound(request.enrollmentId)
-            }
-            var next = current
-            next.claimId = claim.id
-            next.certificateNumber = certificate
-            if decision.eligible {
-                try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
-                next.state = .claimed
-            } else {
-                // A refused claim leaves the enrolment completed, so that a corrected claim (say with
-                // another certificate) can be filed; the refusal is recorded.
-                guard current.state == .completed else {
-                    throw MatchingError.illegalTransition(enrollment: current.id, from: current.state, to: .claimed)
-                }
-                next.reason = "claim \(claim.id) refused: \(Self.refusal(decision))"
-            }
-            next.version = current.version + 1
-            guard
+            // The enrolment as read before payment was asked, unless it changed since: then its
+            // version no longer matches, the UPDATE changes nothing, and it is read again.
+            if let next = try? Self.claimed(current, claim: claim, certificate: certificate),
                 try store.replaceEnrollment(
                     next, previousVersion: current.version,
                     wasActive: EnrollmentStateMachine.isActive(current.state), on: connection)
-            else {
-                throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
+            {
+                return Self.paymentResponse(next, claim: claim)
             }
-            let message =
-                decision.eligible
-                ? "claim \(claim.id) accepted: \(decision.amountFen) fen"
-                : "claim \(claim.id) refused: \(Self.refusal(decision))"
-            return RequestPaymentResponse(
-                enrollment: next, claimId: claim.id, eligible: decision.eligible,
-                refusingRuleIds: decision.refusingRuleIds, message: message)
+            guard let latest = try store.enrollment(id: request.enrollmentId, on: connection) else {
+                throw MatchingError.enrollmentNotFound(request.enrollmentId)
+            }
+            let next = try Self.claimed(latest, claim: claim, certificate: certificate)
+            guard
+                try store.replaceEnrollment(
+                    next, previousVersion: latest.version,
+                    wasActive: EnrollmentStateMachine.isActive(latest.state), on: connection)
+            else {
+                throw RPCError(.aborted, "enrolment \(latest.id) was changed concurrently; try again")
+            }
+            return Self.paymentResponse(next, claim: claim)
         }
+    }
+
+    /// The next version of `current` once payment decided `claim`: CLAIMED when it is eligible; a
+    /// refused claim leaves the enrolment COMPLETED, so that a corrected claim (say with another
+    /// certificate) can be filed, and records the refusal.
+    private static func claimed(_ current: Enrollment, claim: Claim, certificate: String) throws -> Enrollment {
+        let decision = claim.decision ?? Decision()
+        var next = current
+        next.claimId = claim.id
+        next.certificateNumber = certificate
+        if decision.eligible {
+            try EnrollmentStateMachine.check(from: current.state, to: .claimed, enrollmentID: current.id)
+            next.state = .claimed
+        } else {
+            guard current.state == .completed else {
+                throw MatchingError.illegalTransition(enrollment: current.id, from: current.state, to: .claimed)
+            }
+            next.reason = "claim \(claim.id) refused: \(Self.refusal(decision))"
+        }
+        next.version = current.version + 1
+        return next
+    }
+
+    private static func paymentResponse(_ enrollment: Enrollment, claim: Claim) -> RequestPaymentResponse {
+        let decision = claim.decision ?? Decision()
+        let message =
+            decision.eligible
+            ? "claim \(claim.id) accepted: \(decision.amountFen) fen"
+            : "claim \(claim.id) refused: \(Self.refusal(decision))"
+        return RequestPaymentResponse(
+            enrollment: enrollment, claimId: claim.id, eligible: decision.eligible,
+            refusingRuleIds: decision.refusingRuleIds, message: message)
     }
 
     /// A refused decision's reason with its rule ids ("R1: the completion date ..."); the bare ids
@@ -140,18 +160,20 @@ extension MatchingHandler {
             entity: { (e: Enrollment) in "enrollment/\(e.id) claim/\(e.claimId)" },
             detail: { (e: Enrollment) in EnrollmentStateMachine.name(e.state) }
         ) { connection in
+            // As read before payment was asked, unless it changed since (the UPDATE tells).
+            if let next = try? Self.paid(current, claimID: claim.id),
+                try store.replaceEnrollment(
+                    next, previousVersion: current.version,
+                    wasActive: EnrollmentStateMachine.isActive(current.state), on: connection)
+            {
+                return next
+            }
             guard let latest = try store.enrollment(id: request.enrollmentId, on: connection) else {
                 throw MatchingError.enrollmentNotFound(request.enrollmentId)
             }
             // A concurrent call (another tranche's disbursement) got there first.
             if latest.state == .paid { return latest }
-            try EnrollmentStateMachine.check(from: latest.state, to: .paid, enrollmentID: latest.id)
-            guard latest.claimId == claim.id else {
-                throw RPCError(.aborted, "enrolment \(latest.id) was changed concurrently; try again")
-            }
-            var next = latest
-            next.state = .paid
-            next.version = latest.version + 1
+            let next = try Self.paid(latest, claimID: claim.id)
             guard
                 try store.replaceEnrollment(
                     next, previousVersion: latest.version,
@@ -161,5 +183,17 @@ extension MatchingHandler {
             }
             return next
         }
+    }
+
+    /// The next version of a CLAIMED `latest`, PAID under the claim payment reported on.
+    private static func paid(_ latest: Enrollment, claimID: String) throws -> Enrollment {
+        try EnrollmentStateMachine.check(from: latest.state, to: .paid, enrollmentID: latest.id)
+        guard latest.claimId == claimID else {
+            throw RPCError(.aborted, "enrolment \(latest.id) was changed concurrently; try again")
+        }
+        var next = latest
+        next.state = .paid
+        next.version = latest.version + 1
+        return next
     }
 }
