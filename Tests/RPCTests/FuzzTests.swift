@@ -51,7 +51,7 @@ private struct BoundedEcho: Skills_Testing_V1_EchoProvider {
 
 /// A deterministic fuzzer for gRPC message framing and the server's request path: random and
 /// mutated DATA bytes (random prefixes, huge declared lengths, random flags, valid frames around
-/// mutated protobuf), cut into random DATA frames, go through `ServerStreamHandler`. Every stream
+/// mutated protobuf), cut into random DATA frames, go through `ServerStreams`. Every stream
 /// must end with exactly one status (trailers with `grpc-status`, or HTTP 415) and nothing after it.
 final class FramingFuzzTests: XCTestCase {
     typealias Request = Skills_Testing_V1_EchoRequest

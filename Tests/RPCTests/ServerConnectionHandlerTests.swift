@@ -8,16 +8,34 @@ import XCTest
 /// The idle timeout on the testing loop's clock: a connection closes with GOAWAY `idleTimeout`
 /// after its last call ended, however often calls came and went before.
 final class ServerConnectionHandlerTests: XCTestCase {
-    private func start(idleTimeout: Duration) async throws -> (NIOAsyncTestingChannel, StreamTracker) {
+    /// Tells the handler what `NIOHTTP2Handler` tells it when streams open and close.
+    private struct Streams {
+        let channel: NIOAsyncTestingChannel
+
+        func opened(_ id: HTTP2StreamID) async throws {
+            try await channel.testingEventLoop.executeInContext {
+                channel.pipeline.fireUserInboundEventTriggered(
+                    NIOHTTP2StreamCreatedEvent(
+                        streamID: id, localInitialWindowSize: 65535, remoteInitialWindowSize: 65535))
+            }
+        }
+
+        func closed(_ id: HTTP2StreamID) async throws {
+            try await channel.testingEventLoop.executeInContext {
+                channel.pipeline.fireUserInboundEventTriggered(StreamClosedEvent(streamID: id, reason: nil))
+            }
+        }
+    }
+
+    private func start(idleTimeout: Duration) async throws -> (NIOAsyncTestingChannel, Streams) {
         let channel = NIOAsyncTestingChannel()
-        let tracker = try await channel.testingEventLoop.executeInContext {
+        try await channel.testingEventLoop.executeInContext {
             let handler = ServerConnectionHandler(
                 idleTimeout: idleTimeout, keepaliveInterval: .zero, keepaliveTimeout: .zero)
             try channel.pipeline.syncOperations.addHandler(handler)
-            return StreamTracker(handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
-        return (channel, tracker)
+        return (channel, Streams(channel: channel))
     }
 
     private func goAwaySent(_ channel: NIOAsyncTestingChannel) async throws -> Bool {
@@ -28,15 +46,15 @@ final class ServerConnectionHandlerTests: XCTestCase {
     }
 
     func testClosesIdleTimeoutAfterTheLastCallEnded() async throws {
-        let (channel, tracker) = try await start(idleTimeout: .seconds(10))
+        let (channel, streams) = try await start(idleTimeout: .seconds(10))
         let loop = channel.testingEventLoop
         // Calls open and close streams from 2 s to 9 s; the last one ends at 9 s.
         for second in 2...8 {
             await loop.advanceTime(to: .uptimeNanoseconds(UInt64(second) * 1_000_000_000))
             let id = HTTP2StreamID(2 * second + 1)
-            try await loop.executeInContext { tracker.streamCreated(id, channel: channel) }
+            try await streams.opened(id)
             await loop.advanceTime(by: .milliseconds(500))
-            try await loop.executeInContext { tracker.streamClosed(id, channel: channel) }
+            try await streams.closed(id)
         }
         let lastEnded = loop.now
         await loop.advanceTime(to: lastEnded + .seconds(10) - .milliseconds(1))
@@ -48,13 +66,13 @@ final class ServerConnectionHandlerTests: XCTestCase {
     }
 
     func testAnOpenCallKeepsTheConnection() async throws {
-        let (channel, tracker) = try await start(idleTimeout: .seconds(10))
+        let (channel, streams) = try await start(idleTimeout: .seconds(10))
         let loop = channel.testingEventLoop
-        try await loop.executeInContext { tracker.streamCreated(1, channel: channel) }
+        try await streams.opened(1)
         await loop.advanceTime(by: .seconds(60))
         let closedWhileOpen = try await goAwaySent(channel)
         XCTAssertFalse(closedWhileOpen, "closed while a call was open")
-        try await loop.executeInContext { tracker.streamClosed(1, channel: channel) }
+        try await streams.closed(1)
         await loop.advanceTime(by: .seconds(10))
         let sent = try await goAwaySent(channel)
         XCTAssertTrue(sent, "not closed 10 s after the call ended")

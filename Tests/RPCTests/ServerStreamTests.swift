@@ -8,9 +8,9 @@ import XCTest
 
 @testable import RPC
 
-/// `ServerStreamHandler` on an in-memory channel: routing, early errors, limits, authorization
+/// `ServerStream`, through `ServerStreams` on an in-memory channel: routing, early errors, limits, authorization
 /// and deadlines, without sockets or TLS.
-final class ServerStreamHandlerTests: XCTestCase {
+final class ServerStreamTests: XCTestCase {
     typealias Request = Skills_Testing_V1_EchoRequest
     typealias Response = Skills_Testing_V1_EchoResponse
     static let getPath = Skills_Testing_V1_Echo.Method.get.descriptor.path
@@ -363,7 +363,7 @@ final class ServerStreamHandlerTests: XCTestCase {
         // A handler that would answer only after 60 s: it ends that soon only if the reset cancels it.
         try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 60_000)), endStream: true)
         try await echo.wait(for: .started)
-        try await harness.channel.writeInbound(HTTP2Frame.FramePayload.rstStream(.cancel))
+        try await harness.send(.rstStream(.cancel))
         // The cancelled handler resumes on the channel's loop, which a testing loop runs when told to.
         await harness.channel.testingEventLoop.run()
         try await echo.wait(for: .ended)

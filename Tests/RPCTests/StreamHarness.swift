@@ -9,8 +9,8 @@ import XCTest
 
 @testable import RPC
 
-/// One server stream on an in-memory channel: HTTP/2 frame payloads go in as if from the
-/// multiplexer, and what `ServerStreamHandler` writes comes back out.
+/// One server stream on an in-memory channel: HTTP/2 frames of stream 1 go into `ServerStreams` as
+/// if from `NIOHTTP2Handler`, and what the stream writes comes back out.
 ///
 /// `NIOAsyncTestingChannel` rather than `EmbeddedChannel`: a handler that suspends resumes from
 /// another thread (`eventLoop.execute`), which the thread-bound `EmbeddedEventLoop` does not allow.
@@ -36,7 +36,7 @@ struct StreamHarness {
     static func make(router: ServerCallRouter, peer: PeerIdentity = hrss) async throws -> StreamHarness {
         let channel = try await NIOAsyncTestingChannel { channel in
             try channel.pipeline.syncOperations.addHandler(
-                ServerStreamHandler(router: router, peer: peer, remoteAddress: "test"))
+                ServerStreams(router: router, peer: peer, remoteAddress: "test", eventLoop: channel.eventLoop))
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
         return StreamHarness(channel: channel)
@@ -65,20 +65,26 @@ struct StreamHarness {
         return buffer
     }
 
+    /// The one stream the harness plays.
+    static let streamID: HTTP2StreamID = 1
+
+    func send(_ payload: HTTP2Frame.FramePayload) async throws {
+        try await channel.writeInbound(HTTP2Frame(streamID: Self.streamID, payload: payload))
+    }
+
     func send(headers: HPACKHeaders, endStream: Bool = false) async throws {
-        try await channel.writeInbound(HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: endStream)))
+        try await send(.headers(.init(headers: headers, endStream: endStream)))
     }
 
     func send(data: ByteBuffer, endStream: Bool = false) async throws {
-        try await channel.writeInbound(
-            HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(data), endStream: endStream)))
+        try await send(.data(.init(data: .byteBuffer(data), endStream: endStream)))
     }
 
     /// The next frame the handler wrote, waiting up to `timeout` (the handler may answer from a task).
     func nextFrame(timeout: Duration = .seconds(5)) async throws -> HTTP2Frame.FramePayload? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let frame = try await channel.readOutbound(as: HTTP2Frame.FramePayload.self) { return frame }
+            if let frame = try await channel.readOutbound(as: HTTP2Frame.self) { return frame.payload }
             if ContinuousClock.now >= deadline { return nil }
             try await Task.sleep(for: .microseconds(200))
         }
@@ -106,7 +112,7 @@ struct StreamHarness {
     func leftoverFrames() async throws -> [HTTP2Frame.FramePayload] {
         await channel.testingEventLoop.run()
         var frames: [HTTP2Frame.FramePayload] = []
-        while let frame = try await channel.readOutbound(as: HTTP2Frame.FramePayload.self) { frames.append(frame) }
+        while let frame = try await channel.readOutbound(as: HTTP2Frame.self) { frames.append(frame.payload) }
         return frames
     }
 }

@@ -3,7 +3,7 @@ import NIOHPACK
 import Schema
 import Synchronization
 
-/// The server side of one in-process call, doing what `ServerStreamHandler` does for an HTTP/2
+/// The server side of one in-process call, doing what `ServerStream` does for an HTTP/2
 /// stream: deframes the client's length-prefixed requests (size limit, one message for unary
 /// methods), runs the handler in its own task, frames what it writes, enforces the deadline and
 /// ends with exactly one status, which it reports to the interceptors.
@@ -19,7 +19,7 @@ final class InProcessCall: Sendable {
     private let startedAt: ContinuousClock.Instant
     private let state: Mutex<State>
 
-    /// As many request messages as `ServerStreamHandler` lets wait for a streaming handler.
+    /// As many request messages as `ServerStream` lets wait for a streaming handler.
     private static let maxBufferedRequests = 1024
 
     private struct State {

@@ -198,32 +198,20 @@ final class HTTP2Configurator: ChannelInboundHandler, RemovableChannelHandler {
         connection.initialSettings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: configuration.maxConcurrentStreams),
             HTTP2Setting(parameter: .maxHeaderListSize, value: configuration.maxHeaderListSize),
-            HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+            HTTP2Setting(parameter: .initialWindowSize, value: ReceiveWindow.streamTarget),
         ]
-        connection.targetWindowSize = 8 << 20
-        var stream = NIOHTTP2Handler.StreamConfiguration()
-        stream.targetWindowSize = 1 << 20
-
         let connectionHandler = ServerConnectionHandler(
             idleTimeout: configuration.idleTimeout,
             keepaliveInterval: configuration.keepaliveInterval,
             keepaliveTimeout: configuration.keepaliveTimeout)
-        let tracker = StreamTracker(handler: NIOLoopBound(connectionHandler, eventLoop: context.eventLoop))
-        let router = self.router
-        let remoteAddress = context.remoteAddress?.description ?? "?"
-        let executor = EventLoopTaskExecutor(context.eventLoop)
         let sync = context.pipeline.syncOperations
-        _ = try sync.configureHTTP2Pipeline(
-            mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
-            streamDelegate: tracker, position: .last
-        ) { streamChannel in
-            streamChannel.eventLoop.makeCompletedFuture {
-                try streamChannel.pipeline.syncOperations.addHandler(
-                    ServerStreamHandler(
-                        router: router, peer: peer, remoteAddress: remoteAddress, executor: executor))
-            }
-        }
+        try sync.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: connection), position: .last)
         try sync.addHandler(connectionHandler, position: .last)
+        try sync.addHandler(
+            ServerStreams(
+                router: router, peer: peer, remoteAddress: context.remoteAddress?.description ?? "?",
+                eventLoop: context.eventLoop),
+            position: .last)
         try sync.addHandler(ConnectionErrorLogger(logger: logger), position: .last)
         sync.removeHandler(context: context, promise: nil)
     }

@@ -53,15 +53,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         self.context = nil
     }
 
-    // MARK: Streams (through StreamTracker)
+    // MARK: Streams
 
-    func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
+    private func streamCreated(_ id: HTTP2StreamID) {
         openStreams += 1
         if id > lastStreamID { lastStreamID = id }
         idleSince = nil
     }
 
-    func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
+    private func streamClosed() {
         openStreams -= 1
         if openStreams == 0 {
             if draining {
@@ -86,11 +86,18 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is GracefulShutdownEvent {
+        switch event {
+        case let created as NIOHTTP2StreamCreatedEvent:
+            streamCreated(created.streamID)
+        case is StreamClosedEvent:
+            streamClosed()
+        case is GracefulShutdownEvent:
             startDraining(context: context)
-        } else {
-            context.fireUserInboundEventTriggered(event)
+            return
+        default:
+            break
         }
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func startDraining(context: ChannelHandlerContext) {
@@ -144,12 +151,4 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         sawTrafficSinceLastCheck = false
         scheduleKeepalive()
     }
-}
-
-/// Tells a connection handler about streams opening and closing. NIOHTTP2 calls it on the
-/// connection's event loop, which `NIOLoopBound` checks.
-struct StreamTracker: NIOHTTP2StreamDelegate {
-    let handler: NIOLoopBound<ServerConnectionHandler>
-    func streamCreated(_ id: HTTP2StreamID, channel: any Channel) { handler.value.streamCreated(id, channel: channel) }
-    func streamClosed(_ id: HTTP2StreamID, channel: any Channel) { handler.value.streamClosed(id, channel: channel) }
 }

@@ -30,87 +30,93 @@ final class ServerCallRouter: Sendable {
 ///
 /// Reads the request HEADERS (route, deadline, metadata), the length-prefixed messages in DATA
 /// frames, runs the handler in a task (a unary one on the connection's event loop, a streaming one
-/// on the global executor), and writes response HEADERS, DATA and the status in trailers. Early failures (unknown method, refused caller, unsupported encoding) are answered
-/// with a trailers-only response; a non-gRPC content type gets HTTP 415. What the call may do next
-/// is `ServerStreamStateMachine`'s to say; this handler performs its actions on the channel.
-final class ServerStreamHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTP2Frame.FramePayload
-    typealias OutboundOut = HTTP2Frame.FramePayload
-
+/// on the global executor), and writes response HEADERS, DATA and the status in trailers. Early
+/// failures (unknown method, refused caller, unsupported encoding) are answered with a
+/// trailers-only response; a non-gRPC content type gets HTTP 415. What the call may do next is
+/// `ServerStreamStateMachine`'s to say; this class performs its actions.
+///
+/// Not a channel: `ServerStreams`, the connection's handler, hands it its frames and writes what it
+/// answers. It lives on the connection's event loop; its tasks come back there to write.
+final class ServerStream {
+    let id: HTTP2StreamID
     private var machine: ServerStreamStateMachine
-    private var channelContext: ChannelHandlerContext?
-    /// The connection's event loop as a task executor (one per connection); nil: made per call.
-    private let executor: EventLoopTaskExecutor?
+    /// The connection while the stream is open on it; nil once the stream has closed.
+    private var connection: ServerStreams?
+    private let eventLoop: any EventLoop
+    /// The connection's event loop as a task executor (one per connection).
+    private let executor: EventLoopTaskExecutor
     /// The client's `grpc-timeout`, until the end of the read that brought it: a unary call that
     /// ends within that read (the common case) then needs no timer.
     private var unscheduledDeadline: TimeAmount?
+    /// Whether the current read of the connection brought this stream a frame.
+    var inRead = false
 
-    init(router: ServerCallRouter, peer: PeerIdentity, remoteAddress: String, executor: EventLoopTaskExecutor? = nil) {
-        machine = ServerStreamStateMachine(router: router, peer: peer, remoteAddress: remoteAddress)
-        self.executor = executor
+    init(id: HTTP2StreamID, connection: ServerStreams, peer: PeerIdentity, remoteAddress: String) {
+        self.id = id
+        self.connection = connection
+        eventLoop = connection.eventLoop
+        executor = connection.executor
+        machine = ServerStreamStateMachine(router: connection.router, peer: peer, remoteAddress: remoteAddress)
     }
-
-    func handlerAdded(context: ChannelHandlerContext) { channelContext = context }
-    func handlerRemoved(context: ChannelHandlerContext) { channelContext = nil }
 
     // MARK: Inbound
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+    /// Whether the client has sent END_STREAM (then the stream's receive window needs no updates).
+    var clientFinished: Bool {
+        switch machine.state {
+        case .idle, .receivingUnary, .streaming, .modifying: false
+        case .runningUnary, .streamingClientClosed, .closed: true
+        }
+    }
+
+    func receive(_ payload: HTTP2Frame.FramePayload) {
+        switch payload {
         case .headers(let headers):
-            perform(machine.receiveHeaders(headers.headers, endStream: headers.endStream), context: context)
+            perform(machine.receiveHeaders(headers.headers, endStream: headers.endStream))
         case .data(let frame):
             guard case .byteBuffer(let bytes) = frame.data else { return }
-            perform(machine.receiveData(bytes, endStream: frame.endStream), context: context)
+            perform(machine.receiveData(bytes, endStream: frame.endStream))
         case .rstStream:
-            end(machine.clientWentAway(), context: context)
+            end(machine.clientWentAway())
         default:
             break
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if let deadline = unscheduledDeadline {
-            unscheduledDeadline = nil
-            if case .receivingUnary = machine.state {
-                // A new stream's HEADERS come alone (the stream is made for them); its DATA is
-                // usually in the same read of the connection and arrives before the loop's next
-                // task, by which time the call may well have ended.
-                let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-                context.eventLoop.execute {
-                    guard let context = loopBound.value.channelContext else { return }
-                    loopBound.value.scheduleDeadline(deadline, context: context)
-                }
-            } else {
-                scheduleDeadline(deadline, context: context)
-            }
+    /// The read that brought this stream frames is over.
+    func readComplete() {
+        inRead = false
+        guard let deadline = unscheduledDeadline else { return }
+        unscheduledDeadline = nil
+        if case .receivingUnary = machine.state {
+            // A new stream's HEADERS often come without its DATA, which is then usually in the
+            // connection's next read, before the loop's next task; by then the call may have ended.
+            eventLoop.execute { self.scheduleDeadline(deadline) }
+        } else {
+            scheduleDeadline(deadline)
         }
-        context.fireChannelReadComplete()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        end(machine.clientWentAway(), context: context)
-        context.fireChannelInactive()
+    /// The stream has closed (both ends done, or reset by either side) or the connection has gone:
+    /// a call still open ends without writing anything.
+    func closed() {
+        end(machine.clientWentAway())
+        connection = nil
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        end(machine.clientWentAway(), context: context)
-        context.close(promise: nil)
-    }
-
-    private func perform(_ action: ServerStreamStateMachine.InboundAction, context: ChannelHandlerContext) {
+    private func perform(_ action: ServerStreamStateMachine.InboundAction) {
         switch action {
         case .none:
             break
         case .accept(let deadline, let streaming):
             unscheduledDeadline = deadline
-            if let streaming { machine.attach(handlerTask: startStreaming(streaming, context: context)) }
+            if let streaming { machine.attach(handlerTask: startStreaming(streaming)) }
         case .startUnary(let start):
             // Started first: the handler may finish (and the call end) before `attach` runs.
-            let task = startUnary(start, context: context)
+            let task = startUnary(start)
             machine.attach(handlerTask: task)
         case .end(let ending):
-            end(ending, context: context)
+            end(ending)
         }
     }
 
@@ -118,13 +124,11 @@ final class ServerStreamHandler: ChannelInboundHandler {
 
     /// Runs the handler at once on this thread, the connection's event loop, until it first
     /// suspends; it resumes on the same loop (`EventLoopTaskExecutor`), and so finishes there.
-    private func startUnary(
-        _ start: ServerStreamStateMachine.UnaryStart, context: ChannelHandlerContext
-    ) -> Task<Void, Never> {
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
-        let allocator = context.channel.allocator
-        return Task.immediate(executorPreference: executor ?? EventLoopTaskExecutor(eventLoop)) {
+    private func startUnary(_ start: ServerStreamStateMachine.UnaryStart) -> Task<Void, Never> {
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        let eventLoop = self.eventLoop
+        let allocator = Self.allocator
+        return Task.immediate(executorPreference: executor) {
             let result: Result<ByteBuffer, any Error>
             do {
                 let response = try await start.body(start.request, start.context)
@@ -140,29 +144,30 @@ final class ServerStreamHandler: ChannelInboundHandler {
         }
     }
 
+    /// NIO's allocator is a stateless value: every channel's is the same.
+    private static let allocator = ByteBufferAllocator()
+
     private func finishUnary(_ result: Result<ByteBuffer, any Error>) {
-        guard let context = channelContext else { return }
+        guard let connection else { return }
         switch machine.unaryFinished(result) {
         case .none:
             break
         case .respond(let framed, let ending):
-            context.write(wrapOutboundOut(.headers(.init(headers: Self.responseHeaders))), promise: nil)
-            context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: nil)
-            end(ending, context: context)
+            connection.write(.headers(.init(headers: Self.responseHeaders)), on: id)
+            connection.write(.data(.init(data: .byteBuffer(framed))), on: id)
+            end(ending)
         case .end(let ending):
-            end(ending, context: context)
+            end(ending)
         }
     }
 
-    private func startStreaming(
-        _ start: ServerStreamStateMachine.StreamingStart, context: ChannelHandlerContext
-    ) -> Task<Void, Never> {
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
-        let allocator = context.channel.allocator
+    private func startStreaming(_ start: ServerStreamStateMachine.StreamingStart) -> Task<Void, Never> {
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        let eventLoop = self.eventLoop
+        let allocator = Self.allocator
         let writer = MessageWriter<any ProtoMessage> { message in
             let framed = ProtoMessageFraming.frame(message, allocator: allocator)
-            try await eventLoop.flatSubmit { loopBound.value.writeStreamedMessage(framed, eventLoop: eventLoop) }.get()
+            try await eventLoop.flatSubmit { loopBound.value.writeStreamedMessage(framed) }.get()
         }
         return Task {
             let result: Result<Void, any Error>
@@ -176,37 +181,38 @@ final class ServerStreamHandler: ChannelInboundHandler {
         }
     }
 
-    private func writeStreamedMessage(_ framed: ByteBuffer, eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        guard let context = channelContext, case .write(let headersFirst) = machine.sendMessage() else {
+    private func writeStreamedMessage(_ framed: ByteBuffer) -> EventLoopFuture<Void> {
+        guard let connection, case .write(let headersFirst) = machine.sendMessage() else {
             return eventLoop.makeFailedFuture(RPCError(.cancelled, "the call has ended"))
         }
         if headersFirst {
-            context.write(wrapOutboundOut(.headers(.init(headers: Self.responseHeaders))), promise: nil)
+            connection.write(.headers(.init(headers: Self.responseHeaders)), on: id)
         }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.data(.init(data: .byteBuffer(framed)))), promise: promise)
+        let promise = eventLoop.makePromise(of: Void.self)
+        connection.write(.data(.init(data: .byteBuffer(framed))), on: id, promise: promise)
+        connection.flush()
         return promise.futureResult
     }
 
     private func finishStreaming(_ result: Result<Void, any Error>) {
-        guard let context = channelContext else { return }
-        end(machine.streamingFinished(result), context: context)
+        guard connection != nil else { return }
+        end(machine.streamingFinished(result))
     }
 
     /// Schedules the timer for `deadline` (counted from the stream's start) unless the call has ended.
-    private func scheduleDeadline(_ deadline: TimeAmount, context: ChannelHandlerContext) {
+    private func scheduleDeadline(_ deadline: TimeAmount) {
         if case .closed = machine.state { return }
         let remaining = deadline - TimeAmount(saturating: ContinuousClock.now - machine.startedAt)
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         machine.attach(
-            deadlineTimer: context.eventLoop.scheduleTask(in: remaining) {
+            deadlineTimer: eventLoop.scheduleTask(in: remaining) {
                 loopBound.value.deadlineExpired()
             })
     }
 
     private func deadlineExpired() {
-        guard let context = channelContext else { return }
-        end(machine.deadlineExpired(), context: context)
+        guard connection != nil else { return }
+        end(machine.deadlineExpired())
     }
 
     // MARK: Ending the call
@@ -218,22 +224,26 @@ final class ServerStreamHandler: ChannelInboundHandler {
     private static let okTrailers: HPACKHeaders = ["grpc-status": "0"]
 
     /// Stops the call's timer and task, writes what the ending says, and tells the interceptors.
-    private func end(_ ending: ServerStreamStateMachine.Ending?, context: ChannelHandlerContext) {
+    private func end(_ ending: ServerStreamStateMachine.Ending?) {
         guard let ending else { return }
         ending.call?.deadlineTimer?.cancel()
         ending.call?.handlerTask?.cancel()
-        switch ending.response {
-        case .status(let trailersOnly, let askClientToStop):
-            writeStatus(
-                ending.status, trailersOnly: trailersOnly, askClientToStop: askClientToStop, call: ending.call,
-                context: context)
-        case .unsupportedMediaType:
-            let response: HPACKHeaders = [":status": "415", "content-type": "text/plain"]
-            context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: response, endStream: true))), promise: nil)
-        case .reset(let code):
-            context.writeAndFlush(wrapOutboundOut(.rstStream(code)), promise: nil)
-        case .nothing:
-            break
+        if let connection {
+            switch ending.response {
+            case .status(let trailersOnly, let askClientToStop):
+                writeStatus(
+                    ending.status, trailersOnly: trailersOnly, askClientToStop: askClientToStop, call: ending.call,
+                    connection: connection)
+            case .unsupportedMediaType:
+                let response: HPACKHeaders = [":status": "415", "content-type": "text/plain"]
+                connection.write(.headers(.init(headers: response, endStream: true)), on: id)
+                connection.flush()
+            case .reset(let code):
+                connection.write(.rstStream(code), on: id)
+                connection.flush()
+            case .nothing:
+                break
+            }
         }
         guard let call = ending.call else { return }
         let duration = ContinuousClock.now - machine.startedAt
@@ -245,7 +255,7 @@ final class ServerStreamHandler: ChannelInboundHandler {
 
     private func writeStatus(
         _ status: RPCError, trailersOnly: Bool, askClientToStop: Bool, call: ServerStreamStateMachine.Call?,
-        context: ChannelHandlerContext
+        connection: ServerStreams
     ) {
         // Trailers-only: the status travels in the only HEADERS frame.
         var trailers: HPACKHeaders
@@ -260,24 +270,27 @@ final class ServerStreamHandler: ChannelInboundHandler {
         }
         if let call { MetadataCoding.append(call.context.responseTrailers.current, to: &trailers) }
         MetadataCoding.append(status.metadata, to: &trailers)
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: trailers, endStream: true))), promise: promise)
-        let channel = context.channel
+        let promise = eventLoop.makePromise(of: Void.self)
+        connection.write(.headers(.init(headers: trailers, endStream: true)), on: id, promise: promise)
+        connection.flush()
+        let id = self.id
+        let loopBound = NIOLoopBound(connection, eventLoop: eventLoop)
         promise.futureResult.whenComplete { result in
             switch result {
             case .failure:
                 // A failed HEADERS write would otherwise leave the call hanging until the client's
                 // deadline (docs/FIELD-NOTES.md).
-                channel.close(promise: nil)
+                loopBound.value.write(.rstStream(.cancel), on: id)
             case .success where askClientToStop:
                 // The client is still sending (say, a message over the limit): ask it to stop
-                // without error, as RFC 9113 section 8.1 has a server that answered early do.
-                // Closing the channel would reset with CANCEL, which grpcio may then report as
-                // CANCELLED in place of the status it was just sent.
-                channel.writeAndFlush(HTTP2Frame.FramePayload.rstStream(.noError), promise: nil)
+                // without error, as RFC 9113 section 8.1 has a server that answered early do. A
+                // reset with CANCEL may make grpcio report CANCELLED in place of the status it was
+                // just sent.
+                loopBound.value.write(.rstStream(.noError), on: id)
             case .success:
-                break
+                return
             }
+            loopBound.value.flush()
         }
     }
 }

@@ -5,7 +5,7 @@ import Schema
 
 /// The life of one server call on one HTTP/2 stream, as one state.
 ///
-/// `ServerStreamHandler` feeds it what arrives (HEADERS, DATA, RST_STREAM, the channel going away)
+/// `ServerStream` feeds it what arrives (HEADERS, DATA, RST_STREAM, the stream or connection closing)
 /// and what happens (the handler's task finishing or writing, the deadline passing) and performs
 /// the action each transition returns; the machine itself writes nothing to the channel. It owns
 /// the request's deframer and, for a streaming call, the stream the handler reads its requests from.

@@ -1,0 +1,141 @@
+import EchoSupport
+import NIOCore
+import NIOEmbedded
+import NIOHPACK
+import NIOHTTP2
+import Schema
+import XCTest
+
+@testable import RPC
+
+/// `ServerStreams`, the connection's side of its calls: frames reach the right call, a stream's
+/// error ends only that call, and the client's receive windows are topped up.
+final class ServerStreamsTests: XCTestCase {
+    typealias Request = Skills_Testing_V1_EchoRequest
+    typealias Response = Skills_Testing_V1_EchoResponse
+    static let getPath = Skills_Testing_V1_Echo.Method.get.descriptor.path
+
+    /// Records the errors that get past `ServerStreams` (in a server, `ConnectionErrorLogger`, which
+    /// closes the connection).
+    private final class ErrorRecorder: ChannelInboundHandler, @unchecked Sendable {
+        // Only touched on the testing channel's loop, and read by the test after `run()`.
+        typealias InboundIn = Any
+        var errors: [any Error] = []
+        func errorCaught(context: ChannelHandlerContext, error: any Error) { errors.append(error) }
+    }
+
+    private func frame(_ id: HTTP2StreamID, headers: HPACKHeaders, endStream: Bool = false) -> HTTP2Frame {
+        HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: endStream)))
+    }
+
+    private func frame(_ id: HTTP2StreamID, data: ByteBuffer, endStream: Bool = false) -> HTTP2Frame {
+        HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(data), endStream: endStream)))
+    }
+
+    /// Every frame written until both streams have ended (each with END_STREAM).
+    private func frames(of channel: NIOAsyncTestingChannel, untilEnded streams: Int) async throws -> [HTTP2Frame] {
+        var frames: [HTTP2Frame] = []
+        var ended = 0
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ended < streams && ContinuousClock.now < deadline {
+            if let frame = try await channel.readOutbound(as: HTTP2Frame.self) {
+                frames.append(frame)
+                if frame.payload.endsStream { ended += 1 }
+            } else {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        return frames
+    }
+
+    func testTwoCallsOnOneConnectionGetTheirOwnAnswers() async throws {
+        let harness = try await StreamHarness.make()
+        let channel = harness.channel
+        let headers = StreamHarness.requestHeaders(path: Self.getPath)
+        // Interleaved, as a client multiplexing two calls sends them.
+        try await channel.writeInbound(frame(1, headers: headers))
+        try await channel.writeInbound(frame(3, headers: headers))
+        try await channel.writeInbound(frame(3, data: StreamHarness.framed(Request(text: "three")), endStream: true))
+        try await channel.writeInbound(frame(1, data: StreamHarness.framed(Request(text: "one")), endStream: true))
+        let written = try await frames(of: channel, untilEnded: 2)
+        for (id, text) in [(HTTP2StreamID(1), "one"), (HTTP2StreamID(3), "three")] {
+            let mine = written.filter { $0.streamID == id }.map(\.payload)
+            XCTAssertEqual(mine.count, 3, "stream \(id): \(mine)")
+            guard var bytes = mine.compactMap(\.dataBytes).first else { return XCTFail("stream \(id): no DATA") }
+            bytes.moveReaderIndex(forwardBy: 5)
+            let response = try Response(serializedBytes: Array(buffer: bytes))
+            XCTAssertEqual(response.text, text)
+            XCTAssertEqual(mine.last?.grpcStatus, 0)
+        }
+    }
+
+    func testAStreamErrorEndsThatCallAndNotTheConnection() async throws {
+        let echo = ObservedEcho()
+        let harness = try await StreamHarness.make(services: [echo.serviceDefinition])
+        let channel = harness.channel
+        let recorder = ErrorRecorder()
+        try await channel.pipeline.addHandler(recorder)
+        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 60_000)), endStream: true)
+        try await echo.wait(for: .started)
+        // What NIOHTTP2Handler reports after resetting a stream that broke the protocol.
+        channel.pipeline.fireErrorCaught(
+            NIOHTTP2Errors.streamError(
+                streamID: StreamHarness.streamID, baseError: NIOHTTP2Errors.ContentLengthViolated()))
+        await channel.testingEventLoop.run()
+        try await echo.wait(for: .ended)
+        XCTAssertTrue(recorder.errors.isEmpty, "a stream's error reached the connection: \(recorder.errors)")
+        let isActive = channel.isActive
+        XCTAssertTrue(isActive)
+        let leftovers = try await harness.leftoverFrames()
+        XCTAssertFalse(leftovers.contains { $0.grpcStatus != nil }, "a reset call still got a status: \(leftovers)")
+    }
+
+    func testAClosedStreamEndsItsCall() async throws {
+        let echo = ObservedEcho()
+        let harness = try await StreamHarness.make(services: [echo.serviceDefinition])
+        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 60_000)), endStream: true)
+        try await echo.wait(for: .started)
+        harness.channel.pipeline.fireUserInboundEventTriggered(
+            StreamClosedEvent(streamID: StreamHarness.streamID, reason: .cancel))
+        await harness.channel.testingEventLoop.run()
+        try await echo.wait(for: .ended)
+    }
+
+    /// The window sizes NIOHTTP2Handler reports after DATA: a window at or below half its target is
+    /// topped up to the target, with one WINDOW_UPDATE on the stream the event names.
+    func testReceiveWindowsAreToppedUpBelowHalf() async throws {
+        let harness = try await StreamHarness.make()
+        let channel = harness.channel
+        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        let connectionTarget = ReceiveWindow.connectionTarget
+        let streamTarget = ReceiveWindow.streamTarget
+        let events: [(HTTP2StreamID, Int)] = [
+            (.rootStream, connectionTarget / 2 + 1),  // above half: nothing
+            (.rootStream, 65_535 - 16_384),  // the first DATA on a new connection
+            (StreamHarness.streamID, streamTarget / 2 + 1),
+            (StreamHarness.streamID, 1000),
+            (7, 0),  // a stream with no call here: nothing
+        ]
+        for (id, window) in events {
+            channel.pipeline.fireUserInboundEventTriggered(
+                NIOHTTP2WindowUpdatedEvent(streamID: id, inboundWindowSize: window, outboundWindowSize: nil))
+        }
+        var updates: [String] = []
+        while let frame = try await channel.readOutbound(as: HTTP2Frame.self) {
+            if case .windowUpdate(let increment) = frame.payload {
+                updates.append("\(Int(frame.streamID)):\(increment)")
+            }
+        }
+        XCTAssertEqual(updates, ["0:\(connectionTarget - 65_535 + 16_384)", "1:\(streamTarget - 1000)"])
+        // Once the client has finished sending, its stream needs no more window.
+        try await harness.send(data: StreamHarness.framed(Request(text: "done")), endStream: true)
+        _ = try await harness.endedFrames()
+        channel.pipeline.fireUserInboundEventTriggered(
+            NIOHTTP2WindowUpdatedEvent(streamID: StreamHarness.streamID, inboundWindowSize: 10, outboundWindowSize: nil)
+        )
+        let after = try await harness.leftoverFrames()
+        XCTAssertTrue(after.isEmpty, "\(after)")
+    }
+}
