@@ -157,7 +157,9 @@ final class IdempotentCallsTests: IdempotentCallsTestCase {
     func testCallsLookNothingUpInTheirTransaction() async throws {
         let database = self.database!
         let calls = IdempotentCalls(database: database)
-        let ran: @Sendable (any DBConnection) -> Int = { $0.statementStatistics.prepared + $0.statementStatistics.reused }
+        let ran: @Sendable (any DBConnection) -> Int = {
+            $0.statementStatistics.prepared + $0.statementStatistics.reused
+        }
         let before = try await database.transaction { ran($0) }
         let perTransaction = try await database.transaction { ran($0) } - before
         func counted(_ call: () async throws -> Response) async throws -> Int {

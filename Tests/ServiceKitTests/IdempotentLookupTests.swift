@@ -34,7 +34,8 @@ extension IdempotentCallsTestCase {
 
     func checkLookedUpRetryGetsTheStoredAnswer() async throws {
         let runs = Runs()
-        let first = try await Self.run(database: database, after: try await lookUp(Request(text: "a"), id: "l-1"), runs: runs)
+        let first = try await Self.run(
+            database: database, after: try await lookUp(Request(text: "a"), id: "l-1"), runs: runs)
         let retry = try await lookUp(Request(text: "a"), id: "l-1")
         XCTAssertEqual(retry.previous, first)
         let again = try await Self.run(database: database, after: retry, runs: runs)
@@ -52,7 +53,8 @@ extension IdempotentCallsTestCase {
         let runs = Runs()
         let late = try await lookUp(Request(text: "a"), id: "l-2")
         XCTAssertNil(late.previous)
-        let winner = try await Self.run(database: database, after: try await lookUp(Request(text: "a"), id: "l-2"), runs: runs)
+        let winner = try await Self.run(
+            database: database, after: try await lookUp(Request(text: "a"), id: "l-2"), runs: runs)
         let answer = try await Self.run(database: database, after: late, runs: runs)
         XCTAssertEqual(answer, winner)
         XCTAssertEqual(runs.value.withLock { $0 }, 2, "the late copy's body ran, and was rolled back")
@@ -106,7 +108,9 @@ extension IdempotentCallsTestCase {
         let database = self.database!
         let inBody = DispatchSemaphore(value: 0)
         let winnerDone = DispatchSemaphore(value: 0)
-        let loser = Task.detached { try await IdempotentCallsTestCase.callHeldOpen(database: database, inBody: inBody, until: winnerDone) }
+        let loser = Task.detached {
+            try await IdempotentCallsTestCase.callHeldOpen(database: database, inBody: inBody, until: winnerDone)
+        }
         let entered = await Task.detached { inBody.wait(timeout: .now() + 20) }.value
         XCTAssertEqual(entered, .success)
         _ = try await call(Request(text: "a"), id: "l-4", runs: Runs())

@@ -301,7 +301,7 @@ public struct PaymentHandler: PaymentServiceProvider {
             detail: { (e: LedgerEntry) in "paid \(e.amountFen) fen to \(e.payeeId)" }
         ) { connection in
             try store.lockFund(on: connection)
-            guard let tranche = try store.tranche(id: request.trancheId, on: connection) else {
+            guard let (tranche, decided) = try store.trancheAndClaim(id: request.trancheId, on: connection) else {
                 throw PaymentError.notFound("no tranche \(request.trancheId)")
             }
             switch tranche.state {
@@ -313,7 +313,7 @@ public struct PaymentHandler: PaymentServiceProvider {
             default:
                 break
             }
-            guard let claim = try store.decidedClaim(id: tranche.claimID, on: connection), let decision = claim.decision
+            guard let claim = decided, let decision = claim.decision
             else {
                 throw PaymentError.notFound("no claim \(tranche.claimID)")
             }

@@ -103,6 +103,8 @@ struct PaymentStore: Sendable {
     struct TrancheRow: Sendable {
         static let columns =
             "id, claim_id, idx, offering_id, state, amount_fen, payee_kind, payee_id, purpose, rule, ledger_entry_id"
+        /// `columns` of the table named `t`, for a join.
+        static let qualifiedColumns = columns.split(separator: ", ").map { "t.\($0)" }.joined(separator: ", ")
 
         var id: String
         var claimID: String
@@ -163,9 +165,40 @@ struct PaymentStore: Sendable {
     }
 
     /// The claim with its tranches as they stand now: their states move on after the decision, and
-    /// the tranche table is the truth.
+    /// the tranche table is the truth. One statement (GetClaim, after every Disburse): the claim's
+    /// row comes once per tranche and is read from the first.
     func claim(id: String, on connection: any DBConnection) throws -> Claim? {
-        try decidedClaim(id: id, on: connection).map { try withCurrentTranches($0, on: connection) }
+        var decided: Claim?
+        var current: [String: (state: TrancheState, ledgerEntryID: String)] = [:]
+        try connection.query(
+            """
+            SELECT c.data, t.id, t.state, t.ledger_entry_id
+            FROM claims c LEFT JOIN tranches t ON t.claim_id = c.id WHERE c.id = $1
+            """, [.text(id)]
+        ) { row in
+            if decided == nil { decided = try Claim(serializedBytes: row.bytes(0)) }
+            guard !row.isNull(1) else { return }
+            current[try row.string(1)] = (TrancheState(rawValue: try Self.int32(row, 2)), try row.string(3))
+        }
+        guard var claim = decided, var decision = claim.decision else { return decided }
+        for index in decision.tranches.indices {
+            guard let now = current[decision.tranches[index].id] else { continue }
+            decision.tranches[index].state = now.state
+            decision.tranches[index].ledgerEntryId = now.ledgerEntryID
+        }
+        claim.decision = decision
+        return claim
+    }
+
+    /// A tranche and its claim as decided (`decidedClaim`), nil for an unknown tranche: Disburse's
+    /// two reads under the fund's lock as one statement.
+    func trancheAndClaim(id: String, on connection: any DBConnection) throws -> (tranche: TrancheRow, claim: Claim?)? {
+        try connection.first(
+            "SELECT \(TrancheRow.qualifiedColumns), c.data FROM tranches t LEFT JOIN claims c ON c.id = t.claim_id WHERE t.id = $1",
+            id
+        ) { row in
+            (try TrancheRow(row), row.isNull(11) ? nil : try Claim(serializedBytes: row.bytes(11)))
+        }
     }
 
     /// `claim` as decided, its tranches' states and ledger entries as the tranche table has them now.
