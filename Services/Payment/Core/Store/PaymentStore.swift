@@ -180,7 +180,16 @@ struct PaymentStore: Sendable {
             guard !row.isNull(1) else { return }
             current[try row.string(1)] = (TrancheState(rawValue: try Self.int32(row, 2)), try row.string(3))
         }
-        guard var claim = decided, var decision = claim.decision else { return decided }
+        return decided.map { Self.withTranches($0, current) }
+    }
+
+    /// `claim` as decided, with the states and ledger entries of its tranches found in `current`
+    /// (by tranche id).
+    private static func withTranches(
+        _ claim: Claim, _ current: [String: (state: TrancheState, ledgerEntryID: String)]
+    ) -> Claim {
+        guard var decision = claim.decision else { return claim }
+        var claim = claim
         for index in decision.tranches.indices {
             guard let now = current[decision.tranches[index].id] else { continue }
             decision.tranches[index].state = now.state
@@ -199,22 +208,6 @@ struct PaymentStore: Sendable {
         ) { row in
             (try TrancheRow(row), row.isNull(11) ? nil : try Claim(serializedBytes: row.bytes(11)))
         }
-    }
-
-    /// `claim` as decided, its tranches' states and ledger entries as the tranche table has them now.
-    private func withCurrentTranches(_ claim: Claim, on connection: any DBConnection) throws -> Claim {
-        var claim = claim
-        guard var decision = claim.decision, !decision.tranches.isEmpty else { return claim }
-        try connection.query("SELECT id, state, ledger_entry_id FROM tranches WHERE claim_id = $1", [.text(claim.id)]) {
-            row in
-            let trancheID = try row.string(0)
-            if let index = decision.tranches.firstIndex(where: { $0.id == trancheID }) {
-                decision.tranches[index].state = TrancheState(rawValue: try Self.int32(row, 1))
-                decision.tranches[index].ledgerEntryId = try row.string(2)
-            }
-        }
-        claim.decision = decision
-        return claim
     }
 
     /// The most bytes of stored claims one page of `claims` holds beyond its first claim. A claim
@@ -239,6 +232,10 @@ struct PaymentStore: Sendable {
         }
         let sizes = "SELECT id, length(data) FROM claims WHERE \(filter) ORDER BY id LIMIT $\(binds.count + 1)"
         let page = "SELECT data FROM claims WHERE \(filter) AND id <= $\(binds.count + 1) ORDER BY id"
+        let tranches = """
+            SELECT id, state, ledger_entry_id FROM tranches
+            WHERE claim_id IN (SELECT id FROM claims WHERE \(filter) AND id <= $\(binds.count + 1))
+            """
         return try await database.read { [binds] connection in
             // The sizes first, without the claims: the page ends where they pass `pageBytes`.
             var rows: [(id: String, bytes: Int64)] = []
@@ -258,7 +255,12 @@ struct PaymentStore: Sendable {
             try connection.query(page, binds + [.text(last)]) {
                 decided.append(try Claim(serializedBytes: $0.bytes(0)))
             }
-            let claims = try decided.map { try withCurrentTranches($0, on: connection) }
+            // The page's tranches as they stand now, in one statement rather than one per claim.
+            var current: [String: (state: TrancheState, ledgerEntryID: String)] = [:]
+            try connection.query(tranches, binds + [.text(last)]) {
+                current[try $0.string(0)] = (TrancheState(rawValue: try Self.int32($0, 1)), try $0.string(2))
+            }
+            let claims = decided.map { Self.withTranches($0, current) }
             return (claims, kept < rows.count || rows.count == limit ? last : "")
         }
     }
