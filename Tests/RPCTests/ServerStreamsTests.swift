@@ -81,7 +81,7 @@ final class ServerStreamsTests: XCTestCase {
         // What NIOHTTP2Handler reports after resetting a stream that broke the protocol.
         channel.pipeline.fireErrorCaught(
             NIOHTTP2Errors.streamError(
-                streamID: StreamHarness.streamID, baseError: NIOHTTP2Errors.ContentLengthViolated()))
+                streamID: StreamHarness.streamID, baseError: NIOHTTP2Errors.contentLengthViolated()))
         await channel.testingEventLoop.run()
         try await echo.wait(for: .ended)
         XCTAssertTrue(recorder.errors.isEmpty, "a stream's error reached the connection: \(recorder.errors)")

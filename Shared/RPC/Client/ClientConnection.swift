@@ -11,7 +11,7 @@ import Synchronization
 /// next attempt (calls in between fail fast with `UNAVAILABLE`, so the channel can try another
 /// address); after GOAWAY or a close, the next call opens a fresh connection.
 final class ClientConnection: Sendable {
-    typealias Ready = (channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer)
+    typealias Ready = (channel: any Channel, streams: ClientStreams.Handle)
 
     private enum State {
         case idle
@@ -163,23 +163,18 @@ final class ClientHTTP2Configurator: ChannelInboundHandler, RemovableChannelHand
             connectionConfiguration.initialSettings = [
                 HTTP2Setting(parameter: .maxConcurrentStreams, value: 100),
                 HTTP2Setting(parameter: .maxHeaderListSize, value: 16 * 1024),
-                HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+                HTTP2Setting(parameter: .initialWindowSize, value: ReceiveWindow.streamTarget),
                 HTTP2Setting(parameter: .enablePush, value: 0),
             ]
-            connectionConfiguration.targetWindowSize = 8 << 20
-            var streamConfiguration = NIOHTTP2Handler.StreamConfiguration()
-            streamConfiguration.targetWindowSize = 1 << 20
             let sync = context.pipeline.syncOperations
-            let multiplexer = try sync.configureHTTP2Pipeline(
-                mode: .client, connectionConfiguration: connectionConfiguration,
-                streamConfiguration: streamConfiguration, position: .last
-            ) { stream in
-                stream.close(promise: nil)
-                return stream.eventLoop.makeSucceededVoidFuture()
-            }
+            let streams = ClientStreams(eventLoop: context.eventLoop)
+            try sync.addHandler(
+                NIOHTTP2Handler(mode: .client, connectionConfiguration: connectionConfiguration), position: .last)
+            try sync.addHandler(streams, position: .last)
             try sync.addHandler(GoAwayWatcher(connection: connection), position: .last)
             sync.removeHandler(context: context, promise: nil)
-            promise.succeed((context.channel, multiplexer))
+            promise.succeed(
+                (context.channel, ClientStreams.Handle(streams: NIOLoopBound(streams, eventLoop: context.eventLoop))))
         } catch {
             promise.fail(error)
             context.close(promise: nil)

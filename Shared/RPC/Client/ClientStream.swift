@@ -11,72 +11,90 @@ struct ClientCallObserver: Sendable {
     var finished: @Sendable (RPCError?, Metadata) -> Void
 }
 
+/// What opens a call's stream: its request HEADERS, the one request message of a unary or
+/// server-streaming call, its deadline and who hears the answer. A value, so that it can cross to
+/// the connection's event loop, where `ClientStreams` makes the stream.
+struct StreamStarter: Sendable {
+    let headers: HPACKHeaders
+    let singleRequest: ByteBuffer?
+    let deadline: NIODeadline
+    let maxReceiveMessageBytes: Int
+    let observer: ClientCallObserver
+}
+
 /// Runs the client side of one gRPC call on one HTTP/2 stream.
 ///
-/// Writes the request HEADERS when the stream becomes active (and, for unary and
+/// Writes the request HEADERS when `ClientStreams` opens the stream (and, for unary and
 /// server-streaming calls, the one request message with END_STREAM), then reads the response
-/// headers, the length-prefixed messages and the status in the trailers.
-final class ClientStreamHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTP2Frame.FramePayload
-    typealias OutboundOut = HTTP2Frame.FramePayload
-
-    private let requestHeaders: HPACKHeaders
-    private let singleRequest: ByteBuffer?
-    private let observer: ClientCallObserver
+/// headers, the length-prefixed messages and the status in the trailers. Not a channel: it lives
+/// on the connection's event loop, and the connection's handler hands it its frames.
+final class ClientStream {
+    private let starter: StreamStarter
     private var deframer: MessageDeframer
     private var receivedHeaders = false
-    private var finished = false
-    private let deadline: NIODeadline?
+    private(set) var finished = false
     private var deadlineTimer: Scheduled<Void>?
+    /// The stream and its connection, from `start` until the stream closes.
+    private var id: HTTP2StreamID?
+    private var connection: ClientStreams?
 
-    init(
-        requestHeaders: HPACKHeaders, singleRequest: ByteBuffer?, deadline: NIODeadline?, maxReceiveMessageBytes: Int,
-        observer: ClientCallObserver
-    ) {
-        self.requestHeaders = requestHeaders
-        self.singleRequest = singleRequest
-        self.deadline = deadline
-        self.observer = observer
-        self.deframer = MessageDeframer(maxMessageBytes: maxReceiveMessageBytes)
+    init(_ starter: StreamStarter) {
+        self.starter = starter
+        deframer = MessageDeframer(maxMessageBytes: starter.maxReceiveMessageBytes)
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        if let deadline {
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline) {
-                let (handler, context) = loopBound.value
-                handler.finish(RPCError(.deadlineExceeded, "deadline exceeded"), Metadata())
-                context.close(promise: nil)
-            }
+    /// Whether the call still expects DATA from the server.
+    var wantsData: Bool { !finished }
+
+    /// Sends the request HEADERS (and the single request) on stream `id`.
+    func start(id: HTTP2StreamID, connection: ClientStreams) {
+        self.id = id
+        self.connection = connection
+        let eventLoop = connection.eventLoop
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        deadlineTimer = eventLoop.scheduleTask(deadline: starter.deadline) {
+            loopBound.value.fail(RPCError(.deadlineExceeded, "deadline exceeded"), reset: true)
         }
-        let headersPromise = context.eventLoop.makePromise(of: Void.self)
-        context.write(
-            wrapOutboundOut(.headers(.init(headers: requestHeaders, endStream: false))), promise: headersPromise)
-        if let singleRequest {
-            context.write(
-                wrapOutboundOut(.data(.init(data: .byteBuffer(singleRequest), endStream: true))), promise: nil)
+        let headersPromise = eventLoop.makePromise(of: Void.self)
+        connection.write(.headers(.init(headers: starter.headers, endStream: false)), on: id, promise: headersPromise)
+        if let singleRequest = starter.singleRequest {
+            connection.write(.data(.init(data: .byteBuffer(singleRequest), endStream: true)), on: id)
         }
-        context.flush()
-        let channel = context.channel
-        headersPromise.futureResult.whenFailure { _ in channel.close(promise: nil) }
-        context.fireChannelActive()
+        connection.flush()
+        headersPromise.futureResult.whenFailure { error in
+            loopBound.value.fail(RPCError(.unavailable, "cannot open a stream: \(error)"), reset: true)
+        }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    /// Sends one more request message, or the end of the requests.
+    func send(_ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>) {
+        guard let id, let connection, !finished else {
+            promise.fail(RPCError(.cancelled, "the call has ended"))
+            return
+        }
+        connection.write(payload, on: id, promise: promise)
+        connection.flush()
+    }
+
+    /// Ends the call locally (cancellation): resets the stream.
+    func cancel() {
+        fail(RPCError(.cancelled, "the call was cancelled"), reset: true)
+    }
+
+    func receive(_ payload: HTTP2Frame.FramePayload) {
         guard !finished else { return }
-        switch unwrapInboundIn(data) {
+        switch payload {
         case .headers(let frame):
             if !receivedHeaders {
                 receivedHeaders = true
                 if let failure = Self.httpFailure(frame.headers) {
-                    finish(failure, Metadata())
-                    context.close(promise: nil)
+                    fail(failure, reset: true)
                     return
                 }
                 if frame.endStream {
                     finishWithTrailers(frame.headers)
                 } else {
-                    observer.headers(MetadataCoding.metadata(from: frame.headers))
+                    starter.observer.headers(MetadataCoding.metadata(from: frame.headers))
                 }
             } else {
                 finishWithTrailers(frame.headers)
@@ -85,7 +103,7 @@ final class ClientStreamHandler: ChannelInboundHandler {
             guard case .byteBuffer(let bytes) = frame.data else { return }
             deframer.append(bytes)
             do {
-                while let message = try deframer.next() { observer.message(message) }
+                while let message = try deframer.next() { starter.observer.message(message) }
             } catch {
                 let failure: RPCError
                 switch error {
@@ -96,8 +114,7 @@ final class ClientStreamHandler: ChannelInboundHandler {
                 case .compressed, .invalidFlag:
                     failure = RPCError(.internalError, "response message uses an unsupported encoding")
                 }
-                finish(failure, Metadata())
-                context.close(promise: nil)
+                fail(failure, reset: true)
                 return
             }
             if frame.endStream {
@@ -110,26 +127,31 @@ final class ClientStreamHandler: ChannelInboundHandler {
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        finish(RPCError(.unavailable, "the stream closed before the call completed"), Metadata())
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is NIOHTTP2Errors.StreamClosed {
-            // A reset from the server arrives first as an RST_STREAM frame (`channelRead`); a
-            // stream closed without one went with its connection (NIOHTTP2 says CANCEL).
-            finish(RPCError(.unavailable, "the connection closed before the call completed"), Metadata())
+    /// The stream has closed, or its connection has. A reset from the server arrives first as an
+    /// RST_STREAM frame (`receive`); a stream closed with a reason and no such frame went with its
+    /// connection (NIOHTTP2 says CANCEL, or REFUSED_STREAM after GOAWAY).
+    func closed(reason: HTTP2ErrorCode?) {
+        if reason == nil {
+            finish(RPCError(.unavailable, "the stream closed before the call completed"), Metadata())
         } else {
-            finish(RPCError(.unavailable, "stream failed: \(error)"), Metadata())
+            finish(RPCError(.unavailable, "the connection closed before the call completed"), Metadata())
         }
-        context.close(promise: nil)
+        connection = nil
     }
 
-    /// Ends the call locally (cancellation): resets the stream.
-    func cancel(context: ChannelHandlerContext) {
-        finish(RPCError(.cancelled, "the call was cancelled"), Metadata())
-        context.close(promise: nil)
+    /// NIOHTTP2Handler refused a frame of this stream (and reset it).
+    func failed(_ error: any Error) {
+        finish(RPCError(.unavailable, "stream failed: \(error)"), Metadata())
+        connection = nil
+    }
+
+    private func fail(_ error: RPCError, reset: Bool) {
+        guard !finished else { return }
+        finish(error, Metadata())
+        if reset, let id, let connection {
+            connection.write(.rstStream(.cancel), on: id)
+            connection.flush()
+        }
     }
 
     private func finishWithTrailers(_ trailers: HPACKHeaders) {
@@ -150,7 +172,7 @@ final class ClientStreamHandler: ChannelInboundHandler {
         guard !finished else { return }
         finished = true
         deadlineTimer?.cancel()
-        observer.finished(error, trailers)
+        starter.observer.finished(error, trailers)
     }
 
     private static func httpFailure(_ headers: HPACKHeaders) -> RPCError? {

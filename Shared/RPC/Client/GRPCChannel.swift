@@ -175,16 +175,16 @@ public final class GRPCChannel: ClientTransport, Sendable {
                     promise.fail(RPCError(.internalError, "\(method.path) returned no response message"))
                 }
             })
-        let handler = StreamStarter(
+        let starter = StreamStarter(
             headers: requestHeaders(method, deadline: deadline, options: options),
             singleRequest: framed, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
             maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
-        let streamFuture = ready.multiplexer.createStreamChannel { stream in handler.install(on: stream) }
+        let streamFuture = ready.streams.open(starter)
         streamFuture.whenFailure { error in promise.fail(RPCError(.unavailable, "cannot open a stream: \(error)")) }
         return try await withTaskCancellationHandler {
             try await promise.futureResult.get()
         } onCancel: {
-            streamFuture.whenSuccess { stream in stream.close(promise: nil) }
+            streamFuture.whenSuccess { stream in stream.value.cancel() }
             promise.fail(RPCError(.cancelled, "the call was cancelled"))
         }
     }
@@ -197,7 +197,7 @@ public final class GRPCChannel: ClientTransport, Sendable {
         let timeout = options.timeout ?? configuration.defaultTimeout
         let deadline = ContinuousClock.now + timeout
         let ready = try await withRetries(method.descriptor, deadline: deadline) { try await self.readyConnection() }
-        let (stream, continuation) = AsyncThrowingStream<Response, any Error>.makeStream()
+        let (responses, continuation) = AsyncThrowingStream<Response, any Error>.makeStream()
         let responseMetadata = options.responseMetadata
         let observer = ClientCallObserver(
             headers: { responseMetadata?.setHeaders($0) },
@@ -216,60 +216,47 @@ public final class GRPCChannel: ClientTransport, Sendable {
             headers: requestHeaders(method.descriptor, deadline: deadline, options: options),
             singleRequest: singleRequest, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
             maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
-        let streamChannel: any Channel
+        let stream: NIOLoopBound<ClientStream>
         do {
-            streamChannel = try await ready.multiplexer.createStreamChannel { starter.install(on: $0) }.get()
+            stream = try await ready.streams.open(starter).get()
         } catch {
             throw RPCError(.unavailable, "cannot open a stream: \(error)")
         }
-        let allocator = streamChannel.allocator
+        let eventLoop = ready.streams.eventLoop
+        @Sendable func send(_ payload: HTTP2Frame.FramePayload) async throws {
+            try await eventLoop.flatSubmit {
+                let promise = eventLoop.makePromise(of: Void.self)
+                stream.value.send(payload, promise: promise)
+                return promise.futureResult
+            }.get()
+        }
+        @Sendable func cancel() { eventLoop.execute { stream.value.cancel() } }
         var writerTask: Task<Void, Never>?
         if let requests {
             writerTask = Task {
+                let allocator = ByteBufferAllocator()
                 let writer = MessageWriter<Request> { message in
-                    let framed = ProtoMessageFraming.frame(message, allocator: allocator)
-                    try await streamChannel.writeAndFlush(
-                        HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(framed)))
-                    ).get()
+                    try await send(
+                        .data(.init(data: .byteBuffer(ProtoMessageFraming.frame(message, allocator: allocator)))))
                 }
                 do {
                     try await requests(writer)
-                    let end = HTTP2Frame.FramePayload.data(
-                        .init(data: .byteBuffer(allocator.buffer(capacity: 0)), endStream: true))
-                    try await streamChannel.writeAndFlush(end).get()
+                    try await send(.data(.init(data: .byteBuffer(allocator.buffer(capacity: 0)), endStream: true)))
                 } catch {
                     // The producer failed or the call ended: cancel the call.
-                    streamChannel.close(promise: nil)
+                    cancel()
                 }
             }
         }
         defer { writerTask?.cancel() }
         return try await withTaskCancellationHandler {
-            let result = try await body(MessageStream(stream))
+            let result = try await body(MessageStream(responses))
             // The body may stop early; the rest of the call is cancelled.
-            streamChannel.close(promise: nil)
+            cancel()
             return result
         } onCancel: {
-            streamChannel.close(promise: nil)
+            cancel()
             continuation.finish(throwing: RPCError(.cancelled, "the call was cancelled"))
-        }
-    }
-}
-
-/// Builds a stream's pipeline; a struct so that it can cross into the stream's event loop.
-struct StreamStarter: Sendable {
-    let headers: HPACKHeaders
-    let singleRequest: ByteBuffer?
-    let deadline: NIODeadline
-    let maxReceiveMessageBytes: Int
-    let observer: ClientCallObserver
-
-    func install(on stream: any Channel) -> EventLoopFuture<Void> {
-        stream.eventLoop.makeCompletedFuture {
-            try stream.pipeline.syncOperations.addHandler(
-                ClientStreamHandler(
-                    requestHeaders: headers, singleRequest: singleRequest, deadline: deadline,
-                    maxReceiveMessageBytes: maxReceiveMessageBytes, observer: observer))
         }
     }
 }
