@@ -138,4 +138,29 @@ final class ServerStreamsTests: XCTestCase {
         let after = try await harness.leftoverFrames()
         XCTAssertTrue(after.isEmpty, "\(after)")
     }
+
+    /// Fails the write of any HEADERS that ends a stream, as swift-nio-http2 does for a header it
+    /// refuses (an upper-case name, say).
+    private final class RefuseEndingHeaders: ChannelOutboundHandler, @unchecked Sendable {
+        // Stateless; added through the async pipeline API, which wants a Sendable handler.
+        typealias OutboundIn = HTTP2Frame
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            let frame = unwrapOutboundIn(data)
+            if case .headers(let headers) = frame.payload, headers.endStream {
+                promise?.fail(NIOHTTP2Errors.invalidHTTP2HeaderFieldName("Grpc-Status"))
+                return
+            }
+            context.write(data, promise: promise)
+        }
+    }
+
+    func testAStatusThatCannotBeWrittenIsFollowedByAReset() async throws {
+        let harness = try await StreamHarness.make()
+        try await harness.channel.pipeline.addHandler(RefuseEndingHeaders(), position: .first)
+        try await harness.send(headers: StreamHarness.requestHeaders(path: "/skills.testing.v1.Echo/Nope"))
+        await harness.channel.testingEventLoop.run()
+        let frames = try await harness.leftoverFrames()
+        guard frames.count == 1, case .rstStream(let code) = frames[0] else { return XCTFail("\(frames)") }
+        XCTAssertEqual(code, .cancel, "the client would wait for a status until its deadline")
+    }
 }

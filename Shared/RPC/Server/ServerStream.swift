@@ -259,7 +259,8 @@ final class ServerStream {
     ) {
         // Trailers-only: the status travels in the only HEADERS frame.
         var trailers: HPACKHeaders
-        if status.code == .ok && status.message.isEmpty && !trailersOnly {
+        let plainOK = status.code == .ok && status.message.isEmpty && !trailersOnly
+        if plainOK {
             trailers = Self.okTrailers
         } else {
             trailers = trailersOnly ? Self.responseHeaders : HPACKHeaders()
@@ -270,6 +271,12 @@ final class ServerStream {
         }
         if let call { MetadataCoding.append(call.context.responseTrailers.current, to: &trailers) }
         MetadataCoding.append(status.metadata, to: &trailers)
+        if plainOK && !askClientToStop && trailers.count == Self.okTrailers.count {
+            // Nothing to do after these, and nothing in them that swift-nio-http2 could refuse.
+            connection.write(.headers(.init(headers: trailers, endStream: true)), on: id)
+            connection.flush()
+            return
+        }
         let promise = eventLoop.makePromise(of: Void.self)
         connection.write(.headers(.init(headers: trailers, endStream: true)), on: id, promise: promise)
         connection.flush()
