@@ -9,13 +9,13 @@ import Schema
 /// back new streams beyond the server's concurrent-stream limit and what flow control holds back.
 /// A call's stream is a plain object rather than a child channel with a pipeline of its own. Frames
 /// of the connection itself (GOAWAY, say) go on down the pipeline.
-final class ClientStreams: ChannelInboundHandler {
+final class ClientStreams: HTTP2StreamHost {
     typealias InboundIn = HTTP2Frame
     typealias InboundOut = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
     let eventLoop: any EventLoop
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var streams: [HTTP2StreamID: ClientStream] = [:]
     private var nextStreamID: HTTP2StreamID = 1
     private var isOpen = true
@@ -44,16 +44,6 @@ final class ClientStreams: ChannelInboundHandler {
 
     /// The largest client stream id (RFC 9113 5.1.1: 31 bits, odd).
     private static let lastStreamID = HTTP2StreamID(Int(Int32.max))
-
-    func write(_ payload: HTTP2Frame.FramePayload, on id: HTTP2StreamID, promise: EventLoopPromise<Void>? = nil) {
-        guard let context else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
-    }
-
-    func flush() { context?.flush() }
 
     // MARK: Inbound
 

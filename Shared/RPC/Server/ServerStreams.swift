@@ -11,7 +11,7 @@ import Schema
 /// channel with a pipeline of its own: a unary call is then a few allocations rather than a
 /// channel's, and its frames take one hop rather than a second pipeline.
 /// It keeps the client's send windows open as `ReceiveWindow` says.
-final class ServerStreams: ChannelInboundHandler {
+final class ServerStreams: HTTP2StreamHost {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
@@ -20,7 +20,7 @@ final class ServerStreams: ChannelInboundHandler {
     let eventLoop: any EventLoop
     private let peer: PeerIdentity
     private let remoteAddress: String
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var streams: [HTTP2StreamID: ServerStream] = [:]
     /// The streams the current read brought frames, told when it completes.
     private var streamsInRead: [ServerStream] = []
@@ -35,18 +35,6 @@ final class ServerStreams: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    // MARK: What a stream writes
-
-    func write(_ payload: HTTP2Frame.FramePayload, on id: HTTP2StreamID, promise: EventLoopPromise<Void>? = nil) {
-        guard let context else {
-            promise?.fail(ChannelError.ioOnClosedChannel)
-            return
-        }
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: payload)), promise: promise)
-    }
-
-    func flush() { context?.flush() }
 
     // MARK: Inbound
 
