@@ -36,6 +36,8 @@ extension MatchingHandler {
             throw MatchingError.offeringEnded(id: offering.id, endDate: end.description)
         }
         let peers = environment.peers
+        // Registration and payment are asked at once: the preview needs both answers.
+        async let claims = priorClaims(of: request.workerId)
         let worker: Worker
         do {
             worker = try await peers.registration.getWorker(
@@ -43,7 +45,7 @@ extension MatchingHandler {
         } catch let error as RPCError where error.code == .notFound {
             throw MatchingError.workerNotRegistered(request.workerId)
         }
-        let priorClaims = await priorClaims(of: request.workerId)
+        let priorClaims = await claims
         let enrollmentID = Self.newID("e")
         // The preview never blocks: a worker the rules refuse may still take the training self-paid.
         let preview = EligibilityPreviewer.preview(
@@ -89,6 +91,8 @@ extension MatchingHandler {
                 ListClaimsRequest(workerId: workerID, pageSize: 1000), options: peers.options
             ).claims
         } catch {
+            // Cancelled when registration refused the worker: nothing to preview, nothing to say.
+            if Task.isCancelled { return nil }
             environment.logger.warning(
                 "payment did not list the worker's claims; previewing without R3/R4",
                 metadata: ["worker": "\(workerID)", "error": "\(error)"])
