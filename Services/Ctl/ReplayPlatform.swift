@@ -108,7 +108,7 @@ actor ReplayPlatform {
         process.arguments = arguments(service)
         let logPath = "\(dataDir)/\(name).log"
         if !FileManager.default.fileExists(atPath: logPath) {
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()

@@ -4,6 +4,7 @@ import NIOEmbedded
 import NIOHPACK
 import NIOHTTP2
 import Schema
+import Synchronization
 import XCTest
 
 @testable import RPC
@@ -162,5 +163,70 @@ final class ServerStreamsTests: XCTestCase {
         let frames = try await harness.leftoverFrames()
         guard frames.count == 1, case .rstStream(let code) = frames[0] else { return XCTFail("\(frames)") }
         XCTAssertEqual(code, .cancel, "the client would wait for a status until its deadline")
+    }
+
+    /// Holds back the completion of every DATA write while `holding`, as a peer whose window is closed
+    /// makes NIOHTTP2Handler do; the frames still go out, to be counted.
+    private final class HoldData: ChannelOutboundHandler, @unchecked Sendable {
+        // Only touched on the testing channel's loop.
+        typealias OutboundIn = HTTP2Frame
+        var holding = true
+        var held: [EventLoopPromise<Void>] = []
+        var dataFrames = 0
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            guard case .data = unwrapOutboundIn(data).payload else { return context.write(data, promise: promise) }
+            dataFrames += 1
+            guard holding, let promise else { return context.write(data, promise: promise) }
+            held.append(promise)
+            context.write(data, promise: nil)
+        }
+        func release() {
+            holding = false
+            for promise in held { promise.succeed() }
+            held = []
+        }
+    }
+
+    /// A streaming handler writes ahead of the socket by at most `ServerStream.streamedBytesAhead`:
+    /// its writes return at once below that and wait for the connection beyond it.
+    func testAStreamingHandlerWritesAheadOfTheSocketByABoundedAmount() async throws {
+        let messages = 40
+        let response = Response(text: "", payload: [UInt8](repeating: 7, count: 8_000))
+        let size = StreamHarness.framed(response).readableBytes
+        let returned = Atomic<Int>(0)
+        let method = ServiceDefinition(
+            descriptor: Skills_Testing_V1_Echo.descriptor,
+            methods: [
+                .serverStreaming(Skills_Testing_V1_Echo.Method.expand) { _, responses, _ in
+                    for _ in 0..<messages {
+                        try await responses.write(response)
+                        returned.add(1, ordering: .relaxed)
+                    }
+                }
+            ])
+        let harness = try await StreamHarness.make(services: [method])
+        let hold = HoldData()
+        try await harness.channel.pipeline.addHandler(hold, position: .first)
+        let path = Skills_Testing_V1_Echo.Method.expand.descriptor.path
+        try await harness.send(headers: StreamHarness.requestHeaders(path: path))
+        try await harness.send(data: StreamHarness.framed(Request(text: "go")), endStream: true)
+
+        let ahead = ServerStream.streamedBytesAhead / size
+        let deadline = ContinuousClock.now + .seconds(5)
+        while returned.load(ordering: .relaxed) < ahead && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        XCTAssertEqual(returned.load(ordering: .relaxed), ahead, "writes below the bound wait for nothing")
+        // The next write is the one past the bound: it went out and waits; nothing follows it.
+        try await Task.sleep(for: .milliseconds(50))
+        await harness.channel.testingEventLoop.run()
+        XCTAssertEqual(returned.load(ordering: .relaxed), ahead)
+        XCTAssertEqual(hold.dataFrames, ahead + 1)
+
+        try await harness.channel.testingEventLoop.executeInContext { hold.release() }
+        let frames = try await harness.endedFrames()
+        XCTAssertEqual(frames.compactMap(\.dataBytes).count, messages)
+        XCTAssertEqual(frames.last?.grpcStatus, 0)
+        XCTAssertEqual(returned.load(ordering: .relaxed), messages)
     }
 }

@@ -50,6 +50,11 @@ final class ServerStream {
     private var unscheduledDeadline: TimeAmount?
     /// Whether the current read of the connection brought this stream a frame.
     var inRead = false
+    /// Bytes of streamed response messages written to the connection and not yet sent on.
+    private var streamedBytesInFlight = 0
+    /// How far a streaming handler may write ahead of the socket before a write waits: a message
+    /// at a time would cost every message a wait for the loop turn that flushes it.
+    static let streamedBytesAhead = 64 << 10
 
     init(id: HTTP2StreamID, connection: ServerStreams, peer: PeerIdentity, remoteAddress: String) {
         self.id = id
@@ -91,7 +96,8 @@ final class ServerStream {
         if case .receivingUnary = machine.state {
             // A new stream's HEADERS often come without its DATA, which is then usually in the
             // connection's next read, before the loop's next task; by then the call may have ended.
-            eventLoop.execute { self.scheduleDeadline(deadline) }
+            let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+            eventLoop.execute { loopBound.value.scheduleDeadline(deadline) }
         } else {
             scheduleDeadline(deadline)
         }
@@ -189,9 +195,15 @@ final class ServerStream {
             connection.write(.headers(.init(headers: Self.responseHeaders)), on: id)
         }
         let promise = eventLoop.makePromise(of: Void.self)
+        let size = framed.readableBytes
+        streamedBytesInFlight += size
         connection.write(.data(.init(data: .byteBuffer(framed))), on: id, promise: promise)
         connection.flush()
-        return promise.futureResult
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        promise.futureResult.whenComplete { _ in loopBound.value.streamedBytesInFlight -= size }
+        // A failed write ends the call, which the next write or the handler's end then hears.
+        return streamedBytesInFlight <= Self.streamedBytesAhead
+            ? eventLoop.makeSucceededVoidFuture() : promise.futureResult
     }
 
     private func finishStreaming(_ result: Result<Void, any Error>) {
