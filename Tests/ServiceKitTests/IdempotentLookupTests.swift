@@ -26,6 +26,14 @@ extension IdempotentCallsTestCase {
         }
     }
 
+    /// One thing written and one audit row under `requestID`, however many copies ran.
+    func expectOneCommit(requestID: String, file: StaticString = #filePath, line: UInt = #line) async throws {
+        let count = try await things()
+        XCTAssertEqual(count, 1, "things written", file: file, line: line)
+        let audit = try await auditRows(requestID: requestID)
+        XCTAssertEqual(audit, 1, "audit rows of \(requestID)", file: file, line: line)
+    }
+
     func auditRows(requestID: String) async throws -> Int64 {
         try await database.read {
             try $0.first("SELECT COUNT(*) FROM audit_log WHERE request_id = $1", requestID) { try $0.int64(0) } ?? -1
@@ -41,10 +49,7 @@ extension IdempotentCallsTestCase {
         let again = try await Self.run(database: database, after: retry, runs: runs)
         XCTAssertEqual(again, first)
         XCTAssertEqual(runs.value.withLock { $0 }, 1, "a lookup that found the answer runs nothing")
-        let count = try await things()
-        XCTAssertEqual(count, 1)
-        let audit = try await auditRows(requestID: "l-1")
-        XCTAssertEqual(audit, 1)
+        try await expectOneCommit(requestID: "l-1")
     }
 
     /// A copy that committed after this call's look-up: the INSERT on the key rolls this call's
@@ -58,10 +63,7 @@ extension IdempotentCallsTestCase {
         let answer = try await Self.run(database: database, after: late, runs: runs)
         XCTAssertEqual(answer, winner)
         XCTAssertEqual(runs.value.withLock { $0 }, 2, "the late copy's body ran, and was rolled back")
-        let count = try await things()
-        XCTAssertEqual(count, 1)
-        let audit = try await auditRows(requestID: "l-2")
-        XCTAssertEqual(audit, 1)
+        try await expectOneCommit(requestID: "l-2")
     }
 
     /// A different request under the same request_id that committed after this call's look-up.
@@ -95,10 +97,7 @@ extension IdempotentCallsTestCase {
         }
         XCTAssertEqual(responses.count, 12)
         XCTAssertEqual(Set(responses.map(\.text)).count, 1, "every copy got the same answer")
-        let count = try await things()
-        XCTAssertEqual(count, 1)
-        let audit = try await auditRows(requestID: "l-race")
-        XCTAssertEqual(audit, 1)
+        try await expectOneCommit(requestID: "l-race")
     }
 
     /// PostgreSQL: a different request under the same request_id commits while this call's
