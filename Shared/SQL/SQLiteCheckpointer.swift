@@ -27,7 +27,7 @@ final class SQLiteCheckpointer: Sendable {
 
     init(file: String, pragmas: [String], pages: Int) {
         self.pages = Int32(clamping: max(1, pages))
-        limit = self.pages.multipliedReportingOverflow(by: 2).overflow ? .max : self.pages * 2
+        limit = Int32(clamping: 2 * Int(self.pages))
         thread = ConnectionThreads(name: "sqlite-checkpoint", count: 1) {
             try SQLite3Connection(path: file, pragmas: pragmas)
         }

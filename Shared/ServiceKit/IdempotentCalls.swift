@@ -43,8 +43,9 @@ public struct IdempotentCalls: Sendable {
 
     /// Looks for the answer already given to this request before the handler does work it must not
     /// repeat (say, a call to another service): a retry is then answered without it, also while
-    /// that service is down. Pass what it returns to `run(after:...)`. Throws like `run` for a missing or reused request_id. A look-up by key, so it runs on
-    /// the caller's thread where it can (`Database.readInline`).
+    /// that service is down. Pass what it returns to `run(after:...)`. Throws like `run` for a
+    /// missing or reused request_id. A look-up by key, so it runs on the caller's thread where it
+    /// can (`Database.readInline`).
     public func lookUp<Request: ProtoMessage, Response: ProtoMessage>(
         _ request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
     ) async throws -> Lookup<Response> {
@@ -68,15 +69,6 @@ public struct IdempotentCalls: Sendable {
         if let previous = lookup.previous { return previous }
         return try await store(
             lookup.key, context: lookup.context, isolation: isolation, entity: entity, detail: detail, body)
-    }
-
-    /// The answer already given to this request, if any. Throws like `run` for a missing or reused
-    /// request_id.
-    @available(*, deprecated, message: "use lookUp, then run(after:): it stores under the key looked up")
-    public func previousResponse<Request: ProtoMessage, Response: ProtoMessage>(
-        to request: Request, requestID: String, context: ServerContext, as type: Response.Type = Response.self
-    ) async throws -> Response? {
-        try await lookUp(request, requestID: requestID, context: context, as: type).previous
     }
 
     /// What `lookUp` found for one call: the answer already given, if any, and the call's key, so

@@ -28,6 +28,8 @@ enum MatchingError: RPCErrorConvertible {
     case notPaid(enrollment: String, reason: String)
     /// A policy rule refuses the request; the message starts with the rule id and says why.
     case rule(String)
+    /// What the call read (`what`: "enrolment e-1") changed before its write: the caller may retry.
+    case changedConcurrently(String)
 
     var rpcError: RPCError {
         switch self {
@@ -80,6 +82,8 @@ enum MatchingError: RPCErrorConvertible {
             return RPCError(.failedPrecondition, "enrolment \(enrollment) cannot go from CLAIMED to PAID: \(reason)")
         case .rule(let message):
             return RPCError(.failedPrecondition, message)
+        case .changedConcurrently(let what):
+            return RPCError(.aborted, "\(what) was changed concurrently; try again")
         }
     }
 }

@@ -2,6 +2,7 @@ import Essentials
 import SQL
 import Schema
 import ServiceKit
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -62,9 +63,7 @@ extension MatchingHandler {
             // The enrolment as read before payment was asked, unless it changed since: then its
             // version no longer matches, the UPDATE changes nothing, and it is read again.
             if let next = try? Self.claimed(current, claim: claim, certificate: certificate),
-                try store.replaceEnrollment(
-                    next, previousVersion: current.version,
-                    wasActive: EnrollmentStateMachine.isActive(current.state), on: connection)
+                try store.replaceEnrollment(next, replacing: current, on: connection)
             {
                 return Self.paymentResponse(next, claim: claim)
             }
@@ -72,12 +71,8 @@ extension MatchingHandler {
                 throw MatchingError.enrollmentNotFound(request.enrollmentId)
             }
             let next = try Self.claimed(latest, claim: claim, certificate: certificate)
-            guard
-                try store.replaceEnrollment(
-                    next, previousVersion: latest.version,
-                    wasActive: EnrollmentStateMachine.isActive(latest.state), on: connection)
-            else {
-                throw RPCError(.aborted, "enrolment \(latest.id) was changed concurrently; try again")
+            guard try store.replaceEnrollment(next, replacing: latest, on: connection) else {
+                throw MatchingError.changedConcurrently("enrolment \(latest.id)")
             }
             return Self.paymentResponse(next, claim: claim)
         }
@@ -162,9 +157,7 @@ extension MatchingHandler {
         ) { connection in
             // As read before payment was asked, unless it changed since (the UPDATE tells).
             if let next = try? Self.paid(current, claimID: claim.id),
-                try store.replaceEnrollment(
-                    next, previousVersion: current.version,
-                    wasActive: EnrollmentStateMachine.isActive(current.state), on: connection)
+                try store.replaceEnrollment(next, replacing: current, on: connection)
             {
                 return next
             }
@@ -174,12 +167,8 @@ extension MatchingHandler {
             // A concurrent call (another tranche's disbursement) got there first.
             if latest.state == .paid { return latest }
             let next = try Self.paid(latest, claimID: claim.id)
-            guard
-                try store.replaceEnrollment(
-                    next, previousVersion: latest.version,
-                    wasActive: EnrollmentStateMachine.isActive(latest.state), on: connection)
-            else {
-                throw RPCError(.aborted, "enrolment \(latest.id) was changed concurrently; try again")
+            guard try store.replaceEnrollment(next, replacing: latest, on: connection) else {
+                throw MatchingError.changedConcurrently("enrolment \(latest.id)")
             }
             return next
         }
@@ -189,7 +178,7 @@ extension MatchingHandler {
     private static func paid(_ latest: Enrollment, claimID: String) throws -> Enrollment {
         try EnrollmentStateMachine.check(from: latest.state, to: .paid, enrollmentID: latest.id)
         guard latest.claimId == claimID else {
-            throw RPCError(.aborted, "enrolment \(latest.id) was changed concurrently; try again")
+            throw MatchingError.changedConcurrently("enrolment \(latest.id)")
         }
         var next = latest
         next.state = .paid

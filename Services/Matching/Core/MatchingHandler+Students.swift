@@ -199,7 +199,7 @@ extension MatchingHandler {
             if !request.certificateNumber.isEmpty { next.certificateNumber = request.certificateNumber }
             next.version = current.version + 1
             guard try students.replace(next, previousVersion: current.version, on: connection) else {
-                throw RPCError(.aborted, "student activity \(current.id) was changed concurrently; try again")
+                throw MatchingError.changedConcurrently("student activity \(current.id)")
             }
             return next
         }

@@ -2,6 +2,7 @@ import Essentials
 import SQL
 import Schema
 import ServiceKit
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -37,12 +38,8 @@ extension MatchingHandler {
             try change(&next, connection)
             next.state = target
             next.version = current.version + 1
-            guard
-                try store.replaceEnrollment(
-                    next, previousVersion: current.version,
-                    wasActive: EnrollmentStateMachine.isActive(current.state), on: connection)
-            else {
-                throw RPCError(.aborted, "enrolment \(current.id) was changed concurrently; try again")
+            guard try store.replaceEnrollment(next, replacing: current, on: connection) else {
+                throw MatchingError.changedConcurrently("enrolment \(current.id)")
             }
             return next
         }

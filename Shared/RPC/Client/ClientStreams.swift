@@ -60,12 +60,8 @@ final class ClientStreams: HTTP2StreamHost {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let closed = event as? StreamClosedEvent {
             streams.removeValue(forKey: closed.streamID)?.closed(reason: closed.reason)
-        } else if let window = event as? NIOHTTP2WindowUpdatedEvent,
-            let update = ReceiveWindow.update(
-                for: window, streamWantsData: { streams[window.streamID]?.wantsData ?? false })
-        {
-            context.write(wrapOutboundOut(update), promise: nil)
-            context.flush()
+        } else if let window = event as? NIOHTTP2WindowUpdatedEvent {
+            keepWindowOpen(window, streamWantsData: { streams[window.streamID]?.wantsData ?? false })
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -67,12 +67,8 @@ final class ServerStreams: HTTP2StreamHost {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let closed = event as? StreamClosedEvent {
             streams.removeValue(forKey: closed.streamID)?.closed()
-        } else if let window = event as? NIOHTTP2WindowUpdatedEvent,
-            let update = ReceiveWindow.update(
-                for: window, streamWantsData: { streams[window.streamID].map { !$0.clientFinished } ?? false })
-        {
-            context.write(wrapOutboundOut(update), promise: nil)
-            context.flush()
+        } else if let window = event as? NIOHTTP2WindowUpdatedEvent {
+            keepWindowOpen(window, streamWantsData: { streams[window.streamID].map { !$0.clientFinished } ?? false })
         }
         context.fireUserInboundEventTriggered(event)
     }

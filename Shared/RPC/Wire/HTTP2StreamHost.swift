@@ -19,4 +19,13 @@ extension HTTP2StreamHost {
     }
 
     func flush() { context?.flush() }
+
+    /// Answers NIOHTTP2Handler's report of a receive window with the WINDOW_UPDATE that
+    /// `ReceiveWindow` says it needs, if any. `streamWantsData`: whether the stream the event names
+    /// still expects DATA.
+    func keepWindowOpen(_ event: NIOHTTP2WindowUpdatedEvent, streamWantsData: () -> Bool) {
+        guard let update = ReceiveWindow.update(for: event, streamWantsData: streamWantsData) else { return }
+        context?.write(wrapOutboundOut(update), promise: nil)
+        context?.flush()
+    }
 }

@@ -1,6 +1,7 @@
 import Essentials
 import SQL
 import Schema
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -280,6 +281,16 @@ struct MatchingStore: Sendable {
             "UPDATE enrollments SET state = $1, active = $2, version = $3, data = $4 WHERE id = $5 AND version = $6",
             enrollment.state.rawValue, active ? 1 : 0, enrollment.version, enrollment.serializedBytes(), enrollment.id,
             previousVersion) == 1
+    }
+
+    /// Replaces `previous`, as read, with `enrollment` (its next version); false when someone
+    /// changed it first.
+    func replaceEnrollment(_ enrollment: Enrollment, replacing previous: Enrollment, on connection: any DBConnection)
+        throws -> Bool
+    {
+        try replaceEnrollment(
+            enrollment, previousVersion: previous.version,
+            wasActive: EnrollmentStateMachine.isActive(previous.state), on: connection)
     }
 
     func enrollment(id: String, on connection: any DBConnection) throws -> Enrollment? {

@@ -1,5 +1,6 @@
 import SQL
 import Schema
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -142,10 +143,6 @@ struct PaymentStore: Sendable {
         return int
     }
 
-    func tranche(id: String, on connection: any DBConnection) throws -> TrancheRow? {
-        try connection.first("SELECT \(TrancheRow.columns) FROM tranches WHERE id = $1", id, decode: TrancheRow.init)
-    }
-
     func heldTranches(offeringID: String, on connection: any DBConnection) throws -> [TrancheRow] {
         try connection.all(
             "SELECT \(TrancheRow.columns) FROM tranches WHERE offering_id = $1 AND state = $2 ORDER BY id", offeringID,
@@ -159,17 +156,12 @@ struct PaymentStore: Sendable {
             "UPDATE tranches SET state = $1, ledger_entry_id = $2 WHERE id = $3", state.rawValue, ledgerEntryID, id)
     }
 
-    /// The claim as decided, without the tranches' later states (`claim(id:on:)` has them).
-    func decidedClaim(id: String, on connection: any DBConnection) throws -> Claim? {
-        try connection.first("SELECT data FROM claims WHERE id = $1", id) { try Claim(serializedBytes: $0.bytes(0)) }
-    }
-
     /// The claim with its tranches as they stand now: their states move on after the decision, and
     /// the tranche table is the truth. One statement (GetClaim, after every Disburse): the claim's
     /// row comes once per tranche and is read from the first.
     func claim(id: String, on connection: any DBConnection) throws -> Claim? {
         var decided: Claim?
-        var current: [String: (state: TrancheState, ledgerEntryID: String)] = [:]
+        var current: TrancheStates = [:]
         try connection.query(
             """
             SELECT c.data, t.id, t.state, t.ledger_entry_id
@@ -183,10 +175,13 @@ struct PaymentStore: Sendable {
         return decided.map { Self.withTranches($0, current) }
     }
 
+    /// The tranches' states and ledger entries as they stand now, by tranche id.
+    private typealias TrancheStates = [String: (state: TrancheState, ledgerEntryID: String)]
+
     /// `claim` as decided, with the states and ledger entries of its tranches found in `current`
     /// (by tranche id).
     private static func withTranches(
-        _ claim: Claim, _ current: [String: (state: TrancheState, ledgerEntryID: String)]
+        _ claim: Claim, _ current: TrancheStates
     ) -> Claim {
         guard var decision = claim.decision else { return claim }
         var claim = claim
@@ -199,8 +194,8 @@ struct PaymentStore: Sendable {
         return claim
     }
 
-    /// A tranche and its claim as decided (`decidedClaim`), nil for an unknown tranche: Disburse's
-    /// two reads under the fund's lock as one statement.
+    /// A tranche and its claim as decided (without the tranches' later states), nil for an unknown
+    /// tranche: Disburse's two reads under the fund's lock as one statement.
     func trancheAndClaim(id: String, on connection: any DBConnection) throws -> (tranche: TrancheRow, claim: Claim?)? {
         try connection.first(
             "SELECT \(TrancheRow.qualifiedColumns), c.data FROM tranches t LEFT JOIN claims c ON c.id = t.claim_id WHERE t.id = $1",
@@ -256,7 +251,7 @@ struct PaymentStore: Sendable {
                 decided.append(try Claim(serializedBytes: $0.bytes(0)))
             }
             // The page's tranches as they stand now, in one statement rather than one per claim.
-            var current: [String: (state: TrancheState, ledgerEntryID: String)] = [:]
+            var current: TrancheStates = [:]
             try connection.query(tranches, binds + [.text(last)]) {
                 current[try $0.string(0)] = (TrancheState(rawValue: try Self.int32($0, 1)), try $0.string(2))
             }
