@@ -20,7 +20,8 @@ public struct ServiceAddresses: Sendable, Hashable {
 
 /// Typed clients of the four services for every role a replay calls with, each role's certificate
 /// from `certificateDirectory`. The busy roles get `connectionsPerService` HTTP/2 connections to
-/// each address (calls spread round robin); all channels share one event loop group.
+/// each address (calls spread round robin); all channels share one event loop group, and a task
+/// that runs on one of its loops (`executors`) calls over that loop's connections.
 public final class PlatformClients: Sendable {
     /// The roles that register workers (and attest their categories).
     public static let registeringRoles = [
@@ -30,6 +31,9 @@ public final class PlatformClients: Sendable {
 
     private let channels: [String: GRPCChannel]
     private let group: MultiThreadedEventLoopGroup
+    /// One executor for each event loop of the clients' group: a journey that runs on one makes
+    /// its calls without a hand-off between threads.
+    public let executors: [EventLoopTaskExecutor]
 
     public init(
         addresses: ServiceAddresses, certificateDirectory: String, connectionsPerService: Int = 2,
@@ -37,6 +41,7 @@ public final class PlatformClients: Sendable {
     ) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.group = group
+        self.executors = EventLoopTaskExecutor.each(of: group)
         let wanted: [(service: String, address: String, roles: [String])] = [
             ("registration", addresses.registration, Self.registeringRoles + ["enterprise"]),
             ("matching", addresses.matching, ["hrss", "worker-portal", "institution"]),
@@ -53,9 +58,9 @@ public final class PlatformClients: Sendable {
                 for role in roles {
                     let copies = Self.busyRoles.contains(role) ? max(1, connectionsPerService) : 1
                     let configuration = ClientConfiguration(
-                        targets: Array(repeating: targets, count: copies).flatMap { $0 },
-                        tls: .development(role, directory: certificateDirectory), defaultTimeout: timeout,
-                        connectTimeout: .seconds(3), retry: .none)
+                        targets: targets, tls: .development(role, directory: certificateDirectory),
+                        defaultTimeout: timeout, connectTimeout: .seconds(3), retry: .none,
+                        connectionsPerTarget: copies)
                     channels["\(service)/\(role)"] = try GRPCChannel(
                         configuration: configuration, eventLoopGroup: group)
                 }

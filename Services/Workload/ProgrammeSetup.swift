@@ -1,4 +1,5 @@
 import Essentials
+import RPC
 import Schema
 
 /// The platform ids of a population's institutions and offerings once they are registered and published.
@@ -34,13 +35,15 @@ public struct ProgrammeSetup: Sendable {
 
     public func run(concurrency: Int) async throws -> PublishedProgramme {
         let population = self.population
-        try await forEach(population.enterprises.indices, concurrency: concurrency) { i in
+        try await forEach(population.enterprises.indices, concurrency: concurrency, executors: clients.executors) { i in
             _ = try await self.registerEnterprise(i)
         }
-        let institutionIDs = try await map(population.institutions.indices, concurrency: concurrency) { i in
+        let institutionIDs = try await map(
+            population.institutions.indices, concurrency: concurrency, executors: clients.executors
+        ) { i in
             try await self.registerInstitution(i)
         }
-        try await forEach(population.catalogue.indices, concurrency: concurrency) { i in
+        try await forEach(population.catalogue.indices, concurrency: concurrency, executors: clients.executors) { i in
             let entry = population.catalogue[i]
             _ = try await self.retry.run("MatchingService/PublishCatalogEntry") {
                 try await self.clients.matching("hrss").publishCatalogEntry(
@@ -48,7 +51,9 @@ public struct ProgrammeSetup: Sendable {
                     options: self.dates.on(population.catalogue[i].effectiveFrom.map(\.civilDate) ?? self.openUntil))
             }
         }
-        let offeringIDs = try await map(population.offerings.indices, concurrency: concurrency) { i in
+        let offeringIDs = try await map(
+            population.offerings.indices, concurrency: concurrency, executors: clients.executors
+        ) { i in
             try await self.publishOffering(i, institutionID: institutionIDs[population.offerings[i].institutionIndex])
         }
         return PublishedProgramme(institutionIDs: institutionIDs, offeringIDs: offeringIDs)
@@ -111,28 +116,36 @@ public struct ProgrammeSetup: Sendable {
 }
 
 /// Runs `body` for every element with at most `concurrency` at a time; the first error wins.
-func forEach(_ items: Range<Int>, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws
-{
-    _ = try await map(items, concurrency: concurrency) { try await body($0) }
+/// Element `i` runs on `executors[i % executors.count]` (the clients' event loops, so that its
+/// calls need no hand-off between threads), or on the global executor when there are none.
+func forEach(
+    _ items: Range<Int>, concurrency: Int, executors: [EventLoopTaskExecutor] = [],
+    _ body: @escaping @Sendable (Int) async throws -> Void
+) async throws {
+    _ = try await map(items, concurrency: concurrency, executors: executors) { try await body($0) }
 }
 
-/// `body` of every element, in order, with at most `concurrency` running at a time.
-func map<T: Sendable>(_ items: Range<Int>, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> T)
-    async throws -> [T]
-{
+/// `body` of every element, in order, with at most `concurrency` running at a time (executors as
+/// in `forEach`).
+func map<T: Sendable>(
+    _ items: Range<Int>, concurrency: Int, executors: [EventLoopTaskExecutor] = [],
+    _ body: @escaping @Sendable (Int) async throws -> T
+) async throws -> [T] {
     try await withThrowingTaskGroup(of: (Int, T).self) { group in
+        func add(_ i: Int) {
+            let executor = executors.isEmpty ? nil : executors[i % executors.count]
+            group.addTask(executorPreference: executor) { (i, try await body(i)) }
+        }
         var results: [T?] = Array(repeating: nil, count: items.count)
         var next = items.lowerBound
         while next < items.upperBound && next - items.lowerBound < max(1, concurrency) {
-            let i = next
-            group.addTask { (i, try await body(i)) }
+            add(next)
             next += 1
         }
         while let (i, value) = try await group.next() {
             results[i - items.lowerBound] = value
             if next < items.upperBound {
-                let j = next
-                group.addTask { (j, try await body(j)) }
+                add(next)
                 next += 1
             }
         }

@@ -5,7 +5,9 @@ import Schema
 
 /// Typed clients for the other services, over mTLS with this service's own certificate. Each
 /// channel spreads calls over the addresses given in the settings and retries idempotent calls
-/// that hit `UNAVAILABLE`; every call has a deadline (`--peer-timeout-ms`).
+/// that hit `UNAVAILABLE`; every call has a deadline (`--peer-timeout-ms`). Each event loop of the
+/// server's group holds its own connection to every address (opened on first use), so a handler's
+/// call to another service stays on the loop the handler runs on.
 public final class Peers: Sendable {
     public let registration: RegistrationServiceClient
     public let matching: MatchingServiceClient
@@ -23,6 +25,7 @@ public final class Peers: Sendable {
     }
 
     init(settings: ServiceSettings, tls: TLSConfiguration, eventLoopGroup: any EventLoopGroup, logger: Logger) throws {
+        let loops = Array(eventLoopGroup.makeIterator()).count
         func channel(_ addresses: String) throws -> GRPCChannel {
             let targets: [ClientConfiguration.Target]
             do { targets = try ClientConfiguration.Target.list(addresses) } catch {
@@ -30,8 +33,8 @@ public final class Peers: Sendable {
             }
             return try GRPCChannel(
                 configuration: ClientConfiguration(
-                    targets: targets, tls: tls,
-                    defaultTimeout: .milliseconds(settings.peerTimeoutMs)), eventLoopGroup: eventLoopGroup,
+                    targets: targets, tls: tls, defaultTimeout: .milliseconds(settings.peerTimeoutMs),
+                    connectionsPerTarget: max(1, loops)), eventLoopGroup: eventLoopGroup,
                 logger: logger)
         }
         let registration = try channel(settings.registrationAddr)

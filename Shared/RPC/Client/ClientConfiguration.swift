@@ -1,4 +1,5 @@
 import Essentials
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -71,6 +72,12 @@ public struct ClientConfiguration: Sendable {
 
     /// The addresses of one service; calls are spread over them round robin.
     public var targets: [Target]
+    /// HTTP/2 connections to each address, placed on the event loops of the channel's group in
+    /// turn. With at least one per loop, every loop holds a connection to every address, and a call
+    /// made on a loop (a handler's call to another service, a task that prefers the loop as its
+    /// executor) goes over a connection of that loop: no hand-off between threads on the way out or
+    /// back. Connections open on first use.
+    public var connectionsPerTarget: Int
     public var tls: TLSConfiguration
     /// The name the server certificate must carry; defaults to each target's host.
     public var serverName: String?
@@ -86,9 +93,10 @@ public struct ClientConfiguration: Sendable {
         targets: [Target], tls: TLSConfiguration, serverName: String? = nil,
         defaultTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(5),
         retry: RetryPolicy = RetryPolicy(), maxReceiveMessageBytes: Int = 4 * 1024 * 1024,
-        eventLoopThreads: Int = 1
+        eventLoopThreads: Int = 1, connectionsPerTarget: Int = 1
     ) {
         self.targets = targets
+        self.connectionsPerTarget = connectionsPerTarget
         self.tls = tls
         self.serverName = serverName
         self.defaultTimeout = defaultTimeout

@@ -22,20 +22,21 @@ final class ClientConnection: Sendable {
     }
 
     let target: ClientConfiguration.Target
+    /// The loop this connection lives on, whenever it (re)connects.
+    let eventLoop: any EventLoop
     private let configuration: ClientConfiguration
     private let tls: TLSContextStore
-    private let group: any EventLoopGroup
     private let logger: Logger
     private let state = Mutex<(state: State, backoff: Duration)>((.idle, .zero))
 
     init(
         target: ClientConfiguration.Target, configuration: ClientConfiguration, tls: TLSContextStore,
-        group: any EventLoopGroup, logger: Logger
+        eventLoop: any EventLoop, logger: Logger
     ) {
         self.target = target
         self.configuration = configuration
         self.tls = tls
-        self.group = group
+        self.eventLoop = eventLoop
         self.logger = logger
     }
 
@@ -53,7 +54,7 @@ final class ClientConnection: Sendable {
             case .closed:
                 return .fail(RPCError(.unavailable, "the channel is closed"))
             case .idle, .backingOff:
-                let promise = group.next().makePromise(of: Ready.self)
+                let promise = eventLoop.makePromise(of: Ready.self)
                 current.state = .connecting(promise.futureResult)
                 return .connect(promise)
             }
@@ -88,9 +89,9 @@ final class ClientConnection: Sendable {
         let serverName = configuration.serverName ?? target.host
         let tlsContext = tls.context
         let configuration = self.configuration
-        let handshake = group.next().makePromise(of: Ready.self)
+        let handshake = eventLoop.makePromise(of: Ready.self)
         let connection = self
-        let bootstrap = ClientBootstrap(group: handshake.futureResult.eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(TimeAmount(saturating: configuration.connectTimeout))
             .channelInitializer { channel in

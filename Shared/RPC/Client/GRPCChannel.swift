@@ -6,9 +6,11 @@ import NIOPosix
 import Schema
 import Synchronization
 
-/// A client channel to one service: one multiplexed HTTP/2 connection per address, calls spread
-/// round robin, reconnection with backoff, deadlines on every call, and retries with backoff of
-/// idempotent calls that failed with `UNAVAILABLE`.
+/// A client channel to one service: multiplexed HTTP/2 connections to each address
+/// (`ClientConfiguration.connectionsPerTarget`), calls spread round robin, reconnection with
+/// backoff, deadlines on every call, and retries with backoff of idempotent calls that failed with
+/// `UNAVAILABLE`. A call made on an event loop that holds a connection to every address uses one of
+/// that loop's connections, so its request and response never change threads.
 ///
 /// ```swift
 /// let channel = try GRPCChannel(configuration: .init(targets: [.init(host: "127.0.0.1", port: 7101)], tls: tls))
@@ -18,6 +20,8 @@ import Synchronization
 public final class GRPCChannel: ClientTransport, Sendable {
     public let configuration: ClientConfiguration
     private let connections: [ClientConnection]
+    /// For each loop whose connections reach every address: the indices of those connections.
+    private let loopConnections: [LoopConnections]
     private let group: any EventLoopGroup
     private let ownsGroup: Bool
     private let nextIndex = Atomic<Int>(0)
@@ -36,9 +40,19 @@ public final class GRPCChannel: ClientTransport, Sendable {
         self.group = group
         self.ownsGroup = eventLoopGroup == nil
         let tls = try TLSContextStore(role: .client, configuration: configuration.tls)
-        self.connections = configuration.targets.map {
-            ClientConnection(target: $0, configuration: configuration, tls: tls, group: group, logger: logger)
+        let loops = Array(group.makeIterator())
+        var connections: [ClientConnection] = []
+        for target in configuration.targets {
+            for _ in 0..<max(1, configuration.connectionsPerTarget) {
+                let eventLoop = loops.isEmpty ? group.next() : loops[connections.count % loops.count]
+                connections.append(
+                    ClientConnection(
+                        target: target, configuration: configuration, tls: tls, eventLoop: eventLoop, logger: logger))
+            }
         }
+        self.connections = connections
+        self.loopConnections = LoopConnections.covering(
+            targets: Set(configuration.targets), of: connections, loops: loops)
         self.authority = configuration.serverName ?? configuration.targets[0].description
     }
 
@@ -120,10 +134,18 @@ public final class GRPCChannel: ClientTransport, Sendable {
         }
     }
 
-    /// A ready connection, trying every address once, starting from the next in turn.
+    /// A ready connection: on an event loop that holds a connection to every address, one of
+    /// that loop's connections in turn; otherwise, or when none of them is ready, every connection
+    /// once, starting from the next in turn.
     private func readyConnection() async throws -> ClientConnection.Ready {
         let start = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
         var lastError = RPCError(.unavailable, "no address to connect to")
+        if let local = loopConnections.first(where: { $0.eventLoop.inEventLoop })?.indices {
+            for offset in 0..<local.count {
+                let connection = connections[local[(start &+ offset) % local.count]]
+                if let ready = try? await connection.ready() { return ready }
+            }
+        }
         for offset in 0..<connections.count {
             let connection = connections[(start &+ offset) % connections.count]
             do {
@@ -257,6 +279,25 @@ public final class GRPCChannel: ClientTransport, Sendable {
         } onCancel: {
             cancel()
             continuation.finish(throwing: RPCError(.cancelled, "the call was cancelled"))
+        }
+    }
+}
+
+/// The connections of a `GRPCChannel` that live on one event loop, when they reach every address.
+private struct LoopConnections: Sendable {
+    let eventLoop: any EventLoop
+    let indices: [Int]
+
+    /// One entry for each of `loops` whose connections reach every one of `targets`.
+    static func covering(
+        targets: Set<ClientConfiguration.Target>, of connections: [ClientConnection], loops: [any EventLoop]
+    )
+        -> [LoopConnections]
+    {
+        loops.compactMap { loop in
+            let indices = connections.indices.filter { connections[$0].eventLoop === loop }
+            guard Set(indices.map { connections[$0].target }) == targets else { return nil }
+            return LoopConnections(eventLoop: loop, indices: indices)
         }
     }
 }
