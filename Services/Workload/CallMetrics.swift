@@ -9,6 +9,13 @@ public final class CallMetrics: Sendable {
         public var attempts: Int64 = 0
         public var retries: Int64 = 0
         public var failures: Int64 = 0
+
+        mutating func record(attempts: Int, latency: Duration?, failed: Bool) {
+            self.attempts += Int64(attempts)
+            retries += Int64(max(0, attempts - 1))
+            if failed { failures += 1 }
+            if let latency { self.latency.record(latency) }
+        }
     }
 
     private let figures = Mutex<[String: MethodFigures]>([:])
@@ -17,12 +24,8 @@ public final class CallMetrics: Sendable {
 
     func record(method: String, attempts: Int, latency: Duration?, failed: Bool) {
         figures.withLock { all in
-            var entry = all[method] ?? MethodFigures()
-            entry.attempts += Int64(attempts)
-            entry.retries += Int64(max(0, attempts - 1))
-            if failed { entry.failures += 1 }
-            if let latency { entry.latency.record(latency) }
-            all[method] = entry
+            // In place: a copy taken out and stored back would copy the histogram's buckets on every call.
+            all[method, default: MethodFigures()].record(attempts: attempts, latency: latency, failed: failed)
         }
     }
 

@@ -167,7 +167,10 @@ public final class GRPCChannel: ClientTransport, Sendable {
             "content-type": "application/grpc", "te": "trailers", "user-agent": Self.userAgent,
         ]
         let remaining = deadline - ContinuousClock.now
-        headers.add(name: "grpc-timeout", value: GRPCTimeout.format(max(remaining, .milliseconds(1))))
+        // Never the same twice: indexed, every call's value would push a useful entry out of the
+        // HPACK table and lengthen the encoder's search of it.
+        headers.add(
+            name: "grpc-timeout", value: GRPCTimeout.format(max(remaining, .milliseconds(1))), indexing: .nonIndexable)
         MetadataCoding.append(options.metadata, to: &headers)
         return headers
     }
