@@ -13,8 +13,8 @@
 #           of serialisation failures
 #   big     skillsctl replay --launch --trainings 150000 --seed 7, the new build only (~10 minutes)
 # Each run's whole output goes to --out (default: a new temporary directory); a line per run, with
-# the load average as it began, goes to standard output. Run it on a quiet machine: 2 shared cores
-# move single figures by 10-20%.
+# the load average as it began, goes to standard output, and for sqlite and pg the median of each
+# build's rounds. Run it on a quiet machine: 2 shared cores move single figures by 10-20%.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +54,39 @@ exact = "exact" if re.search(r"^reconciliation: OK", text, re.M) else "NOT EXACT
 print(f"{rate.group(1) if rate else '?'} trainings/s, {cpu / 1000:.2f} ms CPU per training (4 services + skillsctl), "
       f"p99 {p99.group(2) if p99 else '?'} ms" + (f", PostgreSQL server {server.group(1)} ms per training" if server else "")
       + f", reconciliation {exact}")
+PY
+}
+
+# The median of each build's rounds of one part, and new against old: single runs on two shared cores
+# drift by 10-20% within minutes, alternating rounds and their medians do not.
+medians() { # part (sqlite or pg)
+    python3 - "$OUT" "$1" <<'PY'
+import glob, re, statistics, sys
+out, part = sys.argv[1], sys.argv[2]
+figures = {}
+for build in ("old", "new"):
+    rates, cpus, servers = [], [], []
+    for path in sorted(glob.glob(f"{out}/{part}-{build}-*.txt")):
+        text = open(path).read()
+        rate = re.search(r"; ([\d.]+) trainings/s", text)
+        cpu = [float(x) for x in re.findall(r"(?:registration|matching|assessment|payment|skillsctl) ([\d.]+) µs", text)]
+        server = re.search(r"([\d.]+) ms per unit", text)
+        if rate and cpu:
+            rates.append(float(rate.group(1)))
+            cpus.append(sum(cpu) / 1000)
+        if server:
+            servers.append(float(server.group(1)))
+    if rates:
+        figures[build] = (statistics.median(rates), statistics.median(cpus),
+                          statistics.median(servers) if servers else None, len(rates))
+line = []
+for build, (rate, cpu, server, n) in figures.items():
+    line.append(f"{build} {rate:.1f} trainings/s, {cpu:.2f} ms CPU per training"
+                + (f", PostgreSQL server {server:.2f} ms" if server is not None else "") + f" ({n} rounds)")
+if "old" in figures and "new" in figures:
+    (r0, c0, s0, _), (r1, c1, s1, _) = figures["old"], figures["new"]
+    line.append(f"new/old: trainings/s {r1 / r0:.2f}, CPU {c1 / c0:.2f}" + (f", server {s1 / s0:.2f}" if s0 and s1 else ""))
+print(f"{part} medians: " + "; ".join(line))
 PY
 }
 
@@ -108,7 +141,8 @@ for part in "${PARTS[@]}"; do
                     replay "$build" 3000 11 "$out"
                     echo "sqlite $build round $round ($(head -n 1 "$out")): $(summarise "$out")"
                 done
-            done ;;
+            done
+            medians sqlite ;;
         bench)
             args=()
             for build in "${BUILDS[@]}"; do args+=(--bin-dir "$build=$(bin_of "$build")"); done
@@ -117,7 +151,8 @@ for part in "${PARTS[@]}"; do
             [[ -n "$PGBIN" ]] || { echo "run-issue14-ab: no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)" >&2; exit 1; }
             for round in $(seq 1 "$ROUNDS"); do
                 for build in "${BUILDS[@]}"; do pg_replay "$build" "$round"; done
-            done ;;
+            done
+            medians pg ;;
         big)
             replay new 150000 7 "$OUT/big.txt"
             echo "big new ($(head -n 1 "$OUT/big.txt")): $(grep -E '^wall time' "$OUT/big.txt"); $(summarise "$OUT/big.txt")" ;;
