@@ -207,8 +207,11 @@ struct PaymentStore: Sendable {
 
     /// The most bytes of stored claims one page of `claims` holds beyond its first claim. A claim
     /// with its decision's trace is ~2.7 KB, so 1,000 of them were 2.7 MB: close to the 4 MiB a
-    /// gRPC client accepts by default, and ~26 MiB of payment's memory while the page was built.
-    static let pageBytes = 1 << 20
+    /// gRPC client accepts by default, and ~26 MiB of payment's memory while the page was built
+    /// (rows, `Claim` values, protobuf-c's structures, the encoded message and its TLS records all
+    /// at once). A page of 1 MiB still raised payment's peak at the end of a replay (its
+    /// reconciliation) to 55-61 MiB; 512 KiB keeps it under 60.
+    static let pageBytes = 1 << 19
 
     /// A page of claims, by id, filtered by whichever of worker, institution and offering is given:
     /// at most `limit` claims and, after the first, at most `pageBytes` of them as stored.
