@@ -73,8 +73,8 @@ public final class ProgrammeReplay: Sendable {
         let published = try await setup.run(concurrency: configuration.concurrency)
         enter(.journeys)
         let workers = population.schedules.indices.filter { !population.schedules[$0].isEmpty }
-        try await forEach(0..<workers.count, concurrency: configuration.concurrency, executors: clients.executors) {
-            n in
+        let executors = clients.executors
+        try await forEach(0..<workers.count, concurrency: configuration.concurrency, executors: executors) { n in
             await self.runWorker(workers[n], published: published)
         }
         enter(.reconciliation)

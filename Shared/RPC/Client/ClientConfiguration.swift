@@ -1,5 +1,4 @@
 import Essentials
-
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else

@@ -294,9 +294,7 @@ private struct LoopConnections: Sendable {
     /// One entry for each of `loops` whose connections reach every one of `targets`.
     static func covering(
         targets: Set<ClientConfiguration.Target>, of connections: [ClientConnection], loops: [any EventLoop]
-    )
-        -> [LoopConnections]
-    {
+    ) -> [LoopConnections] {
         loops.compactMap { loop in
             let indices = connections.indices.filter { connections[$0].eventLoop === loop }
             guard Set(indices.map { connections[$0].target }) == targets else { return nil }
