@@ -26,7 +26,8 @@ struct Bench: AsyncParsableCommand {
     @Argument(help: "register-worker, get-worker, enrolment or verify-certificate.") var scenario: BenchScenarioName
     @Option(help: "Seconds of load.") var duration: Double = 10
     @Option(help: "Loops in flight at once.") var concurrency = 16
-    @Option(help: "HTTP/2 connections per service for the busy roles.") var connections = 2
+    @Option(help: "HTTP/2 connections to each service address for the busy roles, on skillsctl's event loops in turn.")
+    var connections = 2
     @Option(help: "Common name of the institution certificate (enrolment: its system must act for the institution).")
     var institutionSystem = "institution-dev"
     @Flag(help: "Print one JSON object instead of the table.") var json = false

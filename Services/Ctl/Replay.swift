@@ -31,7 +31,8 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "Trainings to replay.") var trainings = 2000
     @Option(help: "Seed of the synthetic population (same seed, same population).") var seed: UInt64 = 1
     @Option(help: "Journeys in flight at once.") var concurrency = 64
-    @Option(help: "HTTP/2 connections per service for the busy roles.") var connections = 2
+    @Option(help: "HTTP/2 connections to each service address for the busy roles, on skillsctl's event loops in turn.")
+    var connections = 2
     @Option(help: "Deadline per call attempt, in milliseconds (attempts that miss it are retried).") var callTimeoutMs =
         30_000
     @Flag(help: "Start the four service executables instead of using running ones.") var launch = false
