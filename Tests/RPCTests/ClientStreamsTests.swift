@@ -50,6 +50,14 @@ final class ClientStreamsTests: XCTestCase {
             _ = try await streams.open(starter).get()
         }
 
+        /// Opens two calls, on streams 1 and 3.
+        func openTwo() async throws -> (Outcome, Outcome) {
+            let calls = (Outcome(), Outcome())
+            try await open(calls.0)
+            try await open(calls.1)
+            return calls
+        }
+
         func receive(_ id: HTTP2StreamID, _ payload: HTTP2Frame.FramePayload) async throws {
             try await channel.writeInbound(HTTP2Frame(streamID: id, payload: payload))
         }
@@ -86,10 +94,7 @@ final class ClientStreamsTests: XCTestCase {
 
     func testCallsGetOddStreamsInOrderAndTheirOwnAnswers() async throws {
         let connection = try await connect()
-        let first = Outcome()
-        let second = Outcome()
-        try await connection.open(first)
-        try await connection.open(second)
+        let (first, second) = try await connection.openTwo()
         let sent = try await connection.sent()
         XCTAssertEqual(sent.map { Int($0.streamID) }, [1, 1, 3, 3])
         XCTAssertEqual(sent.map(\.payload.endsStream), [false, true, false, true])
@@ -110,10 +115,7 @@ final class ClientStreamsTests: XCTestCase {
 
     func testAResetEndsItsCallAsItSaysAndALostConnectionIsUnavailable() async throws {
         let connection = try await connect()
-        let reset = Outcome()
-        let lost = Outcome()
-        try await connection.open(reset)
-        try await connection.open(lost)
+        let (reset, lost) = try await connection.openTwo()
         try await connection.receive(1, .rstStream(.cancel))
         connection.channel.pipeline.fireUserInboundEventTriggered(StreamClosedEvent(streamID: 1, reason: .cancel))
         // NIOHTTP2 closes every stream of a connection that went, saying CANCEL, with no frame.
@@ -125,10 +127,7 @@ final class ClientStreamsTests: XCTestCase {
 
     func testAStreamErrorEndsOnlyItsCall() async throws {
         let connection = try await connect()
-        let broken = Outcome()
-        let other = Outcome()
-        try await connection.open(broken)
-        try await connection.open(other)
+        let (broken, other) = try await connection.openTwo()
         connection.channel.pipeline.fireErrorCaught(
             NIOHTTP2Errors.streamError(streamID: 1, baseError: NIOHTTP2Errors.contentLengthViolated()))
         await connection.channel.testingEventLoop.run()

@@ -13,7 +13,6 @@ import XCTest
 final class ServerStreamTests: XCTestCase {
     typealias Request = Skills_Testing_V1_EchoRequest
     typealias Response = Skills_Testing_V1_EchoResponse
-    static let getPath = Skills_Testing_V1_Echo.Method.get.descriptor.path
 
     /// Asserts a trailers-only response with `code` and returns its headers.
     @discardableResult
@@ -46,7 +45,7 @@ final class ServerStreamTests: XCTestCase {
 
     /// Sends one unary request and returns every frame of the answer.
     private func unary(
-        _ harness: StreamHarness, path: String = getPath, _ body: ByteBuffer,
+        _ harness: StreamHarness, path: String = StreamHarness.getPath, _ body: ByteBuffer,
         extraHeaders: [(String, String)] = []
     ) async throws -> [HTTP2Frame.FramePayload] {
         try await harness.send(headers: StreamHarness.requestHeaders(path: path, extra: extraHeaders))
@@ -71,7 +70,8 @@ final class ServerStreamTests: XCTestCase {
 
     func testNonGRPCContentTypeGets415() async throws {
         let harness = try await StreamHarness.make()
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath, contentType: "text/plain"))
+        try await harness.send(
+            headers: StreamHarness.requestHeaders(path: StreamHarness.getPath, contentType: "text/plain"))
         let frames = try await harness.endedFrames()
         XCTAssertEqual(frames.count, 1)
         let headers = try XCTUnwrap(frames.first?.headerList)
@@ -87,7 +87,8 @@ final class ServerStreamTests: XCTestCase {
     func testGRPCContentTypeVariantsAreAccepted() async throws {
         for contentType in ["application/grpc", "application/grpc+proto", "application/grpc;charset=utf-8"] {
             let harness = try await StreamHarness.make()
-            try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath, contentType: contentType))
+            try await harness.send(
+                headers: StreamHarness.requestHeaders(path: StreamHarness.getPath, contentType: contentType))
             try await harness.send(data: StreamHarness.framed(Request(text: contentType)), endStream: true)
             let frames = try await harness.endedFrames()
             XCTAssertEqual(frames.last?.grpcStatus, 0, contentType)
@@ -97,7 +98,7 @@ final class ServerStreamTests: XCTestCase {
     func testUnsupportedEncodingIsUnimplementedWithAcceptEncoding() async throws {
         let harness = try await StreamHarness.make()
         try await harness.send(
-            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-encoding", "gzip")]))
+            headers: StreamHarness.requestHeaders(path: StreamHarness.getPath, extra: [("grpc-encoding", "gzip")]))
         let headers = try await expectTrailersOnly(harness, code: .unimplemented)
         XCTAssertEqual(headers?.first(name: "grpc-accept-encoding"), "identity")
         XCTAssertTrue(headers?.first(name: "grpc-message")?.contains("gzip") ?? false)
@@ -114,7 +115,7 @@ final class ServerStreamTests: XCTestCase {
         let harness = try await StreamHarness.make()
         let request = Request(text: "hello", payload: [1, 2, 3])
         try await harness.send(
-            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("x-echo-token", "t1")]))
+            headers: StreamHarness.requestHeaders(path: StreamHarness.getPath, extra: [("x-echo-token", "t1")]))
         try await harness.send(data: StreamHarness.framed(request), endStream: true)
         let frames = try await harness.endedFrames()
         XCTAssertEqual(frames.count, 3, "\(frames)")
@@ -147,7 +148,7 @@ final class ServerStreamTests: XCTestCase {
     func testRequestSplitOverManyDataFrames() async throws {
         let harness = try await StreamHarness.make()
         var framed = StreamHarness.framed(Request(text: "split", payload: Array(repeating: 9, count: 100)))
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        try await harness.send(headers: StreamHarness.requestHeaders(path: StreamHarness.getPath))
         while framed.readableBytes > 0 {
             let slice = framed.readSlice(length: min(7, framed.readableBytes))!
             try await harness.send(data: slice)
@@ -174,7 +175,7 @@ final class ServerStreamTests: XCTestCase {
 
     func testOversizedMessageIsResourceExhausted() async throws {
         let harness = try await StreamHarness.make(maxReceiveMessageBytes: 64)
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        try await harness.send(headers: StreamHarness.requestHeaders(path: StreamHarness.getPath))
         try await harness.send(data: StreamHarness.framed(Request(payload: Array(repeating: 1, count: 100))))
         try await expectTrailersOnly(harness, code: .resourceExhausted)
     }
@@ -183,7 +184,7 @@ final class ServerStreamTests: XCTestCase {
     /// a client still sending is asked to stop with RST_STREAM(NO_ERROR) after the status instead.
     func testAnEarlyStatusAsksAClientStillSendingToStopWithoutError() async throws {
         let harness = try await StreamHarness.make(maxReceiveMessageBytes: 64)
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        try await harness.send(headers: StreamHarness.requestHeaders(path: StreamHarness.getPath))
         try await harness.send(data: StreamHarness.framed(Request(payload: Array(repeating: 1, count: 100))))
         let ended = try await harness.framesUntilEnd()
         let frames = try XCTUnwrap(ended)
@@ -229,7 +230,7 @@ final class ServerStreamTests: XCTestCase {
 
     func testUnaryWithoutAMessageFails() async throws {
         let harness = try await StreamHarness.make()
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath), endStream: true)
+        try await harness.send(headers: StreamHarness.requestHeaders(path: StreamHarness.getPath), endStream: true)
         let frames = try await harness.endedFrames()
         XCTAssertEqual(frames.count, 1)
         XCTAssertEqual(frames.last?.grpcStatus, StatusCode.internalError.rawValue)
@@ -255,7 +256,7 @@ final class ServerStreamTests: XCTestCase {
 
     func testWrongMethodIsRefused() async throws {
         let harness = try await StreamHarness.make()
-        var headers = StreamHarness.requestHeaders(path: Self.getPath)
+        var headers = StreamHarness.requestHeaders(path: StreamHarness.getPath)
         headers.replaceOrAdd(name: ":method", value: "GET")
         try await harness.send(headers: headers, endStream: true)
         let frames = try await harness.endedFrames()
@@ -266,7 +267,7 @@ final class ServerStreamTests: XCTestCase {
     func testRoleNotInTheTableIsPermissionDenied() async throws {
         let table = AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": ["finance"]])
         let harness = try await StreamHarness.make(interceptors: [AuthorizationInterceptor(table: table)])
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        try await harness.send(headers: StreamHarness.requestHeaders(path: StreamHarness.getPath))
         let headers = try await expectTrailersOnly(harness, code: .permissionDenied)
         XCTAssertTrue(headers?.first(name: "grpc-message")?.contains("hrss") ?? false)
     }
@@ -296,7 +297,7 @@ final class ServerStreamTests: XCTestCase {
         let table = AccessTable([:], everyMethodOf: ["skills.testing.v1.Echo": .anyone])
         let harness = try await StreamHarness.make(
             interceptors: [AuthorizationInterceptor(table: table)], peer: .anonymous)
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        try await harness.send(headers: StreamHarness.requestHeaders(path: StreamHarness.getPath))
         try await expectTrailersOnly(harness, code: .permissionDenied)
     }
 
@@ -304,7 +305,7 @@ final class ServerStreamTests: XCTestCase {
         let echo = ObservedEcho()
         let harness = try await StreamHarness.make(services: [echo.serviceDefinition])
         try await harness.send(
-            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "1m")]))
+            headers: StreamHarness.requestHeaders(path: StreamHarness.getPath, extra: [("grpc-timeout", "1m")]))
         try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 2000)), endStream: true)
         // The handler sleeps in real time; the deadline runs on the channel's clock, not yet advanced.
         try await echo.wait(for: .started)
@@ -325,7 +326,7 @@ final class ServerStreamTests: XCTestCase {
     func testDeadlineInMinutes() async throws {
         let harness = try await StreamHarness.make()
         try await harness.send(
-            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "1M")]))
+            headers: StreamHarness.requestHeaders(path: StreamHarness.getPath, extra: [("grpc-timeout", "1M")]))
         try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 2000)), endStream: true)
         await harness.channel.testingEventLoop.advanceTime(by: .seconds(59))
         let early = try await harness.nextFrame(timeout: .milliseconds(20))
@@ -352,17 +353,15 @@ final class ServerStreamTests: XCTestCase {
     func testMalformedTimeoutIsRejected() async throws {
         let harness = try await StreamHarness.make()
         try await harness.send(
-            headers: StreamHarness.requestHeaders(path: Self.getPath, extra: [("grpc-timeout", "soon")]))
+            headers: StreamHarness.requestHeaders(path: StreamHarness.getPath, extra: [("grpc-timeout", "soon")]))
         try await expectTrailersOnly(harness, code: .invalidArgument)
     }
 
     func testClientResetEndsTheCallSilently() async throws {
         let echo = ObservedEcho()
         let harness = try await StreamHarness.make(services: [echo.serviceDefinition])
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
-        // A handler that would answer only after 60 s: it ends that soon only if the reset cancels it.
-        try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 60_000)), endStream: true)
-        try await echo.wait(for: .started)
+        // The handler would answer only after 60 s: it ends that soon only if the reset cancels it.
+        try await harness.startSlowGet(observedBy: echo)
         try await harness.send(.rstStream(.cancel))
         // The cancelled handler resumes on the channel's loop, which a testing loop runs when told to.
         await harness.channel.testingEventLoop.run()

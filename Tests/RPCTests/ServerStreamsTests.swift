@@ -14,7 +14,6 @@ import XCTest
 final class ServerStreamsTests: XCTestCase {
     typealias Request = Skills_Testing_V1_EchoRequest
     typealias Response = Skills_Testing_V1_EchoResponse
-    static let getPath = Skills_Testing_V1_Echo.Method.get.descriptor.path
 
     /// Records the errors that get past `ServerStreams` (in a server, `ConnectionErrorLogger`, which
     /// closes the connection).
@@ -52,7 +51,7 @@ final class ServerStreamsTests: XCTestCase {
     func testTwoCallsOnOneConnectionGetTheirOwnAnswers() async throws {
         let harness = try await StreamHarness.make()
         let channel = harness.channel
-        let headers = StreamHarness.requestHeaders(path: Self.getPath)
+        let headers = StreamHarness.requestHeaders(path: StreamHarness.getPath)
         // Interleaved, as a client multiplexing two calls sends them.
         try await channel.writeInbound(frame(1, headers: headers))
         try await channel.writeInbound(frame(3, headers: headers))
@@ -76,9 +75,7 @@ final class ServerStreamsTests: XCTestCase {
         let channel = harness.channel
         let recorder = ErrorRecorder()
         try await channel.pipeline.addHandler(recorder)
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
-        try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 60_000)), endStream: true)
-        try await echo.wait(for: .started)
+        try await harness.startSlowGet(observedBy: echo)
         // What NIOHTTP2Handler reports after resetting a stream that broke the protocol.
         channel.pipeline.fireErrorCaught(
             NIOHTTP2Errors.streamError(
@@ -95,9 +92,7 @@ final class ServerStreamsTests: XCTestCase {
     func testAClosedStreamEndsItsCall() async throws {
         let echo = ObservedEcho()
         let harness = try await StreamHarness.make(services: [echo.serviceDefinition])
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
-        try await harness.send(data: StreamHarness.framed(Request(text: "slow", delayMs: 60_000)), endStream: true)
-        try await echo.wait(for: .started)
+        try await harness.startSlowGet(observedBy: echo)
         harness.channel.pipeline.fireUserInboundEventTriggered(
             StreamClosedEvent(streamID: StreamHarness.streamID, reason: .cancel))
         await harness.channel.testingEventLoop.run()
@@ -109,7 +104,7 @@ final class ServerStreamsTests: XCTestCase {
     func testReceiveWindowsAreToppedUpBelowHalf() async throws {
         let harness = try await StreamHarness.make()
         let channel = harness.channel
-        try await harness.send(headers: StreamHarness.requestHeaders(path: Self.getPath))
+        try await harness.send(headers: StreamHarness.requestHeaders(path: StreamHarness.getPath))
         let connectionTarget = ReceiveWindow.connectionTarget
         let streamTarget = ReceiveWindow.streamTarget
         let events: [(HTTP2StreamID, Int)] = [

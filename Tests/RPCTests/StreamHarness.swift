@@ -67,6 +67,8 @@ struct StreamHarness {
 
     /// The one stream the harness plays.
     static let streamID: HTTP2StreamID = 1
+    /// Echo's unary method, the one most tests call.
+    static let getPath = Skills_Testing_V1_Echo.Method.get.descriptor.path
 
     func send(_ payload: HTTP2Frame.FramePayload) async throws {
         try await channel.writeInbound(HTTP2Frame(streamID: Self.streamID, payload: payload))
@@ -78,6 +80,14 @@ struct StreamHarness {
 
     func send(data: ByteBuffer, endStream: Bool = false) async throws {
         try await send(.data(.init(data: .byteBuffer(data), endStream: endStream)))
+    }
+
+    /// Starts an echo Get whose handler would answer only after 60 s and waits until it runs: a call
+    /// that ends sooner was ended by what the test did next.
+    func startSlowGet(observedBy echo: ObservedEcho) async throws {
+        try await send(headers: Self.requestHeaders(path: Self.getPath))
+        try await send(data: Self.framed(Skills_Testing_V1_EchoRequest(text: "slow", delayMs: 60_000)), endStream: true)
+        try await echo.wait(for: .started)
     }
 
     /// The next frame the handler wrote, waiting up to `timeout` (the handler may answer from a task).

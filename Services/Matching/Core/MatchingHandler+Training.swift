@@ -2,7 +2,6 @@ import Essentials
 import SQL
 import Schema
 import ServiceKit
-
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else

@@ -159,6 +159,18 @@ public final class GRPCChannel: ClientTransport, Sendable {
         throw lastError
     }
 
+    /// What a call's stream opens with: its request headers, its first and only request message if it
+    /// has one, and its deadline on the event loop's clock.
+    private func starter(
+        _ method: MethodDescriptor, deadline: ContinuousClock.Instant, options: CallOptions,
+        singleRequest: ByteBuffer?, observer: ClientCallObserver
+    ) -> StreamStarter {
+        StreamStarter(
+            headers: requestHeaders(method, deadline: deadline, options: options), singleRequest: singleRequest,
+            deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
+            maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
+    }
+
     private func requestHeaders(_ method: MethodDescriptor, deadline: ContinuousClock.Instant, options: CallOptions)
         -> HPACKHeaders
     {
@@ -200,10 +212,8 @@ public final class GRPCChannel: ClientTransport, Sendable {
                     promise.fail(RPCError(.internalError, "\(method.path) returned no response message"))
                 }
             })
-        let starter = StreamStarter(
-            headers: requestHeaders(method, deadline: deadline, options: options),
-            singleRequest: framed, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
-            maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
+        let starter = self.starter(
+            method, deadline: deadline, options: options, singleRequest: framed, observer: observer)
         let streamFuture = ready.streams.open(starter)
         streamFuture.whenFailure { error in promise.fail(RPCError(.unavailable, "cannot open a stream: \(error)")) }
         return try await withTaskCancellationHandler {
@@ -237,10 +247,8 @@ public final class GRPCChannel: ClientTransport, Sendable {
                 responseMetadata?.setTrailers(trailers)
                 continuation.finish(throwing: error)
             })
-        let starter = StreamStarter(
-            headers: requestHeaders(method.descriptor, deadline: deadline, options: options),
-            singleRequest: singleRequest, deadline: NIODeadline.now() + TimeAmount(saturating: deadline - .now),
-            maxReceiveMessageBytes: configuration.maxReceiveMessageBytes, observer: observer)
+        let starter = self.starter(
+            method.descriptor, deadline: deadline, options: options, singleRequest: singleRequest, observer: observer)
         let stream: NIOLoopBound<ClientStream>
         do {
             stream = try await ready.streams.open(starter).get()

@@ -1,7 +1,6 @@
 import Essentials
 import SQL
 import Schema
-
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else

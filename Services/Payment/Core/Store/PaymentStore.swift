@@ -1,6 +1,5 @@
 import SQL
 import Schema
-
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
