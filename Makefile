@@ -3,6 +3,8 @@
 
 SWIFT             ?= swift
 SWIFT_BUILD_FLAGS ?=
+# Release builds (make build-release, make run) link as Deploy/release-flags says.
+RELEASE_FLAGS     := $(shell sed 's/\#.*//' Deploy/release-flags)
 PYTHON_VENV       ?= $(CURDIR)/.venv
 PY                := $(PYTHON_VENV)/bin/python
 CERT_DIR          ?= $(CURDIR)/Deploy/certs/out
@@ -48,8 +50,8 @@ certs: ## make the dev CA and certificates in Deploy/certs/out (idempotent)
 build: ## debug build
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 
-build-release: ## release build
-	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+build-release: ## release build (with Deploy/release-flags)
+	$(SWIFT) build -c release $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS)
 
 test: deps certs proto-check format-check size-check test-swift packages-check test-interop ## the whole suite (what .ci/run runs)
 	@echo "make test: all passed"
@@ -66,7 +68,7 @@ test-interop: certs ## Python grpcio <-> Swift gRPC interop tests (needs the deb
 
 run: deps certs ## build (release, skillsctl included), start the services on loopback with SQLite in ./data, run the five-order demo; Ctrl-C stops them
 	bash Tools/run-local.sh --check
-	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS)
 	CERT_DIR="$(CERT_DIR)" bash Tools/run-local.sh
 
 bench: bench-rpc bench-schema ## all benchmarks (see Benchmarks/README.md)
