@@ -174,7 +174,9 @@ def test_kustomization_lists_every_file():
 def test_containerfile_is_multi_stage_and_non_root():
     text = (DEPLOY / "Containerfile").read_text()
     assert text.count("\nFROM ") + text.startswith("FROM ") >= 2
-    assert "--static-swift-stdlib" in text
+    # Built as `make build-release` builds: the flags of Deploy/release-flags (runtime linked in).
+    assert "Deploy/release-flags" in text
+    assert "--static-swift-stdlib" in (DEPLOY / "release-flags").read_text()
     assert "skills-platform_Policy.resources" not in text  # the policy data is built into the binaries
     assert "USER 65532" in text
     for service in SERVICES:

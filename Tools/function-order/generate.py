@@ -68,7 +68,7 @@ def functions_by_part(path: Path, executable: str) -> list[str]:
                 skip_next_cost = False
             elif current_object == executable and current_function:
                 name = re.sub(r"'\d+$", "", current_function)
-                if not name.startswith("0x"):
+                if not name.startswith("0x") and " " not in name:  # not "(below main)" nor a bare address
                     seen.setdefault(name)
     return list(seen)
 
