@@ -40,34 +40,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+COMPRESSED = re.compile(r"^c?(ob|fn)=\((\d+)\)(?: (.*))?$")
+
+
 def functions_by_part(path: Path, executable: str) -> list[str]:
     """Functions of `executable` that ran at least one instruction in one callgrind dump, in the order
-    callgrind first met them. Callgrind compresses names: `fn=(7) name` defines 7, `fn=(7)` reuses it."""
-    objects: dict[str, str] = {}
-    names: dict[str, str] = {}
-    current_object = current_function = None
+    callgrind first met them. Callgrind compresses names: `fn=(7) name` defines 7, `fn=(7)` reuses it;
+    `cob=`/`cfn=` name a callee and define ids the same way without changing the current ones."""
+    defined: dict[tuple[str, str], str] = {}
+    current: dict[str, str | None] = {"ob": None, "fn": None}
     seen: dict[str, None] = {}
     skip_next_cost = False
     for line in path.read_text(errors="replace").splitlines():
-        if line.startswith(("ob=", "cob=")):
-            match = re.match(r"c?ob=\((\d+)\)(?: (.*))?", line)
-            if match and match.group(2):
-                objects[match.group(1)] = match.group(2)
-            if line.startswith("ob=") and match:
-                current_object = objects.get(match.group(1))
-        elif line.startswith(("fn=", "cfn=")):
-            match = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line)
-            if match and match.group(2):
-                names[match.group(1)] = match.group(2)
-            if line.startswith("fn=") and match:
-                current_function = names.get(match.group(1))
+        match = COMPRESSED.match(line)
+        if match:
+            kind, number, name = match.groups()
+            if name:
+                defined[(kind, number)] = name
+            if not line.startswith("c"):
+                current[kind] = defined.get((kind, number))
         elif line.startswith("calls="):
             skip_next_cost = True  # the next cost line is the callee's inclusive cost
         elif line[:1].isdigit() or line[:1] in "+-*":
             if skip_next_cost:
                 skip_next_cost = False
-            elif current_object == executable and current_function:
-                name = re.sub(r"'\d+$", "", current_function)
+            elif current["ob"] == executable and current["fn"]:
+                name = re.sub(r"'\d+$", "", current["fn"])
                 if not name.startswith("0x") and " " not in name:  # not "(below main)" nor a bare address
                     seen.setdefault(name)
     return list(seen)
