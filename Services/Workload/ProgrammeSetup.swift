@@ -35,15 +35,16 @@ public struct ProgrammeSetup: Sendable {
 
     public func run(concurrency: Int) async throws -> PublishedProgramme {
         let population = self.population
-        try await forEach(population.enterprises.indices, concurrency: concurrency, executors: clients.executors) { i in
+        let executors = clients.executors
+        try await forEach(population.enterprises.indices, concurrency: concurrency, executors: executors) { i in
             _ = try await self.registerEnterprise(i)
         }
         let institutionIDs = try await map(
-            population.institutions.indices, concurrency: concurrency, executors: clients.executors
+            population.institutions.indices, concurrency: concurrency, executors: executors
         ) { i in
             try await self.registerInstitution(i)
         }
-        try await forEach(population.catalogue.indices, concurrency: concurrency, executors: clients.executors) { i in
+        try await forEach(population.catalogue.indices, concurrency: concurrency, executors: executors) { i in
             let entry = population.catalogue[i]
             _ = try await self.retry.run("MatchingService/PublishCatalogEntry") {
                 try await self.clients.matching("hrss").publishCatalogEntry(
@@ -51,9 +52,8 @@ public struct ProgrammeSetup: Sendable {
                     options: self.dates.on(population.catalogue[i].effectiveFrom.map(\.civilDate) ?? self.openUntil))
             }
         }
-        let offeringIDs = try await map(
-            population.offerings.indices, concurrency: concurrency, executors: clients.executors
-        ) { i in
+        let offeringIDs = try await map(population.offerings.indices, concurrency: concurrency, executors: executors) {
+            i in
             try await self.publishOffering(i, institutionID: institutionIDs[population.offerings[i].institutionIndex])
         }
         return PublishedProgramme(institutionIDs: institutionIDs, offeringIDs: offeringIDs)
