@@ -58,10 +58,13 @@ final class ClientStreams: HTTP2StreamHost {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let closed = event as? StreamClosedEvent {
+        switch ConnectionEvent(event) {
+        case .streamClosed(let closed):
             streams.removeValue(forKey: closed.streamID)?.closed(reason: closed.reason)
-        } else if let window = event as? NIOHTTP2WindowUpdatedEvent {
+        case .windowUpdated(let window):
             keepWindowOpen(window, streamWantsData: { streams[window.streamID]?.wantsData ?? false })
+        case .streamCreated, .gracefulShutdown, .other:
+            break
         }
         context.fireUserInboundEventTriggered(event)
     }

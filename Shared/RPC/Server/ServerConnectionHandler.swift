@@ -86,15 +86,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        switch event {
-        case let created as NIOHTTP2StreamCreatedEvent:
+        switch ConnectionEvent(event) {
+        case .streamCreated(let created):
             streamCreated(created.streamID)
-        case is StreamClosedEvent:
+        case .streamClosed:
             streamClosed()
-        case is GracefulShutdownEvent:
+        case .gracefulShutdown:
             startDraining(context: context)
             return
-        default:
+        case .windowUpdated, .other:
             break
         }
         context.fireUserInboundEventTriggered(event)

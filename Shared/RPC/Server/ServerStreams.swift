@@ -65,10 +65,13 @@ final class ServerStreams: HTTP2StreamHost {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let closed = event as? StreamClosedEvent {
+        switch ConnectionEvent(event) {
+        case .streamClosed(let closed):
             streams.removeValue(forKey: closed.streamID)?.closed()
-        } else if let window = event as? NIOHTTP2WindowUpdatedEvent {
+        case .windowUpdated(let window):
             keepWindowOpen(window, streamWantsData: { streams[window.streamID].map { !$0.clientFinished } ?? false })
+        case .streamCreated, .gracefulShutdown, .other:
+            break
         }
         context.fireUserInboundEventTriggered(event)
     }
