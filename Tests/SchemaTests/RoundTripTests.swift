@@ -37,6 +37,23 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(try SubmitClaimResponse(buffer: buffer), sample)
     }
 
+    /// Decoding allocates protobuf-c's tree from an arena: a tree far larger than its first chunk
+    /// (sub-messages, strings and arrays of every size, one string larger than a chunk) decodes whole.
+    func testATreeLargerThanTheArenasChunksDecodesWhole() throws {
+        let claims = (0..<300).map { index in
+            var claim = SampleMessages.skills_v1_Claim
+            claim.id = "c\(index)"
+            claim.workerId = String(repeating: "w", count: index * 7)
+            return claim
+        }
+        var large = ListClaimsResponse()
+        large.claims = claims
+        large.nextPageToken = String(repeating: "t", count: 20_000)
+        let decoded = try ListClaimsResponse(serializedBytes: large.serializedBytes())
+        XCTAssertEqual(decoded, large)
+        XCTAssertEqual(decoded.claims.last?.workerId.count, 299 * 7)
+    }
+
     func testOneofCasesRoundTrip() throws {
         let byId = GetWorkerRequest(key: .workerId("w-1"))
         let byNumber = GetWorkerRequest(key: .idNumber("37140219900101123X"))

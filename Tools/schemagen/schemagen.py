@@ -488,12 +488,10 @@ class Generator:
         else:
             out.append(i2 + "init(cStruct c: UnsafePointer<%s>) throws(SchemaError) {}" % c_type)
         out.append("")
-        out.append(i2 + "static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<%s>? {" % c_type)
-        out.append(i2 + "    %s__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))" % info.c_func)
-        out.append(i2 + "}")
-        out.append("")
-        out.append(i2 + "static func freeUnpacked(_ c: UnsafeMutablePointer<%s>) {" % c_type)
-        out.append(i2 + "    %s__free_unpacked(c, nil)" % info.c_func)
+        out.append(i2 + "static func unpack(")
+        out.append(i2 + "    _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>")
+        out.append(i2 + ") -> UnsafeMutablePointer<%s>? {" % c_type)
+        out.append(i2 + "    %s__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))" % info.c_func)
         out.append(i2 + "}")
         out.append(indent + "}")
 

@@ -133,11 +133,9 @@ public struct Google_Protobuf_Timestamp: ProtoMessage, CMessageBacked {
         self.nanos = c.pointee.nanos
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Google__Protobuf__Timestamp>? {
-        google__protobuf__timestamp__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Google__Protobuf__Timestamp>) {
-        google__protobuf__timestamp__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Google__Protobuf__Timestamp>? {
+        google__protobuf__timestamp__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }

@@ -30,12 +30,10 @@ public struct Grpc_Health_V1_HealthCheckRequest: ProtoMessage, CMessageBacked {
         self.service = try CRead.string(c.pointee.service, message: Self.protoName, field: "service")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Health__V1__HealthCheckRequest>? {
-        grpc__health__v1__health_check_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Health__V1__HealthCheckRequest>) {
-        grpc__health__v1__health_check_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Health__V1__HealthCheckRequest>? {
+        grpc__health__v1__health_check_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -115,12 +113,10 @@ public struct Grpc_Health_V1_HealthCheckResponse: ProtoMessage, CMessageBacked {
         self.status = Grpc_Health_V1_HealthCheckResponse.ServingStatus(rawValue: Int32(bitPattern: c.pointee.status.rawValue))
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Health__V1__HealthCheckResponse>? {
-        grpc__health__v1__health_check_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Health__V1__HealthCheckResponse>) {
-        grpc__health__v1__health_check_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Health__V1__HealthCheckResponse>? {
+        grpc__health__v1__health_check_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 

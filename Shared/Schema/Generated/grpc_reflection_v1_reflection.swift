@@ -96,12 +96,10 @@ public struct Grpc_Reflection_V1_ServerReflectionRequest: ProtoMessage, CMessage
         }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1__ServerReflectionRequest>? {
-        grpc__reflection__v1__server_reflection_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1__ServerReflectionRequest>) {
-        grpc__reflection__v1__server_reflection_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1__ServerReflectionRequest>? {
+        grpc__reflection__v1__server_reflection_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -141,12 +139,10 @@ public struct Grpc_Reflection_V1_ExtensionRequest: ProtoMessage, CMessageBacked 
         self.extensionNumber = c.pointee.extension_number
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1__ExtensionRequest>? {
-        grpc__reflection__v1__extension_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1__ExtensionRequest>) {
-        grpc__reflection__v1__extension_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1__ExtensionRequest>? {
+        grpc__reflection__v1__extension_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -235,12 +231,10 @@ public struct Grpc_Reflection_V1_ServerReflectionResponse: ProtoMessage, CMessag
         }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1__ServerReflectionResponse>? {
-        grpc__reflection__v1__server_reflection_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1__ServerReflectionResponse>) {
-        grpc__reflection__v1__server_reflection_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1__ServerReflectionResponse>? {
+        grpc__reflection__v1__server_reflection_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -280,12 +274,10 @@ public struct Grpc_Reflection_V1_FileDescriptorResponse: ProtoMessage, CMessageB
         self.fileDescriptorProto = CRead.array(c.pointee.file_descriptor_proto, count: c.pointee.n_file_descriptor_proto).map { CRead.bytes($0) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1__FileDescriptorResponse>? {
-        grpc__reflection__v1__file_descriptor_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1__FileDescriptorResponse>) {
-        grpc__reflection__v1__file_descriptor_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1__FileDescriptorResponse>? {
+        grpc__reflection__v1__file_descriptor_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -329,12 +321,10 @@ public struct Grpc_Reflection_V1_ExtensionNumberResponse: ProtoMessage, CMessage
         self.extensionNumber = CRead.array(c.pointee.extension_number, count: c.pointee.n_extension_number)
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1__ExtensionNumberResponse>? {
-        grpc__reflection__v1__extension_number_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1__ExtensionNumberResponse>) {
-        grpc__reflection__v1__extension_number_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1__ExtensionNumberResponse>? {
+        grpc__reflection__v1__extension_number_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -371,12 +361,10 @@ public struct Grpc_Reflection_V1_ListServiceResponse: ProtoMessage, CMessageBack
         self.service = try CRead.messages(c.pointee.service, count: c.pointee.n_service, as: Grpc_Reflection_V1_ServiceResponse.self)
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1__ListServiceResponse>? {
-        grpc__reflection__v1__list_service_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1__ListServiceResponse>) {
-        grpc__reflection__v1__list_service_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1__ListServiceResponse>? {
+        grpc__reflection__v1__list_service_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -411,12 +399,10 @@ public struct Grpc_Reflection_V1_ServiceResponse: ProtoMessage, CMessageBacked {
         self.name = try CRead.string(c.pointee.name, message: Self.protoName, field: "name")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1__ServiceResponse>? {
-        grpc__reflection__v1__service_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1__ServiceResponse>) {
-        grpc__reflection__v1__service_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1__ServiceResponse>? {
+        grpc__reflection__v1__service_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -455,12 +441,10 @@ public struct Grpc_Reflection_V1_ErrorResponse: ProtoMessage, CMessageBacked {
         self.errorMessage = try CRead.string(c.pointee.error_message, message: Self.protoName, field: "error_message")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1__ErrorResponse>? {
-        grpc__reflection__v1__error_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1__ErrorResponse>) {
-        grpc__reflection__v1__error_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1__ErrorResponse>? {
+        grpc__reflection__v1__error_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 

@@ -96,12 +96,10 @@ public struct Grpc_Reflection_V1alpha_ServerReflectionRequest: ProtoMessage, CMe
         }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServerReflectionRequest>? {
-        grpc__reflection__v1alpha__server_reflection_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServerReflectionRequest>) {
-        grpc__reflection__v1alpha__server_reflection_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServerReflectionRequest>? {
+        grpc__reflection__v1alpha__server_reflection_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -141,12 +139,10 @@ public struct Grpc_Reflection_V1alpha_ExtensionRequest: ProtoMessage, CMessageBa
         self.extensionNumber = c.pointee.extension_number
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ExtensionRequest>? {
-        grpc__reflection__v1alpha__extension_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1alpha__ExtensionRequest>) {
-        grpc__reflection__v1alpha__extension_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ExtensionRequest>? {
+        grpc__reflection__v1alpha__extension_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -235,12 +231,10 @@ public struct Grpc_Reflection_V1alpha_ServerReflectionResponse: ProtoMessage, CM
         }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServerReflectionResponse>? {
-        grpc__reflection__v1alpha__server_reflection_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServerReflectionResponse>) {
-        grpc__reflection__v1alpha__server_reflection_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServerReflectionResponse>? {
+        grpc__reflection__v1alpha__server_reflection_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -280,12 +274,10 @@ public struct Grpc_Reflection_V1alpha_FileDescriptorResponse: ProtoMessage, CMes
         self.fileDescriptorProto = CRead.array(c.pointee.file_descriptor_proto, count: c.pointee.n_file_descriptor_proto).map { CRead.bytes($0) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__FileDescriptorResponse>? {
-        grpc__reflection__v1alpha__file_descriptor_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1alpha__FileDescriptorResponse>) {
-        grpc__reflection__v1alpha__file_descriptor_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__FileDescriptorResponse>? {
+        grpc__reflection__v1alpha__file_descriptor_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -329,12 +321,10 @@ public struct Grpc_Reflection_V1alpha_ExtensionNumberResponse: ProtoMessage, CMe
         self.extensionNumber = CRead.array(c.pointee.extension_number, count: c.pointee.n_extension_number)
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ExtensionNumberResponse>? {
-        grpc__reflection__v1alpha__extension_number_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1alpha__ExtensionNumberResponse>) {
-        grpc__reflection__v1alpha__extension_number_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ExtensionNumberResponse>? {
+        grpc__reflection__v1alpha__extension_number_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -371,12 +361,10 @@ public struct Grpc_Reflection_V1alpha_ListServiceResponse: ProtoMessage, CMessag
         self.service = try CRead.messages(c.pointee.service, count: c.pointee.n_service, as: Grpc_Reflection_V1alpha_ServiceResponse.self)
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ListServiceResponse>? {
-        grpc__reflection__v1alpha__list_service_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1alpha__ListServiceResponse>) {
-        grpc__reflection__v1alpha__list_service_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ListServiceResponse>? {
+        grpc__reflection__v1alpha__list_service_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -411,12 +399,10 @@ public struct Grpc_Reflection_V1alpha_ServiceResponse: ProtoMessage, CMessageBac
         self.name = try CRead.string(c.pointee.name, message: Self.protoName, field: "name")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServiceResponse>? {
-        grpc__reflection__v1alpha__service_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServiceResponse>) {
-        grpc__reflection__v1alpha__service_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ServiceResponse>? {
+        grpc__reflection__v1alpha__service_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -455,12 +441,10 @@ public struct Grpc_Reflection_V1alpha_ErrorResponse: ProtoMessage, CMessageBacke
         self.errorMessage = try CRead.string(c.pointee.error_message, message: Self.protoName, field: "error_message")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ErrorResponse>? {
-        grpc__reflection__v1alpha__error_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Grpc__Reflection__V1alpha__ErrorResponse>) {
-        grpc__reflection__v1alpha__error_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Grpc__Reflection__V1alpha__ErrorResponse>? {
+        grpc__reflection__v1alpha__error_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 

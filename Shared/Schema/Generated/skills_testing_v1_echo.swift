@@ -62,12 +62,10 @@ public struct Skills_Testing_V1_EchoRequest: ProtoMessage, CMessageBacked {
         self.delayMs = c.pointee.delay_ms
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__Testing__V1__EchoRequest>? {
-        skills__testing__v1__echo_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__Testing__V1__EchoRequest>) {
-        skills__testing__v1__echo_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__Testing__V1__EchoRequest>? {
+        skills__testing__v1__echo_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -119,12 +117,10 @@ public struct Skills_Testing_V1_EchoResponse: ProtoMessage, CMessageBacked {
         self.caller = try CRead.string(c.pointee.caller, message: Self.protoName, field: "caller")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__Testing__V1__EchoResponse>? {
-        skills__testing__v1__echo_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__Testing__V1__EchoResponse>) {
-        skills__testing__v1__echo_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__Testing__V1__EchoResponse>? {
+        skills__testing__v1__echo_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 

@@ -59,12 +59,10 @@ public struct AssessmentResult: ProtoMessage, CMessageBacked {
         self.note = try CRead.string(c.pointee.note, message: Self.protoName, field: "note")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__AssessmentResult>? {
-        skills__v1__assessment_result__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__AssessmentResult>) {
-        skills__v1__assessment_result__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__AssessmentResult>? {
+        skills__v1__assessment_result__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -174,12 +172,10 @@ public struct Assessment: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.created_at { self.createdAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Assessment>? {
-        skills__v1__assessment__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Assessment>) {
-        skills__v1__assessment__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Assessment>? {
+        skills__v1__assessment__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -219,12 +215,10 @@ public struct ScheduleAssessmentRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.assessment { self.assessment = try Assessment(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ScheduleAssessmentRequest>? {
-        skills__v1__schedule_assessment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ScheduleAssessmentRequest>) {
-        skills__v1__schedule_assessment_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ScheduleAssessmentRequest>? {
+        skills__v1__schedule_assessment_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -292,12 +286,10 @@ public struct RecordResultRequest: ProtoMessage, CMessageBacked {
         self.note = try CRead.string(c.pointee.note, message: Self.protoName, field: "note")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RecordResultRequest>? {
-        skills__v1__record_result_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RecordResultRequest>) {
-        skills__v1__record_result_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RecordResultRequest>? {
+        skills__v1__record_result_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -344,12 +336,10 @@ public struct IssueCertificateRequest: ProtoMessage, CMessageBacked {
         self.kind = CertificateKind(rawValue: Int32(bitPattern: c.pointee.kind.rawValue))
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__IssueCertificateRequest>? {
-        skills__v1__issue_certificate_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__IssueCertificateRequest>) {
-        skills__v1__issue_certificate_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__IssueCertificateRequest>? {
+        skills__v1__issue_certificate_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -494,12 +484,10 @@ public struct Certificate: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.revoked_at { self.revokedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Certificate>? {
-        skills__v1__certificate__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Certificate>) {
-        skills__v1__certificate__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Certificate>? {
+        skills__v1__certificate__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -532,12 +520,10 @@ public struct GetCertificateRequest: ProtoMessage, CMessageBacked {
         self.number = try CRead.string(c.pointee.number, message: Self.protoName, field: "number")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetCertificateRequest>? {
-        skills__v1__get_certificate_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetCertificateRequest>) {
-        skills__v1__get_certificate_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetCertificateRequest>? {
+        skills__v1__get_certificate_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -584,12 +570,10 @@ public struct VerifyCertificateRequest: ProtoMessage, CMessageBacked {
         self.signature = CRead.bytes(c.pointee.signature)
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__VerifyCertificateRequest>? {
-        skills__v1__verify_certificate_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__VerifyCertificateRequest>) {
-        skills__v1__verify_certificate_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__VerifyCertificateRequest>? {
+        skills__v1__verify_certificate_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -692,12 +676,10 @@ public struct VerifyCertificateResponse: ProtoMessage, CMessageBacked {
         self.message = try CRead.string(c.pointee.message, message: Self.protoName, field: "message")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__VerifyCertificateResponse>? {
-        skills__v1__verify_certificate_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__VerifyCertificateResponse>) {
-        skills__v1__verify_certificate_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__VerifyCertificateResponse>? {
+        skills__v1__verify_certificate_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -744,12 +726,10 @@ public struct RevokeCertificateRequest: ProtoMessage, CMessageBacked {
         self.reason = try CRead.string(c.pointee.reason, message: Self.protoName, field: "reason")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RevokeCertificateRequest>? {
-        skills__v1__revoke_certificate_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RevokeCertificateRequest>) {
-        skills__v1__revoke_certificate_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RevokeCertificateRequest>? {
+        skills__v1__revoke_certificate_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -796,12 +776,10 @@ public struct ListCertificatesRequest: ProtoMessage, CMessageBacked {
         self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListCertificatesRequest>? {
-        skills__v1__list_certificates_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListCertificatesRequest>) {
-        skills__v1__list_certificates_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListCertificatesRequest>? {
+        skills__v1__list_certificates_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -844,12 +822,10 @@ public struct ListCertificatesResponse: ProtoMessage, CMessageBacked {
         self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListCertificatesResponse>? {
-        skills__v1__list_certificates_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListCertificatesResponse>) {
-        skills__v1__list_certificates_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListCertificatesResponse>? {
+        skills__v1__list_certificates_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -882,12 +858,10 @@ public struct GetSigningKeyRequest: ProtoMessage, CMessageBacked {
         self.keyId = try CRead.string(c.pointee.key_id, message: Self.protoName, field: "key_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetSigningKeyRequest>? {
-        skills__v1__get_signing_key_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetSigningKeyRequest>) {
-        skills__v1__get_signing_key_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetSigningKeyRequest>? {
+        skills__v1__get_signing_key_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -941,12 +915,10 @@ public struct SigningKey: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.not_before { self.notBefore = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SigningKey>? {
-        skills__v1__signing_key__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SigningKey>) {
-        skills__v1__signing_key__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__SigningKey>? {
+        skills__v1__signing_key__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 

@@ -819,12 +819,10 @@ public struct CalendarDate: ProtoMessage, CMessageBacked {
         self.day = c.pointee.day
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__CalendarDate>? {
-        skills__v1__calendar_date__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__CalendarDate>) {
-        skills__v1__calendar_date__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__CalendarDate>? {
+        skills__v1__calendar_date__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -864,11 +862,9 @@ public struct Occupation: ProtoMessage, CMessageBacked {
         self.name = try CRead.string(c.pointee.name, message: Self.protoName, field: "name")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Occupation>? {
-        skills__v1__occupation__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Occupation>) {
-        skills__v1__occupation__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Occupation>? {
+        skills__v1__occupation__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }

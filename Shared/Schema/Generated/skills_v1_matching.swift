@@ -375,12 +375,10 @@ public struct Demand: ProtoMessage, CMessageBacked {
         self.submittedBy = try CRead.string(c.pointee.submitted_by, message: Self.protoName, field: "submitted_by")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Demand>? {
-        skills__v1__demand__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Demand>) {
-        skills__v1__demand__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Demand>? {
+        skills__v1__demand__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -420,12 +418,10 @@ public struct SubmitDemandRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.demand { self.demand = try Demand(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SubmitDemandRequest>? {
-        skills__v1__submit_demand_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SubmitDemandRequest>) {
-        skills__v1__submit_demand_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__SubmitDemandRequest>? {
+        skills__v1__submit_demand_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -530,12 +526,10 @@ public struct DemandAggregate: ProtoMessage, CMessageBacked {
         self.trend = DemandTrend(rawValue: Int32(bitPattern: c.pointee.trend.rawValue))
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__DemandAggregate>? {
-        skills__v1__demand_aggregate__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__DemandAggregate>) {
-        skills__v1__demand_aggregate__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__DemandAggregate>? {
+        skills__v1__demand_aggregate__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -617,12 +611,10 @@ public struct ListDemandsRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.trend_as_of { self.trendAsOf = try CalendarDate(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListDemandsRequest>? {
-        skills__v1__list_demands_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListDemandsRequest>) {
-        skills__v1__list_demands_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListDemandsRequest>? {
+        skills__v1__list_demands_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -665,12 +657,10 @@ public struct ListDemandsResponse: ProtoMessage, CMessageBacked {
         self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListDemandsResponse>? {
-        skills__v1__list_demands_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListDemandsResponse>) {
-        skills__v1__list_demands_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListDemandsResponse>? {
+        skills__v1__list_demands_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -776,12 +766,10 @@ public struct CatalogEntry: ProtoMessage, CMessageBacked {
         self.publishedBy = try CRead.string(c.pointee.published_by, message: Self.protoName, field: "published_by")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__CatalogEntry>? {
-        skills__v1__catalog_entry__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__CatalogEntry>) {
-        skills__v1__catalog_entry__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__CatalogEntry>? {
+        skills__v1__catalog_entry__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -821,12 +809,10 @@ public struct PublishCatalogEntryRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.entry { self.entry = try CatalogEntry(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__PublishCatalogEntryRequest>? {
-        skills__v1__publish_catalog_entry_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__PublishCatalogEntryRequest>) {
-        skills__v1__publish_catalog_entry_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__PublishCatalogEntryRequest>? {
+        skills__v1__publish_catalog_entry_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -880,12 +866,10 @@ public struct ListCatalogRequest: ProtoMessage, CMessageBacked {
         self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListCatalogRequest>? {
-        skills__v1__list_catalog_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListCatalogRequest>) {
-        skills__v1__list_catalog_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListCatalogRequest>? {
+        skills__v1__list_catalog_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -928,12 +912,10 @@ public struct ListCatalogResponse: ProtoMessage, CMessageBacked {
         self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListCatalogResponse>? {
-        skills__v1__list_catalog_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListCatalogResponse>) {
-        skills__v1__list_catalog_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListCatalogResponse>? {
+        skills__v1__list_catalog_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1115,12 +1097,10 @@ public struct Offering: ProtoMessage, CMessageBacked {
         self.unsubsidised = c.pointee.unsubsidised != 0
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Offering>? {
-        skills__v1__offering__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Offering>) {
-        skills__v1__offering__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Offering>? {
+        skills__v1__offering__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1160,12 +1140,10 @@ public struct PublishOfferingRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.offering { self.offering = try Offering(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__PublishOfferingRequest>? {
-        skills__v1__publish_offering_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__PublishOfferingRequest>) {
-        skills__v1__publish_offering_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__PublishOfferingRequest>? {
+        skills__v1__publish_offering_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1261,12 +1239,10 @@ public struct ListOfferingsRequest: ProtoMessage, CMessageBacked {
         self.demandId = try CRead.string(c.pointee.demand_id, message: Self.protoName, field: "demand_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListOfferingsRequest>? {
-        skills__v1__list_offerings_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListOfferingsRequest>) {
-        skills__v1__list_offerings_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListOfferingsRequest>? {
+        skills__v1__list_offerings_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1306,12 +1282,10 @@ public struct LearningTime: ProtoMessage, CMessageBacked {
         self.minutes = c.pointee.minutes
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__LearningTime>? {
-        skills__v1__learning_time__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__LearningTime>) {
-        skills__v1__learning_time__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__LearningTime>? {
+        skills__v1__learning_time__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1452,12 +1426,10 @@ public struct Enrollment: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.last_learning_day { self.lastLearningDay = try CalendarDate(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Enrollment>? {
-        skills__v1__enrollment__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Enrollment>) {
-        skills__v1__enrollment__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Enrollment>? {
+        skills__v1__enrollment__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1504,12 +1476,10 @@ public struct SelectOfferingRequest: ProtoMessage, CMessageBacked {
         self.offeringId = try CRead.string(c.pointee.offering_id, message: Self.protoName, field: "offering_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SelectOfferingRequest>? {
-        skills__v1__select_offering_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SelectOfferingRequest>) {
-        skills__v1__select_offering_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__SelectOfferingRequest>? {
+        skills__v1__select_offering_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1580,12 +1550,10 @@ public struct EligibilityPreview: ProtoMessage, CMessageBacked {
         self.livingAllowance = c.pointee.living_allowance != 0
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__EligibilityPreview>? {
-        skills__v1__eligibility_preview__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__EligibilityPreview>) {
-        skills__v1__eligibility_preview__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__EligibilityPreview>? {
+        skills__v1__eligibility_preview__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1625,12 +1593,10 @@ public struct SelectOfferingResponse: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.eligibility { self.eligibility = try EligibilityPreview(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SelectOfferingResponse>? {
-        skills__v1__select_offering_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SelectOfferingResponse>) {
-        skills__v1__select_offering_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__SelectOfferingResponse>? {
+        skills__v1__select_offering_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1684,12 +1650,10 @@ public struct AcceptEnrollmentRequest: ProtoMessage, CMessageBacked {
         self.reason = try CRead.string(c.pointee.reason, message: Self.protoName, field: "reason")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__AcceptEnrollmentRequest>? {
-        skills__v1__accept_enrollment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__AcceptEnrollmentRequest>) {
-        skills__v1__accept_enrollment_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__AcceptEnrollmentRequest>? {
+        skills__v1__accept_enrollment_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1750,12 +1714,10 @@ public struct RecordLearningRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.day { self.day = try CalendarDate(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RecordLearningRequest>? {
-        skills__v1__record_learning_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RecordLearningRequest>) {
-        skills__v1__record_learning_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RecordLearningRequest>? {
+        skills__v1__record_learning_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1811,12 +1773,10 @@ public struct CompleteTrainingRequest: ProtoMessage, CMessageBacked {
         self.attendancePercent = c.pointee.attendance_percent
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__CompleteTrainingRequest>? {
-        skills__v1__complete_training_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__CompleteTrainingRequest>) {
-        skills__v1__complete_training_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__CompleteTrainingRequest>? {
+        skills__v1__complete_training_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1863,12 +1823,10 @@ public struct RequestPaymentRequest: ProtoMessage, CMessageBacked {
         self.certificateNumber = try CRead.string(c.pointee.certificate_number, message: Self.protoName, field: "certificate_number")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RequestPaymentRequest>? {
-        skills__v1__request_payment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RequestPaymentRequest>) {
-        skills__v1__request_payment_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RequestPaymentRequest>? {
+        skills__v1__request_payment_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1933,12 +1891,10 @@ public struct RequestPaymentResponse: ProtoMessage, CMessageBacked {
         self.message = try CRead.string(c.pointee.message, message: Self.protoName, field: "message")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RequestPaymentResponse>? {
-        skills__v1__request_payment_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RequestPaymentResponse>) {
-        skills__v1__request_payment_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RequestPaymentResponse>? {
+        skills__v1__request_payment_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1984,12 +1940,10 @@ public struct RecordPaymentRequest: ProtoMessage, CMessageBacked {
         self.enrollmentId = try CRead.string(c.pointee.enrollment_id, message: Self.protoName, field: "enrollment_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RecordPaymentRequest>? {
-        skills__v1__record_payment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RecordPaymentRequest>) {
-        skills__v1__record_payment_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RecordPaymentRequest>? {
+        skills__v1__record_payment_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2022,12 +1976,10 @@ public struct GetOfferingRequest: ProtoMessage, CMessageBacked {
         self.offeringId = try CRead.string(c.pointee.offering_id, message: Self.protoName, field: "offering_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetOfferingRequest>? {
-        skills__v1__get_offering_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetOfferingRequest>) {
-        skills__v1__get_offering_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetOfferingRequest>? {
+        skills__v1__get_offering_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2060,12 +2012,10 @@ public struct GetEnrollmentRequest: ProtoMessage, CMessageBacked {
         self.enrollmentId = try CRead.string(c.pointee.enrollment_id, message: Self.protoName, field: "enrollment_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetEnrollmentRequest>? {
-        skills__v1__get_enrollment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetEnrollmentRequest>) {
-        skills__v1__get_enrollment_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetEnrollmentRequest>? {
+        skills__v1__get_enrollment_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2133,12 +2083,10 @@ public struct ListEnrollmentsRequest: ProtoMessage, CMessageBacked {
         self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListEnrollmentsRequest>? {
-        skills__v1__list_enrollments_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListEnrollmentsRequest>) {
-        skills__v1__list_enrollments_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListEnrollmentsRequest>? {
+        skills__v1__list_enrollments_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2181,12 +2129,10 @@ public struct ListEnrollmentsResponse: ProtoMessage, CMessageBacked {
         self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListEnrollmentsResponse>? {
-        skills__v1__list_enrollments_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListEnrollmentsResponse>) {
-        skills__v1__list_enrollments_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListEnrollmentsResponse>? {
+        skills__v1__list_enrollments_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2339,12 +2285,10 @@ public struct StudentActivity: ProtoMessage, CMessageBacked {
         self.version = c.pointee.version
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__StudentActivity>? {
-        skills__v1__student_activity__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__StudentActivity>) {
-        skills__v1__student_activity__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__StudentActivity>? {
+        skills__v1__student_activity__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2385,12 +2329,10 @@ public struct RecordStudentActivityRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.activity { self.activity = try StudentActivity(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RecordStudentActivityRequest>? {
-        skills__v1__record_student_activity_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RecordStudentActivityRequest>) {
-        skills__v1__record_student_activity_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RecordStudentActivityRequest>? {
+        skills__v1__record_student_activity_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2458,12 +2400,10 @@ public struct CompleteStudentActivityRequest: ProtoMessage, CMessageBacked {
         self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__CompleteStudentActivityRequest>? {
-        skills__v1__complete_student_activity_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__CompleteStudentActivityRequest>) {
-        skills__v1__complete_student_activity_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__CompleteStudentActivityRequest>? {
+        skills__v1__complete_student_activity_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2527,12 +2467,10 @@ public struct StudentThreeOnesPart: ProtoMessage, CMessageBacked {
         self.activities = try CRead.messages(c.pointee.activities, count: c.pointee.n_activities, as: StudentActivity.self)
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__StudentThreeOnesPart>? {
-        skills__v1__student_three_ones_part__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__StudentThreeOnesPart>) {
-        skills__v1__student_three_ones_part__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__StudentThreeOnesPart>? {
+        skills__v1__student_three_ones_part__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2621,12 +2559,10 @@ public struct StudentProgress: ProtoMessage, CMessageBacked {
         self.status = ThreeOnesStatus(rawValue: Int32(bitPattern: c.pointee.status.rawValue))
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__StudentProgress>? {
-        skills__v1__student_progress__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__StudentProgress>) {
-        skills__v1__student_progress__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__StudentProgress>? {
+        skills__v1__student_progress__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2666,12 +2602,10 @@ public struct GetStudentProgressRequest: ProtoMessage, CMessageBacked {
         self.school = try CRead.string(c.pointee.school, message: Self.protoName, field: "school")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetStudentProgressRequest>? {
-        skills__v1__get_student_progress_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetStudentProgressRequest>) {
-        skills__v1__get_student_progress_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetStudentProgressRequest>? {
+        skills__v1__get_student_progress_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2726,12 +2660,10 @@ public struct ListStudentProgressRequest: ProtoMessage, CMessageBacked {
         self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListStudentProgressRequest>? {
-        skills__v1__list_student_progress_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListStudentProgressRequest>) {
-        skills__v1__list_student_progress_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListStudentProgressRequest>? {
+        skills__v1__list_student_progress_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2774,12 +2706,10 @@ public struct ListStudentProgressResponse: ProtoMessage, CMessageBacked {
         self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListStudentProgressResponse>? {
-        skills__v1__list_student_progress_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListStudentProgressResponse>) {
-        skills__v1__list_student_progress_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListStudentProgressResponse>? {
+        skills__v1__list_student_progress_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2833,12 +2763,10 @@ public struct ExportStudentCreditsRequest: ProtoMessage, CMessageBacked {
         self.includeIncomplete = c.pointee.include_incomplete != 0
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ExportStudentCreditsRequest>? {
-        skills__v1__export_student_credits_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ExportStudentCreditsRequest>) {
-        skills__v1__export_student_credits_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ExportStudentCreditsRequest>? {
+        skills__v1__export_student_credits_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -2963,12 +2891,10 @@ public struct StudentCreditRow: ProtoMessage, CMessageBacked {
         self.csvHeader = try CRead.string(c.pointee.csv_header, message: Self.protoName, field: "csv_header")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__StudentCreditRow>? {
-        skills__v1__student_credit_row__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__StudentCreditRow>) {
-        skills__v1__student_credit_row__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__StudentCreditRow>? {
+        skills__v1__student_credit_row__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 

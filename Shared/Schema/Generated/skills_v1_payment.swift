@@ -209,12 +209,10 @@ public struct SubsidyStandard: ProtoMessage, CMessageBacked {
         self.policyVersion = try CRead.string(c.pointee.policy_version, message: Self.protoName, field: "policy_version")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SubsidyStandard>? {
-        skills__v1__subsidy_standard__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SubsidyStandard>) {
-        skills__v1__subsidy_standard__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__SubsidyStandard>? {
+        skills__v1__subsidy_standard__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -261,12 +259,10 @@ public struct GetSubsidyStandardRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.on_date { self.onDate = try CalendarDate(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetSubsidyStandardRequest>? {
-        skills__v1__get_subsidy_standard_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetSubsidyStandardRequest>) {
-        skills__v1__get_subsidy_standard_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetSubsidyStandardRequest>? {
+        skills__v1__get_subsidy_standard_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -356,12 +352,10 @@ public struct Tranche: ProtoMessage, CMessageBacked {
         self.decidedBy = try CRead.strings(c.pointee.decided_by, count: c.pointee.n_decided_by, message: Self.protoName, field: "decided_by")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Tranche>? {
-        skills__v1__tranche__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Tranche>) {
-        skills__v1__tranche__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Tranche>? {
+        skills__v1__tranche__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -408,12 +402,10 @@ public struct TraceLine: ProtoMessage, CMessageBacked {
         self.en = try CRead.string(c.pointee.en, message: Self.protoName, field: "en")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__TraceLine>? {
-        skills__v1__trace_line__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__TraceLine>) {
-        skills__v1__trace_line__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__TraceLine>? {
+        skills__v1__trace_line__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -534,12 +526,10 @@ public struct Decision: ProtoMessage, CMessageBacked {
         self.refusalReason = try CRead.string(c.pointee.refusal_reason, message: Self.protoName, field: "refusal_reason")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Decision>? {
-        skills__v1__decision__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Decision>) {
-        skills__v1__decision__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Decision>? {
+        skills__v1__decision__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -656,12 +646,10 @@ public struct Claim: ProtoMessage, CMessageBacked {
         self.submittedBy = try CRead.string(c.pointee.submitted_by, message: Self.protoName, field: "submitted_by")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Claim>? {
-        skills__v1__claim__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Claim>) {
-        skills__v1__claim__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Claim>? {
+        skills__v1__claim__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -708,12 +696,10 @@ public struct SubmitClaimRequest: ProtoMessage, CMessageBacked {
         self.certificateNumber = try CRead.string(c.pointee.certificate_number, message: Self.protoName, field: "certificate_number")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SubmitClaimRequest>? {
-        skills__v1__submit_claim_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SubmitClaimRequest>) {
-        skills__v1__submit_claim_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__SubmitClaimRequest>? {
+        skills__v1__submit_claim_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -746,12 +732,10 @@ public struct SubmitClaimResponse: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.claim { self.claim = try Claim(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SubmitClaimResponse>? {
-        skills__v1__submit_claim_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SubmitClaimResponse>) {
-        skills__v1__submit_claim_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__SubmitClaimResponse>? {
+        skills__v1__submit_claim_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -784,12 +768,10 @@ public struct GetClaimRequest: ProtoMessage, CMessageBacked {
         self.claimId = try CRead.string(c.pointee.claim_id, message: Self.protoName, field: "claim_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetClaimRequest>? {
-        skills__v1__get_claim_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetClaimRequest>) {
-        skills__v1__get_claim_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetClaimRequest>? {
+        skills__v1__get_claim_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -850,12 +832,10 @@ public struct ListClaimsRequest: ProtoMessage, CMessageBacked {
         self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListClaimsRequest>? {
-        skills__v1__list_claims_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListClaimsRequest>) {
-        skills__v1__list_claims_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListClaimsRequest>? {
+        skills__v1__list_claims_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -898,12 +878,10 @@ public struct ListClaimsResponse: ProtoMessage, CMessageBacked {
         self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListClaimsResponse>? {
-        skills__v1__list_claims_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListClaimsResponse>) {
-        skills__v1__list_claims_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListClaimsResponse>? {
+        skills__v1__list_claims_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -943,12 +921,10 @@ public struct EmployerEvidence: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.start_date { self.startDate = try CalendarDate(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__EmployerEvidence>? {
-        skills__v1__employer_evidence__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__EmployerEvidence>) {
-        skills__v1__employer_evidence__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__EmployerEvidence>? {
+        skills__v1__employer_evidence__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -982,12 +958,10 @@ public struct ContributionEvidence: ProtoMessage, CMessageBacked {
         self.recordReference = try CRead.string(c.pointee.record_reference, message: Self.protoName, field: "record_reference")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ContributionEvidence>? {
-        skills__v1__contribution_evidence__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ContributionEvidence>) {
-        skills__v1__contribution_evidence__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ContributionEvidence>? {
+        skills__v1__contribution_evidence__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1050,12 +1024,10 @@ public struct EmployedTrainee: ProtoMessage, CMessageBacked {
         }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__EmployedTrainee>? {
-        skills__v1__employed_trainee__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__EmployedTrainee>) {
-        skills__v1__employed_trainee__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__EmployedTrainee>? {
+        skills__v1__employed_trainee__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1136,12 +1108,10 @@ public struct ReportEmploymentRequest: ProtoMessage, CMessageBacked {
         self.employedTrainees = try CRead.messages(c.pointee.employed_trainees, count: c.pointee.n_employed_trainees, as: EmployedTrainee.self)
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ReportEmploymentRequest>? {
-        skills__v1__report_employment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ReportEmploymentRequest>) {
-        skills__v1__report_employment_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ReportEmploymentRequest>? {
+        skills__v1__report_employment_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1272,12 +1242,10 @@ public struct ReportEmploymentResponse: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.confirmed_at { self.confirmedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ReportEmploymentResponse>? {
-        skills__v1__report_employment_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ReportEmploymentResponse>) {
-        skills__v1__report_employment_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ReportEmploymentResponse>? {
+        skills__v1__report_employment_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1326,12 +1294,10 @@ public struct ConfirmEmploymentRequest: ProtoMessage, CMessageBacked {
         self.revision = c.pointee.revision
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ConfirmEmploymentRequest>? {
-        skills__v1__confirm_employment_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ConfirmEmploymentRequest>) {
-        skills__v1__confirm_employment_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ConfirmEmploymentRequest>? {
+        skills__v1__confirm_employment_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1364,12 +1330,10 @@ public struct GetEmploymentReportRequest: ProtoMessage, CMessageBacked {
         self.offeringId = try CRead.string(c.pointee.offering_id, message: Self.protoName, field: "offering_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetEmploymentReportRequest>? {
-        skills__v1__get_employment_report_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetEmploymentReportRequest>) {
-        skills__v1__get_employment_report_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetEmploymentReportRequest>? {
+        skills__v1__get_employment_report_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1437,12 +1401,10 @@ public struct ContributionRecord: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.attested_at { self.attestedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ContributionRecord>? {
-        skills__v1__contribution_record__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ContributionRecord>) {
-        skills__v1__contribution_record__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ContributionRecord>? {
+        skills__v1__contribution_record__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1483,12 +1445,10 @@ public struct AttestContributionRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.record { self.record = try ContributionRecord(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__AttestContributionRequest>? {
-        skills__v1__attest_contribution_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__AttestContributionRequest>) {
-        skills__v1__attest_contribution_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__AttestContributionRequest>? {
+        skills__v1__attest_contribution_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1528,12 +1488,10 @@ public struct DisburseRequest: ProtoMessage, CMessageBacked {
         self.trancheId = try CRead.string(c.pointee.tranche_id, message: Self.protoName, field: "tranche_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__DisburseRequest>? {
-        skills__v1__disburse_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__DisburseRequest>) {
-        skills__v1__disburse_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__DisburseRequest>? {
+        skills__v1__disburse_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1672,12 +1630,10 @@ public struct LedgerEntry: ProtoMessage, CMessageBacked {
         self.decidedBy = try CRead.strings(c.pointee.decided_by, count: c.pointee.n_decided_by, message: Self.protoName, field: "decided_by")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__LedgerEntry>? {
-        skills__v1__ledger_entry__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__LedgerEntry>) {
-        skills__v1__ledger_entry__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__LedgerEntry>? {
+        skills__v1__ledger_entry__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1710,12 +1666,10 @@ public struct GetProgressRequest: ProtoMessage, CMessageBacked {
         self.year = c.pointee.year
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetProgressRequest>? {
-        skills__v1__get_progress_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetProgressRequest>) {
-        skills__v1__get_progress_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetProgressRequest>? {
+        skills__v1__get_progress_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1797,12 +1751,10 @@ public struct ProgressRow: ProtoMessage, CMessageBacked {
         self.labelEn = try CRead.string(c.pointee.label_en, message: Self.protoName, field: "label_en")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ProgressRow>? {
-        skills__v1__progress_row__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ProgressRow>) {
-        skills__v1__progress_row__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ProgressRow>? {
+        skills__v1__progress_row__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1913,12 +1865,10 @@ public struct ProgrammeProgress: ProtoMessage, CMessageBacked {
         self.payableFen = c.pointee.payable_fen
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ProgrammeProgress>? {
-        skills__v1__programme_progress__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ProgrammeProgress>) {
-        skills__v1__programme_progress__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ProgrammeProgress>? {
+        skills__v1__programme_progress__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1993,12 +1943,10 @@ public struct ExportLedgerRequest: ProtoMessage, CMessageBacked {
         self.trancheId = try CRead.string(c.pointee.tranche_id, message: Self.protoName, field: "tranche_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ExportLedgerRequest>? {
-        skills__v1__export_ledger_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ExportLedgerRequest>) {
-        skills__v1__export_ledger_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ExportLedgerRequest>? {
+        skills__v1__export_ledger_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 

@@ -173,12 +173,10 @@ public struct CategoryFact: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.valid_until { self.validUntil = try CalendarDate(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__CategoryFact>? {
-        skills__v1__category_fact__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__CategoryFact>) {
-        skills__v1__category_fact__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__CategoryFact>? {
+        skills__v1__category_fact__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -305,12 +303,10 @@ public struct Worker: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.updated_at { self.updatedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Worker>? {
-        skills__v1__worker__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Worker>) {
-        skills__v1__worker__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Worker>? {
+        skills__v1__worker__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -350,12 +346,10 @@ public struct RegisterWorkerRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.worker { self.worker = try Worker(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RegisterWorkerRequest>? {
-        skills__v1__register_worker_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RegisterWorkerRequest>) {
-        skills__v1__register_worker_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RegisterWorkerRequest>? {
+        skills__v1__register_worker_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -411,12 +405,10 @@ public struct GetWorkerRequest: ProtoMessage, CMessageBacked {
         }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetWorkerRequest>? {
-        skills__v1__get_worker_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetWorkerRequest>) {
-        skills__v1__get_worker_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetWorkerRequest>? {
+        skills__v1__get_worker_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -473,12 +465,10 @@ public struct UpdateWorkerRequest: ProtoMessage, CMessageBacked {
         self.updateMask = try CRead.strings(c.pointee.update_mask, count: c.pointee.n_update_mask, message: Self.protoName, field: "update_mask")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__UpdateWorkerRequest>? {
-        skills__v1__update_worker_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__UpdateWorkerRequest>) {
-        skills__v1__update_worker_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__UpdateWorkerRequest>? {
+        skills__v1__update_worker_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -532,12 +522,10 @@ public struct ListWorkersRequest: ProtoMessage, CMessageBacked {
         self.afterId = try CRead.string(c.pointee.after_id, message: Self.protoName, field: "after_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListWorkersRequest>? {
-        skills__v1__list_workers_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListWorkersRequest>) {
-        skills__v1__list_workers_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListWorkersRequest>? {
+        skills__v1__list_workers_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -647,12 +635,10 @@ public struct Enterprise: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.updated_at { self.updatedAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Enterprise>? {
-        skills__v1__enterprise__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Enterprise>) {
-        skills__v1__enterprise__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Enterprise>? {
+        skills__v1__enterprise__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -692,12 +678,10 @@ public struct RegisterEnterpriseRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.enterprise { self.enterprise = try Enterprise(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RegisterEnterpriseRequest>? {
-        skills__v1__register_enterprise_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RegisterEnterpriseRequest>) {
-        skills__v1__register_enterprise_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RegisterEnterpriseRequest>? {
+        skills__v1__register_enterprise_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -730,12 +714,10 @@ public struct GetEnterpriseRequest: ProtoMessage, CMessageBacked {
         self.creditCode = try CRead.string(c.pointee.credit_code, message: Self.protoName, field: "credit_code")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetEnterpriseRequest>? {
-        skills__v1__get_enterprise_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetEnterpriseRequest>) {
-        skills__v1__get_enterprise_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetEnterpriseRequest>? {
+        skills__v1__get_enterprise_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -884,12 +866,10 @@ public struct Institution: ProtoMessage, CMessageBacked {
         self.systemCertificateNames = try CRead.strings(c.pointee.system_certificate_names, count: c.pointee.n_system_certificate_names, message: Self.protoName, field: "system_certificate_names")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Institution>? {
-        skills__v1__institution__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Institution>) {
-        skills__v1__institution__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Institution>? {
+        skills__v1__institution__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -929,12 +909,10 @@ public struct RegisterInstitutionRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.institution { self.institution = try Institution(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RegisterInstitutionRequest>? {
-        skills__v1__register_institution_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RegisterInstitutionRequest>) {
-        skills__v1__register_institution_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RegisterInstitutionRequest>? {
+        skills__v1__register_institution_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -998,12 +976,10 @@ public struct ReviewInstitutionFilingRequest: ProtoMessage, CMessageBacked {
         self.note = try CRead.string(c.pointee.note, message: Self.protoName, field: "note")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ReviewInstitutionFilingRequest>? {
-        skills__v1__review_institution_filing_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ReviewInstitutionFilingRequest>) {
-        skills__v1__review_institution_filing_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ReviewInstitutionFilingRequest>? {
+        skills__v1__review_institution_filing_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1062,12 +1038,10 @@ public struct SetInstitutionSystemsRequest: ProtoMessage, CMessageBacked {
         self.expectedVersion = c.pointee.expected_version
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__SetInstitutionSystemsRequest>? {
-        skills__v1__set_institution_systems_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__SetInstitutionSystemsRequest>) {
-        skills__v1__set_institution_systems_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__SetInstitutionSystemsRequest>? {
+        skills__v1__set_institution_systems_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1100,12 +1074,10 @@ public struct GetInstitutionRequest: ProtoMessage, CMessageBacked {
         self.institutionId = try CRead.string(c.pointee.institution_id, message: Self.protoName, field: "institution_id")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__GetInstitutionRequest>? {
-        skills__v1__get_institution_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__GetInstitutionRequest>) {
-        skills__v1__get_institution_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__GetInstitutionRequest>? {
+        skills__v1__get_institution_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1166,12 +1138,10 @@ public struct ListInstitutionsRequest: ProtoMessage, CMessageBacked {
         self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListInstitutionsRequest>? {
-        skills__v1__list_institutions_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListInstitutionsRequest>) {
-        skills__v1__list_institutions_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListInstitutionsRequest>? {
+        skills__v1__list_institutions_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1214,12 +1184,10 @@ public struct ListInstitutionsResponse: ProtoMessage, CMessageBacked {
         self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListInstitutionsResponse>? {
-        skills__v1__list_institutions_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListInstitutionsResponse>) {
-        skills__v1__list_institutions_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListInstitutionsResponse>? {
+        skills__v1__list_institutions_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1311,12 +1279,10 @@ public struct Teacher: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.created_at { self.createdAt = try Google_Protobuf_Timestamp(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__Teacher>? {
-        skills__v1__teacher__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__Teacher>) {
-        skills__v1__teacher__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__Teacher>? {
+        skills__v1__teacher__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1356,12 +1322,10 @@ public struct RegisterTeacherRequest: ProtoMessage, CMessageBacked {
         if let pointer = c.pointee.teacher { self.teacher = try Teacher(cStruct: pointer) }
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__RegisterTeacherRequest>? {
-        skills__v1__register_teacher_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__RegisterTeacherRequest>) {
-        skills__v1__register_teacher_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__RegisterTeacherRequest>? {
+        skills__v1__register_teacher_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1415,12 +1379,10 @@ public struct ListTeachersRequest: ProtoMessage, CMessageBacked {
         self.pageToken = try CRead.string(c.pointee.page_token, message: Self.protoName, field: "page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListTeachersRequest>? {
-        skills__v1__list_teachers_request__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListTeachersRequest>) {
-        skills__v1__list_teachers_request__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListTeachersRequest>? {
+        skills__v1__list_teachers_request__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 
@@ -1463,12 +1425,10 @@ public struct ListTeachersResponse: ProtoMessage, CMessageBacked {
         self.nextPageToken = try CRead.string(c.pointee.next_page_token, message: Self.protoName, field: "next_page_token")
     }
 
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<Skills__V1__ListTeachersResponse>? {
-        skills__v1__list_teachers_response__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-    }
-
-    static func freeUnpacked(_ c: UnsafeMutablePointer<Skills__V1__ListTeachersResponse>) {
-        skills__v1__list_teachers_response__free_unpacked(c, nil)
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<Skills__V1__ListTeachersResponse>? {
+        skills__v1__list_teachers_response__unpack(allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
     }
 }
 

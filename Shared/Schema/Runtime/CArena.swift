@@ -1,28 +1,54 @@
 import SchemaC
 
-/// A bump allocator for the short-lived C structs, strings and arrays that protobuf-c packs.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A bump allocator for the short-lived C structs, strings and arrays of protobuf-c.
 ///
-/// Encoding a message builds its protobuf-c struct tree, packs it and throws the tree away; the
-/// arena makes that one allocation (or a few, for large messages) instead of one per field.
-/// Not thread-safe and never shared: each encode makes its own and releases it before returning.
+/// Encoding a message builds its protobuf-c struct tree, packs it and throws the tree away;
+/// decoding has protobuf-c unpack a tree (`withProtobufAllocator`), reads it into Swift values and
+/// throws it away. The arena makes that one allocation (or a few, for large messages) instead of
+/// one per field, and one release instead of a walk of the tree. Not thread-safe and never
+/// shared: each encode or decode makes its own and releases it before returning.
 final class CArena {
+    /// The first chunk's size: most messages' trees fit, and glibc serves a block this small from
+    /// its per-thread cache (up to 1,032 bytes with its header). A larger one came from
+    /// `posix_memalign` (what `UnsafeMutableRawPointer.allocate` asks for), the slow path of
+    /// malloc, on every encode.
+    private static let firstChunkSize = 1008
+    /// The size of each further chunk (or of one large value's).
     private static let chunkSize = 4096
-    private var chunks: [UnsafeMutableRawPointer] = []
+    private var first: UnsafeMutableRawPointer?
+    private var more: [UnsafeMutableRawPointer] = []
     private var cursor: UnsafeMutableRawPointer?
     private var remaining = 0
 
     init() {}
 
-    /// Raw memory, aligned for `alignment`, zeroed.
+    /// Raw memory, aligned for `alignment` (at most 16), zeroed.
     func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        guard let memory = allocateIfPossible(byteCount: byteCount, alignment: alignment) else {
+            fatalError("CArena: out of memory (\(byteCount) bytes)")
+        }
+        return memory
+    }
+
+    /// As `allocate`, or nil when the system has no memory for it.
+    private func allocateIfPossible(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer? {
         let needed = byteCount + alignment
         let base: UnsafeMutableRawPointer
         if let cursor, needed <= remaining {
             base = cursor
         } else {
-            let size = max(Self.chunkSize, needed)
-            let chunk = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-            chunks.append(chunk)
+            let size = first == nil ? max(Self.firstChunkSize, needed) : max(Self.chunkSize, needed)
+            // malloc's blocks are 16-byte aligned, enough for every C type protobuf-c uses.
+            guard let chunk = malloc(size) else { return nil }
+            if first == nil { first = chunk } else { more.append(chunk) }
             base = chunk
             remaining = size
         }
@@ -33,6 +59,33 @@ final class CArena {
         remaining -= padding + byteCount
         result.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         return result
+    }
+
+    /// Raw memory for protobuf-c, aligned as malloc's, not zeroed (protobuf-c initialises what it
+    /// allocates); nil, as malloc's, when there is none (the unpack then fails).
+    func allocateForProtobuf(byteCount: Int) -> UnsafeMutableRawPointer? {
+        // A size no malloc could give (counts off the wire can ask for any) fails like malloc.
+        guard byteCount <= Int.max / 2 else { return nil }
+        let size = (max(byteCount, 1) + 15) & ~15
+        if let cursor, size <= remaining, Int(bitPattern: cursor) & 15 == 0 {
+            self.cursor = cursor + size
+            remaining -= size
+            return cursor
+        }
+        return allocateIfPossible(byteCount: size, alignment: 16)
+    }
+
+    /// Runs `body` with a protobuf-c allocator that takes its memory from this arena (for
+    /// `..._unpack`). Its `free` does nothing: `releaseAll()` frees everything at once.
+    func withProtobufAllocator<R>(_ body: (UnsafeMutablePointer<ProtobufCAllocator>) -> R) -> R {
+        var allocator = ProtobufCAllocator(
+            alloc: { data, size in
+                guard let data else { return nil }
+                return Unmanaged<CArena>.fromOpaque(data).takeUnretainedValue().allocateForProtobuf(byteCount: size)
+            },
+            free: { _, _ in },
+            allocator_data: Unmanaged.passUnretained(self).toOpaque())
+        return withExtendedLifetime(self) { withUnsafeMutablePointer(to: &allocator, body) }
     }
 
     /// Zeroed storage for `count` values of `T`.
@@ -71,8 +124,10 @@ final class CArena {
     }
 
     func releaseAll() {
-        for chunk in chunks { chunk.deallocate() }
-        chunks.removeAll()
+        free(first)
+        first = nil
+        for chunk in more { free(chunk) }
+        more.removeAll()
         cursor = nil
         remaining = 0
     }

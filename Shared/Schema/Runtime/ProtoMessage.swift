@@ -5,8 +5,8 @@ import SchemaC
 /// through protobuf-c.
 ///
 /// Every generated message type conforms. Decoding never traps: truncated, garbage, oversized or
-/// wrong-typed bytes throw ``SchemaError``; the memory protobuf-c allocates while unpacking is
-/// always released before the initialiser returns.
+/// wrong-typed bytes throw ``SchemaError``; the memory protobuf-c allocates while unpacking comes
+/// from an arena (`CArena`) released as a whole before the initialiser returns.
 ///
 /// Unknown enum values are **kept** (as the enum's `.unrecognized(n)` case) so that a message
 /// re-encodes to the same bytes; services reject them with `INVALID_ARGUMENT` where a value matters.
@@ -109,10 +109,10 @@ protocol CMessageBacked: ProtoMessage {
     func fill(_ c: UnsafeMutablePointer<CStruct>, arena: CArena)
     /// Reads a value out of an unpacked C struct.
     init(cStruct c: UnsafePointer<CStruct>) throws(SchemaError)
-    /// The generated `..._unpack` (nil on garbage).
-    static func unpack(_ bytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<CStruct>?
-    /// The generated `..._free_unpacked`.
-    static func freeUnpacked(_ c: UnsafeMutablePointer<CStruct>)
+    /// The generated `..._unpack` (nil on garbage), allocating with `allocator`.
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer, allocator: UnsafeMutablePointer<ProtobufCAllocator>
+    ) -> UnsafeMutablePointer<CStruct>?
 }
 
 extension CMessageBacked {
@@ -128,8 +128,13 @@ extension CMessageBacked {
         guard bytes.count <= SchemaLimits.maxMessageBytes else {
             throw .tooLarge(message: Self.protoName, size: bytes.count, limit: SchemaLimits.maxMessageBytes)
         }
-        guard let c = Self.unpack(bytes) else { throw .malformed(message: Self.protoName) }
-        defer { Self.freeUnpacked(c) }
+        // Every allocation of the unpacked tree is the arena's: released at once, no
+        // `..._free_unpacked` walk, no malloc and free per string and sub-message.
+        let arena = CArena()
+        defer { arena.releaseAll() }
+        guard let c = arena.withProtobufAllocator({ Self.unpack(bytes, allocator: $0) }) else {
+            throw .malformed(message: Self.protoName)
+        }
         try self.init(cStruct: c)
     }
 
