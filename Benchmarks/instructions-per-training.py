@@ -24,34 +24,22 @@ from __future__ import annotations
 
 import argparse
 import collections
-import re
+import importlib.util
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ["registration", "matching", "assessment", "payment"]
+# The services under callgrind and the parse of its dumps are the function-order generator's.
+_spec = importlib.util.spec_from_file_location("function_order", ROOT / "Tools" / "function-order" / "generate.py")
+function_order = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(function_order)
+SERVICES = function_order.SERVICES
 PROCESSES = SERVICES + ["skillsctl"]
-COMPRESSED = re.compile(r"^(c?)(ob|fn|fl|fi|fe)=\((\d+)\)(?: (.*))?$")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stripped_copy(binary: Path, into: Path) -> Path:
-    """Valgrind 3.19 cannot read the DWARF 5 that Swift's clang writes: run a copy without it."""
-    copy = into / binary.name
-    subprocess.run(["objcopy", "--strip-debug", str(binary), str(copy)], check=True)
-    return copy
 
 
 def total_instructions(path: Path) -> int:
@@ -62,65 +50,22 @@ def total_instructions(path: Path) -> int:
 
 
 def self_costs(path: Path) -> collections.Counter:
-    """Instructions of each (object, function) itself, from a callgrind file (compressed names; the
-    cost line after `calls=` is a callee's inclusive cost, not the caller's own)."""
-    names: dict[tuple[str, str], str] = {}
-    current = {"ob": "?", "fn": "?"}
+    """Instructions of each (object, function) itself in a callgrind file."""
     costs: collections.Counter = collections.Counter()
-    after_call = False
-    for line in path.read_text(errors="replace").splitlines():
-        match = COMPRESSED.match(line)
-        if match:
-            callee, kind, number, name = match.groups()
-            if name:
-                names[(kind, number)] = name
-            if not callee and kind in current:
-                current[kind] = names.get((kind, number), number)
-            continue
-        if line.startswith("calls="):
-            after_call = True
-            continue
-        if line[:1].isdigit() or line[:1] in "+-*":
-            fields = line.split()
-            if len(fields) >= 2:
-                if after_call:
-                    after_call = False
-                else:
-                    costs[(current["ob"].rsplit("/", 1)[-1], current["fn"])] += int(fields[1])
+    for obj, function, instructions in function_order.own_costs(path):
+        costs[((obj or "?").rsplit("/", 1)[-1], function or "?")] += instructions
     return costs
-
-
-def wait_serving(skillsctl: Path, certs: Path, addresses: list[str], processes: list[subprocess.Popen]) -> None:
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            sys.exit("a service exited while starting under valgrind")
-        health = subprocess.run([str(skillsctl), "health", "--cert-dir", str(certs), "--timeout-ms", "30000",
-                                 *addresses], capture_output=True)
-        if health.returncode == 0:
-            return
-        time.sleep(1)
-    sys.exit("the services did not serve under valgrind in time")
 
 
 def one_round(bin_dir: Path, trainings: int, certs: Path) -> tuple[dict[str, float], collections.Counter]:
     work = Path(tempfile.mkdtemp(prefix="instructions-"))
-    ports = {name: free_port() for name in SERVICES}
-    addresses = [a for name in SERVICES for a in (f"--{name}-addr", f"127.0.0.1:{ports[name]}")]
     processes = []
     try:
-        for name in SERVICES:
-            executable = stripped_copy(bin_dir / f"skills-{name}", work)
-            processes.append(subprocess.Popen(
-                ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={work}/{name}.cg",
-                 str(executable), "--host", "127.0.0.1", "--port", str(ports[name]), "--metrics-port", "off",
-                 "--data-dir", str(work / "data"), "--cert-dir", str(certs), "--accept-business-date",
-                 "--log-level", "warning", *addresses],
-                stdout=open(work / f"{name}.log", "w"), stderr=subprocess.STDOUT))
-        wait_serving(bin_dir / "skillsctl", certs, addresses, processes)
+        processes, addresses, _ = function_order.start_under_callgrind(bin_dir, certs, work)
+        function_order.wait_serving(bin_dir / "skillsctl", certs, addresses, processes)
         for p in processes:
             subprocess.run(["callgrind_control", "--zero", str(p.pid)], check=True, capture_output=True)
-        skillsctl = stripped_copy(bin_dir / "skillsctl", work)
+        skillsctl = function_order.stripped_copy(bin_dir / "skillsctl", work)
         replay = subprocess.run(
             ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={work}/skillsctl.cg",
              str(skillsctl), "replay", "--cert-dir", str(certs), "--trainings", str(trainings), "--seed", "11",

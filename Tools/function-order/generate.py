@@ -43,14 +43,14 @@ def free_port() -> int:
 COMPRESSED = re.compile(r"^c?(ob|fn)=\((\d+)\)(?: (.*))?$")
 
 
-def functions_by_part(path: Path, executable: str) -> list[str]:
-    """Functions of `executable` that ran at least one instruction in one callgrind dump, in the order
-    callgrind first met them. Callgrind compresses names: `fn=(7) name` defines 7, `fn=(7)` reuses it;
-    `cob=`/`cfn=` name a callee and define ids the same way without changing the current ones."""
+def own_costs(path: Path):
+    """(object, function, instructions) of each cost line of one callgrind dump that is charged to the
+    current function itself, in file order. Callgrind compresses names: `fn=(7) name` defines 7,
+    `fn=(7)` reuses it; `cob=`/`cfn=` name a callee and define ids the same way without changing the
+    current ones; the cost line after `calls=` is the callee's inclusive cost, not the caller's own."""
     defined: dict[tuple[str, str], str] = {}
     current: dict[str, str | None] = {"ob": None, "fn": None}
-    seen: dict[str, None] = {}
-    skip_next_cost = False
+    after_call = False
     for line in path.read_text(errors="replace").splitlines():
         match = COMPRESSED.match(line)
         if match:
@@ -60,14 +60,24 @@ def functions_by_part(path: Path, executable: str) -> list[str]:
             if not line.startswith("c"):
                 current[kind] = defined.get((kind, number))
         elif line.startswith("calls="):
-            skip_next_cost = True  # the next cost line is the callee's inclusive cost
+            after_call = True
         elif line[:1].isdigit() or line[:1] in "+-*":
-            if skip_next_cost:
-                skip_next_cost = False
-            elif current["ob"] == executable and current["fn"]:
-                name = re.sub(r"'\d+$", "", current["fn"])
-                if not name.startswith("0x") and " " not in name:  # not "(below main)" nor a bare address
-                    seen.setdefault(name)
+            if after_call:
+                after_call = False
+            else:
+                fields = line.split()
+                yield current["ob"], current["fn"], int(fields[1]) if len(fields) > 1 else 0
+
+
+def functions_by_part(path: Path, executable: str) -> list[str]:
+    """Functions of `executable` that ran at least one instruction in one callgrind dump, in the order
+    callgrind first met them."""
+    seen: dict[str, None] = {}
+    for obj, function, _ in own_costs(path):
+        if obj == executable and function:
+            name = re.sub(r"'\d+$", "", function)
+            if not name.startswith("0x") and " " not in name:  # not "(below main)" nor a bare address
+                seen.setdefault(name)
     return list(seen)
 
 
@@ -104,6 +114,32 @@ def wait_serving(skillsctl: Path, certs: Path, addresses: list[str], processes: 
     sys.exit("the services did not serve under valgrind in time")
 
 
+def stripped_copy(binary: Path, work: Path) -> Path:
+    """Valgrind 3.19 cannot read the DWARF 5 that Swift's clang writes: profile a copy without it."""
+    copy = work / binary.name
+    subprocess.run(["objcopy", "--strip-debug", str(binary), str(copy)], check=True)
+    return copy
+
+
+def start_under_callgrind(bin_dir: Path, certs: Path, work: Path) -> tuple[list[subprocess.Popen], list[str], dict[str, str]]:
+    """The four services of `bin_dir` under callgrind (SQLite in `work`, free ports, business dates
+    accepted), each dumping to `work/NAME.cg`: their processes, the skillsctl address options that
+    reach them, and the path of each one's profiled copy."""
+    ports = {name: free_port() for name in SERVICES}
+    addresses = [a for name in SERVICES for a in (f"--{name}-addr", f"127.0.0.1:{ports[name]}")]
+    processes, executables = [], {}
+    for name in SERVICES:
+        executable = stripped_copy(bin_dir / f"skills-{name}", work)
+        executables[name] = str(executable)
+        log = open(work / f"{name}.log", "w")
+        processes.append(subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={work}/{name}.cg",
+             str(executable), "--host", "127.0.0.1", "--port", str(ports[name]), "--metrics-port", "off",
+             "--data-dir", str(work / "data"), "--cert-dir", str(certs), "--accept-business-date",
+             "--log-level", "warning", *addresses], stdout=log, stderr=subprocess.STDOUT))
+    return processes, addresses, executables
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin-dir", type=Path, required=True, help="a release build's bin directory")
@@ -115,20 +151,7 @@ def main() -> None:
             sys.exit(f"{tool} is missing: apt-get install valgrind binutils")
 
     work = Path(tempfile.mkdtemp(prefix="function-order-"))
-    ports = {name: free_port() for name in SERVICES}
-    addresses = [a for name in SERVICES for a in (f"--{name}-addr", f"127.0.0.1:{ports[name]}")]
-    processes, executables = [], {}
-    for name in SERVICES:
-        # Valgrind 3.19 cannot read the DWARF 5 that Swift's clang writes: profile a copy without it.
-        executable = work / f"skills-{name}"
-        subprocess.run(["objcopy", "--strip-debug", str(args.bin_dir / f"skills-{name}"), str(executable)], check=True)
-        executables[name] = str(executable)
-        log = open(work / f"{name}.log", "w")
-        processes.append(subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={work}/{name}.cg",
-             str(executable), "--host", "127.0.0.1", "--port", str(ports[name]), "--metrics-port", "off",
-             "--data-dir", str(work / "data"), "--cert-dir", str(args.certs), "--accept-business-date",
-             "--log-level", "warning", *addresses], stdout=log, stderr=subprocess.STDOUT))
+    processes, addresses, executables = start_under_callgrind(args.bin_dir, args.certs, work)
     try:
         wait_serving(args.bin_dir / "skillsctl", args.certs, addresses, processes)
         for p in processes:

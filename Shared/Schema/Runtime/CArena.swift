@@ -32,14 +32,14 @@ final class CArena {
 
     /// Raw memory, aligned for `alignment` (at most 16), zeroed.
     func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
-        guard let memory = allocateIfPossible(byteCount: byteCount, alignment: alignment) else {
+        guard let memory = allocateIfPossible(byteCount: byteCount, alignment: alignment, zeroed: true) else {
             fatalError("CArena: out of memory (\(byteCount) bytes)")
         }
         return memory
     }
 
-    /// As `allocate`, or nil when the system has no memory for it.
-    private func allocateIfPossible(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer? {
+    /// `byteCount` bytes aligned for `alignment` (at most 16), or nil when the system has no memory.
+    private func allocateIfPossible(byteCount: Int, alignment: Int, zeroed: Bool) -> UnsafeMutableRawPointer? {
         let needed = byteCount + alignment
         let base: UnsafeMutableRawPointer
         if let cursor, needed <= remaining {
@@ -57,7 +57,7 @@ final class CArena {
         let result = base + padding
         cursor = result + byteCount
         remaining -= padding + byteCount
-        result.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        if zeroed { result.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
         return result
     }
 
@@ -66,13 +66,7 @@ final class CArena {
     func allocateForProtobuf(byteCount: Int) -> UnsafeMutableRawPointer? {
         // A size no malloc could give (counts off the wire can ask for any) fails like malloc.
         guard byteCount <= Int.max / 2 else { return nil }
-        let size = (max(byteCount, 1) + 15) & ~15
-        if let cursor, size <= remaining, Int(bitPattern: cursor) & 15 == 0 {
-            self.cursor = cursor + size
-            remaining -= size
-            return cursor
-        }
-        return allocateIfPossible(byteCount: size, alignment: 16)
+        return allocateIfPossible(byteCount: max(byteCount, 1), alignment: 16, zeroed: false)
     }
 
     /// Runs `body` with a protobuf-c allocator that takes its memory from this arena (for
